@@ -1,0 +1,170 @@
+"""Checks: parsed modules to a checked policy, collecting every diagnostic.
+
+Order of the stages: declarations (names, hierarchies, bases, regions,
+tables) → rules (targets, conditions typed to IR, sugar expanded) → tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from .. import ast, ir
+from ..diagnostics import Diagnostic, Note, did_you_mean
+from ..model import Event
+from .declarations import Hierarchy, Vocabulary, declarations, region_value
+from .expressions import Typer
+
+RESERVED_LABEL = "consent_required"
+
+
+@dataclass(frozen=True)
+class CheckedPolicy:
+    name: str | None
+    vocabulary: Vocabulary
+    rules: tuple[ir.CheckedRule, ...]
+    tests: tuple[ast.TestDecl, ...]
+    modules: tuple[ast.Module, ...]
+    labels: frozenset[str]
+
+
+def check(modules: list[ast.Module]) -> tuple[CheckedPolicy, list[Diagnostic]]:
+    diagnostics: list[Diagnostic] = []
+    statements = [s for m in modules for s in m.statements]
+    vocabulary = declarations(statements, diagnostics)
+    rules = _rules([s for s in statements if isinstance(s, ast.Rule)], vocabulary, diagnostics)
+    labels = frozenset(r.label for r in rules if r.label)
+    tests = [s for s in statements if isinstance(s, ast.TestDecl)]
+    _tests(tests, vocabulary, labels, diagnostics)
+    policy = CheckedPolicy(vocabulary.policy_name, vocabulary, tuple(rules), tuple(tests),
+                           tuple(modules), labels)
+    return policy, diagnostics
+
+
+def _names(names, hierarchy: Hierarchy, other: Hierarchy, diagnostics) -> frozenset[str] | None:
+    if names is None:
+        return None
+    found = set()
+    for name in names:
+        if name.value in hierarchy:
+            found.add(name.value)
+        elif name.value in other:
+            diagnostics.append(Diagnostic(
+                "E0207", f"`{name.value}` is a {other.kind}, not a {hierarchy.kind}", name.span,
+                help=f"{hierarchy.kind}s come "
+                + ("first in a rule" if hierarchy.kind == "purpose" else "after `on`")))
+        else:
+            diagnostics.append(Diagnostic(
+                "E0201", f"undefined {hierarchy.kind} `{name.value}`", name.span,
+                help=did_you_mean(name.value, hierarchy.names())
+                or f"declare it: `{hierarchy.kind} {name.value}`"))
+    return frozenset(found)
+
+
+def _rules(rules: list[ast.Rule], vocabulary: Vocabulary, diagnostics) -> list[ir.CheckedRule]:
+    typer = Typer(vocabulary, diagnostics)
+    labels: dict[str, ast.Name] = {}
+    checked = []
+    for index, rule in enumerate(rules):
+        label = rule.label
+        if label is not None:
+            if label.value == RESERVED_LABEL:
+                diagnostics.append(Diagnostic(
+                    "E0204", f"`{RESERVED_LABEL}` is the label of the built-in consent rule",
+                    label.span, help="choose another label"))
+            elif label.value in labels:
+                diagnostics.append(Diagnostic(
+                    "E0203", f"the rule label `{label.value}` is used twice", label.span,
+                    notes=(Note("first used here", labels[label.value].span),),
+                    help="labels name one rule each"))
+            else:
+                labels[label.value] = label
+        target = rule.target
+        purposes = _names(target.purposes, vocabulary.purposes, vocabulary.categories, diagnostics)
+        categories = _names(target.categories, vocabulary.categories, vocabulary.purposes, diagnostics)
+        destination = None
+        if target.destination is not None:
+            destination = region_value(target.destination, vocabulary.regions.__getitem__,
+                                       vocabulary.regions, diagnostics)
+        when = typer.condition(rule.when) if rule.when is not None else None
+        unless = typer.condition(rule.unless) if rule.unless is not None else None
+        effect = "permit" if rule.kind == "permit" else "forbid"
+        if rule.kind == "require":
+            required = ir.Not(typer.condition(rule.requirement), span=rule.requirement.span)
+            when = required if when is None else ir.And(when, required, span=rule.span)
+        elif rule.kind == "residency":
+            region = region_value(rule.region, vocabulary.regions.__getitem__, vocabulary.regions,
+                                  diagnostics)
+            when = ir.Member(ir.Field(("destination",), "country", rule.region.span),
+                             ir.Const(region, "region", rule.region.span), negated=True,
+                             span=rule.region.span)
+        elif rule.kind == "retain":
+            from datetime import timedelta
+
+            when = ir.Compare(">", ir.Field(("data_age",), "duration", rule.period.span),
+                              ir.Const(timedelta(days=rule.period.days), "duration", rule.period.span),
+                              span=rule.period.span)
+        if rule.has_with and effect == "forbid":
+            diagnostics.append(Diagnostic(
+                "E0601", "only a `permit` hands obligations to the caller", rule.span,
+                help="remove `with …`, or make the rule a permit"))
+        for obligation in rule.obligations:
+            if obligation.value not in vocabulary.obligations:
+                diagnostics.append(Diagnostic(
+                    "E0201", f"undefined obligation `{obligation.value}`", obligation.span,
+                    help=did_you_mean(obligation.value, vocabulary.obligations)
+                    or f"declare it: `obligation {obligation.value} \"…\"`"))
+        checked.append(ir.CheckedRule(
+            index=index,
+            effect=effect,
+            label=label.value if label else None,
+            purposes=purposes,
+            categories=categories,
+            destination=destination,
+            when=when,
+            unless=unless,
+            obligations=tuple(dict.fromkeys(o.value for o in rule.obligations
+                                            if o.value in vocabulary.obligations)),
+            because=rule.because.value if rule.because else None,
+            cite=rule.cite.value if rule.cite else None,
+            sugar=rule.kind if rule.kind in ("require", "residency", "retain") else None,
+            text=" ".join(rule.span.text.split()) if rule.span else "",
+            span=rule.span,
+            doc=rule.doc,
+        ))
+    return checked
+
+
+def _tests(tests, vocabulary: Vocabulary, labels, diagnostics) -> None:
+    seen: dict[str, ast.TestDecl] = {}
+    for test in tests:
+        if test.name.value in seen:
+            diagnostics.append(Diagnostic(
+                "W0703", f"two tests are named \"{test.name.value}\"", test.name.span,
+                notes=(Note("the other one is here", seen[test.name.value].name.span),),
+                help="name each test after what it shows"))
+        else:
+            seen[test.name.value] = test
+        if not isinstance(test.event, dict):
+            continue
+        try:
+            Event.model_validate(test.event)
+        except ValidationError as error:
+            spans = dict(test.event_keys)
+            for problem in error.errors():
+                path = ".".join(str(p) for p in problem["loc"])
+                span = spans.get(path) or test.event_span
+                diagnostics.append(Diagnostic(
+                    "E0701", f"the test event's `{path}`: {problem['msg'].lower()}", span,
+                    help=did_you_mean(str(problem["loc"][-1]), Event.model_fields)
+                    if problem["type"] == "extra_forbidden" else None))
+        for name in test.names:
+            if test.expect == "deny" and name.value not in labels and name.value != RESERVED_LABEL:
+                diagnostics.append(Diagnostic(
+                    "E0702", f"no rule is labelled `{name.value}`", name.span,
+                    help=did_you_mean(name.value, list(labels) + [RESERVED_LABEL])))
+            if test.expect == "allow" and name.value not in vocabulary.obligations:
+                diagnostics.append(Diagnostic(
+                    "E0201", f"undefined obligation `{name.value}`", name.span,
+                    help=did_you_mean(name.value, vocabulary.obligations)))

@@ -1,0 +1,295 @@
+"""Declarations: symbol tables, duplicates, hierarchies (networkx DAGs), bases,
+regions and tables."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from .. import ast
+from ..countries import is_country, suggest
+from ..diagnostics import Diagnostic, Note, did_you_mean
+from ..ir import Table
+from ..source import Span
+
+BASES = ("consent", "contract", "legal_obligation", "vital_interest", "public_task",
+         "legitimate_interest")
+FIELD_ROOTS = frozenset({"destination", "safeguards", "automated", "data_age", "subject", "context"})
+
+
+@dataclass
+class Hierarchy:
+    """Purposes or categories: every known name (declared or implied), its
+    direct parents, and its ancestors (itself included)."""
+
+    kind: str  # "purpose" or "category"
+    graph: nx.DiGraph  # edges child -> parent
+    declared: dict[str, ast.Statement]
+    ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.graph
+
+    def names(self) -> list[str]:
+        return sorted(self.graph.nodes)
+
+    def descends(self, name: str, ancestor: str) -> bool:
+        return ancestor in self.ancestors.get(name, ())
+
+
+@dataclass
+class Vocabulary:
+    purposes: Hierarchy
+    categories: Hierarchy
+    bases: dict[str, str]  # purpose -> basis (only purposes that have one)
+    regions: dict[str, frozenset[str]]
+    region_decls: dict[str, ast.RegionDecl]
+    tables: dict[str, Table]
+    obligations: dict[str, ast.ObligationDecl]
+    policy_name: str | None
+
+
+def _duplicates(kind: str, decls, diagnostics: list[Diagnostic]) -> dict:
+    """name -> first declaration; every later one is an error showing both."""
+    first: dict[str, object] = {}
+    for decl in decls:
+        name = decl.name.value
+        if name in first:
+            earlier = first[name]
+            diagnostics.append(Diagnostic(
+                "E0202", f"the {kind} `{name}` is declared twice", decl.name.span,
+                notes=(Note("first declared here", earlier.name.span),),
+                help="remove one declaration, or rename one of them"))
+        else:
+            first[name] = decl
+    return first
+
+
+def _check_root(decl_name: ast.Name, kind: str, diagnostics: list[Diagnostic]) -> None:
+    root = decl_name.value.split(".")[0]
+    if root in FIELD_ROOTS:
+        diagnostics.append(Diagnostic(
+            "E0205", f"the {kind} `{decl_name.value}` starts with the event field `{root}`",
+            decl_name.span, help=f"`{root}` is read from events; choose another name"))
+
+
+def _hierarchy(kind: str, decls, diagnostics: list[Diagnostic]) -> Hierarchy:
+    declared = _duplicates(kind, decls, diagnostics)
+    graph = nx.DiGraph()
+    for name in declared:
+        parts = name.split(".")
+        for i in range(1, len(parts) + 1):
+            graph.add_node(".".join(parts[:i]))
+            if i > 1:
+                graph.add_edge(".".join(parts[:i]), ".".join(parts[: i - 1]))
+    for decl in declared.values():
+        _check_root(decl.name, kind, diagnostics)
+        for parent in decl.parents:
+            if parent.value not in graph:
+                diagnostics.append(Diagnostic(
+                    "E0201", f"undefined {kind} `{parent.value}`", parent.span,
+                    help=did_you_mean(parent.value, graph.nodes)
+                    or f"declare it: `{kind} {parent.value}`"))
+            else:
+                graph.add_edge(decl.name.value, parent.value)
+    hierarchy = Hierarchy(kind, graph, declared)
+    code = "E0301" if kind == "category" else "E0302"
+    for cycle in _cycles(graph):
+        spans = [(n, declared[n].name.span) for n in cycle if n in declared]
+        anchor = spans[0][1] if spans else None
+        chain = " -> ".join(f"`{n}`" for n in cycle + [cycle[0]])
+        diagnostics.append(Diagnostic(
+            code, f"the {kind} hierarchy has a cycle: {chain}", anchor,
+            notes=tuple(Note(f"`{n}` is declared here", s) for n, s in spans[1:]),
+            help=f"a {kind} cannot be its own ancestor; remove one `is` on the cycle"))
+    for node in graph.nodes:
+        hierarchy.ancestors[node] = frozenset(nx.descendants(graph, node)) | {node}
+    return hierarchy
+
+
+def _cycles(graph: nx.DiGraph) -> list[list[str]]:
+    cycles = []
+    for component in nx.strongly_connected_components(graph):
+        if len(component) > 1 or any(graph.has_edge(n, n) for n in component):
+            sub = graph.subgraph(component)
+            cycle = [edge[0] for edge in nx.find_cycle(sub)]
+            start = cycle.index(min(cycle))  # a stable starting point
+            cycles.append(cycle[start:] + cycle[:start])
+    return sorted(cycles)
+
+
+def _bases(purposes: Hierarchy, diagnostics: list[Diagnostic]) -> dict[str, str]:
+    own: dict[str, str] = {}
+    for name, decl in purposes.declared.items():
+        for extra in decl.bases[1:]:
+            diagnostics.append(Diagnostic(
+                "E0305", f"the purpose `{name}` gives `basis` twice", extra.span,
+                notes=(Note("first given here", decl.bases[0].span),),
+                help="a purpose has exactly one basis"))
+        for extra in decl.parent_lists[1:]:
+            diagnostics.append(Diagnostic(
+                "E0305", f"the purpose `{name}` gives `is` twice", extra[0].span,
+                help="list every parent after one `is`: `is a, b`"))
+        if decl.basis is not None:
+            own[name] = decl.basis.value
+    resolved: dict[str, frozenset[str]] = {}
+
+    def inherited(name: str, visiting: frozenset) -> frozenset[str]:
+        if name in own:
+            return frozenset({own[name]})
+        if name in resolved:
+            return resolved[name]
+        result: set[str] = set()
+        for parent in purposes.graph.successors(name):
+            if parent not in visiting:  # cycles are reported elsewhere
+                result |= inherited(parent, visiting | {name})
+        resolved[name] = frozenset(result)
+        return resolved[name]
+
+    bases: dict[str, str] = {}
+    for name in purposes.names():
+        found = inherited(name, frozenset())
+        decl = purposes.declared.get(name)
+        if len(found) == 1:
+            bases[name] = next(iter(found))
+        elif decl is not None and not found:
+            diagnostics.append(Diagnostic(
+                "E0303", f"the purpose `{name}` has no basis", decl.name.span,
+                help="give one: `basis consent`, `contract`, `legal_obligation`, "
+                "`vital_interest`, `public_task` or `legitimate_interest`"))
+        elif decl is not None and len(found) > 1:
+            listed = ", ".join(f"`{b}`" for b in sorted(found))
+            diagnostics.append(Diagnostic(
+                "E0304", f"the purpose `{name}` inherits different bases: {listed}",
+                decl.name.span, help="give the purpose a basis of its own"))
+    return bases
+
+
+def country(lit: ast.CountryLit, diagnostics: list[Diagnostic]) -> str | None:
+    if is_country(lit.code):
+        return lit.code
+    if len(lit.code) != 2 or not lit.code.isupper():
+        message = f"`{lit.code}` is not a two-letter country code"
+    else:
+        message = f"`{lit.code}` is not an ISO 3166-1 country code"
+    diagnostics.append(Diagnostic("E0501", message, lit.span, help=suggest(lit.code)))
+    return None
+
+
+def _regions(decls, diagnostics: list[Diagnostic]):
+    declared = _duplicates("region", decls, diagnostics)
+    for decl in declared.values():
+        _check_root(decl.name, "region", diagnostics)
+    values: dict[str, frozenset[str]] = {}
+    in_progress: list[str] = []
+
+    def value(name: str) -> frozenset[str]:
+        if name in values:
+            return values[name]
+        if name in in_progress:
+            cycle = in_progress[in_progress.index(name):]
+            diagnostics.append(Diagnostic(
+                "E0306", "regions are defined in terms of each other: "
+                + " -> ".join(f"`{n}`" for n in cycle + [name]),
+                declared[name].name.span,
+                notes=tuple(Note(f"`{n}` is declared here", declared[n].name.span) for n in cycle[1:]),
+                help="a region cannot contain itself"))
+            values[name] = frozenset()
+            return values[name]
+        in_progress.append(name)
+        result = region_value(declared[name].expr, value, declared, diagnostics)
+        in_progress.pop()
+        values.setdefault(name, result)
+        return values[name]
+
+    for name in declared:
+        value(name)
+    return values, declared
+
+
+def region_value(expr, lookup, known, diagnostics: list[Diagnostic]) -> frozenset[str]:
+    """Fold a region expression (names, country sets, `+`, `-`) to a set."""
+    if isinstance(expr, ast.NameRef):
+        if expr.name in known:
+            return lookup(expr.name)
+        diagnostics.append(Diagnostic(
+            "E0201", f"undefined region `{expr.name}`", expr.span,
+            help=did_you_mean(expr.name, known) or f"declare it: `region {expr.name} = {{…}}`"))
+        return frozenset()
+    if isinstance(expr, ast.SetLit):
+        result = set()
+        for item in expr.items:
+            if isinstance(item, ast.CountryLit):
+                code = country(item, diagnostics)
+                if code:
+                    result.add(code)
+            elif isinstance(item, ast.NameRef) and item.name in known:
+                diagnostics.append(Diagnostic(
+                    "E0407", f"a set holds countries, not the region `{item.name}`", item.span,
+                    help=f"join regions with `+`: `{item.name} + {{…}}`"))
+            else:
+                diagnostics.append(Diagnostic(
+                    "E0407", "a region holds only country codes", item.span,
+                    help="write two-letter codes such as `DE`"))
+        return frozenset(result)
+    if isinstance(expr, ast.BinaryOp):
+        left = region_value(expr.left, lookup, known, diagnostics)
+        right = region_value(expr.right, lookup, known, diagnostics)
+        return left | right if expr.op == "+" else left - right
+    diagnostics.append(Diagnostic(
+        "E0406", "a region is built from region names, country sets, `+` and `-`", expr.span))
+    return frozenset()
+
+
+def _tables(decls, diagnostics: list[Diagnostic]) -> dict[str, Table]:
+    tables = {}
+    for name, decl in _duplicates("table", decls, diagnostics).items():
+        _check_root(decl.name, "table", diagnostics)
+        entries: dict[str, int] = {}
+        seen: dict[str, Span] = {}
+        for entry in decl.entries:
+            code = country(entry.country, diagnostics)
+            if code is None:
+                continue
+            if code in seen:
+                diagnostics.append(Diagnostic(
+                    "E0502", f"`{code}` is listed twice in the table `{name}`", entry.country.span,
+                    notes=(Note("first listed here", seen[code]),), help="keep one entry"))
+                continue
+            seen[code] = entry.country.span
+            entries[code] = entry.value.value
+        default = decl.default.value if decl.default is not None else None
+        tables[name] = Table(name, default, entries, decl.name.span, decl.doc)
+    return tables
+
+
+def declarations(statements, diagnostics: list[Diagnostic]) -> Vocabulary:
+    by_type = defaultdict(list)
+    for statement in statements:
+        by_type[type(statement)].append(statement)
+    policies = by_type[ast.PolicyDecl]
+    for extra in policies[1:]:
+        diagnostics.append(Diagnostic(
+            "E0206", "a policy has at most one `policy` declaration", extra.span,
+            notes=(Note("the first one is here", policies[0].span),),
+            help="remove one of them"))
+    purposes = _hierarchy("purpose", by_type[ast.PurposeDecl], diagnostics)
+    categories = _hierarchy("category", by_type[ast.CategoryDecl], diagnostics)
+    bases = _bases(purposes, diagnostics)
+    regions, region_decls = _regions(by_type[ast.RegionDecl], diagnostics)
+    tables = _tables(by_type[ast.TableDecl], diagnostics)
+    obligations = _duplicates("obligation", by_type[ast.ObligationDecl], diagnostics)
+    for decl in obligations.values():
+        _check_root(decl.name, "obligation", diagnostics)
+    return Vocabulary(
+        purposes=purposes,
+        categories=categories,
+        bases=bases,
+        regions=regions,
+        region_decls=region_decls,
+        tables=tables,
+        obligations=obligations,
+        policy_name=policies[0].name.value if policies else None,
+    )

@@ -1,0 +1,265 @@
+"""Expression typing: AST expressions to typed IR, with compile-time type errors.
+
+Types are strings: int, string, country, duration, bool, basis, purpose,
+region (a set of countries), set:T for other sets, and any (a `context.*`
+value, checked at run time).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .. import ast, ir
+from ..diagnostics import Diagnostic, did_you_mean
+from .declarations import Vocabulary, country
+
+SCALAR_FIELDS = {
+    ("destination",): "country",
+    ("safeguards",): "set:string",
+    ("automated",): "bool",
+    ("data_age",): "duration",
+    ("subject", "age"): "int",
+    ("subject", "country"): "country",
+    ("subject", "kind"): "string",
+    ("subject", "id"): "string",
+}
+FIELD_NAMES = sorted(".".join(path) for path in SCALAR_FIELDS) + ["context.KEY"]
+_DESCRIBE = {
+    "int": "an integer", "string": "a string", "country": "a country", "duration": "a duration",
+    "bool": "a condition", "basis": "a basis", "purpose": "a purpose", "region": "a region",
+    "any": "a context value",
+}
+
+
+def describe(type_: str) -> str:
+    if type_.startswith("set:"):
+        inner = type_[4:]
+        return "a set" if inner == "any" else f"a set of {inner}s"
+    return _DESCRIBE.get(type_, type_)
+
+
+def _element(type_: str) -> str | None:
+    if type_ == "region":
+        return "country"
+    if type_.startswith("set:"):
+        return type_[4:]
+    if type_ == "any":
+        return "any"
+    return None
+
+
+def _compatible(a: str, b: str) -> bool:
+    return a == b or "any" in (a, b)
+
+
+class Typer:
+    def __init__(self, vocabulary: Vocabulary, diagnostics: list[Diagnostic]):
+        self.vocabulary = vocabulary
+        self.diagnostics = diagnostics
+
+    def error(self, code, message, span, help=None) -> ir.Const:
+        self.diagnostics.append(Diagnostic(code, message, span, help=help))
+        return ir.Const(None, "error", span)
+
+    # ---- entry point ---------------------------------------------------------
+
+    def condition(self, expr) -> ir.Node:
+        node = self.expr(expr)
+        if node.type not in ("bool", "any", "error"):
+            return self.error(
+                "E0402", f"this is {describe(node.type)}, not a condition", expr.span,
+                help="compare it, for example `subject.age >= 16`")
+        return node
+
+    def expr(self, expr) -> ir.Node:
+        method = getattr(self, "_" + type(expr).__name__)
+        return method(expr)
+
+    # ---- atoms ---------------------------------------------------------------
+
+    def _IntLit(self, e):
+        return ir.Const(e.value, "int", e.span)
+
+    def _StringLit(self, e):
+        return ir.Const(e.value, "string", e.span)
+
+    def _CountryLit(self, e):
+        code = country(e, self.diagnostics)
+        return ir.Const(code, "country" if code else "error", e.span)
+
+    def _DurationLit(self, e):
+        return ir.Const(timedelta(days=e.days), "duration", e.span)
+
+    def _BoolLit(self, e):
+        return ir.Const(e.value, "bool", e.span)
+
+    def _BasisLit(self, e):
+        return ir.Const(e.name, "basis", e.span)
+
+    def _ConsentAtom(self, e):
+        return ir.Consent(e.kind, span=e.span)
+
+    def _ObjectedAtom(self, e):
+        return ir.Objected(span=e.span)
+
+    def _PurposeField(self, e):
+        return ir.Field(("purpose",), "purpose", e.span)
+
+    def _BasisField(self, e):
+        return ir.Field(("basis",), "basis", e.span)
+
+    def _NameRef(self, e):
+        path = tuple(e.name.split("."))
+        if path[0] in ("subject", "context", "destination", "safeguards", "automated", "data_age"):
+            if path[0] == "context" and len(path) > 1:
+                return ir.Field(path, "any", e.span)
+            if path in SCALAR_FIELDS:
+                return ir.Field(path, SCALAR_FIELDS[path], e.span)
+            help = did_you_mean(e.name, FIELD_NAMES)
+            if path == ("context",):
+                help = "read a key of the context: `context.KEY`"
+            return self.error("E0404", f"the event has no field `{e.name}`", e.span,
+                              help=help or "fields are " + ", ".join(f"`{f}`" for f in FIELD_NAMES))
+        if e.name in self.vocabulary.regions:
+            return ir.Const(self.vocabulary.regions[e.name], "region", e.span)
+        return self._not_a_value(e.name, e.span)
+
+    def _not_a_value(self, name, span):
+        v = self.vocabulary
+        if name in v.purposes:
+            return self.error("E0207", f"the purpose `{name}` is not a value here", span,
+                              help=f"test the event's purpose with `purpose in {name}`")
+        if name in v.categories:
+            return self.error("E0207", f"the category `{name}` is not a value here", span,
+                              help="categories are matched by a rule's `on`")
+        if name in v.tables:
+            return self.error("E0207", f"the table `{name}` is not a value here", span,
+                              help=f"look a country up: `{name}[subject.country]`")
+        if name in v.obligations:
+            return self.error("E0207", f"the obligation `{name}` is not a value here", span,
+                              help="obligations go after `with` in a permit")
+        candidates = list(v.regions) + FIELD_NAMES
+        return self.error("E0201", f"undefined name `{name}`", span,
+                          help=did_you_mean(name, candidates))
+
+    def _Lookup(self, e):
+        key = self.expr(e.key)
+        name = e.table.value
+        if name not in self.vocabulary.tables:
+            if name in self.vocabulary.regions or name in self.vocabulary.purposes:
+                return self.error("E0207", f"`{name}` is not a table", e.table.span)
+            return self.error("E0201", f"undefined table `{name}`", e.table.span,
+                              help=did_you_mean(name, self.vocabulary.tables))
+        if key.type not in ("country", "any", "error"):
+            return self.error("E0408", f"tables are looked up by country, not by {describe(key.type)}",
+                              e.key.span, help="for example `subject.country` or `destination`")
+        return ir.Lookup(name, key, span=e.span)
+
+    def _SetLit(self, e):
+        values, types = [], set()
+        for item in e.items:
+            if isinstance(item, ast.NameRef):
+                self.error("E0407", f"sets hold literals, not the name `{item.name}`", item.span,
+                           help="write countries, strings, integers or basis names")
+                continue
+            node = self.expr(item)
+            if node.type == "error":
+                continue
+            values.append(node.value)
+            types.add(node.type)
+        if len(types) > 1:
+            listed = " and ".join(sorted(describe(t) for t in types))
+            return self.error("E0407", f"this set mixes {listed}", e.span,
+                              help="a set holds values of one type")
+        inner = types.pop() if types else "any"
+        return ir.Const(frozenset(values), "region" if inner == "country" else f"set:{inner}", e.span)
+
+    def _BinaryOp(self, e):
+        left, right = self.expr(e.left), self.expr(e.right)
+        if "error" in (left.type, right.type):
+            return ir.Const(None, "error", e.span)
+        for side, node in (("left", left), ("right", right)):
+            if node.type not in ("region", "set:any") or not isinstance(node, ir.Const):
+                return self.error("E0406", f"`{e.op}` joins regions and country sets, "
+                                  f"not {describe(node.type)}", getattr(e, side).span)
+        value = left.value | right.value if e.op == "+" else left.value - right.value
+        return ir.Const(frozenset(value), "region", e.span)
+
+    # ---- operators -------------------------------------------------------------
+
+    def _basis_side(self, node, other):
+        """`consent` beside a basis is the basis name, not the condition."""
+        if isinstance(node, ir.Consent) and node.kind is None and other.type == "basis":
+            return ir.Const("consent", "basis", node.span)
+        return node
+
+    def _Compare(self, e):
+        left, right = self.expr(e.left), self.expr(e.right)
+        left, right = self._basis_side(left, right), self._basis_side(right, left)
+        if "error" in (left.type, right.type):
+            return ir.Const(None, "error", e.span)
+        if {left.type, right.type} == {"duration", "int"}:
+            return self.error("E0403", "a duration cannot be compared with a plain number", e.span,
+                              help="give the number a unit, for example `30 days`")
+        if e.op in ("<", "<=", ">", ">="):
+            for node, side in ((left, e.left), (right, e.right)):
+                if node.type not in ("int", "duration", "any"):
+                    return self.error("E0409", f"`{e.op}` orders integers or durations, "
+                                      f"not {describe(node.type)}", side.span)
+        if not _compatible(left.type, right.type):
+            help = None
+            if {left.type, right.type} == {"country", "string"}:
+                help = "write country codes without quotes: `DE`"
+            return self.error("E0401", f"cannot compare {describe(left.type)} with "
+                              f"{describe(right.type)}", e.span, help=help)
+        return ir.Compare(e.op, left, right, span=e.span)
+
+    def _In(self, e):
+        left = self.expr(e.left)
+        if left.type == "purpose":
+            if isinstance(e.right, ast.NameRef) and e.right.name in self.vocabulary.purposes:
+                return ir.PurposeIn(e.right.name, e.negated, span=e.span)
+            if isinstance(e.right, ast.NameRef):
+                return self.error("E0201", f"undefined purpose `{e.right.name}`", e.right.span,
+                                  help=did_you_mean(e.right.name, self.vocabulary.purposes.names()))
+            return self.error("E0405", "`purpose in` takes a purpose name", e.right.span,
+                              help="for example `purpose in marketing`")
+        if isinstance(e.right, ast.NameRef) and left.type in ("country", "any", "error") and (
+            e.right.name in self.vocabulary.region_decls or e.right.name in self.vocabulary.regions
+        ):
+            right = ir.Const(self.vocabulary.regions[e.right.name], "region", e.right.span)
+        else:
+            right = self.expr(e.right)
+        right = ir.Const(right.value, "set:basis", right.span) if (
+            left.type == "basis" and right.type == "set:any" and isinstance(right, ir.Const)
+        ) else right
+        if "error" in (left.type, right.type):
+            return ir.Const(None, "error", e.span)
+        element = _element(right.type)
+        if element is None:
+            return self.error("E0405", f"`in` needs a region or a set on its right, "
+                              f"not {describe(right.type)}", e.right.span)
+        if isinstance(left, ir.Consent) and element == "basis":
+            left = ir.Const("consent", "basis", left.span)
+        if element != "any" and not _compatible(left.type, element):
+            help = "write country codes without quotes: `DE`" if {left.type, element} == {
+                "country", "string"} else None
+            return self.error("E0401", f"cannot look for {describe(left.type)} in "
+                              f"{describe(right.type)}", e.span, help=help)
+        return ir.Member(left, right, e.negated, span=e.span)
+
+    def _bool_operand(self, expr):
+        node = self.expr(expr)
+        if node.type not in ("bool", "any", "error"):
+            return self.error("E0402", f"this is {describe(node.type)}, not a condition", expr.span,
+                              help="`and`, `or` and `not` combine conditions")
+        return node
+
+    def _And(self, e):
+        return ir.And(self._bool_operand(e.left), self._bool_operand(e.right), span=e.span)
+
+    def _Or(self, e):
+        return ir.Or(self._bool_operand(e.left), self._bool_operand(e.right), span=e.span)
+
+    def _Not(self, e):
+        return ir.Not(self._bool_operand(e.operand), span=e.span)

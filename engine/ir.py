@@ -1,0 +1,156 @@
+"""The checked, typed form of expressions and rules that evaluators run.
+
+The checker produces these from the AST: names are resolved, regions and
+constant sets are folded to frozensets, sugar is turned into the forbid it
+stands for. Every node keeps its span and its source text for explanations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from .source import Span
+
+_meta = dict(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Const:
+    value: Any
+    type: str
+    span: Span | None = field(default=None, **_meta)
+
+
+@dataclass(frozen=True)
+class Field:
+    """An event field: ("subject", "age"), ("context", "a", "b"), ("destination",)…"""
+
+    path: tuple[str, ...]
+    type: str
+    span: Span | None = field(default=None, **_meta)
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A valid consent covering the event's purpose; kind None, "explicit" or "parental"."""
+
+    kind: str | None
+    type: str = "bool"
+    span: Span | None = field(default=None, **_meta)
+
+
+@dataclass(frozen=True)
+class Objected:
+    type: str = "bool"
+    span: Span | None = field(default=None, **_meta)
+
+
+@dataclass(frozen=True)
+class PurposeIn:
+    """`purpose in NAME`: the event's purpose descends from NAME."""
+
+    purpose: str
+    negated: bool = False
+    type: str = "bool"
+    span: Span | None = field(default=None, **_meta)
+
+
+@dataclass(frozen=True)
+class Member:
+    left: "Node"
+    right: "Node"
+    negated: bool = False
+    type: str = "bool"
+    span: Span | None = field(default=None, **_meta)
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str
+    left: "Node"
+    right: "Node"
+    type: str = "bool"
+    span: Span | None = field(default=None, **_meta)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    table: str
+    key: "Node"
+    type: str = "int"
+    span: Span | None = field(default=None, **_meta)
+
+
+@dataclass(frozen=True)
+class And:
+    left: "Node"
+    right: "Node"
+    type: str = "bool"
+    span: Span | None = field(default=None, **_meta)
+
+
+@dataclass(frozen=True)
+class Or:
+    left: "Node"
+    right: "Node"
+    type: str = "bool"
+    span: Span | None = field(default=None, **_meta)
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: "Node"
+    type: str = "bool"
+    span: Span | None = field(default=None, **_meta)
+
+
+Node = Union[Const, Field, Consent, Objected, PurposeIn, Member, Compare, Lookup, And, Or, Not]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    default: int | None
+    entries: dict = field(hash=False)
+    span: Span | None = field(default=None, **_meta)
+    doc: str | None = field(default=None, **_meta)
+
+
+@dataclass(frozen=True)
+class CheckedRule:
+    """A permit or forbid, sugar already expanded.
+
+    `purposes`/`categories` None means `*`; `destination` None means no `to`.
+    `sugar` is "require", "residency", "retain" or None; `text` is the rule
+    as written, for explanations.
+    """
+
+    index: int
+    effect: str  # "permit" or "forbid"
+    label: str | None
+    purposes: frozenset[str] | None
+    categories: frozenset[str] | None
+    destination: frozenset[str] | None
+    when: Node | None
+    unless: Node | None
+    obligations: tuple[str, ...]
+    because: str | None
+    cite: str | None
+    sugar: str | None
+    text: str = field(default="", compare=False)
+    span: Span | None = field(default=None, **_meta)
+    doc: str | None = field(default=None, **_meta)
+
+    @property
+    def location(self) -> str | None:
+        return self.span.location if self.span else None
+
+    @property
+    def name(self) -> str:
+        """How explanations refer to the rule: its label, or its place."""
+        return self.label or f"{self.sugar or self.effect} at {self.location}"

@@ -1,0 +1,94 @@
+"""Pydantic models of the stable surface: events in, decisions out."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Timestamps without a zone are taken as UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConsentRecord(_Model):
+    """A consent the subject gave (and perhaps withdrew)."""
+
+    purpose: StrictStr
+    given_at: datetime
+    withdrawn_at: datetime | None = None
+    explicit: StrictBool = False
+    parental: StrictBool = False
+
+    @field_validator("given_at", "withdrawn_at")
+    @classmethod
+    def in_utc(cls, value):
+        return _utc(value)
+
+
+class Subject(_Model):
+    """The data subject. Absent fields have no default: a rule that reads one fails closed."""
+
+    id: StrictStr | None = None
+    age: StrictInt | None = Field(default=None, ge=0, le=200)
+    country: StrictStr | None = None
+    kind: StrictStr | None = None
+    consents: list[ConsentRecord] = []
+    objections: list[StrictStr] = []
+
+
+class Event(_Model):
+    """A processing event: who processes what, for which purpose, where to."""
+
+    purpose: StrictStr
+    categories: list[StrictStr] = Field(min_length=1)
+    destination: StrictStr
+    subject: Subject = Subject()
+    safeguards: list[StrictStr] = []
+    automated: StrictBool = False
+    collected_at: datetime | None = None
+    at: datetime | None = Field(default=None, description="defaults to the time of evaluation")
+    context: dict[str, Any] = {}
+
+    @field_validator("collected_at", "at")
+    @classmethod
+    def in_utc(cls, value):
+        return _utc(value)
+
+
+class Reason(BaseModel):
+    """One reason of a decision."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["invalid-event", "forbidden", "no-consent", "not-permitted", "permitted"]
+    rule: str | None = None
+    message: str
+    cite: str | None = None
+    location: str | None = None
+    category: str | None = None
+    because: str | None = None
+    sugar: str | None = None
+
+
+class Decision(BaseModel):
+    """The engine's answer: allow or deny, with every reason."""
+
+    model_config = ConfigDict(frozen=True)
+
+    effect: Literal["allow", "deny"]
+    allowed: bool
+    reasons: list[Reason]
+    obligations: list[str] = []
+    digest: str
+
+    def to_json(self) -> str:
+        return self.model_dump_json(exclude_none=False)

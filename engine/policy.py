@@ -1,0 +1,68 @@
+"""The compiled policy: what `engine.load_policy` returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from . import reference
+from .check import CheckedPolicy
+from .diagnostics import Diagnostic
+from .model import Decision
+
+
+class Policy:
+    """A checked policy, ready to decide. Immutable and safe to share between threads."""
+
+    def __init__(self, checked: CheckedPolicy, digest: str, diagnostics: list[Diagnostic]):
+        self.checked = checked
+        self.digest = digest
+        #: warnings found while compiling (errors raise PolicyError instead)
+        self.diagnostics = diagnostics
+
+    @property
+    def name(self) -> str | None:
+        return self.checked.name
+
+    @property
+    def rules(self):
+        return self.checked.rules
+
+    @property
+    def tests(self):
+        return self.checked.tests
+
+    @property
+    def vocabulary(self):
+        return self.checked.vocabulary
+
+    def evaluate(self, event: Any, strict: bool = False) -> Decision:
+        """Decide one event (a mapping or an `engine.Event`). Never raises on a
+        bad event unless `strict`, which raises `engine.InvalidEvent`."""
+        return self.evaluate_reference(event, strict=strict)
+
+    def evaluate_reference(self, event: Any, strict: bool = False,
+                           now: datetime | None = None) -> Decision:
+        """The reference evaluator's decision: the meaning of the policy."""
+        return self.explain(event, strict=strict, now=now).decision
+
+    def explain(self, event: Any, strict: bool = False,
+                now: datetime | None = None) -> reference.Evaluation:
+        """The decision with how every rule fared (see `engine.explain`)."""
+        try:
+            return reference.evaluate(self.checked, self.digest, event, strict=strict, now=now)
+        except reference.InvalidEvent:
+            raise
+        except RecursionError:
+            return _deny_unreadable(self.digest, "the event is nested too deeply")
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.name or ''} {len(self.rules)} rules {self.digest[:19]}>"
+
+
+def _deny_unreadable(digest: str, problem: str) -> reference.Evaluation:
+    from .model import Reason
+
+    decision = Decision(effect="deny", allowed=False,
+                        reasons=[Reason(kind="invalid-event", message=problem)], digest=digest)
+    return reference.Evaluation(decision, None)

@@ -1,0 +1,392 @@
+"""The reference evaluator: spec sections 6 and 7, to the letter, plainly.
+
+This is the meaning of a policy. It is written to be read, not to be fast;
+faster paths are tested against it. It never raises for a bad event: an
+invalid event is denied with one `invalid-event` reason per problem (strict
+mode raises `InvalidEvent` instead).
+
+Conditions are three-valued: True, False, or an EvaluationError. `and`/`or`
+absorb an error when the other operand decides; a rule whose whole condition
+is an error fails closed (a forbid applies, a permit does not).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Mapping
+
+from pydantic import ValidationError
+
+from . import ir
+from .check import RESERVED_LABEL, CheckedPolicy
+from .countries import is_country
+from .model import Decision, Event, Reason
+
+CONSENT_CITE = "GDPR Art. 6(1)(a), Art. 7"
+
+
+class InvalidEvent(ValueError):
+    """Raised by strict evaluation of an invalid event; `.problems` lists them."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("invalid event: " + "; ".join(problems))
+        self.problems = problems
+
+
+class EvaluationError(Exception):
+    """A condition could not be evaluated (a missing field, a wrong type…)."""
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+# ---- step 1: is the event valid? --------------------------------------------
+
+
+def validate(policy: CheckedPolicy, data: Any) -> tuple[Event | None, list[str]]:
+    """The event as a model, or the list of every problem with it."""
+    if isinstance(data, Event):
+        event = data
+    else:
+        if not isinstance(data, Mapping):
+            return None, [f"an event is a JSON object, not {type(data).__name__}"]
+        try:
+            event = Event.model_validate(dict(data))
+        except ValidationError as error:
+            return None, [_pydantic_problem(p) for p in error.errors()]
+        except (TypeError, ValueError, RecursionError) as error:  # e.g. odd key types
+            return None, [f"the event cannot be read: {error}"]
+    problems = []
+    vocabulary = policy.vocabulary
+    if event.purpose not in vocabulary.purposes:
+        problems.append(f"`purpose`: the policy has no purpose `{event.purpose}`")
+    elif event.purpose not in vocabulary.bases:
+        problems.append(f"`purpose`: `{event.purpose}` has no basis, so no event can name it")
+    for i, category in enumerate(event.categories):
+        if category not in vocabulary.categories:
+            problems.append(f"`categories[{i}]`: the policy has no category `{category}`")
+    if not is_country(event.destination):
+        problems.append(f"`destination`: `{event.destination}` is not an ISO 3166-1 country code")
+    if event.subject.country is not None and not is_country(event.subject.country):
+        problems.append(f"`subject.country`: `{event.subject.country}` is not an ISO 3166-1 country code")
+    for i, consent in enumerate(event.subject.consents):
+        if consent.purpose not in vocabulary.purposes:
+            problems.append(f"`subject.consents[{i}].purpose`: the policy has no purpose `{consent.purpose}`")
+    for i, objection in enumerate(event.subject.objections):
+        if objection not in vocabulary.purposes:
+            problems.append(f"`subject.objections[{i}]`: the policy has no purpose `{objection}`")
+    return (None, problems) if problems else (event, [])
+
+
+def _pydantic_problem(problem: dict) -> str:
+    path = ".".join(str(p) for p in problem["loc"]) or "event"
+    kind = problem["type"]
+    if kind == "missing":
+        return f"`{path}` is required"
+    if kind == "extra_forbidden":
+        return f"`{path}` is not an event field"
+    return f"`{path}`: {problem['msg'][0].lower()}{problem['msg'][1:]}"
+
+
+# ---- conditions ---------------------------------------------------------------
+
+
+@dataclass
+class Facts:
+    """What conditions read: the valid event and the time it is judged at."""
+
+    policy: CheckedPolicy
+    event: Event
+    at: datetime
+
+    def ancestors(self, purpose: str) -> frozenset[str]:
+        return self.policy.vocabulary.purposes.ancestors.get(purpose, frozenset({purpose}))
+
+    def consent(self, kind: str | None) -> bool:
+        covering = self.ancestors(self.event.purpose)
+        for record in self.event.subject.consents:
+            valid = record.given_at <= self.at and (
+                record.withdrawn_at is None or record.withdrawn_at > self.at)
+            if valid and record.purpose in covering and (kind is None or getattr(record, kind)):
+                return True
+        return False
+
+    def objected(self) -> bool:
+        covering = self.ancestors(self.event.purpose)
+        return any(objection in covering for objection in self.event.subject.objections)
+
+
+def _runtime_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, timedelta):
+        return "a duration"
+    if isinstance(value, (frozenset, list, tuple)):
+        return "a list"
+    if value is None:
+        return "null"
+    return "an object"
+
+
+def _same(a: Any, b: Any) -> bool:
+    return _runtime_kind(a) == _runtime_kind(b) and a == b
+
+
+def field_value(facts: Facts, node: ir.Field) -> Any:
+    event = facts.event
+    head = node.path[0]
+    if head == "purpose":
+        return event.purpose
+    if head == "basis":
+        return facts.policy.vocabulary.bases[event.purpose]
+    if head == "destination":
+        return event.destination
+    if head == "safeguards":
+        return frozenset(event.safeguards)
+    if head == "automated":
+        return event.automated
+    if head == "data_age":
+        if event.collected_at is None:
+            raise EvaluationError("the event has no `collected_at`, so `data_age` is unknown")
+        return facts.at - event.collected_at
+    if head == "subject":
+        value = getattr(event.subject, node.path[1])
+        if value is None:
+            raise EvaluationError(f"the event has no `{node.name}`")
+        return value
+    # context.KEY...
+    value: Any = event.context
+    for depth, key in enumerate(node.path[1:], start=2):
+        if not isinstance(value, dict) or key not in value:
+            raise EvaluationError(f"the event has no `{'.'.join(node.path[:depth])}`")
+        value = value[key]
+    return value
+
+
+def value(facts: Facts, node: ir.Node) -> Any:
+    """The value of an expression; raises EvaluationError."""
+    if isinstance(node, ir.Const):
+        return node.value
+    if isinstance(node, ir.Field):
+        return field_value(facts, node)
+    if isinstance(node, ir.Consent):
+        return facts.consent(node.kind)
+    if isinstance(node, ir.Objected):
+        return facts.objected()
+    if isinstance(node, ir.PurposeIn):
+        return (node.purpose in facts.ancestors(facts.event.purpose)) != node.negated
+    if isinstance(node, ir.Member):
+        left, right = value(facts, node.left), value(facts, node.right)
+        if not isinstance(right, (frozenset, list)):
+            raise EvaluationError(f"`{_text(node.right)}` is {_runtime_kind(right)}, not a list")
+        if isinstance(left, (dict, list, frozenset)) or left is None:
+            raise EvaluationError(f"`{_text(node.left)}` is {_runtime_kind(left)}, not a single value")
+        return any(_same(left, item) for item in right) != node.negated
+    if isinstance(node, ir.Compare):
+        return _compare(node, value(facts, node.left), value(facts, node.right))
+    if isinstance(node, ir.Lookup):
+        key = value(facts, node.key)
+        table = facts.policy.vocabulary.tables[node.table]
+        if not isinstance(key, str):
+            raise EvaluationError(f"the table `{node.table}` is looked up by country, not {_runtime_kind(key)}")
+        if key in table.entries:
+            return table.entries[key]
+        if table.default is None:
+            raise EvaluationError(f"the table `{node.table}` has no entry for `{key}` and no default")
+        return table.default
+    truth = condition(facts, node)
+    if isinstance(truth, EvaluationError):
+        raise truth
+    return truth
+
+
+def _compare(node: ir.Compare, left: Any, right: Any) -> bool:
+    kind_left, kind_right = _runtime_kind(left), _runtime_kind(right)
+    if kind_left != kind_right:
+        raise EvaluationError(f"`{_text(node)}` compares {kind_left} with {kind_right}")
+    if node.op == "==":
+        return left == right
+    if node.op == "!=":
+        return left != right
+    if kind_left not in ("a number", "a duration"):
+        raise EvaluationError(f"`{_text(node)}` orders {kind_left}, which has no order")
+    return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[node.op]
+
+
+def condition(facts: Facts, node: ir.Node) -> bool | EvaluationError:
+    """Three-valued truth of a condition: True, False or the error."""
+    if isinstance(node, ir.And):
+        left = condition(facts, node.left)
+        if left is False:
+            return False
+        right = condition(facts, node.right)
+        if right is False:
+            return False
+        return left if isinstance(left, EvaluationError) else right
+    if isinstance(node, ir.Or):
+        left = condition(facts, node.left)
+        if left is True:
+            return True
+        right = condition(facts, node.right)
+        if right is True:
+            return True
+        return left if isinstance(left, EvaluationError) else right
+    if isinstance(node, ir.Not):
+        operand = condition(facts, node.operand)
+        return operand if isinstance(operand, EvaluationError) else not operand
+    try:
+        result = value(facts, node)
+    except EvaluationError as error:
+        return error
+    if not isinstance(result, bool):
+        return EvaluationError(f"`{_text(node)}` is {_runtime_kind(result)}, not true or false")
+    return result
+
+
+def _text(node: ir.Node) -> str:
+    return " ".join(node.span.text.split()) if node.span else type(node).__name__
+
+
+# ---- rules ----------------------------------------------------------------------
+
+
+@dataclass
+class RuleOutcome:
+    """How one rule fared against the event (for explanations)."""
+
+    rule: ir.CheckedRule
+    purpose_matches: bool
+    destination_matches: bool
+    categories: tuple[str, ...]  # event categories the rule's `on` matches
+    when: bool | EvaluationError | None = None  # None when not evaluated or absent
+    unless: bool | EvaluationError | None = None
+    holds: bool | EvaluationError | None = None  # `when and not unless`
+
+    @property
+    def matches(self) -> bool:
+        return self.purpose_matches and self.destination_matches and bool(self.categories)
+
+    @property
+    def applies(self) -> bool:
+        """A forbid applies when its condition holds or is an error; a permit only when it holds."""
+        if not self.matches:
+            return False
+        if isinstance(self.holds, EvaluationError):
+            return self.rule.effect == "forbid"
+        return bool(self.holds)
+
+
+def judge_rule(facts: Facts, rule: ir.CheckedRule) -> RuleOutcome:
+    vocabulary = facts.policy.vocabulary
+    event = facts.event
+    purpose_matches = rule.purposes is None or bool(rule.purposes & facts.ancestors(event.purpose))
+    destination_matches = rule.destination is None or event.destination in rule.destination
+    categories = tuple(
+        c for c in event.categories
+        if rule.categories is None or rule.categories & vocabulary.categories.ancestors[c]
+    )
+    outcome = RuleOutcome(rule, purpose_matches, destination_matches, categories)
+    if outcome.matches:
+        outcome.when = condition(facts, rule.when) if rule.when is not None else None
+        outcome.unless = condition(facts, rule.unless) if rule.unless is not None else None
+        when = True if outcome.when is None else outcome.when
+        if outcome.unless is None:
+            not_unless = True
+        elif isinstance(outcome.unless, EvaluationError):
+            not_unless = outcome.unless
+        else:
+            not_unless = not outcome.unless
+        outcome.holds = _and(when, not_unless)
+    return outcome
+
+
+def _and(left, right):
+    if left is False or right is False:
+        return False
+    return left if isinstance(left, EvaluationError) else right
+
+
+# ---- the decision ------------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    decision: Decision
+    event: Event | None
+    outcomes: list[RuleOutcome] = field(default_factory=list)
+    consent_required: bool | None = None  # None when the purpose's basis is not consent
+    consent_held: bool | None = None
+
+
+def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False,
+             now: datetime | None = None) -> Evaluation:
+    event, problems = validate(policy, data)
+    if event is None:
+        if strict:
+            raise InvalidEvent(problems)
+        reasons = [Reason(kind="invalid-event", message=p) for p in problems]
+        return Evaluation(Decision(effect="deny", allowed=False, reasons=reasons, digest=digest), None)
+    at = event.at or now or datetime.now(timezone.utc)
+    facts = Facts(policy, event, at)
+    outcomes = [judge_rule(facts, rule) for rule in policy.rules]
+    reasons: list[Reason] = []
+
+    # 2. every forbid that matches and holds (or fails closed)
+    for outcome in outcomes:
+        if outcome.rule.effect == "forbid" and outcome.applies:
+            reasons.append(_forbidden(outcome))
+
+    # 3. the built-in consent rule
+    evaluation = Evaluation(None, event, outcomes)  # decision filled in below
+    if policy.vocabulary.bases[event.purpose] == "consent":
+        evaluation.consent_required = True
+        evaluation.consent_held = facts.consent(None)
+        if not evaluation.consent_held:
+            reasons.append(Reason(
+                kind="no-consent", rule=RESERVED_LABEL, cite=CONSENT_CITE,
+                message=f"the purpose `{event.purpose}` is based on consent, and the subject "
+                "holds no valid consent covering it"))
+
+    # 4. every category must be covered by a permit that holds
+    permitted: list[Reason] = []
+    obligations: set[str] = set()
+    for category in event.categories:
+        covering = [o for o in outcomes
+                    if o.rule.effect == "permit" and o.applies and category in o.categories]
+        if not covering:
+            reasons.append(Reason(
+                kind="not-permitted", category=category,
+                message=f"no permit covers the category `{category}` for the purpose "
+                f"`{event.purpose}` to `{event.destination}`"))
+            continue
+        first = covering[0].rule
+        permitted.append(Reason(
+            kind="permitted", rule=first.label, category=category, cite=first.cite,
+            location=first.location, because=first.because, sugar=first.sugar,
+            message=f"`{category}`: {first.because or 'permitted by ' + first.name}"))
+        for outcome in covering:
+            obligations.update(outcome.rule.obligations)
+
+    # 5. allow only when nothing above denied
+    if reasons:
+        decision = Decision(effect="deny", allowed=False, reasons=reasons, digest=digest)
+    else:
+        decision = Decision(effect="allow", allowed=True, reasons=permitted,
+                            obligations=sorted(obligations), digest=digest)
+    evaluation.decision = decision
+    return evaluation
+
+
+def _forbidden(outcome: RuleOutcome) -> Reason:
+    rule = outcome.rule
+    message = rule.because or f"forbidden by {rule.name}"
+    if isinstance(outcome.holds, EvaluationError):
+        message += f" (fail closed: {outcome.holds.message})"
+    return Reason(kind="forbidden", rule=rule.label, message=message, cite=rule.cite,
+                  location=rule.location, because=rule.because, sugar=rule.sugar)

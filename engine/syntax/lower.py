@@ -1,0 +1,351 @@
+"""Parse tree to typed AST (`cst_to_ast`), with spans and doc comments.
+
+Lowering also reports what the grammar lets through but the language does
+not: reserved words inside dotted names, bad string escapes, huge integers,
+malformed JSON in test events.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from lark import Token, Tree
+
+from .. import ast
+from ..diagnostics import Diagnostic
+from ..source import Source, Span
+from .parser import KEYWORDS, parse_tree
+
+MAX_INT = 10**12
+_VALID_ESCAPES = re.compile(r'\\(?!["\\])')
+
+
+def parse_module(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
+    tree, comment_tokens, diagnostics = parse_tree(source)
+    lowering = _Lowering(source, diagnostics)
+    statements = lowering.statements(tree) if tree is not None else []
+    comments = tuple(
+        ast.Comment(t.value, Span(source, t.start_pos, t.end_pos)) for t in comment_tokens
+    )
+    statements = _attach_docs(source, statements, comments)
+    return ast.Module(source, tuple(statements), comments), diagnostics
+
+
+def _attach_docs(source: Source, statements, comments):
+    """A run of `##` lines directly above a statement is its doc comment."""
+    by_line = {}
+    for comment in comments:
+        line, column = source.position(comment.span.start)
+        if comment.text.startswith("##") and not source.line_text(line)[: column - 1].strip():
+            by_line[line] = comment.text[2:].strip()
+    if not by_line:
+        return statements
+    result = []
+    for statement in statements:
+        line = statement.span.line - 1
+        lines = []
+        while line in by_line:
+            lines.append(by_line[line])
+            line -= 1
+        if lines:
+            from dataclasses import replace
+
+            statement = replace(statement, doc="\n".join(reversed(lines)))
+        result.append(statement)
+    return result
+
+
+class _Lowering:
+    def __init__(self, source: Source, diagnostics: list[Diagnostic]):
+        self.source = source
+        self.diagnostics = diagnostics
+
+    # ---- helpers -----------------------------------------------------------
+
+    def span(self, node) -> Span:
+        if isinstance(node, Token):
+            return Span(self.source, node.start_pos, node.end_pos)
+        meta = node.meta
+        if getattr(meta, "empty", True):
+            return Span(self.source, 0, 0)
+        return Span(self.source, meta.start_pos, meta.end_pos)
+
+    def error(self, code: str, message: str, span: Span, help: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, help=help))
+
+    def name(self, token: Token) -> ast.Name:
+        span = self.span(token)
+        for segment in token.value.split("."):
+            if segment in KEYWORDS:
+                self.error(
+                    "E0104",
+                    f"`{segment}` is a reserved word and cannot be part of the name `{token.value}`",
+                    span,
+                    help=f"choose another word, for example `{segment}_`",
+                )
+                break
+        return ast.Name(token.value, span)
+
+    def names(self, tree: Tree) -> tuple[ast.Name, ...]:
+        return tuple(self.name(t) for t in tree.children)
+
+    def targets(self, tree: Tree) -> tuple[ast.Name, ...] | None:
+        if tree.data == "all_targets":
+            return None
+        return self.names(tree.children[0])
+
+    def string(self, token: Token) -> ast.StringLit:
+        raw = token.value[1:-1]
+        span = self.span(token)
+        bad = _VALID_ESCAPES.search(raw)
+        if bad:
+            start = token.start_pos + 1 + bad.start()
+            self.error(
+                "E0106",
+                f"`\\{raw[bad.start() + 1]}` is not an escape the language knows",
+                Span(self.source, start, start + 2),
+                help='only `\\"` and `\\\\` are escapes in policy strings',
+            )
+        value = re.sub(r'\\(["\\])', r"\1", raw)
+        return ast.StringLit(value, span)
+
+    def integer(self, token: Token) -> ast.IntLit:
+        value = int(token.value)
+        if value > MAX_INT:
+            self.error("E0109", f"`{token.value}` is too large", self.span(token),
+                       help=f"integers go up to {MAX_INT}")
+            value = MAX_INT
+        return ast.IntLit(value, self.span(token))
+
+    # ---- statements ----------------------------------------------------------
+
+    def statements(self, tree: Tree) -> list:
+        result = []
+        for child in tree.children:
+            statement = self.statement(child)
+            if statement is not None:
+                result.append(statement)
+        return result
+
+    def statement(self, tree: Tree):
+        kind = tree.data
+        c = tree.children
+        span = self.span(tree)
+        if kind == "policy_decl":
+            return ast.PolicyDecl(self.string(c[0]), span)
+        if kind == "use_decl":
+            return ast.UseDecl(self.name(c[0]), span)
+        if kind == "region_decl":
+            return ast.RegionDecl(self.name(c[0]), self.expr(c[1]), span)
+        if kind == "category_decl":
+            parents = self.names(c[1]) if c[1] is not None else ()
+            return ast.CategoryDecl(self.name(c[0]), parents, span)
+        if kind == "purpose_decl":
+            bases, parent_lists = [], []
+            for clause in c[1:]:
+                if clause.data == "basis_clause":
+                    token = clause.children[0].children[0]
+                    bases.append(ast.Name(token.value, self.span(token)))
+                else:
+                    parent_lists.append(self.names(clause.children[0]))
+            return ast.PurposeDecl(self.name(c[0]), tuple(bases), tuple(parent_lists), span)
+        if kind == "table_decl":
+            default = self.integer(c[1]) if c[1] is not None else None
+            entries = tuple(
+                ast.TableEntry(
+                    ast.CountryLit(e.children[0].value, self.span(e.children[0])),
+                    self.integer(e.children[1]),
+                    self.span(e),
+                )
+                for e in c[2:]
+                if e is not None
+            )
+            return ast.TableDecl(self.name(c[0]), default, entries, span)
+        if kind == "obligation_decl":
+            description = self.string(c[1]) if c[1] is not None else None
+            return ast.ObligationDecl(self.name(c[0]), description, span)
+        if kind == "labelled_rule":
+            from dataclasses import replace
+
+            rule = self.rule(c[1])
+            return replace(rule, label=self.name(c[0]), span=span)
+        if kind == "test_decl":
+            return self.test(tree)
+        return self.rule(tree)
+
+    def rule(self, tree: Tree) -> ast.Rule:
+        kind = tree.data.removesuffix("_rule")
+        c = tree.children
+        span = self.span(tree)
+        if kind in ("permit", "forbid"):
+            target = self.target(c[0])
+            when, unless, with_, because, cite = c[1].children
+            return ast.Rule(
+                kind,
+                target,
+                when=self.expr(when.children[0]) if when is not None else None,
+                unless=self.expr(unless.children[0]) if unless is not None else None,
+                obligations=self.names(with_.children[0]) if with_ is not None else (),
+                because=self.string(because.children[0]) if because is not None else None,
+                cite=self.string(cite.children[0]) if cite is not None else None,
+                has_with=with_ is not None,
+                span=span,
+            )
+        because, cite = c[-2], c[-1]
+        common = dict(
+            because=self.string(because.children[0]) if because is not None else None,
+            cite=self.string(cite.children[0]) if cite is not None else None,
+            span=span,
+        )
+        if kind == "require":
+            when = c[2]
+            return ast.Rule(
+                "require",
+                self.target(c[1]),
+                requirement=self.expr(c[0]),
+                when=self.expr(when.children[0]) if when is not None else None,
+                **common,
+            )
+        categories = self.targets(c[0])
+        target = ast.Target(None, categories, None, self.span(c[0]))
+        if kind == "residency":
+            return ast.Rule("residency", target, region=self.expr(c[1]), **common)
+        return ast.Rule("retain", target, period=self.duration(c[1]), **common)
+
+    def target(self, tree: Tree) -> ast.Target:
+        targets, on, to = tree.children
+        return ast.Target(
+            self.targets(targets),
+            self.targets(on.children[0]) if on is not None else None,
+            self.expr(to.children[0]) if to is not None else None,
+            self.span(tree),
+        )
+
+    def duration(self, tree: Tree) -> ast.DurationLit:
+        amount, unit = tree.children
+        return ast.DurationLit(self.integer(amount).value, unit.children[0].value, self.span(tree))
+
+    # ---- expressions ---------------------------------------------------------
+
+    def expr(self, node):
+        if isinstance(node, Token):  # a bare terminal only reaches here via region_ref
+            return ast.NameRef(node.value, self.span(node))
+        kind = node.data
+        c = node.children
+        span = self.span(node)
+        if kind == "int_lit":
+            return ast.IntLit(self.integer(c[0]).value, span)
+        if kind == "string_lit":
+            return self.string(c[0])
+        if kind == "country_lit":
+            return ast.CountryLit(c[0].value, span)
+        if kind == "duration":
+            return self.duration(node)
+        if kind == "true_lit":
+            return ast.BoolLit(True, span)
+        if kind == "false_lit":
+            return ast.BoolLit(False, span)
+        if kind == "consent_atom":
+            return ast.ConsentAtom(None, span)
+        if kind == "explicit_consent_atom":
+            return ast.ConsentAtom("explicit", span)
+        if kind == "parental_consent_atom":
+            return ast.ConsentAtom("parental", span)
+        if kind == "objected_atom":
+            return ast.ObjectedAtom(span)
+        if kind == "purpose_field":
+            return ast.PurposeField(span)
+        if kind == "basis_field":
+            return ast.BasisField(span)
+        if kind == "basis_lit":
+            return ast.BasisLit(c[0].value, span)
+        if kind == "basis_consent_lit":
+            return ast.BasisLit("consent", span)
+        if kind in ("name_ref", "region_ref"):
+            return ast.NameRef(self.name(c[0]).value, span)
+        if kind == "lookup":
+            return ast.Lookup(self.name(c[0]), self.expr(c[1]), span)
+        if kind == "set":
+            return ast.SetLit(tuple(self.expr(i) for i in c if i is not None), span)
+        if kind in ("plus", "region_union"):
+            return ast.BinaryOp("+", self.expr(c[0]), self.expr(c[1]), span)
+        if kind in ("minus", "region_diff"):
+            return ast.BinaryOp("-", self.expr(c[0]), self.expr(c[1]), span)
+        if kind == "compare":
+            return ast.Compare(c[1].value, self.expr(c[0]), self.expr(c[2]), span)
+        if kind == "in_expr":
+            return ast.In(self.expr(c[0]), self.expr(c[1]), False, span)
+        if kind == "not_in_expr":
+            return ast.In(self.expr(c[0]), self.expr(c[1]), True, span)
+        if kind == "and_expr":
+            return ast.And(self.expr(c[0]), self.expr(c[1]), span)
+        if kind == "or_expr":
+            return ast.Or(self.expr(c[0]), self.expr(c[1]), span)
+        if kind == "not_expr":
+            return ast.Not(self.expr(c[0]), span)
+        raise AssertionError(f"unknown expression node {kind}")  # grammar and lowering disagree
+
+    # ---- tests ---------------------------------------------------------------
+
+    def test(self, tree: Tree) -> ast.TestDecl:
+        name, event, expect = tree.children
+        keys: list = []
+        value = self.json(event, "", keys)
+        names = ()
+        if expect.children and expect.children[0] is not None:
+            names = self.names(expect.children[0])
+        return ast.TestDecl(
+            self.string(name),
+            value,
+            "allow" if expect.data == "expect_allow" else "deny",
+            names,
+            event_span=self.span(event),
+            event_keys=tuple(keys),
+            span=self.span(tree),
+        )
+
+    def json(self, node, path: str, keys: list):
+        if isinstance(node, Token):
+            raise AssertionError("bare JSON token")
+        kind = node.data
+        if kind == "json_object":
+            result = {}
+            for member in node.children:
+                if member is None:
+                    continue
+                key_token, value = member.children
+                key = self.json_string(key_token)
+                child_path = f"{path}.{key}" if path else key
+                if key in result:
+                    self.error("E0108", f"the key `{key}` appears twice in this object",
+                               self.span(key_token))
+                keys.append((child_path, self.span(key_token)))
+                result[key] = self.json(value, child_path, keys)
+            return result
+        if kind == "json_array":
+            return [self.json(v, f"{path}[{i}]", keys) for i, v in enumerate(node.children)
+                    if v is not None]
+        token = node.children[0] if node.children else None
+        if kind == "json_string":
+            return self.json_string(token)
+        if kind == "json_number":
+            return json.loads(token.value)
+        if kind == "json_true":
+            return True
+        if kind == "json_false":
+            return False
+        if kind == "json_word":
+            if token.value == "null":
+                return None
+            self.error("E0108", f"`{token.value}` is not a JSON value", self.span(token),
+                       help="JSON values are strings, numbers, `true`, `false`, `null`, objects and arrays")
+            return None
+        raise AssertionError(f"unknown JSON node {kind}")
+
+    def json_string(self, token: Token) -> str:
+        try:
+            return json.loads(token.value)
+        except ValueError:
+            self.error("E0108", f"{token.value} is not a valid JSON string", self.span(token))
+            return token.value[1:-1]

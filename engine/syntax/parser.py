@@ -1,0 +1,226 @@
+"""The Lark parser (built once per process) and syntax-error recovery.
+
+`parse_tree` never raises for bad text: it returns the tree of every statement
+it could read and one diagnostic per broken statement, skipping to the next
+statement keyword after each error.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from ..diagnostics import Diagnostic, did_you_mean
+from ..resources import grammar_text
+from ..source import Source, Span
+
+#: every reserved word of the language (spec section 2)
+KEYWORDS = frozenset(
+    """policy use region category purpose basis is table default permit forbid
+    require residency retain rule on to for when unless with because cite in not
+    and or true false consent explicit parental objected test event expect allow
+    deny by obligation contract legal_obligation vital_interest public_task
+    legitimate_interest day days month months year years""".split()
+)
+
+_STATEMENT_KEYWORDS = frozenset(
+    "POLICY USE REGION CATEGORY TABLE OBLIGATION RULE TEST PERMIT FORBID REQUIRE RESIDENCY RETAIN".split()
+)
+
+# tokens that may follow `purpose` when it is the event field, not a declaration
+_EXPRESSION_FOLLOWERS = frozenset(
+    "IN NOT COMPARATOR AND OR RPAR RSQB COMMA RBRACE FOR UNLESS WITH BECAUSE CITE".split()
+)
+
+MAX_SYNTAX_ERRORS = 50
+
+_lock = threading.Lock()
+
+
+@cache
+def parser() -> Lark:
+    with _lock:
+        return Lark(
+            grammar_text(),
+            parser="lalr",
+            lexer="basic",
+            strict=True,
+            propagate_positions=True,
+            maybe_placeholders=True,
+        )
+
+
+def _describe_terminal(name: str) -> str:
+    friendly = {
+        "NAME": "a name", "STRING": "a string", "INT": "an integer", "COUNTRY": "a country code",
+        "NUMBER": "a number", "COMPARATOR": "a comparison", "$END": "the end of the file",
+    }
+    if name in friendly:
+        return friendly[name]
+    try:
+        pattern = parser().get_terminal(name).pattern
+    except KeyError:
+        return name.lower()
+    return f"`{pattern.value}`"
+
+
+def describe_token(token: Token) -> str:
+    if token.type == "$END":
+        return "the end of the file"
+    if token.type in ("NAME", "STRING", "INT", "COUNTRY", "NUMBER"):
+        return f"{_describe_terminal(token.type)} `{token.value}`"
+    return f"`{token.value}`"
+
+
+def _expected(names) -> str:
+    described = sorted({_describe_terminal(n) for n in names})
+    if len(described) > 6:
+        described = described[:6] + ["..."]
+    return ", ".join(described)
+
+
+def _token_span(source: Source, token: Token) -> Span:
+    start = token.start_pos if token.start_pos is not None else len(source.text)
+    end = token.end_pos if token.end_pos is not None else start
+    return Span(source, start, max(end, start))
+
+
+def _syntax_diagnostic(source: Source, error: UnexpectedInput) -> Diagnostic:
+    if isinstance(error, UnexpectedEOF) or (
+        isinstance(error, UnexpectedToken) and error.token.type == "$END"
+    ):
+        end = len(source.text.rstrip())
+        expected = getattr(error, "expected", None) or getattr(error, "accepts", None) or ()
+        return Diagnostic(
+            "E0103",
+            "the file ends in the middle of a statement",
+            Span(source, max(0, end - 1), end) if end else Span(source, 0, 0),
+            help=f"expected {_expected(expected)}" if expected else None,
+        )
+    assert isinstance(error, UnexpectedToken)
+    token = error.token
+    expected = set(error.accepts or error.expected)
+    span = _token_span(source, token)
+    if token.value in KEYWORDS and "NAME" in expected and "LPAR" not in expected:
+        return Diagnostic(
+            "E0104",
+            f"`{token.value}` is a reserved word and cannot be a name",
+            span,
+            help=f"choose another name, for example `{token.value}_`",
+        )
+    if token.type == "COUNTRY" and "NAME" in expected and "COUNTRY" not in expected:
+        return Diagnostic(
+            "E0107",
+            f"names are lower-case, found `{token.value}`",
+            span,
+            help=f"write `{token.value.lower()}`",
+        )
+    hint = f"expected {_expected(expected)}"
+    if token.type == "NAME":
+        close = did_you_mean(token.value, [k for k in KEYWORDS])
+        if close and any(_describe_terminal(e) == f"`{close.split('`')[1]}`" for e in expected):
+            hint += f"; {close}"
+    return Diagnostic("E0102", f"unexpected {describe_token(token)}", span, help=hint)
+
+
+def _lex_all(source: Source, text: str, diagnostics: list[Diagnostic]) -> tuple[str, list[Token]]:
+    """Lex the whole text, blanking out characters the lexer cannot read."""
+    while True:
+        try:
+            return text, list(parser().lex(text, dont_ignore=True))
+        except UnexpectedCharacters as error:
+            pos = error.pos_in_stream
+            char = text[pos]
+            if char == "'":
+                close = text.find("'", pos + 1)
+                line_end = text.find("\n", pos)
+                end = close + 1 if close != -1 and (line_end == -1 or close < line_end) else pos + 1
+                diagnostics.append(Diagnostic(
+                    "E0101", "strings use double quotes", Span(source, pos, end),
+                    help='write `"…"`'))
+            elif char == '"':
+                end = text.find("\n", pos)
+                end = len(text) if end == -1 else end
+                diagnostics.append(Diagnostic(
+                    "E0105", "this string is not closed before the end of the line",
+                    Span(source, pos, end), help='add the closing `"`'))
+            else:
+                end = pos + 1
+                shown = char if char.isprintable() else repr(char)
+                diagnostics.append(Diagnostic(
+                    "E0101", f"unexpected character `{shown}`", Span(source, pos, end),
+                    help=_character_help(char)))
+            text = _blank(text, pos, end)
+
+
+def _character_help(char: str) -> str | None:
+    if char == "'":
+        return 'strings use double quotes: `"…"`'
+    if char == ";":
+        return "statements need no terminator"
+    if char == "=":
+        return "compare with `==`"
+    if char == "!":
+        return "write `not`, or `!=` to compare"
+    if char in "&|":
+        return "write `and` / `or`"
+    return None
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + "".join(c if c == "\n" else " " for c in text[start:end]) + text[end:]
+
+
+def _statement_starts(tokens: list[Token]) -> list[int]:
+    """Offsets where statements begin (heuristic used only for error recovery)."""
+    starts = []
+    significant = [t for t in tokens if t.type not in ("COMMENT",) and not t.type.startswith("__")]
+    for index, token in enumerate(significant):
+        if token.type in _STATEMENT_KEYWORDS:
+            if token.type in ("PERMIT", "FORBID", "REQUIRE", "RESIDENCY", "RETAIN") and index >= 3:
+                if significant[index - 1].value == ":" and significant[index - 3].type == "RULE":
+                    continue
+            starts.append(token.start_pos)
+        elif token.type == "PURPOSE":
+            following = significant[index + 1] if index + 1 < len(significant) else None
+            if following is None or following.type not in _EXPRESSION_FOLLOWERS:
+                starts.append(token.start_pos)
+    return starts
+
+
+def parse_tree(source: Source) -> tuple[Tree | None, list[Token], list[Diagnostic]]:
+    """Parse one source. Returns the tree (None only if nothing parsed), the
+    comment tokens, and the syntax diagnostics."""
+    diagnostics: list[Diagnostic] = []
+    text, tokens = _lex_all(source, source.text, diagnostics)
+    comments = [t for t in tokens if t.type == "COMMENT"]
+    starts = _statement_starts(tokens)
+    for _ in range(MAX_SYNTAX_ERRORS + 1):
+        try:
+            return parser().parse(text), comments, diagnostics
+        except UnexpectedInput as error:
+            diagnostics.append(_syntax_diagnostic(source, error))
+            position = _error_position(error, text)
+            # A statement keyword where the grammar did not allow it means the
+            # statement before it is broken: drop both.
+            before = [s for s in starts if s < position] if position in starts else [
+                s for s in starts if s <= position]
+            after = [s for s in starts if s > position]
+            start = before[-1] if before else 0
+            end = after[0] if after else len(text)
+            if start == end:  # cannot make progress: drop the rest
+                end = len(text)
+            text = _blank(text, start, end)
+            starts = [s for s in starts if not start <= s < end]
+    return None, comments, diagnostics
+
+
+def _error_position(error: UnexpectedInput, text: str) -> int:
+    token = getattr(error, "token", None)
+    if token is not None and token.start_pos is not None and token.type != "$END":
+        return token.start_pos
+    pos = getattr(error, "pos_in_stream", None)
+    return pos if pos is not None else len(text)
