@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from . import ir
 from .check import RESERVED_LABEL, CheckedPolicy
 from .countries import is_country
-from .model import Decision, Event, Reason
+from .model import Decision, Event, Reason, json_path
 
 CONSENT_CITE = "GDPR Art. 6(1)(a), Art. 7"
 
@@ -48,40 +48,60 @@ class EvaluationError(Exception):
 def validate(policy: CheckedPolicy, data: Any) -> tuple[Event | None, list[str]]:
     """The event as a model, or the list of every problem with it."""
     if isinstance(data, Event):
-        event = data
-    else:
-        if not isinstance(data, Mapping):
-            return None, [f"an event is a JSON object, not {type(data).__name__}"]
-        try:
-            event = Event.model_validate(dict(data))
-        except ValidationError as error:
-            return None, [_pydantic_problem(p) for p in error.errors()]
-        except (TypeError, ValueError, RecursionError) as error:  # e.g. odd key types
-            return None, [f"the event cannot be read: {error}"]
-    problems = []
-    vocabulary = policy.vocabulary
-    if event.purpose not in vocabulary.purposes:
-        problems.append(f"`purpose`: the policy has no purpose `{event.purpose}`")
-    elif event.purpose not in vocabulary.bases:
-        problems.append(f"`purpose`: `{event.purpose}` has no basis, so no event can name it")
-    for i, category in enumerate(event.categories):
-        if category not in vocabulary.categories:
-            problems.append(f"`categories[{i}]`: the policy has no category `{category}`")
-    if not is_country(event.destination):
-        problems.append(f"`destination`: `{event.destination}` is not an ISO 3166-1 country code")
-    if event.subject.country is not None and not is_country(event.subject.country):
-        problems.append(f"`subject.country`: `{event.subject.country}` is not an ISO 3166-1 country code")
-    for i, consent in enumerate(event.subject.consents):
-        if consent.purpose not in vocabulary.purposes:
-            problems.append(f"`subject.consents[{i}].purpose`: the policy has no purpose `{consent.purpose}`")
-    for i, objection in enumerate(event.subject.objections):
-        if objection not in vocabulary.purposes:
-            problems.append(f"`subject.objections[{i}]`: the policy has no purpose `{objection}`")
+        return (data, []) if not (problems := _policy_problems(policy, data.model_dump())) else (None, problems)
+    if not isinstance(data, Mapping):
+        return None, [f"an event is a JSON object, not {_runtime_kind(data)}"]
+    event, problems = None, []
+    try:
+        event = Event.model_validate(dict(data))
+    except ValidationError as error:
+        problems = [_pydantic_problem(p) for p in error.errors()]
+    except (TypeError, ValueError) as error:  # e.g. keys that are not strings
+        problems = [f"the event cannot be read: {error}"]
+    problems += _policy_problems(policy, data)
     return (None, problems) if problems else (event, [])
 
 
+def _policy_problems(policy: CheckedPolicy, data: Mapping) -> list[str]:
+    """Names the policy does not know, read from the raw event where well-formed."""
+    vocabulary = policy.vocabulary
+    problems = []
+
+    def purpose_known(where: str, name: Any) -> None:
+        if isinstance(name, str) and name not in vocabulary.purposes:
+            problems.append(f"`{where}`: the policy has no purpose `{name}`")
+
+    def country_known(where: str, code: Any) -> None:
+        if isinstance(code, str) and not is_country(code):
+            problems.append(f"`{where}`: `{code}` is not an ISO 3166-1 country code")
+
+    purpose = data.get("purpose")
+    purpose_known("purpose", purpose)
+    if isinstance(purpose, str) and purpose in vocabulary.purposes and purpose not in vocabulary.bases:
+        problems.append(f"`purpose`: `{purpose}` has no basis, so no event can name it")
+    categories = data.get("categories")
+    if isinstance(categories, list):
+        for i, category in enumerate(categories):
+            if isinstance(category, str) and category not in vocabulary.categories:
+                problems.append(f"`categories[{i}]`: the policy has no category `{category}`")
+    country_known("destination", data.get("destination"))
+    subject = data.get("subject")
+    if isinstance(subject, Mapping):
+        country_known("subject.country", subject.get("country"))
+        consents = subject.get("consents")
+        if isinstance(consents, list):
+            for i, consent in enumerate(consents):
+                if isinstance(consent, Mapping):
+                    purpose_known(f"subject.consents[{i}].purpose", consent.get("purpose"))
+        objections = subject.get("objections")
+        if isinstance(objections, list):
+            for i, objection in enumerate(objections):
+                purpose_known(f"subject.objections[{i}]", objection)
+    return problems
+
+
 def _pydantic_problem(problem: dict) -> str:
-    path = ".".join(str(p) for p in problem["loc"]) or "event"
+    path = json_path(problem["loc"]) or "event"
     kind = problem["type"]
     if kind == "missing":
         return f"`{path}` is required"

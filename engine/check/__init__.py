@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from .. import ast, ir
 from ..diagnostics import Diagnostic, Note, did_you_mean
-from ..model import Event
+from ..model import Event, json_path
 from .declarations import Hierarchy, Vocabulary, declarations, region_value
 from .expressions import Typer
 
@@ -153,7 +153,7 @@ def _tests(tests, vocabulary: Vocabulary, labels, diagnostics) -> None:
         except ValidationError as error:
             spans = dict(test.event_keys)
             for problem in error.errors():
-                path = ".".join(str(p) for p in problem["loc"])
+                path = json_path(problem["loc"])
                 span = spans.get(path) or test.event_span
                 diagnostics.append(Diagnostic(
                     "E0701", f"the test event's `{path}`: {problem['msg'].lower()}", span,

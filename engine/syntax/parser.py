@@ -75,8 +75,23 @@ def describe_token(token: Token) -> str:
     return f"`{token.value}`"
 
 
+_CLAUSES = ("WHEN", "UNLESS", "WITH", "BECAUSE", "CITE")
+_EXPRESSION_START = {"LPAR", "INT", "NAME", "STRING"}
+_ATOMS = _EXPRESSION_START | set(
+    """COUNTRY TRUE FALSE CONSENT EXPLICIT PARENTAL OBJECTED PURPOSE BASIS CONTRACT
+    LEGAL_OBLIGATION VITAL_INTEREST PUBLIC_TASK LEGITIMATE_INTEREST LBRACE NOT""".split())
+
+
 def _expected(names) -> str:
-    described = sorted({_describe_terminal(n) for n in names})
+    names = set(names)
+    groups = []
+    if _EXPRESSION_START <= names:
+        groups.append("an expression")
+        names -= _ATOMS
+    if len(names & _STATEMENT_KEYWORDS) >= 5:
+        groups.append("a new statement")
+        names -= _STATEMENT_KEYWORDS | {"PURPOSE", "$END"}
+    described = groups + sorted({_describe_terminal(n) for n in names})
     if len(described) > 6:
         described = described[:6] + ["..."]
     return ", ".join(described)
@@ -119,6 +134,10 @@ def _syntax_diagnostic(source: Source, error: UnexpectedInput) -> Diagnostic:
             help=f"write `{token.value.lower()}`",
         )
     hint = f"expected {_expected(expected)}"
+    if token.type in _CLAUSES and expected & set(_CLAUSES):
+        return Diagnostic(
+            "E0102", f"`{token.value}` is out of place", span,
+            help="a rule's clauses go in this order: `when`, `unless`, `with`, `because`, `cite`")
     if token.type == "NAME":
         close = did_you_mean(token.value, [k for k in KEYWORDS])
         if close and any(_describe_terminal(e) == f"`{close.split('`')[1]}`" for e in expected):

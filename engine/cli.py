@@ -1,0 +1,193 @@
+"""The `lawful` command line. Thin: every command calls the library.
+
+Exit codes (spec section 9): 0 success (for `eval`, whatever the effect);
+1 findings or failures; 2 a usage error, or a policy that does not compile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Iterator
+
+from rich.console import Console
+
+from . import __version__
+from .diagnostics import render_all
+from .load import PolicyError, load_policy
+from .model import Decision, Event, Reason
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported on one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's default exits 2 too; keep its wording
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def _consoles() -> tuple[Console, Console]:
+    no_color = bool(os.environ.get("NO_COLOR"))
+    out = Console(highlight=False, soft_wrap=True, no_color=no_color)
+    err = Console(stderr=True, highlight=False, soft_wrap=True, no_color=no_color)
+    return out, err
+
+
+def _color(console: Console) -> bool:
+    return console.is_terminal and not os.environ.get("NO_COLOR") and console.color_system is not None
+
+
+def _load(paths, err: Console):
+    try:
+        return load_policy(paths)
+    except PolicyError as error:
+        err.print(render_all(error.diagnostics, color=_color(err)), markup=False, highlight=False)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _read_text(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path}: cannot be read: {error}")
+
+
+def _json_lines(text: str, name: str) -> Iterator[tuple[str, Any]]:
+    """(where, event or error message) for each non-blank line."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield f"{name}:{number}", json.loads(line)
+        except (ValueError, RecursionError) as error:
+            column = getattr(error, "colno", 1)
+            yield f"{name}:{number}:{column}", _NotJson(f"line {number} is not JSON: {getattr(error, 'msg', error)}")
+
+
+class _NotJson:
+    def __init__(self, message: str):
+        self.message = message
+
+
+def _events(path: str | None) -> Iterator[tuple[str, Any]]:
+    """One JSON event from a file, or JSON lines (from stdin or a .jsonl file)."""
+    name = "<stdin>" if path in (None, "-") else path
+    text = _read_text(path or "-")
+    if path not in (None, "-"):
+        try:
+            yield name, json.loads(text)
+            return
+        except RecursionError:
+            raise UsageError(f"{name}: the JSON is nested too deeply")
+        except ValueError as error:
+            lines = [line for line in text.splitlines() if line.strip()]
+            if len(lines) <= 1:
+                raise UsageError(f"{name}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}")
+    yield from _json_lines(text, name)
+
+
+def _decide(policy, event: Any) -> Decision:
+    if isinstance(event, _NotJson):
+        return Decision(effect="deny", allowed=False, digest=policy.digest,
+                        reasons=[Reason(kind="invalid-event", message=event.message)])
+    return policy.evaluate(event)
+
+
+def cmd_eval(args, out: Console, err: Console) -> int:
+    from .explain import render_decision
+
+    policy = _load(args.policy, err)
+    for path in args.events or ["-"]:
+        for where, event in _events(path):
+            decision = _decide(policy, event)
+            if args.json:
+                out.print(decision.to_json(), markup=False, highlight=False, soft_wrap=True)
+            else:
+                if len(args.events) > 1 or where.startswith("<stdin>:"):
+                    out.print(where, style="bold", markup=False, highlight=False)
+                out.print(render_decision(decision, event), end="")
+    return EXIT_OK
+
+
+def cmd_explain(args, out: Console, err: Console) -> int:
+    from .explain import explanation, render_explanation
+
+    policy = _load(args.policy, err)
+    events = list(_events(args.event))
+    if len(events) != 1:
+        raise UsageError(f"{args.event}: `explain` takes one event, found {len(events)}")
+    _, event = events[0]
+    if isinstance(event, _NotJson):
+        raise UsageError(f"{args.event}: {event.message}")
+    data = explanation(policy.explain(event))
+    if args.json:
+        out.print(json.dumps(data, indent=2, default=str), markup=False, highlight=False)
+    else:
+        out.print(render_explanation(data), end="")
+    return EXIT_OK
+
+
+def cmd_schema(args, out: Console, err: Console) -> int:
+    model = {"event": Event, "decision": Decision}[args.what]
+    out.print(json.dumps(model.model_json_schema(), indent=2), markup=False, highlight=False)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="lawful", description="Policy-as-code for GDPR data processing.")
+    parser.add_argument("--version", action="version", version=f"lawful {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = commands.add_parser("eval", help="decide events against a policy")
+    p.add_argument("policy", metavar="POLICY", help="a .law file or a directory of them")
+    p.add_argument("events", metavar="EVENT", nargs="*",
+                   help="JSON event files (one event, or JSON lines each), or - (the default) "
+                   "for JSON lines on stdin")
+    p.add_argument("--json", action="store_true", help="print each decision as one JSON line")
+    p.set_defaults(run=cmd_eval)
+
+    p = commands.add_parser("explain", help="show every rule considered for one event, and why")
+    p.add_argument("policy", metavar="POLICY")
+    p.add_argument("event", metavar="EVENT", help="a JSON event file, or - for stdin")
+    p.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    p.set_defaults(run=cmd_explain)
+
+    p = commands.add_parser("schema", help="print the JSON Schema of events or decisions")
+    p.add_argument("what", choices=["event", "decision"])
+    p.set_defaults(run=cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    out, err = _consoles()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "run", None):
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        return args.run(args, out, err)
+    except UsageError as error:
+        err.print(f"lawful: error: {error}", markup=False, highlight=False)
+        return EXIT_USAGE
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

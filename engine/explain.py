@@ -1,0 +1,178 @@
+"""Explanations: how every rule fared against an event, and which clause decided.
+
+`explanation(policy, event)` gives a stable JSON-ready dict; `render_*` turn
+decisions and explanations into rich Text for terminals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+
+from .model import Decision
+from .policy import Policy
+from .reference import EvaluationError, Evaluation, RuleOutcome
+
+
+def _truth(value) -> Any:
+    if isinstance(value, EvaluationError):
+        return {"error": value.message}
+    return value
+
+
+def deciding_clause(outcome: RuleOutcome) -> str:
+    """What settled the rule: purpose, categories or destination (the target did
+    not match), when, unless, error (fail closed), or target (no conditions)."""
+    if not outcome.purpose_matches:
+        return "purpose"
+    if not outcome.categories:
+        return "categories"
+    if not outcome.destination_matches:
+        return "destination"
+    if isinstance(outcome.holds, EvaluationError):
+        return "error"
+    if outcome.when is False:
+        return "when"
+    if outcome.unless is True:
+        return "unless"
+    if outcome.when is not None:
+        return "when"
+    if outcome.unless is not None:
+        return "unless"
+    return "target"
+
+
+def rule_record(outcome: RuleOutcome) -> dict:
+    rule = outcome.rule
+    return {
+        "rule": rule.label,
+        "name": rule.name,
+        "effect": rule.effect,
+        "sugar": rule.sugar,
+        "text": rule.text,
+        "location": rule.location,
+        "matched": outcome.matches,
+        "purpose_matches": outcome.purpose_matches,
+        "categories": list(outcome.categories),
+        "destination_matches": outcome.destination_matches,
+        "when": _truth(outcome.when),
+        "unless": _truth(outcome.unless),
+        "applies": outcome.applies,
+        "decided_by": deciding_clause(outcome),
+        "because": rule.because,
+        "cite": rule.cite,
+    }
+
+
+def explanation(evaluation: Evaluation) -> dict:
+    return {
+        "decision": evaluation.decision.model_dump(),
+        "event_valid": evaluation.event is not None,
+        "consent_required": None if evaluation.consent_required is None else {
+            "required": evaluation.consent_required, "held": evaluation.consent_held},
+        "rules": [rule_record(o) for o in evaluation.outcomes],
+    }
+
+
+def explain(policy: Policy, event: Any) -> dict:
+    return explanation(policy.explain(event))
+
+
+# ---- terminal rendering -------------------------------------------------------------
+
+_KIND_STYLE = {"permitted": "green", "forbidden": "red", "no-consent": "red",
+               "not-permitted": "yellow", "invalid-event": "magenta"}
+
+
+def render_decision(decision: Decision, event: Any = None) -> Text:
+    text = Text()
+    style = "bold green" if decision.allowed else "bold red"
+    text.append(decision.effect.upper(), style=style)
+    if isinstance(event, dict):
+        summary = _event_summary(event)
+        if summary:
+            text.append("  " + summary, style="dim")
+    text.append("\n")
+    for reason in decision.reasons:
+        mark = "✓" if reason.kind == "permitted" else "✗"
+        text.append(f"  {mark} ", style=_KIND_STYLE[reason.kind])
+        text.append(f"{reason.kind:<14}", style=_KIND_STYLE[reason.kind])
+        text.append(reason.message)
+        extras = [e for e in (reason.rule and f"rule {reason.rule}", reason.cite,
+                              reason.location) if e]
+        if extras:
+            text.append("  [" + " · ".join(extras) + "]", style="dim")
+        text.append("\n")
+    if decision.obligations:
+        text.append("  obligations: ", style="bold")
+        text.append(", ".join(decision.obligations) + "\n")
+    return text
+
+
+def _event_summary(event: dict) -> str:
+    purpose = event.get("purpose")
+    categories = event.get("categories")
+    destination = event.get("destination")
+    if not isinstance(purpose, str):
+        return ""
+    cats = ", ".join(c for c in categories if isinstance(c, str)) if isinstance(categories, list) else "?"
+    return f"{purpose} on {cats} → {destination if isinstance(destination, str) else '?'}"
+
+
+def _mark(record: dict) -> tuple[str, str]:
+    if not record["matched"]:
+        return "·", "dim"
+    if record["applies"]:
+        return "●", "red" if record["effect"] == "forbid" else "green"
+    return "○", "yellow"
+
+
+def _why(record: dict) -> str:
+    clause = record["decided_by"]
+    if clause == "purpose":
+        return "the event's purpose is not among the rule's purposes"
+    if clause == "categories":
+        return "no event category is among the rule's categories"
+    if clause == "destination":
+        return "the destination is outside the rule's `to` region"
+    if clause == "error":
+        error = record["when"] if isinstance(record["when"], dict) else record["unless"]
+        verdict = "so the forbid applies (fail closed)" if record["effect"] == "forbid" \
+            else "so the permit does not apply (fail closed)"
+        return f"the condition cannot be evaluated: {error['error']}; {verdict}"
+    if clause == "target":
+        return "the target matches and the rule has no condition"
+    value = record[clause]
+    if isinstance(value, dict):  # an error absorbed by the other clause
+        value = "an error"
+    return f"`{clause}` is {str(value).lower()}"
+
+
+def render_explanation(data: dict) -> Text:
+    decision = Decision.model_validate(data["decision"])
+    text = render_decision(decision)
+    text.append("\nrules considered\n", style="bold")
+    if not data["event_valid"]:
+        text.append("  none: the event is invalid, so no rule was evaluated\n", style="dim")
+    for record in data["rules"]:
+        mark, style = _mark(record)
+        state = ("applies" if record["applies"] else "does not apply") if record["matched"] \
+            else "does not match"
+        text.append(f"  {mark} ", style=style)
+        text.append(f"{state:<15}", style=style)
+        text.append(record["text"])
+        if record["location"]:
+            text.append(f"  {record['location']}", style="dim")
+        text.append("\n")
+        text.append(f"      {_why(record)}", style="dim" if not record["matched"] else "")
+        if record["matched"]:
+            text.append(f"; categories: {', '.join(record['categories'])}", style="dim")
+        text.append("\n")
+    consent = data["consent_required"]
+    if consent is not None:
+        held = consent["held"]
+        text.append("  ● " if not held else "  ○ ", style="red" if not held else "green")
+        text.append("consent_required: the purpose's basis is consent; a valid consent "
+                    + ("is held\n" if held else "is NOT held\n"))
+    return text
