@@ -65,7 +65,6 @@ CODES: dict[str, str] = {
     "E0502": "a country listed twice in a table",
     # rules
     "E0601": "obligations on a `forbid`",
-    "E0602": "a rule clause repeated",
     # tests
     "E0701": "a test event with an unknown or malformed field",
     "E0702": "a test expecting an unknown rule label",
@@ -174,7 +173,8 @@ def render(diagnostic: Diagnostic, color: bool = False) -> str:
     pad = " " * gutter
     if diagnostic.span is not None:
         lines.append(f"{pad}{paint('blue', '-->')} {diagnostic.span.location}")
-        lines.extend(_snippet(diagnostic.span, gutter, paint, severity))
+        if diagnostic.span.source.text:
+            lines.extend(_snippet(diagnostic.span, gutter, paint, severity))
     for note in diagnostic.notes:
         where = f" at {note.span.location}" if note.span else ""
         lines.append(f"{pad} {paint('blue', '=')} note: {note.message}{where}")

@@ -23,6 +23,18 @@ def json_path(loc) -> str:
     return path
 
 
+def describe_problem(problem: dict) -> str:
+    """One pydantic error in the language's words."""
+    path = json_path(problem["loc"]) or "event"
+    kind = problem["type"]
+    if kind == "missing":
+        return f"`{path}` is required"
+    if kind == "extra_forbidden":
+        return f"`{path}` is not an event field"
+    message = problem["msg"]
+    return f"`{path}`: {message[0].lower()}{message[1:]}"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

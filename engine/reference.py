@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from . import ir
 from .check import RESERVED_LABEL, CheckedPolicy
 from .countries import is_country
-from .model import Decision, Event, Reason, json_path
+from .model import Decision, Event, Reason, describe_problem
 
 CONSENT_CITE = "GDPR Art. 6(1)(a), Art. 7"
 
@@ -55,7 +55,7 @@ def validate(policy: CheckedPolicy, data: Any) -> tuple[Event | None, list[str]]
     try:
         event = Event.model_validate(dict(data))
     except ValidationError as error:
-        problems = [_pydantic_problem(p) for p in error.errors()]
+        problems = [describe_problem(p) for p in error.errors()]
     except (TypeError, ValueError) as error:  # e.g. keys that are not strings
         problems = [f"the event cannot be read: {error}"]
     problems += _policy_problems(policy, data)
@@ -98,16 +98,6 @@ def _policy_problems(policy: CheckedPolicy, data: Mapping) -> list[str]:
             for i, objection in enumerate(objections):
                 purpose_known(f"subject.objections[{i}]", objection)
     return problems
-
-
-def _pydantic_problem(problem: dict) -> str:
-    path = json_path(problem["loc"]) or "event"
-    kind = problem["type"]
-    if kind == "missing":
-        return f"`{path}` is required"
-    if kind == "extra_forbidden":
-        return f"`{path}` is not an event field"
-    return f"`{path}`: {problem['msg'][0].lower()}{problem['msg'][1:]}"
 
 
 # ---- conditions ---------------------------------------------------------------

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from .. import ast, ir
 from ..diagnostics import Diagnostic, Note, did_you_mean
-from ..model import Event, json_path
+from ..model import Event, describe_problem, json_path
 from .declarations import Hierarchy, Vocabulary, declarations, region_value
 from .expressions import Typer
 
@@ -52,8 +52,8 @@ def _names(names, hierarchy: Hierarchy, other: Hierarchy, diagnostics) -> frozen
         elif name.value in other:
             diagnostics.append(Diagnostic(
                 "E0207", f"`{name.value}` is a {other.kind}, not a {hierarchy.kind}", name.span,
-                help=f"{hierarchy.kind}s come "
-                + ("first in a rule" if hierarchy.kind == "purpose" else "after `on`")))
+                help=("purposes come first in a rule" if hierarchy.kind == "purpose"
+                      else "categories come after `on`")))
         else:
             diagnostics.append(Diagnostic(
                 "E0201", f"undefined {hierarchy.kind} `{name.value}`", name.span,
@@ -146,7 +146,7 @@ def _tests(tests, vocabulary: Vocabulary, labels, diagnostics) -> None:
                 help="name each test after what it shows"))
         else:
             seen[test.name.value] = test
-        if not isinstance(test.event, dict):
+        if not isinstance(test.event, dict):  # malformed JSON, reported while parsing
             continue
         try:
             Event.model_validate(test.event)
@@ -156,7 +156,7 @@ def _tests(tests, vocabulary: Vocabulary, labels, diagnostics) -> None:
                 path = json_path(problem["loc"])
                 span = spans.get(path) or test.event_span
                 diagnostics.append(Diagnostic(
-                    "E0701", f"the test event's `{path}`: {problem['msg'].lower()}", span,
+                    "E0701", f"in the test event, {describe_problem(problem)}", span,
                     help=did_you_mean(str(problem["loc"][-1]), Event.model_fields)
                     if problem["type"] == "extra_forbidden" else None))
         for name in test.names:

@@ -291,7 +291,10 @@ class _Lowering:
     def test(self, tree: Tree) -> ast.TestDecl:
         name, event, expect = tree.children
         keys: list = []
+        before = len(self.diagnostics)
         value = self.json(event, "", keys)
+        if len(self.diagnostics) > before:  # malformed JSON: not checked as an event
+            value = None
         names = ()
         if expect.children and expect.children[0] is not None:
             names = self.names(expect.children[0])

@@ -168,9 +168,11 @@ def _lex_all(source: Source, text: str, diagnostics: list[Diagnostic]) -> tuple[
                     Span(source, pos, end), help='add the closing `"`'))
             else:
                 end = pos + 1
-                shown = char if char.isprintable() else repr(char)
+                while end < len(text) and text[end] == char:  # `&&`, `||`: one error
+                    end += 1
+                shown = text[pos:end] if char.isprintable() else repr(char)
                 diagnostics.append(Diagnostic(
-                    "E0101", f"unexpected character `{shown}`", Span(source, pos, end),
+                    "E0101", f"unexpected `{shown}`", Span(source, pos, end),
                     help=_character_help(char)))
             text = _blank(text, pos, end)
 
@@ -215,13 +217,13 @@ def parse_tree(source: Source) -> tuple[Tree | None, list[Token], list[Diagnosti
     comment tokens, and the syntax diagnostics."""
     diagnostics: list[Diagnostic] = []
     text, tokens = _lex_all(source, source.text, diagnostics)
+    lexer_errors = [d.span.start for d in diagnostics]
     comments = [t for t in tokens if t.type == "COMMENT"]
     starts = _statement_starts(tokens)
     for _ in range(MAX_SYNTAX_ERRORS + 1):
         try:
             return parser().parse(text), comments, diagnostics
         except UnexpectedInput as error:
-            diagnostics.append(_syntax_diagnostic(source, error))
             position = _error_position(error, text)
             # A statement keyword where the grammar did not allow it means the
             # statement before it is broken: drop both.
@@ -232,6 +234,9 @@ def parse_tree(source: Source) -> tuple[Tree | None, list[Token], list[Diagnosti
             end = after[0] if after else len(text)
             if start == end:  # cannot make progress: drop the rest
                 end = len(text)
+            # a statement with a lexer error was reported already: no cascade
+            if not any(start <= offset < end for offset in lexer_errors):
+                diagnostics.append(_syntax_diagnostic(source, error))
             text = _blank(text, start, end)
             starts = [s for s in starts if not start <= s < end]
     return None, comments, diagnostics
