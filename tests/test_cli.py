@@ -1,0 +1,143 @@
+"""The command line: eval, explain, schema, exit codes, and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine.cli import main
+
+SHOP = "rules/examples/shop"
+EVENT = "examples/shop/events/01-billing-allowed.json"
+DENIED = "examples/shop/events/13-analytics-on-payment-denied.json"
+
+
+def run(capsys, *argv, stdin=None, monkeypatch=None):
+    if stdin is not None:
+        import io
+
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_eval_one_event_text(capsys):
+    code, out, err = run(capsys, "eval", SHOP, EVENT)
+    assert code == 0 and err == ""
+    assert out.startswith("ALLOW  billing on contact.email, payment.card → DE")
+    assert "obligations: tokenize_card" in out
+    assert "\x1b[" not in out  # not a terminal, and NO_COLOR is set
+
+
+def test_eval_exit_code_is_0_for_a_deny(capsys):
+    code, out, _ = run(capsys, "eval", SHOP, DENIED)
+    assert code == 0 and out.startswith("DENY")
+
+
+def test_eval_json_is_the_decision_model(capsys):
+    code, out, _ = run(capsys, "eval", SHOP, DENIED, "--json")
+    decision = json.loads(out)
+    assert code == 0 and decision["effect"] == "deny" and decision["allowed"] is False
+    assert {r["kind"] for r in decision["reasons"]} == {"forbidden", "not-permitted"}
+    assert set(decision) == {"effect", "allowed", "reasons", "obligations", "digest"}
+
+
+def test_eval_json_lines_on_stdin(capsys, monkeypatch):
+    lines = [json.dumps(json.load(open(EVENT))), "", "{not json", json.dumps(json.load(open(DENIED)))]
+    code, out, _ = run(capsys, "eval", SHOP, "--json", stdin="\n".join(lines) + "\n",
+                       monkeypatch=monkeypatch)
+    decisions = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [d["effect"] for d in decisions] == ["allow", "deny", "deny"]
+    assert decisions[1]["reasons"][0]["kind"] == "invalid-event"
+    assert "line 3 is not JSON" in decisions[1]["reasons"][0]["message"]
+
+
+def test_eval_several_files_names_each(capsys):
+    code, out, _ = run(capsys, "eval", SHOP, EVENT, DENIED)
+    assert code == 0 and EVENT in out and DENIED in out
+
+
+def test_explain_lists_every_rule(capsys):
+    code, out, _ = run(capsys, "explain", SHOP, DENIED)
+    assert code == 0
+    assert "rules considered" in out
+    assert "applies        rule no_payment_analytics:" in out
+    assert out.count("rules/examples/shop/shop.law:") >= 8
+
+
+def test_explain_json_is_stable(capsys):
+    code, out, _ = run(capsys, "explain", SHOP, "examples/shop/events/11-newsletter-age-unknown-denied.json",
+                       "--json")
+    data = json.loads(out)
+    assert code == 0 and set(data) == {"decision", "event_valid", "consent_required", "rules"}
+    children = next(r for r in data["rules"] if r["rule"] == "newsletter_children")
+    assert children["applies"] and children["decided_by"] == "error"
+    assert "subject.age" in children["when"]["error"]
+    assert data["consent_required"] == {"required": True, "held": True}
+    assert set(children) == {"rule", "name", "effect", "sugar", "text", "location", "matched",
+                             "purpose_matches", "categories", "destination_matches", "when",
+                             "unless", "applies", "decided_by", "because", "cite"}
+
+
+def test_a_policy_that_does_not_compile_exits_2_with_carets(capsys, tmp_path):
+    bad = tmp_path / "bad.law"
+    bad.write_text("category contact\npermit billing on contact\n")
+    code, out, err = run(capsys, "eval", str(bad), EVENT)
+    assert code == 2 and out == ""
+    assert "error[E0201]: undefined purpose `billing`" in err and "^^^^^^^" in err
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["eval", SHOP, "missing.json"], "missing.json: no such file"),
+    (["eval"], "the following arguments are required"),
+    (["frobnicate"], "invalid choice"),
+    (["explain", SHOP], "required"),
+    (["eval", SHOP, EVENT, "--colour"], "unrecognized arguments"),
+])
+def test_usage_errors_exit_2_with_one_line(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_event_file_that_is_not_json_names_line_and_column(capsys, tmp_path):
+    bad = tmp_path / "e.json"
+    bad.write_text('{"purpose": billing}')
+    code, _, err = run(capsys, "eval", SHOP, str(bad))
+    assert code == 2 and f"{bad}:1:13: not valid JSON" in err
+
+
+def test_missing_policy_exits_2(capsys):
+    code, _, err = run(capsys, "eval", "nowhere/", EVENT)
+    assert code == 2 and "error[E0001]: `nowhere/` does not exist" in err
+
+
+def test_schema_event(capsys):
+    code, out, _ = run(capsys, "schema", "event")
+    schema = json.loads(out)
+    assert code == 0 and schema["additionalProperties"] is False
+    assert set(schema["required"]) == {"purpose", "categories", "destination"}
+
+
+def test_no_command_prints_help_and_exits_2(capsys):
+    code, _, err = run(capsys)
+    assert code == 2 and "eval" in err
+
+
+def test_colour_on_a_terminal_unless_no_color(monkeypatch):
+    from rich.console import Console
+
+    from engine.explain import render_decision
+    import engine
+
+    decision = engine.load_policy(SHOP).evaluate(json.load(open(EVENT)))
+    console = Console(force_terminal=True, color_system="standard", no_color=False)
+    with console.capture() as captured:
+        console.print(render_decision(decision))
+    assert "\x1b[" in captured.get()
+    plain = Console(force_terminal=True, color_system="standard", no_color=True)
+    with plain.capture() as captured:
+        plain.print(render_decision(decision))
+    assert "\x1b[3" not in captured.get()
