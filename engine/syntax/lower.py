@@ -18,7 +18,7 @@ from ..source import Source, Span
 from .parser import KEYWORDS, parse_tree
 
 MAX_INT = 10**12
-_VALID_ESCAPES = re.compile(r'\\(?!["\\])')
+_ESCAPE = re.compile(r"\\(.)")
 
 
 def parse_module(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
@@ -98,16 +98,17 @@ class _Lowering:
     def string(self, token: Token) -> ast.StringLit:
         raw = token.value[1:-1]
         span = self.span(token)
-        bad = _VALID_ESCAPES.search(raw)
-        if bad:
-            start = token.start_pos + 1 + bad.start()
-            self.error(
-                "E0106",
-                f"`\\{raw[bad.start() + 1]}` is not an escape the language knows",
-                Span(self.source, start, start + 2),
-                help='only `\\"` and `\\\\` are escapes in policy strings',
-            )
-        value = re.sub(r'\\(["\\])', r"\1", raw)
+        for escape in _ESCAPE.finditer(raw):
+            if escape.group(1) not in '"\\':
+                start = token.start_pos + 1 + escape.start()
+                self.error(
+                    "E0106",
+                    f"`\\{escape.group(1)}` is not an escape the language knows",
+                    Span(self.source, start, start + 2),
+                    help='only `\\"` and `\\\\` are escapes in policy strings',
+                )
+                break
+        value = _ESCAPE.sub(lambda m: m.group(1), raw)
         return ast.StringLit(value, span)
 
     def integer(self, token: Token) -> ast.IntLit:

@@ -53,6 +53,25 @@ def parser() -> Lark:
         )
 
 
+@cache
+def _full_lexer():
+    """A lexer that keeps comments and whitespace, built once (Lark.lex builds one per call)."""
+    from copy import copy
+
+    from lark.lexer import BasicLexer
+
+    conf = copy(parser().lexer_conf)
+    conf.ignore = ()
+    conf.strict = False  # the parser's build already checked the terminals for collisions
+    return BasicLexer(conf)
+
+
+def _lex(text: str) -> list[Token]:
+    from lark.lexer import LexerThread
+
+    return list(LexerThread.from_text(_full_lexer(), text).lex(None))
+
+
 def _describe_terminal(name: str) -> str:
     friendly = {
         "NAME": "a name", "STRING": "a string", "INT": "an integer", "COUNTRY": "a country code",
@@ -70,8 +89,10 @@ def _describe_terminal(name: str) -> str:
 def describe_token(token: Token) -> str:
     if token.type == "$END":
         return "the end of the file"
-    if token.type in ("NAME", "STRING", "INT", "COUNTRY", "NUMBER"):
-        return f"{_describe_terminal(token.type)} `{token.value}`"
+    kinds = {"NAME": "name", "STRING": "string", "INT": "integer", "COUNTRY": "country code",
+             "NUMBER": "number"}
+    if token.type in kinds:
+        return f"{kinds[token.type]} `{token.value}`"
     return f"`{token.value}`"
 
 
@@ -149,7 +170,7 @@ def _lex_all(source: Source, text: str, diagnostics: list[Diagnostic]) -> tuple[
     """Lex the whole text, blanking out characters the lexer cannot read."""
     while True:
         try:
-            return text, list(parser().lex(text, dont_ignore=True))
+            return text, _lex(text)
         except UnexpectedCharacters as error:
             pos = error.pos_in_stream
             char = text[pos]
@@ -236,10 +257,25 @@ def parse_tree(source: Source) -> tuple[Tree | None, list[Token], list[Diagnosti
                 end = len(text)
             # a statement with a lexer error was reported already: no cascade
             if not any(start <= offset < end for offset in lexer_errors):
-                diagnostics.append(_syntax_diagnostic(source, error))
+                diagnostic = _syntax_diagnostic(source, error)
+                if position in starts and isinstance(error, UnexpectedToken):
+                    diagnostic = _incomplete(source, tokens, position, diagnostic)
+                diagnostics.append(diagnostic)
             text = _blank(text, start, end)
             starts = [s for s in starts if not start <= s < end]
     return None, comments, diagnostics
+
+
+def _incomplete(source: Source, tokens: list[Token], position: int, found: Diagnostic) -> Diagnostic:
+    """A statement keyword where the previous statement still needed more: say so
+    at the end of that statement rather than at the next one."""
+    previous = [t for t in tokens if t.type != "COMMENT" and not t.type.startswith("__")
+                and t.end_pos <= position]
+    if not previous or found.code != "E0102":
+        return found
+    last = previous[-1]
+    return Diagnostic("E0102", f"the statement is incomplete after `{last.value}`",
+                      Span(source, last.start_pos, last.end_pos), help=found.help)
 
 
 def _error_position(error: UnexpectedInput, text: str) -> int:

@@ -1,0 +1,164 @@
+"""Grammar and lowering: every construct of spec sections 1-8 to the typed AST."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import engine
+from engine import ast
+from engine.source import Source
+from engine.syntax import parse_module
+from engine.syntax.parser import KEYWORDS, parser
+
+
+def parse(text: str) -> list:
+    module, diagnostics = parse_module(Source("t.law", text))
+    assert diagnostics == [], [str(d) for d in diagnostics]
+    return list(module.statements)
+
+
+def test_parser_is_built_once_per_process():
+    assert parser() is parser()
+
+
+def test_declarations():
+    statements = parse(
+        'policy "acme"\nuse gdpr\nregion safe = eea + adequate - {US}\n'
+        "category health is special, sensitive\n"
+        "purpose fraud basis legitimate_interest is security\n"
+        "purpose fraud2 is security basis legitimate_interest\n"
+        "table t default 16 { DE: 16, FR: 15, }\n"
+        'obligation pseudonymize "Replace identifiers"\nobligation log\n')
+    N = ast.Name
+    assert statements == [
+        ast.PolicyDecl(ast.StringLit("acme")),
+        ast.UseDecl(N("gdpr")),
+        ast.RegionDecl(N("safe"), ast.BinaryOp("-", ast.BinaryOp(
+            "+", ast.NameRef("eea"), ast.NameRef("adequate")), ast.SetLit((ast.CountryLit("US"),)))),
+        ast.CategoryDecl(N("health"), (N("special"), N("sensitive"))),
+        ast.PurposeDecl(N("fraud"), (N("legitimate_interest"),), ((N("security"),),)),
+        ast.PurposeDecl(N("fraud2"), (N("legitimate_interest"),), ((N("security"),),)),
+        ast.TableDecl(N("t"), ast.IntLit(16), (
+            ast.TableEntry(ast.CountryLit("DE"), ast.IntLit(16)),
+            ast.TableEntry(ast.CountryLit("FR"), ast.IntLit(15)))),
+        ast.ObligationDecl(N("pseudonymize"), ast.StringLit("Replace identifiers")),
+        ast.ObligationDecl(N("log"), None),
+    ]
+
+
+def test_rules_and_clauses():
+    [rule] = parse('rule r: permit a, b on c to eea when x.y >= 18 unless objected with o '
+                   'because "why" cite "Art. 1"')
+    assert rule.kind == "permit" and rule.label == ast.Name("r")
+    assert rule.target == ast.Target((ast.Name("a"), ast.Name("b")), (ast.Name("c"),), ast.NameRef("eea"))
+    assert rule.when == ast.Compare(">=", ast.NameRef("x.y"), ast.IntLit(18))
+    assert rule.unless == ast.ObjectedAtom()
+    assert rule.obligations == (ast.Name("o"),)
+    assert (rule.because.value, rule.cite.value) == ("why", "Art. 1")
+
+
+def test_sugar_statements():
+    require, residency, retain = parse(
+        'require explicit consent for * on special when subject.age < 16 because "9(2)(a)"\n'
+        "residency health in eu\nretain * for 2 years\n")
+    assert require.kind == "require" and require.requirement == ast.ConsentAtom("explicit")
+    assert require.target.purposes is None and require.when is not None
+    assert residency.kind == "residency" and residency.region == ast.NameRef("eu")
+    assert retain.kind == "retain" and retain.target.categories is None
+    assert retain.period.days == 730
+
+
+def test_expression_precedence():
+    [rule] = parse("permit a when not x.a == 1 or x.b in eea and purpose in m")
+    assert rule.when == ast.Or(
+        ast.Not(ast.Compare("==", ast.NameRef("x.a"), ast.IntLit(1))),
+        ast.And(ast.In(ast.NameRef("x.b"), ast.NameRef("eea")), ast.In(ast.PurposeField(), ast.NameRef("m"))))
+
+
+def test_expression_atoms():
+    [rule] = parse('permit a when basis in {contract, consent} and "scc" not in safeguards '
+                   "and t[subject.country] <= 3 and data_age > 30 days and true != false "
+                   "and parental consent and destination in eu + {CH}")
+    text = repr(rule.when)
+    for piece in ("BasisLit(name='contract')", "BasisLit(name='consent')", "negated=True",
+                  "Lookup(table=Name(value='t')", "DurationLit(amount=30, unit='days')",
+                  "BoolLit(value=True)", "ConsentAtom(kind='parental')", "CountryLit(code='CH')"):
+        assert piece in text
+
+
+def test_keywords_are_always_keywords_but_prefixes_are_names():
+    statements = parse("category permits\ncategory consented.data\npurpose rule_x basis contract")
+    assert [s.name.value for s in statements] == ["permits", "consented.data", "rule_x"]
+    for word in ("permit", "consent", "years", "basis"):
+        _, diagnostics = parse_module(Source("t.law", f"category {word}"))
+        assert [d.code for d in diagnostics] == ["E0104"]
+
+
+def test_purpose_the_field_and_purpose_the_declaration():
+    statements = parse("permit a when purpose in b\npurpose b basis contract\n")
+    assert isinstance(statements[1], ast.PurposeDecl)
+
+
+def test_test_blocks_with_json_events():
+    [test] = parse('test "t" {\n event {"purpose": "x", "n": [1, -2.5, 1e3, null, true, false, "\\u00e9\\n"],'
+                   ' "o": {}}\n expect deny by a, consent_required\n}')
+    assert test.event == {"purpose": "x", "n": [1, -2.5, 1000.0, None, True, False, "é\n"], "o": {}}
+    assert test.expect == "deny" and [n.value for n in test.names] == ["a", "consent_required"]
+    [allow] = parse('test "u" { event {} expect allow with o1, o2 }')
+    assert allow.expect == "allow" and len(allow.names) == 2
+
+
+def test_strings_escapes():
+    [decl] = parse(r'obligation o "say \"hi\" \\ bye"')
+    assert decl.description.value == 'say "hi" \\ bye'
+
+
+def test_spans_are_ignored_by_equality_and_doc_comments_attach():
+    a = parse("## The billing purpose.\n## Second line.\npurpose billing basis contract")
+    b = parse("purpose   billing\n  basis contract  # trailing")
+    assert a == b
+    assert a[0].doc == "The billing purpose.\nSecond line."
+    assert b[0].doc is None
+    assert (a[0].name.span.line, a[0].name.span.column) == (3, 9)
+
+
+def test_doc_comment_must_be_directly_above():
+    [decl] = parse("## detached\n\npurpose billing basis contract")
+    assert decl.doc is None
+
+
+def test_recovery_reports_one_error_per_broken_statement():
+    text = "category a b\npurpose p basis\ncategory ok\npermit p on when\ncategory fine\n"
+    module, diagnostics = parse_module(Source("t.law", text))
+    assert [d.line for d in diagnostics] == [1, 2, 4]
+    assert [s.name.value for s in module.statements if isinstance(s, ast.CategoryDecl)] == ["ok", "fine"]
+
+
+def test_every_keyword_of_the_spec_is_reserved():
+    spec = ("policy use region category purpose basis is table default permit forbid require "
+            "residency retain rule on to for when unless with because cite in not and or true "
+            "false consent explicit parental objected test event expect allow deny by obligation "
+            "contract legal_obligation vital_interest public_task legitimate_interest "
+            "day days month months year years").split()
+    assert set(spec) == set(KEYWORDS)
+
+
+policy_alphabet = string.ascii_letters + string.digits + ' \n\t{}[]()",.:=<>!+-*#\\_é'
+tokens = st.sampled_from(sorted(KEYWORDS) + ["a", "b.c", "DE", "US", "12", '"s"', "{", "}", "(",
+                                             ")", ",", ":", "==", ">=", "+", "-", "*", "\n", "["])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(policy_alphabet, max_size=80),
+                 st.lists(tokens, max_size=25).map(" ".join)))
+def test_no_text_raises_anything_but_policy_error(text):
+    try:
+        engine.load_policy_text(text, name="fuzz.law")
+    except engine.PolicyError as error:
+        assert error.diagnostics
+        for diagnostic in error.diagnostics:
+            assert diagnostic.render()
