@@ -246,20 +246,22 @@ def parse_tree(source: Source) -> tuple[Tree | None, list[Token], list[Diagnosti
             return parser().parse(text), comments, diagnostics
         except UnexpectedInput as error:
             position = _error_position(error, text)
-            # A statement keyword where the grammar did not allow it means the
-            # statement before it is broken: drop both.
-            before = [s for s in starts if s < position] if position in starts else [
+            diagnostic = _syntax_diagnostic(source, error)
+            at_statement = position in starts and isinstance(error, UnexpectedToken)
+            before = [s for s in starts if s < position] if at_statement else [
                 s for s in starts if s <= position]
             after = [s for s in starts if s > position]
             start = before[-1] if before else 0
             end = after[0] if after else len(text)
+            if at_statement and diagnostic.code != "E0104":
+                # the statement before the keyword ended early; the keyword's own
+                # statement may be fine, so keep it
+                end = position
+                diagnostic = _incomplete(source, tokens, position, diagnostic)
             if start == end:  # cannot make progress: drop the rest
                 end = len(text)
             # a statement with a lexer error was reported already: no cascade
             if not any(start <= offset < end for offset in lexer_errors):
-                diagnostic = _syntax_diagnostic(source, error)
-                if position in starts and isinstance(error, UnexpectedToken):
-                    diagnostic = _incomplete(source, tokens, position, diagnostic)
                 diagnostics.append(diagnostic)
             text = _blank(text, start, end)
             starts = [s for s in starts if not start <= s < end]
