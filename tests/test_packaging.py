@@ -1,0 +1,61 @@
+"""The wheel works outside the repository: grammar and rules travel inside it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """Build the wheel, install it in a fresh virtual environment (dependencies
+    from the running interpreter's site-packages, so no network is needed)."""
+    work = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(work / "dist"), str(ROOT)],
+                   check=True, capture_output=True)
+    wheels = list((work / "dist").glob("lawful-*.whl"))
+    assert len(wheels) == 1
+    env_dir = work / "venv"
+    venv.create(env_dir, with_pip=True, system_site_packages=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+                    str(wheels[0])], check=True, capture_output=True)
+    return env_dir, wheels[0]
+
+
+def test_wheel_contains_grammar_and_rules(installed):
+    import zipfile
+
+    _, wheel = installed
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "engine/_data/grammar/policy.lark" in names
+    assert "engine/_data/rules/gdpr/regions.law" in names
+    assert "engine/_data/rules/examples/shop/shop.law" in names
+
+
+def test_installed_cli_runs_from_another_directory(installed, tmp_path):
+    env_dir, _ = installed
+    policy = tmp_path / "p.law"
+    policy.write_text("use gdpr\ncategory contact\npurpose billing basis contract\n"
+                      "permit billing on contact to eea\n")
+    event = tmp_path / "e.json"
+    event.write_text(json.dumps({"purpose": "billing", "categories": ["contact"], "destination": "IS"}))
+    environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+    result = subprocess.run([str(env_dir / "bin" / "lawful"), "eval", "p.law", "e.json", "--json"],
+                            cwd=tmp_path, capture_output=True, text=True, env=environment)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["effect"] == "allow"
+    where = subprocess.run([str(env_dir / "bin" / "python"), "-c",
+                            "import engine, engine.resources as r; print(engine.__file__); "
+                            "print(r.data_dir('grammar')); print(r.data_dir('rules'))"],
+                           cwd=tmp_path, capture_output=True, text=True, env=environment, check=True)
+    package, grammar, rules = where.stdout.split()
+    assert str(env_dir) in package and str(env_dir) in grammar and str(env_dir) in rules
