@@ -231,22 +231,9 @@ def _compare(node: ir.Compare, left: Any, right: Any) -> bool:
 
 def condition(facts: Facts, node: ir.Node) -> bool | EvaluationError:
     """Three-valued truth of a condition: True, False or the error."""
-    if isinstance(node, ir.And):
-        left = condition(facts, node.left)
-        if left is False:
-            return False
-        right = condition(facts, node.right)
-        if right is False:
-            return False
-        return left if isinstance(left, EvaluationError) else right
-    if isinstance(node, ir.Or):
-        left = condition(facts, node.left)
-        if left is True:
-            return True
-        right = condition(facts, node.right)
-        if right is True:
-            return True
-        return left if isinstance(left, EvaluationError) else right
+    if isinstance(node, (ir.And, ir.Or)):
+        decisive = isinstance(node, ir.Or)  # true decides `or`, false decides `and`
+        return absorb(condition(facts, node.left), condition(facts, node.right), decisive)
     if isinstance(node, ir.Not):
         operand = condition(facts, node.operand)
         return operand if isinstance(operand, EvaluationError) else not operand
@@ -312,13 +299,15 @@ def judge_rule(facts: Facts, rule: ir.CheckedRule) -> RuleOutcome:
             not_unless = outcome.unless
         else:
             not_unless = not outcome.unless
-        outcome.holds = _and(when, not_unless)
+        outcome.holds = absorb(when, not_unless, False)
     return outcome
 
 
-def _and(left, right):
-    if left is False or right is False:
-        return False
+def absorb(left, right, decisive: bool):
+    """`and` (decisive False) or `or` (decisive True) of three-valued operands:
+    an operand equal to `decisive` decides even when the other is an error."""
+    if left is decisive or right is decisive:
+        return decisive
     return left if isinstance(left, EvaluationError) else right
 
 

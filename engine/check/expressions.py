@@ -126,18 +126,15 @@ class Typer:
 
     def _not_a_value(self, name, span):
         v = self.vocabulary
-        if name in v.purposes:
-            return self.error("E0207", f"the purpose `{name}` is not a value here", span,
-                              help=f"test the event's purpose with `purpose in {name}`")
-        if name in v.categories:
-            return self.error("E0207", f"the category `{name}` is not a value here", span,
-                              help="categories are matched by a rule's `on`")
-        if name in v.tables:
-            return self.error("E0207", f"the table `{name}` is not a value here", span,
-                              help=f"look a country up: `{name}[subject.country]`")
-        if name in v.obligations:
-            return self.error("E0207", f"the obligation `{name}` is not a value here", span,
-                              help="obligations go after `with` in a permit")
+        kinds = (
+            ("purpose", v.purposes, f"test the event's purpose with `purpose in {name}`"),
+            ("category", v.categories, "categories are matched by a rule's `on`"),
+            ("table", v.tables, f"look a country up: `{name}[subject.country]`"),
+            ("obligation", v.obligations, "obligations go after `with` in a permit"),
+        )
+        for kind, names, help in kinds:
+            if name in names:
+                return self.error("E0207", f"the {kind} `{name}` is not a value here", span, help=help)
         candidates = list(v.regions) + FIELD_NAMES
         return self.error("E0201", f"undefined name `{name}`", span,
                           help=did_you_mean(name, candidates))
