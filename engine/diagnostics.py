@@ -35,6 +35,7 @@ CODES: dict[str, str] = {
     "E0107": "a name that is not lower-case",
     "E0108": "a test event that is not valid JSON",
     "E0109": "an integer too large",
+    "E0110": "an expression nested too deeply",
     # names
     "E0201": "an undefined name",
     "E0202": "a name declared twice",

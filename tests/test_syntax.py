@@ -162,3 +162,20 @@ def test_no_text_raises_anything_but_policy_error(text):
         assert error.diagnostics
         for diagnostic in error.diagnostics:
             assert diagnostic.render()
+
+
+def test_long_and_or_chains_compile_and_decide():
+    event = {"purpose": "p", "categories": ["c"], "destination": "DE"}
+    for operator, last, allowed in (("and", "false", False), ("or", "true", True)):
+        chain = f" {operator} ".join(["subject.age > 200"] * 5000 + [last])
+        policy = engine.load_policy_text(f"category c\npurpose p basis contract\npermit p when {chain}\n")
+        # an `and` chain with a false operand is false; an `or` chain with a true one is true,
+        # although every other operand is an evaluation error (no subject.age)
+        assert policy.evaluate(event).allowed is allowed
+
+
+def test_deep_nesting_is_a_diagnostic_not_a_crash():
+    text = "category c\npurpose p basis contract\npermit p when " + "not " * 500 + "true\n"
+    with pytest.raises(engine.PolicyError) as raised:
+        engine.load_policy_text(text)
+    assert [d.code for d in raised.value.diagnostics] == ["E0110"]

@@ -18,6 +18,26 @@ from ..source import Source, Span
 from .parser import KEYWORDS, parse_tree
 
 MAX_INT = 10**12
+MAX_NESTING = 100
+
+
+def _nesting(tree: Tree) -> int:
+    """How deep an expression nests, counting a chain of one operator as one level."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        for child in node.children:
+            if isinstance(child, Tree):
+                same_chain = child.data == node.data and node.data in ("and_expr", "or_expr")
+                stack.append((child, depth if same_chain else depth + 1))
+    return deepest
+
+
+def _join(left: Span | None, right: Span | None) -> Span | None:
+    if left is None or right is None:
+        return left or right
+    return Span(left.source, left.start, right.end)
 _ESCAPE = re.compile(r"\\(.)")
 
 
@@ -230,6 +250,34 @@ class _Lowering:
     # ---- expressions ---------------------------------------------------------
 
     def expr(self, node):
+        """Lower an expression; too deep a nesting is an error, not a crash."""
+        if isinstance(node, Tree) and _nesting(node) > MAX_NESTING:
+            self.error("E0110", f"this expression nests more than {MAX_NESTING} levels deep",
+                       self.span(node), help="split it into several rules, or flatten it")
+            return ast.BoolLit(True, self.span(node))
+        return self._expr(node)
+
+    def _chain(self, node: Tree, build):
+        """`a and b and c …` as a balanced tree: long chains stay shallow
+        (`and`/`or` are associative, errors included)."""
+        operands, stack = [], [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, Tree) and current.data == node.data:
+                stack.extend(reversed(current.children))
+            else:
+                operands.append(self._expr(current))
+
+        def balanced(items):
+            if len(items) == 1:
+                return items[0]
+            middle = len(items) // 2
+            left, right = balanced(items[:middle]), balanced(items[middle:])
+            return build(left, right, _join(left.span, right.span))
+
+        return balanced(operands)
+
+    def _expr(self, node):
         if isinstance(node, Token):  # a bare terminal only reaches here via region_ref
             return ast.NameRef(node.value, self.span(node))
         kind = node.data
@@ -266,25 +314,25 @@ class _Lowering:
         if kind in ("name_ref", "region_ref"):
             return ast.NameRef(self.name(c[0]).value, span)
         if kind == "lookup":
-            return ast.Lookup(self.name(c[0]), self.expr(c[1]), span)
+            return ast.Lookup(self.name(c[0]), self._expr(c[1]), span)
         if kind == "set":
-            return ast.SetLit(tuple(self.expr(i) for i in c if i is not None), span)
+            return ast.SetLit(tuple(self._expr(i) for i in c if i is not None), span)
         if kind in ("plus", "region_union"):
-            return ast.BinaryOp("+", self.expr(c[0]), self.expr(c[1]), span)
+            return ast.BinaryOp("+", self._expr(c[0]), self._expr(c[1]), span)
         if kind in ("minus", "region_diff"):
-            return ast.BinaryOp("-", self.expr(c[0]), self.expr(c[1]), span)
+            return ast.BinaryOp("-", self._expr(c[0]), self._expr(c[1]), span)
         if kind == "compare":
-            return ast.Compare(c[1].value, self.expr(c[0]), self.expr(c[2]), span)
+            return ast.Compare(c[1].value, self._expr(c[0]), self._expr(c[2]), span)
         if kind == "in_expr":
-            return ast.In(self.expr(c[0]), self.expr(c[1]), False, span)
+            return ast.In(self._expr(c[0]), self._expr(c[1]), False, span)
         if kind == "not_in_expr":
-            return ast.In(self.expr(c[0]), self.expr(c[1]), True, span)
+            return ast.In(self._expr(c[0]), self._expr(c[1]), True, span)
         if kind == "and_expr":
-            return ast.And(self.expr(c[0]), self.expr(c[1]), span)
+            return self._chain(node, ast.And)
         if kind == "or_expr":
-            return ast.Or(self.expr(c[0]), self.expr(c[1]), span)
+            return self._chain(node, ast.Or)
         if kind == "not_expr":
-            return ast.Not(self.expr(c[0]), span)
+            return ast.Not(self._expr(c[0]), span)
         raise AssertionError(f"unknown expression node {kind}")  # grammar and lowering disagree
 
     # ---- tests ---------------------------------------------------------------
