@@ -27,6 +27,7 @@ def golden(request):
     update = request.config.getoption("--update-goldens")
 
     def check(path: Path, actual: str) -> None:
+        path = (ROOT / path).resolve()
         if update:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(actual, encoding="utf-8")

@@ -73,7 +73,7 @@ def test_explain_json_is_stable(capsys):
                        "--json")
     data = json.loads(out)
     assert code == 0 and set(data) == {"decision", "event_valid", "consent_required", "rules"}
-    children = next(r for r in data["rules"] if r["rule"] == "newsletter_children")
+    children = next(r for r in data["rules"] if r["rule"] == "gdpr_child_consent")
     assert children["applies"] and children["decided_by"] == "error"
     assert "subject.age" in children["when"]["error"]
     assert data["consent_required"] == {"required": True, "held": True}

@@ -43,3 +43,23 @@ def test_readme_commands_are_the_ci_commands():
     assert main_job in readme
     assert "python3 -m pip install --quiet -e '.[test]' && lawful eval rules/examples/shop examples/shop/events/*.json" in ci
     assert "python3 -m pytest" in readme and "python3 -m pytest" in ci
+
+
+def test_gdpr_doc_examples_compile_and_every_rule_is_documented():
+    text = Path("docs/gdpr.md").read_text(encoding="utf-8")
+    for block in re.findall(r"```law\n(.*?)```", text, flags=re.S):
+        assert engine.load_policy_text(block, name="gdpr-doc.law").digest
+    library = engine.load_policy_text("use gdpr\n")
+    for rule in library.rules:
+        assert f"### `{rule.label}`" in text
+    for name in list(library.vocabulary.regions) + list(library.vocabulary.tables):
+        assert f"`{name}`" in text
+
+
+def test_readme_transcript_is_real(capsys):
+    from engine.cli import main
+
+    readme = Path("README.md").read_text(encoding="utf-8")
+    block = re.search(r"```\n\$ lawful (eval [^\n]+)\n(.*?)```", readme, flags=re.S)
+    assert main(block.group(1).split()) == 0
+    assert capsys.readouterr().out == block.group(2)

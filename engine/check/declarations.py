@@ -58,6 +58,14 @@ def _duplicates(kind: str, decls, diagnostics: list[Diagnostic]) -> dict:
         name = decl.name.value
         if name in first:
             earlier = first[name]
+            library = _library(decl.name.span)
+            if library and not _library(earlier.name.span):
+                # point at the user's own declaration, which is the one to change
+                diagnostics.append(Diagnostic(
+                    "E0202", f"the {kind} `{name}` is already declared by `use {library}`",
+                    earlier.name.span, notes=(Note(f"`{library}` declares it here", decl.name.span),),
+                    help=f"rename yours; `use {library}` names are reserved in this policy"))
+                continue
             diagnostics.append(Diagnostic(
                 "E0202", f"the {kind} `{name}` is declared twice", decl.name.span,
                 notes=(Note("first declared here", earlier.name.span),),
@@ -65,6 +73,13 @@ def _duplicates(kind: str, decls, diagnostics: list[Diagnostic]) -> dict:
         else:
             first[name] = decl
     return first
+
+
+def _library(span: Span | None) -> str | None:
+    """The library a declaration comes from (`<gdpr>/…` files), or None."""
+    if span is None or not span.file.startswith("<"):
+        return None
+    return span.file[1:].split(">", 1)[0]
 
 
 def _check_root(decl_name: ast.Name, kind: str, diagnostics: list[Diagnostic]) -> None:

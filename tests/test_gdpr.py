@@ -1,0 +1,111 @@
+"""The GDPR library (`use gdpr`): its in-language tests, the Art. 8 age table at
+the boundary for every EEA state, and its public names."""
+
+from __future__ import annotations
+
+import pytest
+
+import engine
+from engine.testing import run_tests
+
+LIBRARY_TESTS = engine.load_policy("rules/gdpr_tests")
+RESULTS = run_tests(LIBRARY_TESTS)
+
+# Art. 8 ages from the fact sheet (checked November 2026): a second source for the table.
+AGES = {
+    "AT": 14, "BE": 13, "BG": 14, "HR": 16, "CY": 14, "CZ": 15, "DK": 15, "EE": 13, "FI": 13,
+    "FR": 15, "DE": 16, "GR": 15, "HU": 16, "IE": 16, "IT": 14, "LV": 13, "LT": 14, "LU": 16,
+    "MT": 13, "NL": 16, "PL": 16, "PT": 13, "RO": 16, "SK": 16, "SI": 15, "ES": 14, "SE": 13,
+    "IS": 13, "LI": 16, "NO": 13,
+}
+EEA_ONLY = {"IS", "LI", "NO"}
+
+
+@pytest.mark.parametrize("result", RESULTS, ids=lambda r: r.name)
+def test_in_language_tests_pass(result):
+    assert result.passed, f"{result.location}: {'; '.join(result.problems)}"
+
+
+def test_every_library_rule_is_tested_on_both_sides():
+    labels = {r.label for r in LIBRARY_TESTS.rules if r.label and r.label.startswith("gdpr_")}
+    denied_by = {n.value for t in LIBRARY_TESTS.tests if t.expect == "deny" for n in t.names}
+    assert labels - denied_by == set(), "rules with no deny test"
+    # the allow side: a test where the rule's target matched but the rule did not apply
+    spared = set()
+    for test in LIBRARY_TESTS.tests:
+        if test.expect != "allow":
+            continue
+        for outcome in LIBRARY_TESTS.explain(test.event).outcomes:
+            if outcome.matches and not outcome.applies:
+                spared.add(outcome.rule.label)
+    assert labels - spared == set(), "rules with no allow test"
+
+
+def test_regions():
+    regions = LIBRARY_TESTS.vocabulary.regions
+    assert len(regions["eu"]) == 27
+    assert regions["eea"] == regions["eu"] | EEA_ONLY
+    assert set(AGES) == regions["eea"]
+    assert "US" not in regions["adequate"]
+    assert {"CH", "GB", "JP", "KR", "CA", "BR"} <= regions["adequate"]
+    assert not regions["adequate"] & regions["eea"]
+    assert not regions["eu_outermost"] & regions["eu"]
+
+
+def test_age_table_matches_the_facts():
+    table = LIBRARY_TESTS.vocabulary.tables["digital_consent_age"]
+    assert table.entries == AGES and table.default == 16
+    assert all(13 <= age <= 16 for age in AGES.values())
+
+
+def _child_event(country: str, age: int, parental: bool = False) -> dict:
+    return {"purpose": "newsletter", "categories": ["contact.email"], "destination": "DE",
+            "at": "2026-11-23T09:00:00Z",
+            "subject": {"age": age, "country": country,
+                        "consents": [{"purpose": "newsletter", "given_at": "2026-01-01T00:00:00Z",
+                                      "parental": parental}]}}
+
+
+@pytest.mark.parametrize("country", sorted(AGES))
+def test_age_of_digital_consent_at_the_boundary(country):
+    age = AGES[country]
+    below = LIBRARY_TESTS.evaluate(_child_event(country, age - 1))
+    assert not below.allowed and [r.rule for r in below.reasons] == ["gdpr_child_consent"]
+    assert LIBRARY_TESTS.evaluate(_child_event(country, age - 1, parental=True)).allowed
+    assert LIBRARY_TESTS.evaluate(_child_event(country, age)).allowed
+
+
+def test_public_names_are_the_documented_contract():
+    library = engine.load_policy_text("use gdpr\n")
+    vocabulary = library.vocabulary
+    assert set(vocabulary.regions) == {"eu", "eu_outermost", "eea", "adequate"}
+    assert set(vocabulary.tables) == {"digital_consent_age"}
+    assert set(vocabulary.categories.names()) == {"criminal", "special"} | {
+        f"special.{n}" for n in ("racial_ethnic_origin", "political_opinion", "religious_belief",
+                                 "trade_union", "genetic", "biometric", "health", "sex_life",
+                                 "sexual_orientation")}
+    assert set(vocabulary.purposes.names()) == {"direct_marketing"}
+    assert set(vocabulary.obligations) == set()
+    assert all(r.label and r.label.startswith("gdpr_") and r.because and r.cite
+               for r in library.rules)
+
+
+def test_common_user_names_never_clash():
+    text = "use gdpr\n" + "".join(f"category {c}\n" for c in (
+        "contact.email", "payment", "health.vitals", "usage", "identity", "location", "biometrics",
+        "employee", "customer", "sensitive")) + "".join(f"purpose {p} basis contract\n" for p in (
+            "billing", "marketing", "analytics", "support", "security", "fraud", "research",
+            "newsletter", "hr", "delivery")) + (
+        "region home = {DE}\nregion europe = eea\ntable min_age default 16 { DE: 16 }\n"
+        'obligation pseudonymize "x"\nrule children: permit billing on contact\n'
+        "rule transfers: permit billing on payment\n")
+    assert engine.load_policy_text(text).digest
+
+
+def test_redeclaring_a_library_name_is_an_error_showing_both_places():
+    with pytest.raises(engine.PolicyError) as raised:
+        engine.load_policy_text("use gdpr\nregion eea = {DE}\n", name="mine.law")
+    [diagnostic] = raised.value.diagnostics
+    assert diagnostic.code == "E0202" and diagnostic.file == "mine.law"
+    assert "already declared by `use gdpr`" in diagnostic.message
+    assert diagnostic.notes[0].span.file == "<gdpr>/regions.law"
