@@ -53,6 +53,13 @@ def test_installed_cli_runs_from_another_directory(installed, tmp_path):
                             cwd=tmp_path, capture_output=True, text=True, env=environment)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["effect"] == "allow"
+    # the library's rules travel too: a transfer to the US with no safeguard is denied
+    event.write_text(json.dumps({"purpose": "billing", "categories": ["contact"], "destination": "US"}))
+    result = subprocess.run([str(env_dir / "bin" / "lawful"), "eval", "p.law", "e.json", "--json"],
+                            cwd=tmp_path, capture_output=True, text=True, env=environment)
+    reasons = json.loads(result.stdout)["reasons"]
+    assert "gdpr_transfers" in [r["rule"] for r in reasons]
+    assert any(r["location"] and r["location"].startswith("<gdpr>/transfers.law") for r in reasons)
     where = subprocess.run([str(env_dir / "bin" / "python"), "-c",
                             "import engine, engine.resources as r; print(engine.__file__); "
                             "print(r.data_dir('grammar')); print(r.data_dir('rules'))"],
