@@ -144,6 +144,65 @@ def cmd_schema(args, out: Console, err: Console) -> int:
     return EXIT_OK
 
 
+def _law_files(paths: list[str]) -> list[str]:
+    """Every `.law` file named, or below a named directory, in sorted order."""
+    from pathlib import Path
+
+    files = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            files += sorted(str(p) for p in path.rglob("*.law") if p.is_file())
+        elif path.is_file():
+            files.append(given)
+        else:
+            raise UsageError(f"{given}: no such file or directory")
+    return files
+
+
+def cmd_fmt(args, out: Console, err: Console) -> int:
+    import difflib
+
+    from .fmt import FormatError, format_text
+
+    changed, broken = [], 0
+    for name in _law_files(args.paths):
+        try:
+            with open(name, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as error:
+            err.print(f"lawful fmt: {name}: cannot be read: {error}", markup=False, highlight=False)
+            broken += 1
+            continue
+        try:
+            formatted = format_text(text, name)
+        except FormatError as error:
+            broken += 1
+            if error.diagnostics:
+                err.print(render_all(error.diagnostics, color=_color(err)), markup=False, highlight=False)
+            else:
+                err.print(f"lawful fmt: {error}", markup=False, highlight=False)
+            continue
+        if formatted == text:
+            continue
+        changed.append(name)
+        if args.diff:
+            diff = difflib.unified_diff(text.splitlines(keepends=True), formatted.splitlines(keepends=True),
+                                        fromfile=f"a/{name}", tofile=f"b/{name}")
+            out.print("".join(diff), end="", markup=False, highlight=False)
+        elif args.check:
+            out.print(f"would reformat {name}", markup=False, highlight=False)
+        else:
+            with open(name, "w", encoding="utf-8") as handle:
+                handle.write(formatted)
+            out.print(f"reformatted {name}", markup=False, highlight=False)
+    if broken:
+        return EXIT_USAGE
+    if changed and (args.check or args.diff):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lawful", description="Policy-as-code for GDPR data processing.")
     parser.add_argument("--version", action="version", version=f"lawful {__version__}")
@@ -162,6 +221,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("event", metavar="EVENT", help="a JSON event file, or - for stdin")
     p.add_argument("--json", action="store_true", help="print the explanation as JSON")
     p.set_defaults(run=cmd_explain)
+
+    p = commands.add_parser("fmt", help="format policy files in place, in the one canonical layout")
+    p.add_argument("paths", metavar="PATH", nargs="+", help=".law files or directories")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true",
+                      help="change nothing; list the files that would change and exit 1 if any")
+    mode.add_argument("--diff", action="store_true",
+                      help="change nothing; print a unified diff and exit 1 if any file would change")
+    p.set_defaults(run=cmd_fmt)
 
     p = commands.add_parser("schema", help="print the JSON Schema of events or decisions")
     p.add_argument("what", choices=["event", "decision"])

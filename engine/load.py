@@ -124,10 +124,17 @@ def parse_all(sources: list[Source], diagnostics: list[Diagnostic]) -> list[ast.
 
 
 def digest(modules: list[ast.Module]) -> str:
-    """A hash of every file's text (libraries included), in path order."""
+    """A hash of the formatted source of every file (libraries included), in
+    path order: layout and whitespace do not change it, comments and rules do."""
+    from .fmt import format_module
+
     hasher = hashlib.sha256()
     for module in sorted(modules, key=lambda m: m.source.name):
-        text = module.source.text.encode("utf-8")
+        try:
+            canonical = format_module(module)
+        except (AssertionError, RecursionError):  # never expected; the raw text still identifies
+            canonical = module.source.text
+        text = canonical.encode("utf-8")
         hasher.update(len(text).to_bytes(8, "big"))
         hasher.update(text)
     return "sha256:" + hasher.hexdigest()
