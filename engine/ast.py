@@ -285,6 +285,7 @@ class TestDecl:
     names: tuple[Name, ...] = ()  # obligations (allow) or rule labels (deny)
     event_span: Span | None = _span()
     event_keys: tuple = field(default=(), compare=False, repr=False)
+    expect_span: Span | None = _span()
     span: Span | None = _span()
     doc: str | None = _doc()
 

@@ -140,9 +140,17 @@ def clause(keyword: str, node, indent: str, at: int) -> list[Line]:
     return lines
 
 
-def wrapped(head: str, items: list[tuple[str, int]], tail: str, at: int) -> list[Line]:
-    """`head item, item, … tail` on one line, or items wrapped inside the braces."""
+def wrapped(head: str, items: list[tuple[str, int]], tail: str, at: int,
+            exploded: bool = False) -> list[Line]:
+    """`head item, item, … tail` on one line, or items wrapped inside the braces;
+    `exploded`, one item a line (so that each can keep its comment)."""
     one = head + ", ".join(text for text, _ in items) + tail
+    if exploded and items:
+        last = len(items) - 1
+        return ([Line(head.rstrip(), at)]
+                + [Line(f"{INDENT}{text}{',' if i < last else ''}", offset)
+                   for i, (text, offset) in enumerate(items)]
+                + [Line(tail.strip(), items[-1][1] + 1)])
     if len(one) <= WIDTH or not items:
         return [Line(one, at)]
     lines = [Line(head.rstrip(), at)]
@@ -174,7 +182,7 @@ def _target(target: ast.Target) -> str:
     return text
 
 
-def statement(node) -> list[Line]:
+def statement(node, exploded: bool = False) -> list[Line]:
     at = node.span.start if node.span else 0
     if isinstance(node, ast.PolicyDecl):
         return [Line(f"policy {quote(node.name.value)}", at)]
@@ -197,19 +205,19 @@ def statement(node) -> list[Line]:
         head = f"region {node.name.value} = "
         if isinstance(node.expr, ast.SetLit):
             items = [(_expr(i), _offset(i, at)) for i in node.expr.items]
-            return wrapped(head + "{", items, "}", at)
+            return wrapped(head + "{", items, "}", at, exploded)
         return [Line(head + expr(node.expr), at)]
     if isinstance(node, ast.TableDecl):
         default = f" default {node.default.value}" if node.default is not None else ""
         items = [(f"{e.country.code}: {e.value.value}", _offset(e, at)) for e in node.entries]
-        lines = wrapped(f"table {node.name.value}{default} {{", items, "}", at)
+        lines = wrapped(f"table {node.name.value}{default} {{", items, "}", at, exploded)
         if len(lines) == 1 and items:
             lines[0].text = lines[0].text.replace("{", "{ ", 1)[:-1] + " }"
         return lines
     if isinstance(node, ast.Rule):
-        return rule(node, at)
+        return rule(node, at, broken=exploded)
     if isinstance(node, ast.TestDecl):
-        return test(node, at)
+        return test(node, at, exploded)
     raise AssertionError(f"cannot format {type(node).__name__}")
 
 
@@ -301,21 +309,30 @@ def json_layout(value, column: int, indent: str = "") -> list[str]:
     return lines
 
 
-def test(node: ast.TestDecl, at: int) -> list[Line]:
+def test(node: ast.TestDecl, at: int, exploded: bool = False) -> list[Line]:
     event = json.dumps(node.event, ensure_ascii=False)
     expect = f"expect {node.expect}"
     if node.names:
         expect += (" with " if node.expect == "allow" else " by ") + ", ".join(n.value for n in node.names)
     event_at = node.event_span.start if node.event_span else at
     lines = [Line(f"test {quote(node.name.value)} {{", at)]
-    if len(INDENT + "event " + event) <= WIDTH:
+    keys = {path: span.start for path, span in node.event_keys if "." not in path and "[" not in path}
+    if exploded and isinstance(node.event, dict) and node.event:
+        # one member a line, each where its key was, so comments stay by their member
+        lines.append(Line(f"{INDENT}event {{", event_at))
+        members = list(node.event.items())
+        for index, (key, value) in enumerate(members):
+            comma = "," if index < len(members) - 1 else ""
+            text = f"{INDENT * 2}{json.dumps(key, ensure_ascii=False)}: {json.dumps(value, ensure_ascii=False)}"
+            lines.append(Line(text + comma, keys.get(key, event_at)))
+        lines.append(Line(INDENT + "}", node.event_span.end - 1 if node.event_span else at))
+    elif len(INDENT + "event " + event) <= WIDTH:
         lines.append(Line(f"{INDENT}event {event}", event_at))
     else:
         pretty = json_layout(node.event, len(INDENT + "event "))
         lines.append(Line(f"{INDENT}event {pretty[0]}", event_at))
         lines += [Line(INDENT + line, event_at) for line in pretty[1:]]
-    expect_at = node.names[0].span.start if node.names and node.names[0].span else (
-        node.event_span.end if node.event_span else at)
+    expect_at = node.expect_span.start if node.expect_span else at
     lines.append(Line(INDENT + expect, expect_at))
     lines.append(Line("}", node.span.end - 1 if node.span else at))
     return lines
@@ -342,9 +359,9 @@ def _place_comments(lines: list[Line], inner: list[ast.Comment], source: Source)
                 result[index].comment = text
                 continue
         following = [i for i, line in enumerate(result) if line.offset > position]
-        index = following[0] if following else len(result)
-        indent = result[index].text[: len(result[index].text) - len(result[index].text.lstrip())] \
-            if index < len(result) else INDENT
+        # with no later line, stand before the last one: the comment stays inside
+        index = following[0] if following else max(len(result) - 1, 0)
+        indent = result[index].text[: len(result[index].text) - len(result[index].text.lstrip())]
         result.insert(index, Line(indent + text, -1))
     return result
 
@@ -376,7 +393,7 @@ def format_module(module: ast.Module) -> str:
     for offset, item in items:
         if isinstance(item, ast.Comment):
             if (last_printed and previous_end is not None and not _own_line(source, item)
-                    and last_printed[-1].comment is None):
+                    and last_printed[-1].comment is None and last_printed[-1].offset >= 0):
                 last_printed[-1].comment = item.text.rstrip()
                 out[-1] = _render(last_printed[-1])
                 previous_end = item.span.end
@@ -387,11 +404,17 @@ def format_module(module: ast.Module) -> str:
             previous_end, last_printed = item.span.end, None
             continue
         node = statements[item]
+        inner = inside[item]
         lines = statement(node)
-        if inside[item]:
-            if isinstance(node, ast.Rule):
-                lines = rule(node, node.span.start, broken=True)
-            lines = _place_comments(lines, inside[item], source)
+        if inner:
+            # one clause (or item) a line, so each comment can stay by its text; but
+            # a lone comment that would end the last line anyway keeps the compact
+            # layout, as a second formatting would (the comment is then after the statement)
+            exploded = _place_comments(statement(node, exploded=True), inner, source)
+            if any(line.comment for line in exploded[:-1]) or any(line.offset < 0 for line in exploded):
+                lines = exploded
+            else:
+                lines = _place_comments(lines, inner, source)
         if previous_end is not None and _blank_between(source, previous_end, offset):
             out.append("")
         out += [_render(line) for line in lines]
@@ -406,7 +429,7 @@ def _render(line: Line) -> str:
 def _shape(module: ast.Module) -> tuple:
     """What formatting must keep: statements, doc comments and comment texts."""
     return (module.statements, tuple(s.doc for s in module.statements),
-            tuple(c.text.rstrip() for c in module.comments))
+            tuple(sorted(c.text.rstrip() for c in module.comments)))
 
 
 def format_text(text: str, name: str = "<policy>") -> str:

@@ -354,6 +354,7 @@ class _Lowering:
             names,
             event_span=self.span(event),
             event_keys=tuple(keys),
+            expect_span=self.span(expect),
             span=self.span(tree),
         )
 
