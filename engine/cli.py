@@ -203,6 +203,62 @@ def cmd_fmt(args, out: Console, err: Console) -> int:
     return EXIT_OK
 
 
+def cmd_test(args, out: Console, err: Console) -> int:
+    import time
+
+    from rich.text import Text
+
+    from .testing import coverage, describe_failure, junit_xml, run_tests
+
+    policies = [(path, _load(path, err)) for path in args.paths]  # exits 2 if one does not compile
+    suites, failed = [], []
+    started = time.perf_counter()
+    for path, policy in policies:
+        begin = time.perf_counter()
+        results = run_tests(policy)
+        suites.append((path, results, time.perf_counter() - begin))
+        progress = Text(f"{path} ")
+        for result in results:
+            progress.append("." if result.passed else "F", style="green" if result.passed else "bold red")
+        out.print(progress)
+        failed += [r for r in results if not r.passed]
+    for result in failed:
+        out.print()
+        out.print(Text(f"FAILED {result.location}  {result.name}", style="bold red"))
+        for line in describe_failure(result):
+            out.print("  " + line, markup=False, highlight=False)
+    if args.coverage:
+        out.print()
+        for (path, policy), (_, results, _) in zip(policies, suites):
+            rules = coverage(policy, results)
+            own = [r for r in rules if not r.library]
+            shown = own if own and not args.coverage_libraries else rules
+            hit = sum(1 for r in shown if r.applied)
+            out.print(Text(f"coverage of {path}: {hit} of {len(shown)} rules applied in some test",
+                           style="bold"))
+            for entry in shown:
+                mark, style = ("✓", "green") if entry.applied else ("✗", "red")
+                times = f"{entry.applied} test{'s' if entry.applied != 1 else ''}" if entry.applied else "never"
+                line = Text(f"  {mark} ", style=style)
+                name = entry.rule.label or entry.rule.text
+                name = name if len(name) <= 40 else name[:39] + "…"
+                line.append(f"{name:<40} {times:<10} {entry.rule.location or ''}")
+                out.print(line)
+    if args.junit:
+        try:
+            with open(args.junit, "w", encoding="utf-8") as handle:
+                handle.write(junit_xml(suites))
+        except OSError as error:
+            raise UsageError(f"{args.junit}: cannot be written: {error.strerror or error}")
+    passed = sum(len(results) for _, results, _ in suites) - len(failed)
+    seconds = time.perf_counter() - started
+    out.print()
+    if passed + len(failed) == 0:
+        out.print("no tests found", markup=False, highlight=False)
+    out.print(f"{passed} passed, {len(failed)} failed in {seconds:.2f}s", markup=False, highlight=False)
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lawful", description="Policy-as-code for GDPR data processing.")
     parser.add_argument("--version", action="version", version=f"lawful {__version__}")
@@ -230,6 +286,16 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--diff", action="store_true",
                       help="change nothing; print a unified diff and exit 1 if any file would change")
     p.set_defaults(run=cmd_fmt)
+
+    p = commands.add_parser("test", help="run the test blocks of policies")
+    p.add_argument("paths", metavar="POLICY", nargs="+",
+                   help="policies (a .law file or a directory each) whose tests to run")
+    p.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML")
+    p.add_argument("--coverage", action="store_true",
+                   help="report which rules the tests exercised and which never were")
+    p.add_argument("--coverage-libraries", action="store_true",
+                   help="with --coverage, include the rules of libraries such as `use gdpr`")
+    p.set_defaults(run=cmd_test)
 
     p = commands.add_parser("schema", help="print the JSON Schema of events or decisions")
     p.add_argument("what", choices=["event", "decision"])

@@ -52,3 +52,77 @@ def run_tests(policy: Policy, only_files: set[str] | None = None) -> list[TestRe
     """Every test of the policy (or of the given files), in policy order."""
     return [run_test(policy, test) for test in policy.tests
             if only_files is None or (test.span and test.span.file in only_files)]
+
+
+# ---- reports ---------------------------------------------------------------------------
+
+
+def expectation(test: ast.TestDecl) -> str:
+    names = [n.value for n in test.names]
+    if not names:
+        return test.expect
+    return f"{test.expect} {'with' if test.expect == 'allow' else 'by'} {', '.join(names)}"
+
+
+def describe_failure(result: TestResult) -> list[str]:
+    """What a reader needs to see: the event, what was expected, what happened and why."""
+    import json
+
+    decision = result.decision
+    lines = [f"event:    {json.dumps(result.test.event, ensure_ascii=False)}",
+             f"expected: {expectation(result.test)}",
+             f"actual:   {decision.effect}"
+             + (f" with {', '.join(decision.obligations)}" if decision.obligations else "")]
+    for reason in decision.reasons:
+        where = [w for w in (reason.rule and f"rule {reason.rule}", reason.cite, reason.location) if w]
+        lines.append(f"  {reason.kind}: {reason.message}" + (f"  [{' · '.join(where)}]" if where else ""))
+    lines += [f"why:      {problem}" for problem in result.problems]
+    return lines
+
+
+@dataclass
+class RuleCoverage:
+    rule: object  # ir.CheckedRule
+    applied: int = 0  # tests in which the rule applied (a forbid denied, a permit covered)
+
+    @property
+    def library(self) -> bool:
+        return bool(self.rule.location and self.rule.location.startswith("<"))
+
+
+def coverage(policy: Policy, results: list[TestResult]) -> list[RuleCoverage]:
+    """For every rule, in how many tests it applied."""
+    counts = {rule.index: RuleCoverage(rule) for rule in policy.rules}
+    for result in results:
+        for outcome in policy.explain(result.test.event).outcomes:
+            if outcome.applies and (outcome.rule.effect == "forbid" or outcome.categories):
+                counts[outcome.rule.index].applied += 1
+    return list(counts.values())
+
+
+def junit_xml(suites: list[tuple[str, list[TestResult], float]]) -> str:
+    """JUnit XML, one <testsuite> per policy, as CI systems read it."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites", name="lawful")
+    total = failures = 0
+    for name, results, seconds in suites:
+        suite = ET.SubElement(root, "testsuite", name=name, tests=str(len(results)),
+                              failures=str(sum(not r.passed for r in results)), errors="0",
+                              skipped="0", time=f"{seconds:.3f}")
+        for result in results:
+            span = result.test.span
+            case = ET.SubElement(suite, "testcase", name=result.name,
+                                 classname=(span.file if span else name).removesuffix(".law").replace("/", "."),
+                                 file=span.file if span else name, line=str(span.line if span else 0),
+                                 time="0.000")
+            if not result.passed:
+                failure = ET.SubElement(case, "failure", message="; ".join(result.problems),
+                                        type="expectation")
+                failure.text = "\n".join(describe_failure(result))
+        total += len(results)
+        failures += sum(not r.passed for r in results)
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
