@@ -259,6 +259,29 @@ def cmd_test(args, out: Console, err: Console) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
+def cmd_lint(args, out: Console, err: Console) -> int:
+    from .lint import lint_path
+    from .report import fails, to_github, to_json, to_sarif
+
+    for path in args.paths:
+        import os.path
+
+        if not os.path.exists(path):
+            raise UsageError(f"{path}: no such file or directory")
+    results = [lint_path(path) for path in args.paths]
+    if args.format == "text":
+        findings = [d for r in results for d in r.diagnostics]
+        if findings:
+            out.print(render_all(findings, color=_color(out)), markup=False, highlight=False)
+        else:
+            out.print(f"no findings in {', '.join(args.paths)}", markup=False, highlight=False)
+    else:
+        render = {"json": to_json, "sarif": to_sarif, "github": to_github}[args.format]
+        text = render(results)
+        out.print(text, markup=False, highlight=False, end="" if text.endswith("\n") or not text else "\n")
+    return EXIT_FINDINGS if fails(results, args.fail_on) else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lawful", description="Policy-as-code for GDPR data processing.")
     parser.add_argument("--version", action="version", version=f"lawful {__version__}")
@@ -277,6 +300,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("event", metavar="EVENT", help="a JSON event file, or - for stdin")
     p.add_argument("--json", action="store_true", help="print the explanation as JSON")
     p.set_defaults(run=cmd_explain)
+
+    p = commands.add_parser("lint", help="report compile errors and analysis warnings")
+    p.add_argument("paths", metavar="POLICY", nargs="+",
+                   help="policies (a .law file or a directory each)")
+    p.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text",
+                   help="text (default), json (a stable contract), sarif (2.1.0), or github "
+                   "(workflow commands)")
+    p.add_argument("--fail-on", choices=["error", "warning"], default="warning",
+                   help="exit 1 on findings of this severity or worse (default: warning)")
+    p.set_defaults(run=cmd_lint)
 
     p = commands.add_parser("fmt", help="format policy files in place, in the one canonical layout")
     p.add_argument("paths", metavar="PATH", nargs="+", help=".law files or directories")

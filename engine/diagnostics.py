@@ -70,6 +70,22 @@ CODES: dict[str, str] = {
     "E0701": "a test event with an unknown or malformed field",
     "E0702": "a test expecting an unknown rule label",
     "W0703": "two tests with the same name",
+    # lint: analysis of the policy
+    "W0801": "a category no rule uses",
+    "W0802": "a purpose no rule uses",
+    "W0803": "a region never used",
+    "W0804": "a table never looked up",
+    "W0805": "an obligation never handed out",
+    "W0806": "a permit an unconditional forbid always overrides",
+    "W0807": "a rule that repeats another",
+    "W0808": "a rule subsumed by a wider one with no condition",
+    "W0809": "a purpose no permit covers",
+    "W0810": "a condition that is always true",
+    "W0811": "a condition that is always false",
+    # lint: GDPR hints for a policy that does not `use gdpr`
+    "W0901": "special-category data permitted without explicit consent",
+    "W0902": "a transfer outside the EEA permitted with no safeguard",
+    "W0903": "a consent-based purpose with no rule for children",
 }
 
 
@@ -208,3 +224,71 @@ def did_you_mean(name: str, candidates) -> str | None:
 
     close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
+
+
+#: code -> how to fix it (SARIF `help`, docs/diagnostics.md)
+FIXES: dict[str, str] = {
+    "E0001": "Check the path, the file's permissions, and that it is saved as UTF-8.",
+    "E0002": "Point at a `.law` file or a directory that holds some; policy files end in `.law`.",
+    "E0003": "Use a library that exists (`use gdpr`), or remove the `use`.",
+    "E0101": "Remove the character. Statements need no `;`; write `and`/`or` for `&&`/`||`, "
+             "`==` to compare, and double quotes for strings.",
+    "E0102": "Follow the grammar the help line gives; a rule's clauses go in the order "
+             "`when`, `unless`, `with`, `because`, `cite`.",
+    "E0103": "Finish the statement the file ends in.",
+    "E0104": "Reserved words cannot be names or parts of names; choose another word "
+             "(`permit_`, `inbox` instead of `in`).",
+    "E0105": 'Close the string with `"` on the same line.',
+    "E0106": 'Write `\\"` for a quote and `\\\\` for a backslash; no other escapes exist in policy strings.',
+    "E0107": "Write names in lower case: `contact`, not `Contact`.",
+    "E0108": "Write the event as standard JSON: strings, numbers, `true`, `false`, `null`, objects, arrays.",
+    "E0109": "Use a smaller number; integers go up to 10^12.",
+    "E0110": "Split the condition over several rules, or flatten it: a chain of `and` or of `or` "
+             "counts as one level.",
+    "E0201": "Declare the name, or fix its spelling (the help line suggests the closest known name).",
+    "E0202": "Keep one declaration, or rename one; names `use gdpr` declares cannot be declared again.",
+    "E0203": "Give each rule its own label.",
+    "E0204": "Choose another label; `consent_required` names the built-in consent rule.",
+    "E0205": "Rename it: `destination`, `safeguards`, `automated`, `data_age`, `subject` and "
+             "`context` are read from events.",
+    "E0206": "Keep one `policy` declaration for the whole policy.",
+    "E0207": "Use the name where its kind belongs: purposes first in a rule, categories after "
+             "`on`, regions after `to` or `in`, tables as `table[country]`.",
+    "E0301": "Remove one `is` on the cycle the message names.",
+    "E0302": "Remove one `is` on the cycle the message names.",
+    "E0303": "Give the purpose a basis (`basis contract`), or a parent that has one.",
+    "E0304": "Give the purpose a basis of its own.",
+    "E0305": "Give `basis` once, and list all parents after one `is`.",
+    "E0306": "Define the region from countries and other regions that do not lead back to it.",
+    "E0401": "Compare values of one type; write country codes without quotes (`DE`).",
+    "E0402": "Make it a condition: compare the value (`subject.age >= 16`).",
+    "E0403": "Give the number a unit: `30 days`, `2 years`.",
+    "E0404": "Use a field events have: `subject.age`, `subject.country`, `destination`, "
+             "`safeguards`, `automated`, `data_age`, `context.KEY`…",
+    "E0405": "Put a region, a set, `safeguards`, or (after `purpose`) a purpose name right of `in`.",
+    "E0406": "Join regions and country sets only: `eea + {CH}`.",
+    "E0407": "Make the set hold literals of one type: `{DE, FR}` or `{\"scc\", \"bcr\"}`.",
+    "E0408": "Look tables up by a country: `table[subject.country]`.",
+    "E0409": "Order integers or durations only; compare strings with `==` or `in`.",
+    "E0501": "Use an ISO 3166-1 alpha-2 code (`GB` for the United Kingdom, `GR` for Greece).",
+    "E0502": "Keep one entry per country.",
+    "E0601": "Remove `with …` from the forbid, or make the rule a permit.",
+    "E0701": "Give the test event only event fields, with the right types (`lawful schema event`).",
+    "E0702": "Name a rule label the policy has, or `consent_required`.",
+    "W0703": "Give each test a name of its own.",
+    "W0801": "Remove the category, or write the rule that uses it (or a category related to it).",
+    "W0802": "Remove the purpose, or write the rule that uses it.",
+    "W0803": "Remove the region, or use it in `to`, `in` or `residency`.",
+    "W0804": "Remove the table, or look it up in a condition.",
+    "W0805": "Remove the obligation, or hand it out with `with` in a permit.",
+    "W0806": "Narrow the forbid (with `on`, `to` or `when`) or remove the permit that can never apply.",
+    "W0807": "Remove one of the two rules.",
+    "W0808": "Remove the narrower rule, or give the wider one the condition it lacks.",
+    "W0809": "Add a permit for the purpose, or remove it; silence with `# lawful: ignore[W0809]` "
+             "when another policy permits it.",
+    "W0810": "Remove the condition, or correct it: the rule's own target already decides it.",
+    "W0811": "Correct the condition or the target: as written the rule never applies.",
+    "W0901": "Require `explicit consent` (or an Art. 9(2) ground) for the special categories, or `use gdpr`.",
+    "W0902": "Limit the destinations (`to eea`), check `safeguards`, or `use gdpr`.",
+    "W0903": "Require `parental consent` below the age of digital consent, or `use gdpr`.",
+}
