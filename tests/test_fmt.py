@@ -15,6 +15,7 @@ from engine.cli import main
 from engine.source import Source
 from engine.syntax import parse_module
 from engine.syntax.parser import _lex
+from helpers import BASE
 from strategies import rules
 
 HERE = Path(__file__).parent / "fmt"
@@ -46,16 +47,7 @@ def test_shipped_rules_are_formatted():
 
 # ---- properties ----------------------------------------------------------------------
 
-DECLARATIONS = """category contact.email
-category contact.phone
-category health
-category usage
-purpose billing basis contract
-purpose marketing basis consent
-purpose marketing.email
-purpose analytics basis legitimate_interest
-region home = {DE, FR}
-table age default 16 { FR: 15, DE: 16 }
+DECLARATIONS = BASE + """table age default 16 { FR: 15, DE: 16 }
 test "t" { event {"purpose": "billing", "categories": ["contact"], "destination": "DE",
                   "subject": {"age": 3, "consents": []}} expect deny by consent_required }
 """
