@@ -24,6 +24,7 @@ from . import ast, ir
 from .diagnostics import Diagnostic, Note
 from .load import PolicyError, load_policy, load_policy_text
 from .policy import Policy
+from .resources import library_of
 
 #: words that name special categories of data (GDPR Art. 9) in a category name
 SPECIAL_WORDS = frozenset("""health medical genetic genome dna biometric biometrics religion
@@ -70,13 +71,13 @@ def _own(policy: Policy, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
                 line = comment.span.line
                 for code in re.split(r"[,\s]+", match.group(1).strip()):
                     ignored |= {(module.source.name, line, code), (module.source.name, line + 1, code)}
-    mine = [d for d in diagnostics if not (d.file or "").startswith("<")
+    mine = [d for d in diagnostics if not library_of(d.file)
             and not (d.severity.value == "warning" and (d.file, d.line, d.code) in ignored)]
     return sorted(mine, key=Diagnostic.sort_key)
 
 
 def _library(span) -> bool:
-    return span is None or span.file.startswith("<")
+    return span is None or library_of(span.file) is not None
 
 
 def lint(policy: Policy) -> list[Diagnostic]:

@@ -35,3 +35,11 @@ def library_dir(library: str) -> Path | None:
 
 #: Libraries that `use` may name. `rules/examples` is not a library.
 LIBRARIES = frozenset({"gdpr"})
+
+
+def library_of(location: str | None) -> str | None:
+    """The library a file or location belongs to (`<gdpr>/regions.law:3:1` -> gdpr)."""
+    if not location or not location.startswith("<") or ">/" not in location:
+        return None
+    name = location[1:location.index(">/")]
+    return name if name in LIBRARIES else None

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from . import ast
 from .model import Decision
 from .policy import Policy
+from .resources import library_of
 
 BUILT_IN = "consent_required"
 
@@ -87,7 +88,7 @@ class RuleCoverage:
 
     @property
     def library(self) -> bool:
-        return bool(self.rule.location and self.rule.location.startswith("<"))
+        return library_of(self.rule.location) is not None
 
 
 def coverage(policy: Policy, results: list[TestResult]) -> list[RuleCoverage]:

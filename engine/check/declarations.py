@@ -12,6 +12,7 @@ from .. import ast
 from ..countries import is_country, suggest
 from ..diagnostics import Diagnostic, Note, did_you_mean
 from ..ir import Table
+from ..resources import library_of
 from ..source import Span
 
 BASES = ("consent", "contract", "legal_obligation", "vital_interest", "public_task",
@@ -77,9 +78,7 @@ def _duplicates(kind: str, decls, diagnostics: list[Diagnostic]) -> dict:
 
 def _library(span: Span | None) -> str | None:
     """The library a declaration comes from (`<gdpr>/…` files), or None."""
-    if span is None or not span.file.startswith("<"):
-        return None
-    return span.file[1:].split(">", 1)[0]
+    return library_of(span.file) if span is not None else None
 
 
 def _check_root(decl_name: ast.Name, kind: str, diagnostics: list[Diagnostic]) -> None:
