@@ -282,6 +282,12 @@ def cmd_lint(args, out: Console, err: Console) -> int:
     return EXIT_FINDINGS if fails(results, args.fail_on) else EXIT_OK
 
 
+def cmd_repl(args, out: Console, err: Console) -> int:
+    from .repl import main as repl_main
+
+    return repl_main(args.paths, args.history, out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lawful", description="Policy-as-code for GDPR data processing.")
     parser.add_argument("--version", action="version", version=f"lawful {__version__}")
@@ -329,6 +335,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coverage-libraries", action="store_true",
                    help="with --coverage, include the rules of libraries such as `use gdpr`")
     p.set_defaults(run=cmd_test)
+
+    p = commands.add_parser("repl", help="explore and debug a policy interactively")
+    p.add_argument("paths", metavar="POLICY", nargs="*", help="a policy to start from (default: empty)")
+    p.add_argument("--history", metavar="FILE",
+                   help="where to keep the input history (default: $LAWFUL_HISTORY or ~/.lawful_history)")
+    p.set_defaults(run=cmd_repl)
 
     p = commands.add_parser("schema", help="print the JSON Schema of events or decisions")
     p.add_argument("what", choices=["event", "decision"])

@@ -161,7 +161,8 @@ def render_explanation(data: dict) -> Text:
             else "does not match"
         text.append(f"  {mark} ", style=style)
         text.append(f"{state:<15}", style=style)
-        text.append(record["text"])
+        shown = record["text"]
+        text.append(shown if len(shown) <= 100 else shown[:99] + "…")
         if record["location"]:
             text.append(f"  {record['location']}", style="dim")
         text.append("\n")
