@@ -112,3 +112,75 @@ def rules(draw, effect: str | None = None):
     if draw(st.booleans()):
         text += f" unless {draw(conditions(1))}"
     return text
+
+
+# ---- whole policies, for differential testing -------------------------------------------
+
+VOCABULARY = """category contact.email
+category contact.phone
+category health
+category usage
+category biometric is health, contact
+purpose billing basis contract
+purpose marketing basis consent
+purpose marketing.email
+purpose analytics basis legitimate_interest
+purpose fraud is analytics
+purpose ads is marketing, analytics basis consent
+region home = {DE, FR}
+region wide = home + {US, JP} - {FR}
+table age default 16 { FR: 15, DE: 16 }
+table strict_age { DE: 18 }
+obligation o1 "first"
+obligation o2 "second"
+"""
+
+SUGAR = [
+    "require explicit consent for marketing on contact",
+    "require subject.age >= strict_age[subject.country] for * on health when automated",
+    "residency health in home",
+    "residency * in wide",
+    "retain usage for 30 days",
+    "require consent or basis != consent for *",
+]
+
+
+@st.composite
+def policies(draw):
+    texts = []
+    for index in range(draw(st.integers(1, 7))):
+        if draw(st.integers(0, 4)) == 0:
+            text = draw(st.sampled_from(SUGAR))
+        else:
+            text = draw(rules())
+            if text.startswith("permit") and draw(st.booleans()):
+                text += " with " + ", ".join(draw(st.lists(st.sampled_from(["o1", "o2"]), min_size=1,
+                                                           max_size=2, unique=True)))
+        if draw(st.booleans()):
+            text = f"rule r{index}: " + text
+        texts.append(text)
+    return VOCABULARY + "\n".join(texts) + "\n"
+
+
+ODD_TIMES = ["2026-11-23T09:00:00", "2026-11-23T10:00:00+01:00", "2026-11-23T09:00:00.5Z",
+             "2026-11-23", 1700000000, "yesterday", None]
+
+
+@st.composite
+def differential_events(draw):
+    choice = draw(st.integers(0, 9))
+    if choice == 0:
+        return draw(json_values)
+    if choice == 1:
+        return draw(mutated_events())
+    event = draw(events())
+    event["purpose"] = draw(st.sampled_from(PURPOSES + ["fraud", "ads", "ads"]))
+    event["categories"] = draw(st.lists(st.sampled_from(CATEGORIES + ["biometric"]), min_size=1,
+                                        max_size=3))
+    if choice == 2:
+        event["at"] = draw(st.sampled_from(ODD_TIMES))
+    if choice == 3 and event["subject"]["consents"]:
+        event["subject"]["consents"][0]["given_at"] = draw(st.sampled_from(ODD_TIMES))
+    if choice == 4:
+        event.pop("at", None)
+    return event

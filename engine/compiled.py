@@ -1,0 +1,486 @@
+"""The compiled fast path: decisions in microseconds, flat in the number of rules.
+
+- Rules are indexed by (purpose, categories, destination) after hierarchy
+  expansion: a decision touches only the rules whose target can match. Plans are
+  built on first use and memoised (bounded), so compiling stays cheap.
+- Conditions are compiled to Python closures. No code is generated and no
+  policy text is ever executed: names and constants are captured by value.
+- Validation of a plain dict is fused into the path: no pydantic model is built.
+  Anything the fast validator is not sure about (an invalid event, an unusual
+  timestamp format, a model instance) goes to the reference evaluator, which is
+  the meaning; the fast path must agree with it (tests/test_differential.py).
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from . import ir, reference
+from .check import RESERVED_LABEL, CheckedPolicy
+from .countries import iso_codes
+from .model import Decision, Reason
+from .reference import EvaluationError, _compare, _runtime_kind, _same, _text
+
+EVENT_KEYS = frozenset({"purpose", "categories", "destination", "subject", "safeguards", "automated",
+                        "collected_at", "at", "context"})
+SUBJECT_KEYS = frozenset({"id", "age", "country", "kind", "consents", "objections"})
+CONSENT_KEYS = frozenset({"purpose", "given_at", "withdrawn_at", "explicit", "parental"})
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)?\Z")
+_UTC = timezone.utc
+MAX_PLANS = 100_000
+
+
+class _Unsure(Exception):
+    """The fast validator cannot vouch for this event: use the reference path."""
+
+
+def _timestamp(value) -> datetime | None:
+    if value is None:
+        return None
+    if type(value) is not str or not _TIMESTAMP.match(value):
+        raise _Unsure
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=_UTC) if parsed.tzinfo is None else parsed.astimezone(_UTC)
+
+
+class Facts:
+    """What conditions read, taken from a plain dict without building a model."""
+
+    __slots__ = ("purpose", "ancestors", "basis", "destination", "safeguards", "automated", "at",
+                 "collected_at", "age", "country", "kind", "id", "consents", "objections", "context")
+
+    def consent(self, kind: str | None) -> bool:
+        at, ancestors = self.at, self.ancestors
+        for purpose, given, withdrawn, explicit, parental in self.consents:
+            if given <= at and (withdrawn is None or withdrawn > at) and purpose in ancestors:
+                if kind is None or (explicit if kind == "explicit" else parental):
+                    return True
+        return False
+
+    def objected(self) -> bool:
+        ancestors = self.ancestors
+        return any(o in ancestors for o in self.objections)
+
+
+class CompiledRule:
+    __slots__ = ("rule", "condition", "forbidden", "permitted")
+
+    def __init__(self, rule: ir.CheckedRule, condition):
+        self.rule = rule
+        self.condition = condition  # None when unconditional, else facts -> True/False/EvaluationError
+        self.forbidden = Reason.model_construct(
+            kind="forbidden", rule=rule.label, message=rule.because or f"forbidden by {rule.name}",
+            cite=rule.cite, location=rule.location, category=None, because=rule.because,
+            sugar=rule.sugar)
+        self.permitted: dict[str, Reason] = {}
+
+    def permitted_for(self, category: str) -> Reason:
+        reason = self.permitted.get(category)
+        if reason is None:
+            rule = self.rule
+            reason = Reason.model_construct(
+                kind="permitted", rule=rule.label, category=category, cite=rule.cite,
+                location=rule.location, because=rule.because, sugar=rule.sugar,
+                message=f"`{category}`: {rule.because or 'permitted by ' + rule.name}")
+            self.permitted[category] = reason
+        return reason
+
+
+class CompiledPolicy:
+    """A checked policy compiled for speed. Immutable after construction, apart
+    from the memo of plans, whose updates are single dict assignments."""
+
+    def __init__(self, checked: CheckedPolicy, digest: str):
+        self.checked = checked
+        self.digest = digest
+        vocabulary = checked.vocabulary
+        self.bases = vocabulary.bases
+        self.purpose_ancestors = vocabulary.purposes.ancestors
+        self.category_ancestors = vocabulary.categories.ancestors
+        self.known_purposes = frozenset(vocabulary.purposes.graph.nodes)
+        self.countries = iso_codes()
+        self.rules = [CompiledRule(rule, _condition(rule, vocabulary)) for rule in checked.rules]
+        # rules by the purposes they name; `*` rules apply to every purpose
+        self.naming: dict[str, list[CompiledRule]] = {}
+        self.every_purpose: list[CompiledRule] = []
+        for compiled in self.rules:
+            if compiled.rule.purposes is None:
+                self.every_purpose.append(compiled)
+            else:
+                for name in compiled.rule.purposes:
+                    self.naming.setdefault(name, []).append(compiled)
+        self.by_purpose: dict[str, list[CompiledRule]] = {}
+        self.plans: dict[tuple, tuple] = {}
+        self.no_consent = {p: Reason.model_construct(
+            kind="no-consent", rule=RESERVED_LABEL, cite=reference.CONSENT_CITE, location=None,
+            category=None, because=None, sugar=None,
+            message=f"the purpose `{p}` is based on consent, and the subject holds no valid consent "
+            "covering it") for p, basis in self.bases.items() if basis == "consent"}
+
+    # ---- plans -------------------------------------------------------------------------
+
+    def plan(self, purpose: str, categories: tuple, destination: str) -> tuple:
+        key = (purpose, categories, destination)
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self._plan(purpose, categories, destination)
+            if len(self.plans) >= MAX_PLANS:
+                self.plans.clear()
+            self.plans[key] = plan
+        return plan
+
+    def reachable(self, purpose: str) -> list[CompiledRule]:
+        """The rules whose purposes match `purpose`, in policy order."""
+        rules = self.by_purpose.get(purpose)
+        if rules is None:
+            found = {id(r): r for r in self.every_purpose}
+            for ancestor in self.purpose_ancestors[purpose]:
+                for compiled in self.naming.get(ancestor, ()):
+                    found[id(compiled)] = compiled
+            rules = sorted(found.values(), key=lambda r: r.rule.index)
+            self.by_purpose[purpose] = rules
+        return rules
+
+    def _plan(self, purpose: str, categories: tuple, destination: str) -> tuple:
+        candidates = [r for r in self.reachable(purpose)
+                      if r.rule.destination is None or destination in r.rule.destination]
+        ancestors = [(c, self.category_ancestors[c]) for c in categories]
+
+        def matches(rule: ir.CheckedRule, category_ancestors) -> bool:
+            return rule.categories is None or bool(rule.categories & category_ancestors)
+
+        forbids = tuple(r for r in candidates if r.rule.effect == "forbid"
+                        and any(matches(r.rule, a) for _, a in ancestors))
+        permits = tuple(
+            (category, tuple(r for r in candidates if r.rule.effect == "permit" and matches(r.rule, a)),
+             Reason.model_construct(
+                 kind="not-permitted", rule=None, cite=None, location=None, category=category,
+                 because=None, sugar=None,
+                 message=f"no permit covers the category `{category}` for the purpose `{purpose}` "
+                 f"to `{destination}`"))
+            for category, a in ancestors)
+        return forbids, self.no_consent.get(purpose), permits
+
+    # ---- facts -----------------------------------------------------------------------------
+
+    def facts(self, event: dict, now: datetime | None) -> Facts:
+        """Validate a plain dict and read its facts, or raise _Unsure."""
+        if type(event) is not dict or not event.keys() <= EVENT_KEYS:
+            raise _Unsure
+        purpose = event.get("purpose")
+        categories = event.get("categories")
+        destination = event.get("destination")
+        if (type(purpose) is not str or purpose not in self.bases or type(categories) is not list
+                or not categories or type(destination) is not str or destination not in self.countries):
+            raise _Unsure
+        known = self.category_ancestors
+        for category in categories:
+            if type(category) is not str or category not in known:
+                raise _Unsure
+        facts = Facts()
+        facts.purpose = purpose
+        facts.ancestors = self.purpose_ancestors[purpose]
+        facts.basis = self.bases[purpose]
+        facts.destination = destination
+        safeguards = event.get("safeguards", ())
+        if type(safeguards) is not list and safeguards != ():
+            raise _Unsure
+        for safeguard in safeguards:
+            if type(safeguard) is not str:
+                raise _Unsure
+        facts.safeguards = frozenset(safeguards)
+        automated = event.get("automated", False)
+        if type(automated) is not bool:
+            raise _Unsure
+        facts.automated = automated
+        facts.collected_at = _timestamp(event.get("collected_at"))
+        at = _timestamp(event.get("at"))
+        facts.at = at or now or datetime.now(_UTC)
+        context = event.get("context", {})
+        if type(context) is not dict:
+            raise _Unsure
+        for key in context:
+            if type(key) is not str:
+                raise _Unsure
+        facts.context = context
+        subject = event.get("subject")
+        if subject is None:
+            if "subject" in event:
+                raise _Unsure
+            facts.age = facts.country = facts.kind = facts.id = None
+            facts.consents = facts.objections = ()
+            return facts
+        if type(subject) is not dict or not subject.keys() <= SUBJECT_KEYS:
+            raise _Unsure
+        age = subject.get("age")
+        if age is not None and (type(age) is not int or not 0 <= age <= 200):
+            raise _Unsure
+        country = subject.get("country")
+        if country is not None and (type(country) is not str or country not in self.countries):
+            raise _Unsure
+        kind, id_ = subject.get("kind"), subject.get("id")
+        if (kind is not None and type(kind) is not str) or (id_ is not None and type(id_) is not str):
+            raise _Unsure
+        facts.age, facts.country, facts.kind, facts.id = age, country, kind, id_
+        consents = subject.get("consents", ())
+        if type(consents) is not list and consents != ():
+            raise _Unsure
+        records = []
+        for record in consents:
+            if type(record) is not dict or not record.keys() <= CONSENT_KEYS:
+                raise _Unsure
+            consent_purpose = record.get("purpose")
+            explicit, parental = record.get("explicit", False), record.get("parental", False)
+            given = _timestamp(record.get("given_at"))
+            if (type(consent_purpose) is not str or consent_purpose not in self.known_purposes
+                    or given is None or type(explicit) is not bool or type(parental) is not bool):
+                raise _Unsure
+            records.append((consent_purpose, given, _timestamp(record.get("withdrawn_at")),
+                            explicit, parental))
+        facts.consents = records
+        objections = subject.get("objections", ())
+        if type(objections) is not list and objections != ():
+            raise _Unsure
+        for objection in objections:
+            if type(objection) is not str or objection not in self.known_purposes:
+                raise _Unsure
+        facts.objections = objections
+        return facts
+
+    # ---- the decision ----------------------------------------------------------------------
+
+    def evaluate(self, event: Any, now: datetime | None = None) -> Decision:
+        try:
+            facts = self.facts(event, now)
+        except _Unsure:
+            return reference.evaluate(self.checked, self.digest, event, now=now).decision
+        except (TypeError, ValueError, AttributeError):
+            return reference.evaluate(self.checked, self.digest, event, now=now).decision
+        categories = event["categories"]
+        forbids, no_consent, permits = self.plan(facts.purpose, tuple(categories), facts.destination)
+        reasons = []
+        for compiled in forbids:
+            condition = compiled.condition
+            if condition is None:
+                reasons.append(compiled.forbidden)
+                continue
+            holds = condition(facts)
+            if holds is True:
+                reasons.append(compiled.forbidden)
+            elif holds is not False:  # an error: the forbid applies, fail closed
+                base = compiled.forbidden
+                reasons.append(Reason.model_construct(
+                    kind="forbidden", rule=base.rule, cite=base.cite, location=base.location,
+                    category=None, because=base.because, sugar=base.sugar,
+                    message=f"{base.message} (fail closed: {holds.message})"))
+        if no_consent is not None and not facts.consent(None):
+            reasons.append(no_consent)
+        permitted = []
+        obligations: set[str] = set()
+        for category, candidates, not_permitted in permits:
+            first = None
+            for compiled in candidates:
+                condition = compiled.condition
+                if condition is None or condition(facts) is True:
+                    if first is None:
+                        first = compiled
+                    obligations.update(compiled.rule.obligations)
+            if first is None:
+                reasons.append(not_permitted)
+            else:
+                permitted.append(first.permitted_for(category))
+        if reasons:
+            return Decision.model_construct(effect="deny", allowed=False, reasons=reasons,
+                                            obligations=[], digest=self.digest)
+        return Decision.model_construct(effect="allow", allowed=True, reasons=permitted,
+                                        obligations=sorted(obligations), digest=self.digest)
+
+
+# ---- conditions to closures -----------------------------------------------------------------
+
+Value = Callable[[Facts], Any]
+Truth = Callable[[Facts], "bool | EvaluationError"]
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+          "==": operator.eq, "!=": operator.ne}
+_STATIC = {"int", "string", "country", "basis", "purpose", "duration", "bool"}
+
+
+def _condition(rule: ir.CheckedRule, vocabulary) -> Truth | None:
+    """`when and not unless`, as one closure; None for an unconditional rule."""
+    if rule.when is None and rule.unless is None:
+        return None
+    when = _truth(rule.when, vocabulary) if rule.when is not None else None
+    unless = _truth(rule.unless, vocabulary) if rule.unless is not None else None
+    if unless is None:
+        return when
+
+    def holds(facts: Facts):
+        first = True if when is None else when(facts)
+        if first is False:
+            return False
+        excluded = unless(facts)
+        if excluded is True:
+            return False
+        if excluded is False:
+            return first
+        return first if first is not True else excluded  # the error, unless `when` decided
+
+    return holds
+
+
+def _truth(node: ir.Node, vocabulary) -> Truth:
+    if isinstance(node, (ir.And, ir.Or)):
+        left, right = _truth(node.left, vocabulary), _truth(node.right, vocabulary)
+        decisive = isinstance(node, ir.Or)
+
+        def combine(facts: Facts):
+            a = left(facts)
+            if a is decisive:
+                return decisive
+            b = right(facts)
+            if b is decisive:
+                return decisive
+            return a if a is not (not decisive) else b
+
+        return combine
+    if isinstance(node, ir.Not):
+        inner = _truth(node.operand, vocabulary)
+
+        def negate(facts: Facts):
+            value = inner(facts)
+            return (not value) if value is True or value is False else value
+
+        return negate
+    value = _value(node, vocabulary)
+    text = _text(node)
+
+    def truth(facts: Facts):
+        try:
+            result = value(facts)
+        except EvaluationError as error:
+            return error
+        if result is True or result is False:
+            return result
+        return EvaluationError(f"`{text}` is {_runtime_kind(result)}, not true or false")
+
+    return truth
+
+
+def _value(node: ir.Node, vocabulary) -> Value:
+    if isinstance(node, ir.Const):
+        constant = node.value
+        return lambda facts: constant
+    if isinstance(node, ir.Field):
+        return _field(node)
+    if isinstance(node, ir.Consent):
+        kind = node.kind
+        return lambda facts: facts.consent(kind)
+    if isinstance(node, ir.Objected):
+        return lambda facts: facts.objected()
+    if isinstance(node, ir.PurposeIn):
+        purpose, negated = node.purpose, node.negated
+        return lambda facts: (purpose in facts.ancestors) != negated
+    if isinstance(node, ir.Member):
+        return _member(node, vocabulary)
+    if isinstance(node, ir.Compare):
+        left, right = _value(node.left, vocabulary), _value(node.right, vocabulary)
+        if node.left.type in _STATIC and node.left.type == node.right.type and (
+                node.op in ("==", "!=") or node.left.type in ("int", "duration")):
+            op = _ORDER[node.op]
+            return lambda facts: op(left(facts), right(facts))
+        return lambda facts: _compare(node, left(facts), right(facts))
+    if isinstance(node, ir.Lookup):
+        return _lookup(node, vocabulary)
+    truth = _truth(node, vocabulary)
+
+    def logical(facts: Facts):
+        result = truth(facts)
+        if isinstance(result, EvaluationError):
+            raise result
+        return result
+
+    return logical
+
+
+def _field(node: ir.Field) -> Value:
+    path = node.path
+    head = path[0]
+    if head == "purpose":
+        return lambda facts: facts.purpose
+    if head == "basis":
+        return lambda facts: facts.basis
+    if head == "destination":
+        return lambda facts: facts.destination
+    if head == "safeguards":
+        return lambda facts: facts.safeguards
+    if head == "automated":
+        return lambda facts: facts.automated
+    if head == "data_age":
+        def data_age(facts: Facts):
+            if facts.collected_at is None:
+                raise EvaluationError("the event has no `collected_at`, so `data_age` is unknown")
+            return facts.at - facts.collected_at
+        return data_age
+    if head == "subject":
+        attribute = {"age": "age", "country": "country", "kind": "kind", "id": "id"}[path[1]]
+        missing = f"the event has no `{node.name}`"
+
+        def subject(facts: Facts):
+            value = getattr(facts, attribute)
+            if value is None:
+                raise EvaluationError(missing)
+            return value
+        return subject
+    keys = path[1:]
+
+    def context(facts: Facts):
+        value: Any = facts.context
+        for depth, key in enumerate(keys, start=2):
+            if not isinstance(value, dict) or key not in value:
+                raise EvaluationError(f"the event has no `{'.'.join(path[:depth])}`")
+            value = value[key]
+        return value
+    return context
+
+
+def _member(node: ir.Member, vocabulary) -> Value:
+    left = _value(node.left, vocabulary)
+    negated = node.negated
+    if isinstance(node.right, ir.Const) and node.left.type in _STATIC and isinstance(node.right.value, frozenset):
+        members = node.right.value
+        return lambda facts: (left(facts) in members) != negated
+    right = _value(node.right, vocabulary)
+    left_text, right_text = _text(node.left), _text(node.right)
+
+    def member(facts: Facts):
+        a, b = left(facts), right(facts)
+        if not isinstance(b, (frozenset, list)):
+            raise EvaluationError(f"`{right_text}` is {_runtime_kind(b)}, not a list")
+        if isinstance(a, (dict, list, frozenset)) or a is None:
+            raise EvaluationError(f"`{left_text}` is {_runtime_kind(a)}, not a single value")
+        return any(_same(a, item) for item in b) != negated
+    return member
+
+
+def _lookup(node: ir.Lookup, vocabulary) -> Value:
+    table = vocabulary.tables[node.table]
+    entries, default, name = table.entries, table.default, node.table
+    key = _value(node.key, vocabulary)
+
+    def lookup(facts: Facts):
+        country = key(facts)
+        if not isinstance(country, str):
+            raise EvaluationError(f"the table `{name}` is looked up by country, not {_runtime_kind(country)}")
+        found = entries.get(country)
+        if found is not None:
+            return found
+        if default is None:
+            raise EvaluationError(f"the table `{name}` has no entry for `{country}` and no default")
+        return default
+    return lookup
+
+
+__all__ = ["CompiledPolicy"]
