@@ -21,7 +21,7 @@ from typing import Any, Callable
 from . import ir, reference
 from .check import RESERVED_LABEL, CheckedPolicy
 from .countries import iso_codes
-from .model import Decision, Reason
+from .model import Decision, Reason, built_decision, built_reason
 from .reference import EvaluationError, _compare, _runtime_kind, _same, _text
 
 EVENT_KEYS = frozenset({"purpose", "categories", "destination", "subject", "safeguards", "automated",
@@ -31,19 +31,32 @@ CONSENT_KEYS = frozenset({"purpose", "given_at", "withdrawn_at", "explicit", "pa
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)?\Z")
 _UTC = timezone.utc
 MAX_PLANS = 100_000
+_NOTHING = object()
+_NO_SAFEGUARDS: frozenset = frozenset()
+_NO_CONTEXT: dict = {}
 
 
 class _Unsure(Exception):
     """The fast validator cannot vouch for this event: use the reference path."""
 
 
+_PARSED: dict[str, datetime] = {}
+
+
 def _timestamp(value) -> datetime | None:
     if value is None:
         return None
+    parsed = _PARSED.get(value) if type(value) is str else None
+    if parsed is not None:
+        return parsed
     if type(value) is not str or not _TIMESTAMP.match(value):
         raise _Unsure
     parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=_UTC) if parsed.tzinfo is None else parsed.astimezone(_UTC)
+    parsed = parsed.replace(tzinfo=_UTC) if parsed.tzinfo is None else parsed.astimezone(_UTC)
+    if len(_PARSED) >= MAX_PLANS:
+        _PARSED.clear()
+    _PARSED[value] = parsed
+    return parsed
 
 
 class Facts:
@@ -71,7 +84,7 @@ class CompiledRule:
     def __init__(self, rule: ir.CheckedRule, condition):
         self.rule = rule
         self.condition = condition  # None when unconditional, else facts -> True/False/EvaluationError
-        self.forbidden = Reason.model_construct(
+        self.forbidden = built_reason(
             kind="forbidden", rule=rule.label, message=rule.because or f"forbidden by {rule.name}",
             cite=rule.cite, location=rule.location, category=None, because=rule.because,
             sugar=rule.sugar)
@@ -81,7 +94,7 @@ class CompiledRule:
         reason = self.permitted.get(category)
         if reason is None:
             rule = self.rule
-            reason = Reason.model_construct(
+            reason = built_reason(
                 kind="permitted", rule=rule.label, category=category, cite=rule.cite,
                 location=rule.location, because=rule.because, sugar=rule.sugar,
                 message=f"`{category}`: {rule.because or 'permitted by ' + rule.name}")
@@ -114,7 +127,7 @@ class CompiledPolicy:
                     self.naming.setdefault(name, []).append(compiled)
         self.by_purpose: dict[str, list[CompiledRule]] = {}
         self.plans: dict[tuple, tuple] = {}
-        self.no_consent = {p: Reason.model_construct(
+        self.no_consent = {p: built_reason(
             kind="no-consent", rule=RESERVED_LABEL, cite=reference.CONSENT_CITE, location=None,
             category=None, because=None, sugar=None,
             message=f"the purpose `{p}` is based on consent, and the subject holds no valid consent "
@@ -156,7 +169,7 @@ class CompiledPolicy:
                         and any(matches(r.rule, a) for _, a in ancestors))
         permits = tuple(
             (category, tuple(r for r in candidates if r.rule.effect == "permit" and matches(r.rule, a)),
-             Reason.model_construct(
+             built_reason(
                  kind="not-permitted", rule=None, cite=None, location=None, category=category,
                  because=None, sugar=None,
                  message=f"no permit covers the category `{category}` for the purpose `{purpose}` "
@@ -168,12 +181,14 @@ class CompiledPolicy:
 
     def facts(self, event: dict, now: datetime | None) -> Facts:
         """Validate a plain dict and read its facts, or raise _Unsure."""
-        if type(event) is not dict or not event.keys() <= EVENT_KEYS:
+        if type(event) is not dict or not EVENT_KEYS.issuperset(event):
             raise _Unsure
-        purpose = event.get("purpose")
-        categories = event.get("categories")
-        destination = event.get("destination")
-        if (type(purpose) is not str or purpose not in self.bases or type(categories) is not list
+        get = event.get
+        purpose = get("purpose")
+        categories = get("categories")
+        destination = get("destination")
+        bases = self.bases
+        if (type(purpose) is not str or purpose not in bases or type(categories) is not list
                 or not categories or type(destination) is not str or destination not in self.countries):
             raise _Unsure
         known = self.category_ancestors
@@ -183,71 +198,79 @@ class CompiledPolicy:
         facts = Facts()
         facts.purpose = purpose
         facts.ancestors = self.purpose_ancestors[purpose]
-        facts.basis = self.bases[purpose]
+        facts.basis = bases[purpose]
         facts.destination = destination
-        safeguards = event.get("safeguards", ())
-        if type(safeguards) is not list and safeguards != ():
+        safeguards = get("safeguards", _NOTHING)
+        if safeguards is _NOTHING or safeguards == []:
+            facts.safeguards = _NO_SAFEGUARDS
+        elif type(safeguards) is list and all(type(s) is str for s in safeguards):
+            facts.safeguards = frozenset(safeguards)
+        else:
             raise _Unsure
-        for safeguard in safeguards:
-            if type(safeguard) is not str:
-                raise _Unsure
-        facts.safeguards = frozenset(safeguards)
-        automated = event.get("automated", False)
-        if type(automated) is not bool:
+        automated = get("automated", False)
+        if automated is not False and automated is not True:
             raise _Unsure
         facts.automated = automated
-        facts.collected_at = _timestamp(event.get("collected_at"))
-        at = _timestamp(event.get("at"))
-        facts.at = at or now or datetime.now(_UTC)
-        context = event.get("context", {})
-        if type(context) is not dict:
+        collected = get("collected_at")
+        facts.collected_at = None if collected is None else _timestamp(collected)
+        at = get("at")
+        facts.at = (_PARSED.get(at) or _timestamp(at)) if at is not None else (now or datetime.now(_UTC))
+        context = get("context", _NOTHING)
+        if context is _NOTHING:
+            facts.context = _NO_CONTEXT
+        elif type(context) is dict and all(type(k) is str for k in context):
+            facts.context = context
+        else:
             raise _Unsure
-        for key in context:
-            if type(key) is not str:
-                raise _Unsure
-        facts.context = context
-        subject = event.get("subject")
-        if subject is None:
-            if "subject" in event:
-                raise _Unsure
+        subject = get("subject", _NOTHING)
+        if subject is _NOTHING:
             facts.age = facts.country = facts.kind = facts.id = None
             facts.consents = facts.objections = ()
             return facts
-        if type(subject) is not dict or not subject.keys() <= SUBJECT_KEYS:
+        if type(subject) is not dict or not SUBJECT_KEYS.issuperset(subject):
             raise _Unsure
-        age = subject.get("age")
+        sget = subject.get
+        age = sget("age")
         if age is not None and (type(age) is not int or not 0 <= age <= 200):
             raise _Unsure
-        country = subject.get("country")
+        country = sget("country")
         if country is not None and (type(country) is not str or country not in self.countries):
             raise _Unsure
-        kind, id_ = subject.get("kind"), subject.get("id")
+        kind, id_ = sget("kind"), sget("id")
         if (kind is not None and type(kind) is not str) or (id_ is not None and type(id_) is not str):
             raise _Unsure
         facts.age, facts.country, facts.kind, facts.id = age, country, kind, id_
-        consents = subject.get("consents", ())
-        if type(consents) is not list and consents != ():
+        consents = sget("consents", _NOTHING)
+        if consents is _NOTHING or consents == []:
+            facts.consents = ()
+        elif type(consents) is list:
+            known_purposes = self.known_purposes
+            records = []
+            for record in consents:
+                if type(record) is not dict or not CONSENT_KEYS.issuperset(record):
+                    raise _Unsure
+                rget = record.get
+                consent_purpose = rget("purpose")
+                explicit, parental = rget("explicit", False), rget("parental", False)
+                given = rget("given_at")
+                given = _PARSED.get(given) or _timestamp(given) if type(given) is str else None
+                withdrawn = rget("withdrawn_at")
+                if (given is None or type(consent_purpose) is not str or consent_purpose not in known_purposes
+                        or (explicit is not False and explicit is not True)
+                        or (parental is not False and parental is not True)):
+                    raise _Unsure
+                records.append((consent_purpose, given,
+                                None if withdrawn is None else _timestamp(withdrawn), explicit, parental))
+            facts.consents = records
+        else:
             raise _Unsure
-        records = []
-        for record in consents:
-            if type(record) is not dict or not record.keys() <= CONSENT_KEYS:
-                raise _Unsure
-            consent_purpose = record.get("purpose")
-            explicit, parental = record.get("explicit", False), record.get("parental", False)
-            given = _timestamp(record.get("given_at"))
-            if (type(consent_purpose) is not str or consent_purpose not in self.known_purposes
-                    or given is None or type(explicit) is not bool or type(parental) is not bool):
-                raise _Unsure
-            records.append((consent_purpose, given, _timestamp(record.get("withdrawn_at")),
-                            explicit, parental))
-        facts.consents = records
-        objections = subject.get("objections", ())
-        if type(objections) is not list and objections != ():
+        objections = sget("objections", _NOTHING)
+        if objections is _NOTHING or objections == []:
+            facts.objections = ()
+        elif type(objections) is list and all(type(o) is str and o in self.known_purposes for o in objections):
+            facts.objections = objections
+        else:
             raise _Unsure
-        for objection in objections:
-            if type(objection) is not str or objection not in self.known_purposes:
-                raise _Unsure
-        facts.objections = objections
         return facts
 
     # ---- the decision ----------------------------------------------------------------------
@@ -272,7 +295,7 @@ class CompiledPolicy:
                 reasons.append(compiled.forbidden)
             elif holds is not False:  # an error: the forbid applies, fail closed
                 base = compiled.forbidden
-                reasons.append(Reason.model_construct(
+                reasons.append(built_reason(
                     kind="forbidden", rule=base.rule, cite=base.cite, location=base.location,
                     category=None, because=base.because, sugar=base.sugar,
                     message=f"{base.message} (fail closed: {holds.message})"))
@@ -287,16 +310,16 @@ class CompiledPolicy:
                 if condition is None or condition(facts) is True:
                     if first is None:
                         first = compiled
-                    obligations.update(compiled.rule.obligations)
+                    if compiled.rule.obligations:
+                        obligations.update(compiled.rule.obligations)
             if first is None:
                 reasons.append(not_permitted)
             else:
                 permitted.append(first.permitted_for(category))
         if reasons:
-            return Decision.model_construct(effect="deny", allowed=False, reasons=reasons,
-                                            obligations=[], digest=self.digest)
-        return Decision.model_construct(effect="allow", allowed=True, reasons=permitted,
-                                        obligations=sorted(obligations), digest=self.digest)
+            return built_decision("deny", False, reasons, [], self.digest)
+        return built_decision("allow", True, permitted, sorted(obligations) if obligations else [],
+                              self.digest)
 
 
 # ---- conditions to closures -----------------------------------------------------------------
