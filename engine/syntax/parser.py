@@ -50,7 +50,19 @@ def parser() -> Lark:
             strict=True,
             propagate_positions=True,
             maybe_placeholders=True,
+            lexer_callbacks={"COMMENT": _collect_comment},
         )
+
+
+# comments seen by the (shared) parser's lexer, per thread
+_comments = threading.local()
+
+
+def _collect_comment(token: Token) -> Token:
+    found = getattr(_comments, "found", None)
+    if found is not None:
+        found.append(token)
+    return token
 
 
 @cache
@@ -237,6 +249,16 @@ def parse_tree(source: Source) -> tuple[Tree | None, list[Token], list[Diagnosti
     """Parse one source. Returns the tree (None only if nothing parsed), the
     comment tokens, and the syntax diagnostics."""
     diagnostics: list[Diagnostic] = []
+    # the happy path is one parse; comments come from the lexer callback
+    _comments.found = []
+    try:
+        return parser().parse(source.text), _comments.found, diagnostics
+    except UnexpectedInput:
+        pass
+    finally:
+        _comments.found = None
+    # an error: lex everything once (blanking unreadable characters), then parse
+    # again and again, dropping one broken statement each time
     text, tokens = _lex_all(source, source.text, diagnostics)
     lexer_errors = [d.span.start for d in diagnostics]
     comments = [t for t in tokens if t.type == "COMMENT"]
