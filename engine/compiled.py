@@ -135,8 +135,8 @@ class CompiledPolicy:
 
     # ---- plans -------------------------------------------------------------------------
 
-    def plan(self, purpose: str, categories: tuple, destination: str) -> tuple:
-        key = (purpose, categories, destination)
+    def plan(self, purpose: str, categories: tuple, destination: str, key=None) -> tuple:
+        key = key or (purpose, categories[0] if len(categories) == 1 else categories, destination)
         plan = self.plans.get(key)
         if plan is None:
             plan = self._plan(purpose, categories, destination)
@@ -165,10 +165,31 @@ class CompiledPolicy:
         def matches(rule: ir.CheckedRule, category_ancestors) -> bool:
             return rule.categories is None or bool(rule.categories & category_ancestors)
 
-        forbids = tuple(r for r in candidates if r.rule.effect == "forbid"
-                        and any(matches(r.rule, a) for _, a in ancestors))
+        known = Facts()  # what the plan's key fixes; reading anything else is unknown here
+        known.purpose, known.ancestors = purpose, self.purpose_ancestors[purpose]
+        known.basis, known.destination = self.bases[purpose], destination
+
+        def folded(rules):
+            """(rule, condition) pairs, with conditions the key decides folded away."""
+            kept = []
+            for compiled in rules:
+                condition = compiled.condition
+                if condition is not None:
+                    try:
+                        value = condition(known)
+                    except AttributeError:  # reads the event: decided per event
+                        value = None
+                    if value is False:
+                        continue
+                    if value is True:
+                        condition = None
+                kept.append((compiled, condition))
+            return tuple(kept)
+
+        forbids = folded(r for r in candidates if r.rule.effect == "forbid"
+                         and any(matches(r.rule, a) for _, a in ancestors))
         permits = tuple(
-            (category, tuple(r for r in candidates if r.rule.effect == "permit" and matches(r.rule, a)),
+            (category, folded(r for r in candidates if r.rule.effect == "permit" and matches(r.rule, a)),
              built_reason(
                  kind="not-permitted", rule=None, cite=None, location=None, category=category,
                  because=None, sugar=None,
@@ -283,10 +304,14 @@ class CompiledPolicy:
         except (TypeError, ValueError, AttributeError):
             return reference.evaluate(self.checked, self.digest, event, now=now).decision
         categories = event["categories"]
-        forbids, no_consent, permits = self.plan(facts.purpose, tuple(categories), facts.destination)
+        key = (facts.purpose, categories[0] if len(categories) == 1 else tuple(categories),
+               facts.destination)
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self.plan(facts.purpose, tuple(categories), facts.destination, key)
+        forbids, no_consent, permits = plan
         reasons = []
-        for compiled in forbids:
-            condition = compiled.condition
+        for compiled, condition in forbids:
             if condition is None:
                 reasons.append(compiled.forbidden)
                 continue
@@ -305,8 +330,7 @@ class CompiledPolicy:
         obligations: set[str] = set()
         for category, candidates, not_permitted in permits:
             first = None
-            for compiled in candidates:
-                condition = compiled.condition
+            for compiled, condition in candidates:
                 if condition is None or condition(facts) is True:
                     if first is None:
                         first = compiled
