@@ -284,9 +284,15 @@ def run(sizes, budget: float, events_count: int) -> dict:
         for engine_class in ENGINES:
             runner = engine_class()
             try:
-                begin = time.perf_counter()
-                runner.compile(size)
-                compile_ms = (time.perf_counter() - begin) * 1000
+                # compile time: the best of up to 3 compiles within 5 s (as timeit does)
+                compile_ms, spent = float("inf"), 0.0
+                for _ in range(3):
+                    begin = time.perf_counter()
+                    runner.compile(size)
+                    took = time.perf_counter() - begin
+                    compile_ms, spent = min(compile_ms, took * 1000), spent + took
+                    if spent > 5:
+                        break
             except ImportError as error:
                 print(f"  {runner.name}: not installed ({error}); pip install -e '.[bench]'")
                 continue
@@ -346,7 +352,8 @@ def report(results: dict, batch: dict, budget: float) -> str:
     lines = ["# Benchmark results", "",
              f"Machine: {machine()}.", f"Run: `python benchmarks/bench.py` on {time.strftime('%Y-%m-%d')}, "
              f"{budget:g} s of decisions per engine and size after a warm-up; times from "
-             "`time.perf_counter_ns` around each call.", "",
+             "`time.perf_counter_ns` around each call; compile time is the best of up to 3 compiles "
+             "within 5 s.", "",
              "The policy: purpose x category permits, a region rule (EEA only), consent-based purposes "
              "and an age-of-consent table with parental consent, written for each engine "
              "(`benchmarks/bench.py`). Lawful decides from a plain dict with validation included, "
