@@ -196,7 +196,9 @@ class CompiledPolicy:
                  message=f"no permit covers the category `{category}` for the purpose `{purpose}` "
                  f"to `{destination}`"))
             for category, a in ancestors)
-        return forbids, self.no_consent.get(purpose), permits
+        # decisions this plan made, by the identities of their reasons (all owned by the
+        # plan or its rules, so alive as long as the plan): decisions are immutable
+        return forbids, self.no_consent.get(purpose), permits, {}
 
     # ---- facts -----------------------------------------------------------------------------
 
@@ -309,8 +311,9 @@ class CompiledPolicy:
         plan = self.plans.get(key)
         if plan is None:
             plan = self.plan(facts.purpose, tuple(categories), facts.destination, key)
-        forbids, no_consent, permits = plan
+        forbids, no_consent, permits, decisions = plan
         reasons = []
+        fresh = False  # a reason made for this event only: the decision is not shared
         for compiled, condition in forbids:
             if condition is None:
                 reasons.append(compiled.forbidden)
@@ -319,6 +322,7 @@ class CompiledPolicy:
             if holds is True:
                 reasons.append(compiled.forbidden)
             elif holds is not False:  # an error: the forbid applies, fail closed
+                fresh = True
                 base = compiled.forbidden
                 reasons.append(built_reason(
                     kind="forbidden", rule=base.rule, cite=base.cite, location=base.location,
@@ -339,11 +343,22 @@ class CompiledPolicy:
             if first is None:
                 reasons.append(not_permitted)
             else:
-                permitted.append(first.permitted_for(category))
+                permitted.append(first.permitted.get(category) or first.permitted_for(category))
         if reasons:
-            return built_decision("deny", False, reasons, [], self.digest)
-        return built_decision("allow", True, permitted, sorted(obligations) if obligations else [],
-                              self.digest)
+            if fresh:
+                return built_decision("deny", False, tuple(reasons), (), self.digest)
+            key = tuple(map(id, reasons))
+            decision = decisions.get(key)
+            if decision is None:
+                decision = decisions[key] = built_decision("deny", False, tuple(reasons), (), self.digest)
+            return decision
+        granted = tuple(sorted(obligations)) if obligations else ()
+        key = (id(permitted[0]), granted) if len(permitted) == 1 else (*map(id, permitted), granted)
+        decision = decisions.get(key)
+        if decision is None:
+            decision = decisions[key] = built_decision("allow", True, tuple(permitted), granted,
+                                                       self.digest)
+        return decision
 
 
 # ---- conditions to closures -----------------------------------------------------------------

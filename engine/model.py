@@ -106,8 +106,9 @@ class Decision(BaseModel):
 
     effect: Literal["allow", "deny"]
     allowed: bool
-    reasons: list[Reason]
-    obligations: list[str] = []
+    #: tuples, so that a decision is immutable and can be shared between callers
+    reasons: tuple[Reason, ...]
+    obligations: tuple[str, ...] = ()
     digest: str
 
     def to_json(self) -> str:

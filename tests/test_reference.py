@@ -80,12 +80,12 @@ def test_obligations_are_the_union_over_covering_permits():
     p = policy('obligation a "A"\nobligation b "B"\npermit billing with b\n'
                "permit billing on contact with a\npermit billing on health")
     decision = p.evaluate(event(categories=["contact.email", "health"]))
-    assert decision.allowed and decision.obligations == ["a", "b"]
+    assert decision.allowed and decision.obligations == ("a", "b")
 
 
 def test_a_permit_whose_condition_fails_adds_no_obligation():
     p = policy('obligation a "A"\npermit billing\npermit billing when false with a')
-    assert p.evaluate(event()).obligations == []
+    assert p.evaluate(event()).obligations == ()
 
 
 # ---- consent --------------------------------------------------------------------------
