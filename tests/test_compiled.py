@@ -51,3 +51,29 @@ def test_decisions_are_real_models():
     assert engine.Decision.model_validate(decision.model_dump()) == decision
     assert json.loads(decision.to_json())["obligations"] == ["tokenize_card"]
     assert decision == SHOP.evaluate_reference(EVENTS[0])
+
+
+def test_compiling_pauses_the_collector_and_restores_it():
+    import gc
+    import threading
+
+    assert gc.isenabled()
+    engine.load_policy("rules/examples/shop")
+    assert gc.isenabled()
+    try:
+        engine.load_policy_text("category Bad\n")
+    except engine.PolicyError:
+        pass
+    assert gc.isenabled()
+    threads = [threading.Thread(target=engine.load_policy, args=("rules/examples/health",)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        engine.load_policy("rules/examples/shop")
+        assert not gc.isenabled()  # an application that turned it off keeps it off
+    finally:
+        gc.enable()
