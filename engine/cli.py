@@ -121,7 +121,7 @@ def cmd_eval(args, out: Console, err: Console) -> int:
 
 
 def cmd_explain(args, out: Console, err: Console) -> int:
-    from .explain import explanation, render_explanation
+    from .explain import explain, render_explanation
 
     policy = _load(args.policy, err)
     events = list(_events(args.event))
@@ -130,7 +130,7 @@ def cmd_explain(args, out: Console, err: Console) -> int:
     _, event = events[0]
     if isinstance(event, _NotJson):
         raise UsageError(f"{args.event}: {event.message}")
-    data = explanation(policy.explain(event))
+    data = explain(policy, event)
     if args.json:
         out.print(json.dumps(data, indent=2, default=str), markup=False, highlight=False)
     else:

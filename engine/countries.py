@@ -18,11 +18,6 @@ def is_country(code: object) -> bool:
     return isinstance(code, str) and code in iso_codes()
 
 
-def country_name(code: str) -> str | None:
-    country = pycountry.countries.get(alpha_2=code)
-    return country.name if country else None
-
-
 def suggest(code: str) -> str | None:
     """Help for a code that is not ISO 3166-1 alpha-2."""
     if code == "EL":

@@ -22,7 +22,7 @@ from rich.text import Text
 
 from . import ast
 from .diagnostics import Diagnostic, Severity, render_all
-from .explain import explanation, render_decision, render_explanation
+from .explain import explain, render_decision, render_explanation
 from .load import PolicyError, compile_sources, read_paths
 from .policy import Policy
 from .source import Source
@@ -248,7 +248,7 @@ class Session:
         if self.last_event is None:
             output.add("no event yet: paste a JSON event first", style="yellow")
             return output
-        output.add(render_explanation(explanation(self.policy.explain(self.last_event))))
+        output.add(render_explanation(explain(self.policy, self.last_event)))
         return output
 
     def cmd_test(self, argument: str) -> Output:

@@ -36,9 +36,6 @@ class Hierarchy:
     def names(self) -> list[str]:
         return sorted(self.graph.nodes)
 
-    def descends(self, name: str, ancestor: str) -> bool:
-        return ancestor in self.ancestors.get(name, ())
-
 
 @dataclass
 class Vocabulary:
