@@ -17,7 +17,8 @@ from rich.console import Console
 from . import __version__
 from .diagnostics import render_all
 from .load import PolicyError, load_policy
-from .model import Decision, Event, Reason
+from .policy import not_json
+from .model import Decision, Event
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -72,7 +73,7 @@ def _json_lines(text: str, name: str) -> Iterator[tuple[str, Any]]:
             yield f"{name}:{number}", json.loads(line)
         except (ValueError, RecursionError) as error:
             column = getattr(error, "colno", 1)
-            yield f"{name}:{number}:{column}", _NotJson(f"line {number} is not JSON: {getattr(error, 'msg', error)}")
+            yield f"{name}:{number}:{column}", _NotJson(not_json(number, error))
 
 
 class _NotJson:
@@ -99,8 +100,7 @@ def _events(path: str | None) -> Iterator[tuple[str, Any]]:
 
 def _decide(policy, event: Any) -> Decision:
     if isinstance(event, _NotJson):
-        return Decision(effect="deny", allowed=False, digest=policy.digest,
-                        reasons=[Reason(kind="invalid-event", message=event.message)])
+        return policy.unreadable(event.message)
     return policy.evaluate(event)
 
 

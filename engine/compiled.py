@@ -301,9 +301,7 @@ class CompiledPolicy:
     def evaluate(self, event: Any, now: datetime | None = None) -> Decision:
         try:
             facts = self.facts(event, now)
-        except _Unsure:
-            return reference.evaluate(self.checked, self.digest, event, now=now).decision
-        except (TypeError, ValueError, AttributeError):
+        except (_Unsure, TypeError, ValueError, AttributeError):  # the reference decides those
             return reference.evaluate(self.checked, self.digest, event, now=now).decision
         categories = event["categories"]
         key = (facts.purpose, categories[0] if len(categories) == 1 else tuple(categories),

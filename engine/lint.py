@@ -162,7 +162,7 @@ class _Linter:
                                               if n[0] == kind):
                     self.warn(code, f"the {kind} `{name}` is declared but no rule names it or a "
                               f"{kind} related to it", decl.name.span,
-                              help=f"remove it, or write the rule that uses it")
+                              help="remove it, or write the rule that uses it")
         for name, decl in self.vocabulary.region_decls.items():
             if not used(("region", name)):
                 self.warn("W0803", f"the region `{name}` is never used", decl.name.span,

@@ -12,13 +12,16 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from . import ast
 from .check import check
 from .diagnostics import Diagnostic, Severity, did_you_mean, render_all
 from .resources import LIBRARIES, library_dir
 from .source import Source, Span
+
+if TYPE_CHECKING:  # policy.py imports this module's callers; only for annotations
+    from .policy import Policy
 from .syntax import parse_module
 
 MAX_FILE_BYTES = 10 * 1024 * 1024

@@ -48,7 +48,7 @@ class Policy:
         try:
             return self.compiled.evaluate(event, now)
         except RecursionError:
-            return _deny_unreadable(self.digest, "the event is nested too deeply").decision
+            return self.unreadable("the event is nested too deeply")
 
     def evaluate_many(self, events, now: datetime | None = None) -> list[Decision]:
         """Decide many events: a list or any iterable of events (see also
@@ -61,8 +61,6 @@ class Policy:
         decision per non-blank line; a line that is not JSON is denied, naming it."""
         import json
 
-        from .model import Reason
-
         evaluate = self.compiled.evaluate
         loads = json.loads
         for number, line in enumerate(lines, start=1):
@@ -71,11 +69,16 @@ class Policy:
             try:
                 event = loads(line)
             except (ValueError, RecursionError) as error:
-                yield Decision(effect="deny", allowed=False, digest=self.digest, reasons=[Reason(
-                    kind="invalid-event",
-                    message=f"line {number} is not JSON: {getattr(error, 'msg', error)}")])
+                yield self.unreadable(not_json(number, error))
                 continue
             yield evaluate(event, now)
+
+    def unreadable(self, problem: str) -> Decision:
+        """The deny for an event that cannot even be read, naming the problem."""
+        from .model import Reason
+
+        return Decision(effect="deny", allowed=False, digest=self.digest,
+                        reasons=[Reason(kind="invalid-event", message=problem)])
 
     def evaluate_reference(self, event: Any, strict: bool = False,
                            now: datetime | None = None) -> Decision:
@@ -90,15 +93,12 @@ class Policy:
         except reference.InvalidEvent:
             raise
         except RecursionError:
-            return _deny_unreadable(self.digest, "the event is nested too deeply")
+            return reference.Evaluation(self.unreadable("the event is nested too deeply"), None)
 
     def __repr__(self) -> str:
         return f"<Policy {self.name or ''} {len(self.rules)} rules {self.digest[:19]}>"
 
 
-def _deny_unreadable(digest: str, problem: str) -> reference.Evaluation:
-    from .model import Reason
-
-    decision = Decision(effect="deny", allowed=False,
-                        reasons=[Reason(kind="invalid-event", message=problem)], digest=digest)
-    return reference.Evaluation(decision, None)
+def not_json(number: int, error: Exception) -> str:
+    """How a JSON-lines input that is not JSON is named in its deny."""
+    return f"line {number} is not JSON: {getattr(error, 'msg', error)}"

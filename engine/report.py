@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from . import __version__
-from .diagnostics import CODES, FIXES, Diagnostic, Severity
+from .diagnostics import CODES, FIXES, Severity
 
 JSON_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
