@@ -60,10 +60,15 @@ def _timestamp(value) -> datetime | None:
 
 
 class Facts:
-    """What conditions read, taken from a plain dict without building a model."""
+    """What conditions read, taken from a plain dict without building a model.
+    What an event leaves out keeps the class's value, so a plain event sets few
+    attributes."""
 
-    __slots__ = ("purpose", "ancestors", "basis", "destination", "safeguards", "automated", "at",
-                 "collected_at", "age", "country", "kind", "id", "consents", "objections", "context")
+    safeguards = _NO_SAFEGUARDS
+    automated = False
+    collected_at = age = country = kind = id = None
+    consents = objections = ()
+    context = _NO_CONTEXT
 
     def consent(self, kind: str | None) -> bool:
         at, ancestors = self.at, self.ancestors
@@ -78,17 +83,33 @@ class Facts:
         return any(o in ancestors for o in self.objections)
 
 
-class CompiledRule:
-    __slots__ = ("rule", "condition", "forbidden", "permitted")
+class Known:
+    """What a plan's key fixes, for folding conditions when the plan is built:
+    reading anything else raises AttributeError (decided per event)."""
 
-    def __init__(self, rule: ir.CheckedRule, condition):
+    __slots__ = ("purpose", "ancestors", "basis", "destination")
+
+
+class CompiledRule:
+    __slots__ = ("rule", "forbidden", "permitted")
+
+    def __init__(self, rule: ir.CheckedRule):
         self.rule = rule
-        self.condition = condition  # None when unconditional, else facts -> True/False/EvaluationError
         self.forbidden = built_reason(
             kind="forbidden", rule=rule.label, message=rule.because or f"forbidden by {rule.name}",
             cite=rule.cite, location=rule.location, category=None, because=rule.because,
             sugar=rule.sugar)
         self.permitted: dict[str, Reason] = {}
+
+    def failed(self, memo: dict, problem: str) -> Reason:
+        """The forbid's reason when its condition failed (it applies: fail closed),
+        kept in the plan's memo: the same problem gets the same reason."""
+        base = self.forbidden
+        reason = memo[(self, problem)] = built_reason(
+            kind="forbidden", rule=base.rule, cite=base.cite, location=base.location,
+            category=None, because=base.because, sugar=base.sugar,
+            message=f"{base.message} (fail closed: {problem})")
+        return reason
 
     def permitted_for(self, category: str) -> Reason:
         reason = self.permitted.get(category)
@@ -115,7 +136,7 @@ class CompiledPolicy:
         self.category_ancestors = vocabulary.categories.ancestors
         self.known_purposes = frozenset(vocabulary.purposes.graph.nodes)
         self.countries = iso_codes()
-        self.rules = [CompiledRule(rule, _condition(rule, vocabulary)) for rule in checked.rules]
+        self.rules = [CompiledRule(rule) for rule in checked.rules]
         # rules by the purposes they name; `*` rules apply to every purpose
         self.naming: dict[str, list[CompiledRule]] = {}
         self.every_purpose: list[CompiledRule] = []
@@ -165,25 +186,24 @@ class CompiledPolicy:
         def matches(rule: ir.CheckedRule, category_ancestors) -> bool:
             return rule.categories is None or bool(rule.categories & category_ancestors)
 
-        known = Facts()  # what the plan's key fixes; reading anything else is unknown here
+        vocabulary = self.checked.vocabulary
+        known = Known()
         known.purpose, known.ancestors = purpose, self.purpose_ancestors[purpose]
         known.basis, known.destination = self.bases[purpose], destination
 
+        conditions: dict[int, Any] = {}  # rule index -> True, False or a closure
+
         def folded(rules):
-            """(rule, condition) pairs, with conditions the key decides folded away."""
+            """(rule, condition) pairs: each condition compiled with what the key fixes
+            folded in; a rule that cannot hold is dropped, None for one that always holds."""
             kept = []
             for compiled in rules:
-                condition = compiled.condition
-                if condition is not None:
-                    try:
-                        value = condition(known)
-                    except AttributeError:  # reads the event: decided per event
-                        value = None
-                    if value is False:
-                        continue
-                    if value is True:
-                        condition = None
-                kept.append((compiled, condition))
+                index = compiled.rule.index
+                condition = conditions.get(index)
+                if condition is None:
+                    condition = conditions[index] = _condition(compiled.rule, vocabulary, known)
+                if condition is not False:
+                    kept.append((compiled, None if condition is True else condition))
             return tuple(kept)
 
         forbids = folded(r for r in candidates if r.rule.effect == "forbid"
@@ -196,15 +216,25 @@ class CompiledPolicy:
                  message=f"no permit covers the category `{category}` for the purpose `{purpose}` "
                  f"to `{destination}`"))
             for category, a in ancestors)
+        # when no permit has a condition, what the permits grant is fixed by the key:
+        # the allow is built once, here
+        allow = None
+        if all(candidates and all(condition is None for _, condition in candidates)
+               for _, candidates, _ in permits):
+            granted = sorted({o for _, candidates, _ in permits for compiled, _ in candidates
+                              for o in compiled.rule.obligations})
+            allow = built_decision("allow", True, tuple(
+                candidates[0][0].permitted_for(category) for category, candidates, _ in permits),
+                tuple(granted), self.digest)
         # decisions this plan made, by the identities of their reasons (all owned by the
         # plan or its rules, so alive as long as the plan): decisions are immutable
-        return forbids, self.no_consent.get(purpose), permits, {}
+        return forbids, self.no_consent.get(purpose), permits, {}, allow
 
     # ---- facts -----------------------------------------------------------------------------
 
     def facts(self, event: dict, now: datetime | None) -> Facts:
         """Validate a plain dict and read its facts, or raise _Unsure."""
-        if type(event) is not dict or not EVENT_KEYS.issuperset(event):
+        if type(event) is not dict:
             raise _Unsure
         get = event.get
         purpose = get("purpose")
@@ -223,95 +253,115 @@ class CompiledPolicy:
         facts.ancestors = self.purpose_ancestors[purpose]
         facts.basis = bases[purpose]
         facts.destination = destination
-        safeguards = get("safeguards", _NOTHING)
-        if safeguards is _NOTHING or safeguards == []:
-            facts.safeguards = _NO_SAFEGUARDS
-        elif type(safeguards) is list and all(type(s) is str for s in safeguards):
-            facts.safeguards = frozenset(safeguards)
-        else:
-            raise _Unsure
-        automated = get("automated", False)
-        if automated is not False and automated is not True:
-            raise _Unsure
-        facts.automated = automated
-        collected = get("collected_at")
-        facts.collected_at = None if collected is None else _timestamp(collected)
         at = get("at")
         facts.at = (_PARSED.get(at) or _timestamp(at)) if at is not None else (now or datetime.now(_UTC))
-        context = get("context", _NOTHING)
-        if context is _NOTHING:
-            facts.context = _NO_CONTEXT
-        elif type(context) is dict and all(type(k) is str for k in context):
-            facts.context = context
-        else:
-            raise _Unsure
         subject = get("subject", _NOTHING)
+        # the usual event holds no more than these: the rest is read only when there
+        if len(event) > 3 + (at is not None) + (subject is not _NOTHING):
+            if not EVENT_KEYS.issuperset(event):
+                raise _Unsure
+            self.optional_facts(event, facts)
         if subject is _NOTHING:
-            facts.age = facts.country = facts.kind = facts.id = None
-            facts.consents = facts.objections = ()
             return facts
-        if type(subject) is not dict or not SUBJECT_KEYS.issuperset(subject):
+        if type(subject) is not dict:
             raise _Unsure
         sget = subject.get
         age = sget("age")
-        if age is not None and (type(age) is not int or not 0 <= age <= 200):
-            raise _Unsure
+        if age is not None:
+            if type(age) is not int or not 0 <= age <= 200:
+                raise _Unsure
+            facts.age = age
         country = sget("country")
-        if country is not None and (type(country) is not str or country not in self.countries):
+        if country is not None:
+            if type(country) is not str or country not in self.countries:
+                raise _Unsure
+            facts.country = country
+        consents = sget("consents", _NOTHING)
+        if len(subject) > (age is not None) + (country is not None) + (consents is not _NOTHING):
+            if not SUBJECT_KEYS.issuperset(subject):
+                raise _Unsure
+            self.optional_subject(subject, facts)
+        if consents is _NOTHING or consents == []:
+            return facts
+        if type(consents) is not list:
             raise _Unsure
+        known_purposes = self.known_purposes
+        records = []
+        for record in consents:
+            if type(record) is not dict or not CONSENT_KEYS.issuperset(record):
+                raise _Unsure
+            rget = record.get
+            consent_purpose = rget("purpose")
+            explicit, parental = rget("explicit", False), rget("parental", False)
+            given = rget("given_at")
+            given = _PARSED.get(given) or _timestamp(given) if type(given) is str else None
+            withdrawn = rget("withdrawn_at")
+            if (given is None or type(consent_purpose) is not str or consent_purpose not in known_purposes
+                    or (explicit is not False and explicit is not True)
+                    or (parental is not False and parental is not True)):
+                raise _Unsure
+            records.append((consent_purpose, given,
+                            None if withdrawn is None else _timestamp(withdrawn), explicit, parental))
+        facts.consents = records
+        return facts
+
+    @staticmethod
+    def optional_facts(event: dict, facts: Facts) -> None:
+        """The event's optional fields, or raise _Unsure."""
+        get = event.get
+        safeguards = get("safeguards", _NOTHING)
+        if safeguards is not _NOTHING and safeguards != []:
+            if type(safeguards) is not list or not all(type(s) is str for s in safeguards):
+                raise _Unsure
+            facts.safeguards = frozenset(safeguards)
+        automated = get("automated", False)
+        if automated is not False:
+            if automated is not True:
+                raise _Unsure
+            facts.automated = True
+        collected = get("collected_at")
+        if collected is not None:
+            facts.collected_at = _timestamp(collected)
+        context = get("context", _NOTHING)
+        if context is not _NOTHING:
+            if type(context) is not dict or not all(type(k) is str for k in context):
+                raise _Unsure
+            facts.context = context
+
+    def optional_subject(self, subject: dict, facts: Facts) -> None:
+        """The subject's optional fields, or raise _Unsure."""
+        sget = subject.get
         kind, id_ = sget("kind"), sget("id")
         if (kind is not None and type(kind) is not str) or (id_ is not None and type(id_) is not str):
             raise _Unsure
-        facts.age, facts.country, facts.kind, facts.id = age, country, kind, id_
-        consents = sget("consents", _NOTHING)
-        if consents is _NOTHING or consents == []:
-            facts.consents = ()
-        elif type(consents) is list:
-            known_purposes = self.known_purposes
-            records = []
-            for record in consents:
-                if type(record) is not dict or not CONSENT_KEYS.issuperset(record):
-                    raise _Unsure
-                rget = record.get
-                consent_purpose = rget("purpose")
-                explicit, parental = rget("explicit", False), rget("parental", False)
-                given = rget("given_at")
-                given = _PARSED.get(given) or _timestamp(given) if type(given) is str else None
-                withdrawn = rget("withdrawn_at")
-                if (given is None or type(consent_purpose) is not str or consent_purpose not in known_purposes
-                        or (explicit is not False and explicit is not True)
-                        or (parental is not False and parental is not True)):
-                    raise _Unsure
-                records.append((consent_purpose, given,
-                                None if withdrawn is None else _timestamp(withdrawn), explicit, parental))
-            facts.consents = records
-        else:
-            raise _Unsure
+        facts.kind, facts.id = kind, id_
         objections = sget("objections", _NOTHING)
-        if objections is _NOTHING or objections == []:
-            facts.objections = ()
-        elif type(objections) is list and all(type(o) is str and o in self.known_purposes for o in objections):
+        if objections is not _NOTHING and objections != []:
+            if type(objections) is not list or not all(
+                    type(o) is str and o in self.known_purposes for o in objections):
+                raise _Unsure
             facts.objections = objections
-        else:
-            raise _Unsure
-        return facts
 
     # ---- the decision ----------------------------------------------------------------------
 
-    def evaluate(self, event: Any, now: datetime | None = None) -> Decision:
+    def evaluate(self, event: Any, strict: bool = False, now: datetime | None = None) -> Decision:
+        """Decide one event (a mapping or an `engine.Event`). Never raises on a bad
+        event unless `strict`, which raises `engine.InvalidEvent`. `now` stands in
+        for a missing `at`."""
+        if strict:
+            return reference.explain_safely(self.checked, self.digest, event, True, now).decision
         try:
             facts = self.facts(event, now)
-        except (_Unsure, TypeError, ValueError, AttributeError):  # the reference decides those
-            return reference.evaluate(self.checked, self.digest, event, now=now).decision
+        except (_Unsure, TypeError, ValueError, AttributeError, RecursionError):  # the reference decides
+            return reference.explain_safely(self.checked, self.digest, event, False, now).decision
         categories = event["categories"]
         key = (facts.purpose, categories[0] if len(categories) == 1 else tuple(categories),
                facts.destination)
         plan = self.plans.get(key)
         if plan is None:
             plan = self.plan(facts.purpose, tuple(categories), facts.destination, key)
-        forbids, no_consent, permits, decisions = plan
+        forbids, no_consent, permits, decisions, allow = plan
         reasons = []
-        fresh = False  # a reason made for this event only: the decision is not shared
         for compiled, condition in forbids:
             if condition is None:
                 reasons.append(compiled.forbidden)
@@ -320,14 +370,12 @@ class CompiledPolicy:
             if holds is True:
                 reasons.append(compiled.forbidden)
             elif holds is not False:  # an error: the forbid applies, fail closed
-                fresh = True
-                base = compiled.forbidden
-                reasons.append(built_reason(
-                    kind="forbidden", rule=base.rule, cite=base.cite, location=base.location,
-                    category=None, because=base.because, sugar=base.sugar,
-                    message=f"{base.message} (fail closed: {holds.message})"))
+                reasons.append(decisions.get((compiled, holds.message))
+                               or compiled.failed(decisions, holds.message))
         if no_consent is not None and not facts.consent(None):
             reasons.append(no_consent)
+        if allow is not None and not reasons:
+            return allow
         permitted = []
         obligations: set[str] = set()
         for category, candidates, not_permitted in permits:
@@ -343,8 +391,6 @@ class CompiledPolicy:
             else:
                 permitted.append(first.permitted.get(category) or first.permitted_for(category))
         if reasons:
-            if fresh:
-                return built_decision("deny", False, tuple(reasons), (), self.digest)
             key = tuple(map(id, reasons))
             decision = decisions.get(key)
             if decision is None:
@@ -368,17 +414,19 @@ _ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.
 _STATIC = {"int", "string", "country", "basis", "purpose", "duration", "bool"}
 
 
-def _condition(rule: ir.CheckedRule, vocabulary) -> Truth | None:
-    """`when and not unless`, as one closure; None for an unconditional rule."""
-    if rule.when is None and rule.unless is None:
-        return None
-    when = _truth(rule.when, vocabulary) if rule.when is not None else None
-    unless = _truth(rule.unless, vocabulary) if rule.unless is not None else None
-    if unless is None:
+def _condition(rule: ir.CheckedRule, vocabulary, known: Known) -> Truth | bool:
+    """`when and not unless`: True when it always holds, False when it never does,
+    else one closure. `known` is what the plan's key fixes; parts it decides are
+    folded away (reading anything else raises AttributeError on it)."""
+    when = True if rule.when is None else _truth(rule.when, vocabulary, known)
+    unless = False if rule.unless is None else _truth(rule.unless, vocabulary, known)
+    if when is False or unless is True:
+        return False
+    if unless is False:
         return when
 
     def holds(facts: Facts):
-        first = True if when is None else when(facts)
+        first = True if when is True else when(facts)
         if first is False:
             return False
         excluded = unless(facts)
@@ -391,10 +439,18 @@ def _condition(rule: ir.CheckedRule, vocabulary) -> Truth | None:
     return holds
 
 
-def _truth(node: ir.Node, vocabulary) -> Truth:
+def _truth(node: ir.Node, vocabulary, known: Known) -> Truth | bool:
+    """A condition as a closure giving True, False or an EvaluationError, or as
+    True/False when `known` decides it (absorption: `false and error` is false)."""
     if isinstance(node, (ir.And, ir.Or)):
-        left, right = _truth(node.left, vocabulary), _truth(node.right, vocabulary)
         decisive = isinstance(node, ir.Or)
+        left, right = _truth(node.left, vocabulary, known), _truth(node.right, vocabulary, known)
+        if left is decisive or right is decisive:
+            return decisive
+        if left is (not decisive):
+            return right
+        if right is (not decisive):
+            return left
 
         def combine(facts: Facts):
             a = left(facts)
@@ -407,7 +463,9 @@ def _truth(node: ir.Node, vocabulary) -> Truth:
 
         return combine
     if isinstance(node, ir.Not):
-        inner = _truth(node.operand, vocabulary)
+        inner = _truth(node.operand, vocabulary, known)
+        if inner is True or inner is False:
+            return not inner
 
         def negate(facts: Facts):
             value = inner(facts)
@@ -426,7 +484,11 @@ def _truth(node: ir.Node, vocabulary) -> Truth:
             return result
         return EvaluationError(f"`{text}` is {_runtime_kind(result)}, not true or false")
 
-    return truth
+    try:
+        decided = truth(known)
+    except AttributeError:  # reads the event: decided per event
+        return truth
+    return decided if decided is True or decided is False else truth
 
 
 def _value(node: ir.Node, vocabulary) -> Value:
@@ -454,7 +516,10 @@ def _value(node: ir.Node, vocabulary) -> Value:
         return lambda facts: _compare(node, left(facts), right(facts))
     if isinstance(node, ir.Lookup):
         return _lookup(node, vocabulary)
-    truth = _truth(node, vocabulary)
+    truth = _truth(node, vocabulary, None)
+    if truth is True or truth is False:  # constants only
+        constant = truth
+        return lambda facts: constant
 
     def logical(facts: Facts):
         result = truth(facts)

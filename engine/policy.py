@@ -22,6 +22,7 @@ class Policy:
         #: warnings found while compiling (errors raise PolicyError instead)
         self.diagnostics = diagnostics
         self.compiled = CompiledPolicy(checked, digest)
+        self.evaluate = self.compiled.evaluate
 
     @property
     def name(self) -> str | None:
@@ -42,19 +43,17 @@ class Policy:
     def evaluate(self, event: Any, strict: bool = False, now: datetime | None = None) -> Decision:
         """Decide one event (a mapping or an `engine.Event`) on the compiled fast
         path. Never raises on a bad event unless `strict`, which raises
-        `engine.InvalidEvent`. `now` stands in for a missing `at`."""
-        if strict:
-            return self.evaluate_reference(event, strict=True, now=now)
-        try:
-            return self.compiled.evaluate(event, now)
-        except RecursionError:
-            return self.unreadable("the event is nested too deeply")
+        `engine.InvalidEvent`. `now` stands in for a missing `at`.
+
+        (Each policy binds this name to its compiled path's `evaluate`, which does
+        exactly this, to save a call on every decision.)"""
+        return self.compiled.evaluate(event, strict, now)
 
     def evaluate_many(self, events, now: datetime | None = None) -> list[Decision]:
         """Decide many events: a list or any iterable of events (see also
         `evaluate_lines` for JSON lines)."""
         evaluate = self.compiled.evaluate
-        return [evaluate(event, now) for event in events]
+        return [evaluate(event, False, now) for event in events]
 
     def evaluate_lines(self, lines, now: datetime | None = None):
         """Decide JSON lines (a file object, or any iterable of strings): one
@@ -71,14 +70,11 @@ class Policy:
             except (ValueError, RecursionError) as error:
                 yield self.unreadable(not_json(number, error))
                 continue
-            yield evaluate(event, now)
+            yield evaluate(event, False, now)
 
     def unreadable(self, problem: str) -> Decision:
         """The deny for an event that cannot even be read, naming the problem."""
-        from .model import Reason
-
-        return Decision(effect="deny", allowed=False, digest=self.digest,
-                        reasons=[Reason(kind="invalid-event", message=problem)])
+        return reference.unreadable(self.digest, problem)
 
     def evaluate_reference(self, event: Any, strict: bool = False,
                            now: datetime | None = None) -> Decision:
@@ -88,12 +84,7 @@ class Policy:
     def explain(self, event: Any, strict: bool = False,
                 now: datetime | None = None) -> reference.Evaluation:
         """The decision with how every rule fared (see `engine.explain`)."""
-        try:
-            return reference.evaluate(self.checked, self.digest, event, strict=strict, now=now)
-        except reference.InvalidEvent:
-            raise
-        except RecursionError:
-            return reference.Evaluation(self.unreadable("the event is nested too deeply"), None)
+        return reference.explain_safely(self.checked, self.digest, event, strict=strict, now=now)
 
     def __repr__(self) -> str:
         return f"<Policy {self.name or ''} {len(self.rules)} rules {self.digest[:19]}>"

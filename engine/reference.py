@@ -382,6 +382,21 @@ def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False
     return evaluation
 
 
+def explain_safely(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False,
+                   now: datetime | None = None) -> Evaluation:
+    """`evaluate`, with an event too deeply nested to read denied instead of raising."""
+    try:
+        return evaluate(policy, digest, data, strict=strict, now=now)
+    except RecursionError:
+        return Evaluation(unreadable(digest, "the event is nested too deeply"), None)
+
+
+def unreadable(digest: str, problem: str) -> Decision:
+    """The deny for an event that cannot even be read, naming the problem."""
+    return Decision(effect="deny", allowed=False, digest=digest,
+                    reasons=[Reason(kind="invalid-event", message=problem)])
+
+
 def _forbidden(outcome: RuleOutcome) -> Reason:
     rule = outcome.rule
     message = rule.because or f"forbidden by {rule.name}"
