@@ -288,6 +288,70 @@ def cmd_repl(args, out: Console, err: Console) -> int:
     return repl_main(args.paths, args.history, out)
 
 
+def _log_key(args) -> str | bytes | None:
+    """The key for `log query`: --key-file, else $LAWFUL_LOG_KEY (None: a raw log)."""
+    if args.key_file:
+        try:
+            with open(args.key_file, "rb") as handle:
+                return handle.read().strip()
+        except OSError as error:
+            raise UsageError(f"{args.key_file}: cannot read the key: {error.strerror or error}") from None
+    return None
+
+
+def cmd_log(args, out: Console, err: Console) -> int:
+    from rich.table import Table
+
+    from . import log
+
+    try:
+        if args.action == "verify":
+            result = log.verify(args.log, head=args.head)
+            if args.json:
+                out.print(json.dumps({"records": result.records, "intact": result.intact, "head": result.head,
+                                      "problems": [{"where": w, "message": m} for w, m in result.problems]},
+                                     indent=2), markup=False, highlight=False)
+            else:
+                for where, message in result.problems:
+                    out.print(f"{args.log}: {where}: {message}", markup=False, highlight=False)
+                state = "intact" if result.intact else f"BROKEN ({len(result.problems)} problem(s))"
+                out.print(f"{result.records} record(s), chain {state}; head {result.head}",
+                          markup=False, highlight=False)
+            return EXIT_OK if result.intact else EXIT_FINDINGS
+        if args.action == "query":
+            records = log.query(args.log, args.subject, _log_key(args))
+            if args.json:
+                for record in records:
+                    out.print(json.dumps(record, sort_keys=True), markup=False, highlight=False)
+                return EXIT_OK
+            table = Table("seq", "time", "purpose", "categories", "effect", "why", title=(
+                f"{len(records)} decision(s) about this subject"))
+            for record in records:
+                event = record.get("event") if isinstance(record.get("event"), dict) else {}
+                why = "; ".join(r.get("rule") or r.get("kind", "") for r in record.get("reasons", []))
+                table.add_row(str(record.get("seq")), str(record.get("time")), str(record.get("purpose")),
+                              ", ".join(map(str, event.get("categories") or [])), str(record.get("effect")),
+                              why)
+            out.print(table)
+            return EXIT_OK
+        summary = log.stats(args.log)
+        if args.json:
+            out.print(json.dumps(summary, indent=2), markup=False, highlight=False)
+            return EXIT_OK
+        out.print(f"{summary['records']} decision(s): {summary['allow']} allowed, {summary['deny']} denied"
+                  + (f" ({summary['from']} to {summary['to']})" if summary["records"] else ""),
+                  markup=False, highlight=False)
+        for title, key in (("by purpose", "by_purpose"), ("by rule (the rule or reason behind each "
+                                                           "decision)", "by_rule")):
+            table = Table(title.split(" (")[0].replace("by ", "").capitalize(), "allow", "deny", title=title)
+            for name, counts in summary[key].items():
+                table.add_row(name, str(counts["allow"]), str(counts["deny"]))
+            out.print(table)
+        return EXIT_OK
+    except log.LogError as error:
+        raise UsageError(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lawful", description="Policy-as-code for GDPR data processing.")
     parser.add_argument("--version", action="version", version=f"lawful {__version__}")
@@ -341,6 +405,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history", metavar="FILE",
                    help="where to keep the input history (default: $LAWFUL_HISTORY or ~/.lawful_history)")
     p.set_defaults(run=cmd_repl)
+
+    p = commands.add_parser("log", help="verify, query and summarise a decision log")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
+    q = actions.add_parser("verify", help="check the hash chain: name every edited, deleted, "
+                           "inserted or reordered record")
+    q.add_argument("log", metavar="LOG", help="a decision log (SQLite or JSON lines)")
+    q.add_argument("--head", metavar="HASH", help="the head hash recorded earlier: also detects "
+                   "records removed from the end")
+    q.add_argument("--json", action="store_true", help="print the result as JSON")
+    q = actions.add_parser("query", help="what was decided about one person (GDPR Art. 15)")
+    q.add_argument("log", metavar="LOG")
+    q.add_argument("--subject", required=True, metavar="ID", help="the subject's id, as the application knows it")
+    q.add_argument("--key-file", metavar="FILE",
+                   help="the log's pseudonymisation key (default: $LAWFUL_LOG_KEY)")
+    q.add_argument("--json", action="store_true", help="print each record as one JSON line")
+    q = actions.add_parser("stats", help="allows and denies by purpose and by rule")
+    q.add_argument("log", metavar="LOG")
+    q.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(run=cmd_log)
 
     p = commands.add_parser("schema", help="print the JSON Schema of events or decisions")
     p.add_argument("what", choices=["event", "decision"])

@@ -8,11 +8,13 @@ from typing import Any
 from . import reference
 from .check import CheckedPolicy
 from .diagnostics import Diagnostic
+from .guard import Guarding
 from .model import Decision
 
 
-class Policy:
-    """A checked policy, ready to decide. Immutable and safe to share between threads."""
+class Policy(Guarding):
+    """A checked policy, ready to decide. Immutable and safe to share between threads.
+    `guard` and `check` (from `Guarding`) protect functions and blocks with it."""
 
     def __init__(self, checked: CheckedPolicy, digest: str, diagnostics: list[Diagnostic]):
         from .compiled import CompiledPolicy
