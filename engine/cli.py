@@ -309,11 +309,14 @@ def cmd_log(args, out: Console, err: Console) -> int:
             result = log.verify(args.log, head=args.head)
             if args.json:
                 out.print(json.dumps({"records": result.records, "intact": result.intact, "head": result.head,
-                                      "problems": [{"where": w, "message": m} for w, m in result.problems]},
+                                      "problems": [{"where": w, "message": m} for w, m in result.problems],
+                                      "warnings": [{"where": w, "message": m} for w, m in result.warnings]},
                                      indent=2), markup=False, highlight=False)
             else:
                 for where, message in result.problems:
                     out.print(f"{args.log}: {where}: {message}", markup=False, highlight=False)
+                for where, message in result.warnings:
+                    out.print(f"{args.log}: {where}: warning: {message}", markup=False, highlight=False)
                 state = "intact" if result.intact else f"BROKEN ({len(result.problems)} problem(s))"
                 out.print(f"{result.records} record(s), chain {state}; head {result.head}",
                           markup=False, highlight=False)
