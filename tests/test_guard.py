@@ -307,3 +307,47 @@ permit billing on email to eea
 permit analytics on usage
 permit marketing on email when subject.age >= adult[subject.country]
 {extra}"""
+
+
+# ---- the documentation and the example application ----------------------------------------------
+
+
+def test_every_python_block_in_the_guard_doc_runs(tmp_path, monkeypatch, capsys):
+    import re
+
+    doc = (Path(__file__).parent.parent / "docs" / "guard.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", doc, flags=re.S)
+    assert len(blocks) >= 4
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    try:
+        for block in blocks:
+            exec(compile(block, "docs/guard.md", "exec"), namespace)  # noqa: S102 — our own doc
+    finally:
+        if "store" in namespace:
+            namespace["store"].close()
+    out = capsys.readouterr().out
+    assert "sent, obligations: ('tokenize_card',)" in out
+    assert "send_invoice: denied: Customer data stays in the EU" in out
+    assert "no-consent" in out and out.rstrip().endswith("True\n1")
+
+
+def test_the_example_application_runs(tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).parent.parent
+    log = tmp_path / "app.db"
+    run = subprocess.run([sys.executable, str(root / "examples" / "app" / "app.py"), "--log", str(log)],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines if line.startswith(("allowed", "denied"))] == [
+        "allowed  send_invoice(ada)", "allowed  send_newsletter(ada)", "denied   send_newsletter(ben)",
+        "allowed  export_clicks(ada, 'DE')", "denied   export_clicks(ada, 'US')",
+        "denied   analyse_payments(ada)"]
+    assert "log intact: 6 record(s)" in run.stdout
+    from engine import log as decision_log
+
+    assert decision_log.verify(log).records == 6
+    assert b"cust-ada" not in log.read_bytes()
