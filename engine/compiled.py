@@ -91,15 +91,35 @@ class Known:
 
 
 class CompiledRule:
-    __slots__ = ("rule", "forbidden", "permitted")
+    __slots__ = ("rule", "forbidden", "permitted", "leaves", "folded")
 
     def __init__(self, rule: ir.CheckedRule):
         self.rule = rule
+        self.leaves: dict[int, Truth] | None = None  # the condition's leaves, by id(node)
+        self.folded: dict[tuple, Truth | bool] = {}  # by what a plan's key decides of the leaves
         self.forbidden = built_reason(
             kind="forbidden", rule=rule.label, message=rule.because or f"forbidden by {rule.name}",
             cite=rule.cite, location=rule.location, category=None, because=rule.because,
             sugar=rule.sugar)
         self.permitted: dict[str, Reason] = {}
+
+    def condition_for(self, known: "Known", vocabulary) -> "Truth | bool":
+        """The condition with what `known` decides folded in. Plans whose keys decide
+        the same leaves the same way share one closure (fewer objects, warmer caches)."""
+        rule = self.rule
+        if rule.when is None and rule.unless is None:
+            return True
+        if self.leaves is None:
+            self.leaves = {}
+            for root in (rule.when, rule.unless):
+                if root is not None:
+                    for leaf in _leaf_nodes(root):
+                        self.leaves[id(leaf)] = _leaf(leaf, vocabulary)
+        signature = tuple(_decide(leaf, known) for leaf in self.leaves.values())
+        condition = self.folded.get(signature)
+        if condition is None:
+            condition = self.folded[signature] = _condition(rule, vocabulary, known, self.leaves)
+        return condition
 
     def failed(self, memo: dict, problem: str) -> Reason:
         """The forbid's reason when its condition failed (it applies: fail closed),
@@ -201,7 +221,7 @@ class CompiledPolicy:
                 index = compiled.rule.index
                 condition = conditions.get(index)
                 if condition is None:
-                    condition = conditions[index] = _condition(compiled.rule, vocabulary, known)
+                    condition = conditions[index] = compiled.condition_for(known, vocabulary)
                 if condition is not False:
                     kept.append((compiled, None if condition is True else condition))
             return tuple(kept)
@@ -414,12 +434,34 @@ _ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.
 _STATIC = {"int", "string", "country", "basis", "purpose", "duration", "bool"}
 
 
-def _condition(rule: ir.CheckedRule, vocabulary, known: Known) -> Truth | bool:
+def _leaf_nodes(node: ir.Node):
+    """The operands of a condition's and/or/not tree, in order."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ir.And, ir.Or)):
+            stack += [current.right, current.left]
+        elif isinstance(current, ir.Not):
+            stack.append(current.operand)
+        else:
+            yield current
+
+
+def _decide(leaf: Truth, known: Known) -> bool | None:
+    """True or False when what a plan's key fixes decides the leaf; else None."""
+    try:
+        value = leaf(known)
+    except AttributeError:  # reads the event: decided per event
+        return None
+    return value if value is True or value is False else None
+
+
+def _condition(rule: ir.CheckedRule, vocabulary, known: Known, leaves: dict) -> Truth | bool:
     """`when and not unless`: True when it always holds, False when it never does,
     else one closure. `known` is what the plan's key fixes; parts it decides are
     folded away (reading anything else raises AttributeError on it)."""
-    when = True if rule.when is None else _truth(rule.when, vocabulary, known)
-    unless = False if rule.unless is None else _truth(rule.unless, vocabulary, known)
+    when = True if rule.when is None else _truth(rule.when, vocabulary, known, leaves)
+    unless = False if rule.unless is None else _truth(rule.unless, vocabulary, known, leaves)
     if when is False or unless is True:
         return False
     if unless is False:
@@ -439,12 +481,14 @@ def _condition(rule: ir.CheckedRule, vocabulary, known: Known) -> Truth | bool:
     return holds
 
 
-def _truth(node: ir.Node, vocabulary, known: Known) -> Truth | bool:
+def _truth(node: ir.Node, vocabulary, known: Known | None, leaves: dict | None = None) -> Truth | bool:
     """A condition as a closure giving True, False or an EvaluationError, or as
-    True/False when `known` decides it (absorption: `false and error` is false)."""
+    True/False when `known` decides it (absorption: `false and error` is false).
+    `leaves` holds closures already built for the operands, by id(node)."""
     if isinstance(node, (ir.And, ir.Or)):
         decisive = isinstance(node, ir.Or)
-        left, right = _truth(node.left, vocabulary, known), _truth(node.right, vocabulary, known)
+        left = _truth(node.left, vocabulary, known, leaves)
+        right = _truth(node.right, vocabulary, known, leaves)
         if left is decisive or right is decisive:
             return decisive
         if left is (not decisive):
@@ -463,7 +507,7 @@ def _truth(node: ir.Node, vocabulary, known: Known) -> Truth | bool:
 
         return combine
     if isinstance(node, ir.Not):
-        inner = _truth(node.operand, vocabulary, known)
+        inner = _truth(node.operand, vocabulary, known, leaves)
         if inner is True or inner is False:
             return not inner
 
@@ -472,6 +516,13 @@ def _truth(node: ir.Node, vocabulary, known: Known) -> Truth | bool:
             return (not value) if value is True or value is False else value
 
         return negate
+    truth = (leaves or {}).get(id(node)) or _leaf(node, vocabulary)
+    decided = _decide(truth, known)
+    return truth if decided is None else decided
+
+
+def _leaf(node: ir.Node, vocabulary) -> Truth:
+    """An operand of and/or/not as a closure giving True, False or an EvaluationError."""
     value = _value(node, vocabulary)
     text = _text(node)
 
@@ -484,11 +535,7 @@ def _truth(node: ir.Node, vocabulary, known: Known) -> Truth | bool:
             return result
         return EvaluationError(f"`{text}` is {_runtime_kind(result)}, not true or false")
 
-    try:
-        decided = truth(known)
-    except AttributeError:  # reads the event: decided per event
-        return truth
-    return decided if decided is True or decided is False else truth
+    return truth
 
 
 def _value(node: ir.Node, vocabulary) -> Value:
