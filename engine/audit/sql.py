@@ -1,0 +1,634 @@
+"""A policy as column expressions: the relational backend of `lawful audit`.
+
+The same meaning as the reference evaluator, set at a time instead of event at a
+time. Two stages, both plain SQL text over one table:
+
+1. **events** (`events_sql`): each input line's JSON is checked the way
+   `engine.Event` checks it (types, unknown fields, names the policy knows, ISO
+   countries, timestamps) and read into typed columns. Timestamps become
+   microseconds since the epoch (UTC), durations microseconds.
+2. **decisions** (`decisions_sql`): every rule's target becomes membership in
+   name sets expanded through the hierarchies once, here (no joins per row are
+   needed for `is`); regions are sets; tables are CASE lookups; consent
+   validity and objections are list functions over the subject's records.
+
+Errors in conditions are SQL NULL: SQL's three-valued `and`/`or`/`not` is the
+reference's absorption (`false and error` is false, `true or error` is true), so
+a forbid applies when its condition is true *or NULL* (fail closed) and a permit
+only when it is true.
+
+`Dialect` holds what differs between DuckDB and Spark SQL (list functions,
+lambdas, JSON access). Nothing from the policy reaches the SQL text except
+through `quote` (string literals) and integers: names are data, never syntax.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from .. import ir
+from ..check import RESERVED_LABEL, CheckedPolicy
+from ..countries import iso_codes
+
+TIMESTAMP_PATTERN = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)?"
+EVENT_KEYS = ["purpose", "categories", "destination", "subject", "safeguards", "automated",
+              "collected_at", "at", "context"]
+SUBJECT_KEYS = ["id", "age", "country", "kind", "consents", "objections"]
+CONSENT_KEYS = ["purpose", "given_at", "withdrawn_at", "explicit", "parental"]
+
+
+def quote(text: str) -> str:
+    """A SQL string literal (the only way policy text enters the SQL)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    return "'" + text.replace("'", "''") + "'"
+
+
+class Dialect:
+    """DuckDB's spelling; SparkDialect overrides what differs."""
+
+    name = "duckdb"
+
+    def strings(self, values) -> str:
+        return "[" + ", ".join(quote(v) for v in values) + "]::VARCHAR[]"
+
+    def lam(self, var: str, body: str) -> str:
+        return f"lambda {var}: {body}"
+
+    def transform(self, items: str, var: str, body: str) -> str:
+        return f"list_transform({items}, {self.lam(var, body)})"
+
+    def filter(self, items: str, var: str, body: str) -> str:
+        return f"list_filter({items}, {self.lam(var, body)})"
+
+    def exists(self, items: str, var: str, body: str) -> str:
+        return f"(len(list_filter({items}, {self.lam(var, f'coalesce({body}, false)')})) > 0)"
+
+    def all(self, items: str, var: str, body: str) -> str:
+        return f"(len(list_filter({items}, {self.lam(var, f'NOT coalesce({body}, false)')})) = 0)"
+
+    def contains(self, items: str, value: str) -> str:
+        return f"list_contains({items}, {value})"
+
+    def overlaps(self, left: str, right: str) -> str:
+        return f"list_has_any({left}, {right})"
+
+    def length(self, items: str) -> str:
+        return f"len({items})"
+
+    def concat_lists(self, lists: list[str]) -> str:
+        return f"flatten([{', '.join(lists)}])" if lists else "[]::VARCHAR[]"
+
+    def array_of(self, items: list[str]) -> str:
+        return "[" + ", ".join(items) + "]"
+
+    def distinct_sorted(self, items: str) -> str:
+        return f"list_sort(list_distinct({items}))"
+
+    def array(self, items: list[str], kind: str = "VARCHAR") -> str:
+        if kind == "STRUCT":  # typed by its elements
+            return "[" + ", ".join(items) + "]"
+        return "[" + ", ".join(items) + f"]::{kind}[]" if items else f"[]::{kind}[]"
+
+    def element(self, items: str, index: str) -> str:
+        """items[index] for a 0-based index."""
+        return f"({items})[{index} + 1]"
+
+    def concat(self, *parts: str) -> str:
+        return "concat(" + ", ".join(parts) + ")"
+
+    def empty_reasons(self) -> str:
+        return ("[]::STRUCT(kind VARCHAR, rule VARCHAR, location VARCHAR, category VARCHAR, "
+                "message VARCHAR)[]")
+
+    def zip_categories(self, categories: str, permitted: str) -> str:
+        """[(c, p)] pairs of each category and its first permit (or NULL)."""
+        return (f"list_transform(range(1, len({categories}) + 1), "
+                f"lambda n: {{'c': {categories}[n], 'p': {permitted}[n]}})")
+
+    def struct(self, fields: dict[str, str]) -> str:
+        return "{" + ", ".join(f"{quote(k)}: {v}" for k, v in fields.items()) + "}"
+
+    # JSON access: `doc` is a JSON value, `path` a list of keys
+    def json_path(self, path) -> str:
+        return quote("$" + "".join(f".{_json_key(p)}" for p in path))
+
+    def jtype(self, doc: str, path=()) -> str:
+        return f"json_type({doc}, {self.json_path(path)})" if path else f"json_type({doc})"
+
+    def jstring(self, doc: str, path=()) -> str:
+        return f"json_extract_string({doc}, {self.json_path(path)})"
+
+    def jvalue(self, doc: str, path=()) -> str:
+        return f"json_extract({doc}, {self.json_path(path)})"
+
+    def jitems(self, doc: str, path=()) -> str:
+        """The elements of the array at path, as JSON values (empty when absent)."""
+        return f"json_extract({doc}, {quote('$' + ''.join(f'.{_json_key(p)}' for p in path) + '[*]')})"
+
+    def jkeys(self, doc: str, path=()) -> str:
+        return f"json_keys({doc}, {self.json_path(path)})" if path else f"json_keys({doc})"
+
+    def jint(self, doc: str, path=()) -> str:
+        return f"TRY_CAST({self.jstring(doc, path)} AS BIGINT)"
+
+    def jdouble(self, doc: str, path=()) -> str:
+        return f"TRY_CAST({self.jstring(doc, path)} AS DOUBLE)"
+
+    def jbool(self, doc: str, path=()) -> str:
+        return f"({self.jstring(doc, path)} = 'true')"
+
+    def json_text(self, value: str) -> str:
+        return f"CAST({value} AS VARCHAR)"
+
+    def to_json_text(self, value: str) -> str:
+        return f"CAST(to_json({value}) AS VARCHAR)"
+
+    INT_TYPES = "('BIGINT', 'UBIGINT')"
+    NUMBER_TYPES = "('BIGINT', 'UBIGINT', 'DOUBLE')"
+    STRING, BOOLEAN, ARRAY, OBJECT, NULL = "'VARCHAR'", "'BOOLEAN'", "'ARRAY'", "'OBJECT'", "'NULL'"
+
+    def timestamp_from_us(self, us: str) -> str:
+        return f"make_timestamp({us})"
+
+    def timestamp_us(self, text: str) -> str:
+        """Microseconds since the epoch of an RFC 3339 string (NULL if not one)."""
+        return (f"CASE WHEN regexp_full_match({text}, {quote(TIMESTAMP_PATTERN)}) "
+                f"THEN epoch_us(TRY_CAST({text} AS TIMESTAMPTZ)) END")
+
+
+def _json_key(key: str) -> str:
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# ---- stage 1: events --------------------------------------------------------------------------
+
+
+@dataclass
+class Names:
+    """The policy's names, as the SQL needs them."""
+
+    purposes: list[str]  # every purpose (consents and objections may name any)
+    based: list[str]  # purposes with a basis (an event's purpose must be one)
+    categories: list[str]
+    countries: list[str]
+
+
+def names(policy: CheckedPolicy) -> Names:
+    vocabulary = policy.vocabulary
+    return Names(sorted(vocabulary.purposes.graph.nodes), sorted(vocabulary.bases),
+                 sorted(vocabulary.categories.graph.nodes), sorted(iso_codes()))
+
+
+def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int) -> str:
+    """SELECT over `source` (columns `eid`, `line`: the raw JSON text) giving `valid`,
+    `problem` (why not) and the typed event columns."""
+    d, n = dialect, names(policy)
+    j = "j"
+    s = ("subject",)
+
+    def absent(path) -> str:
+        return f"({d.jtype(j, path)} IS NULL)"
+
+    def absent_or_null(path) -> str:
+        return f"(coalesce({d.jtype(j, path)}, 'NULL') = 'NULL')"
+
+    def is_type(path, kind: str) -> str:
+        return f"({d.jtype(j, path)} = {kind})"
+
+    def known(value: str, values: list[str]) -> str:
+        return d.contains(d.strings(values), value)
+
+    def only_keys(path, allowed: list[str]) -> str:
+        return d.all(d.jkeys(j, path), "k", d.contains(d.strings(allowed), "k"))
+
+    def string_list(path, values: list[str] | None) -> str:
+        element = f"{d.jtype('x')} = {d.STRING}"
+        if values is not None:
+            element = f"({element} AND {known(d.jstring('x'), values)})"
+        return f"({is_type(path, d.ARRAY)} AND {d.all(d.jitems(j, path), 'x', element)})"
+
+    def timestamp(doc: str, path) -> str:
+        return f"({d.jtype(doc, path)} = {d.STRING} AND {d.timestamp_us(d.jstring(doc, path))} IS NOT NULL)"
+
+    consent_ok = " AND ".join([
+        f"{d.jtype('c')} = {d.OBJECT}",
+        d.all(d.jkeys("c"), "k", d.contains(d.strings(CONSENT_KEYS), "k")),
+        f"{d.jtype('c', ('purpose',))} = {d.STRING}", known(d.jstring("c", ("purpose",)), n.purposes),
+        timestamp("c", ("given_at",)),
+        f"(coalesce({d.jtype('c', ('withdrawn_at',))}, 'NULL') = 'NULL' OR {timestamp('c', ('withdrawn_at',))})",
+        f"({d.jtype('c', ('explicit',))} IS NULL OR {d.jtype('c', ('explicit',))} = {d.BOOLEAN})",
+        f"({d.jtype('c', ('parental',))} IS NULL OR {d.jtype('c', ('parental',))} = {d.BOOLEAN})",
+    ])
+    checks = [
+        ("the line is not a JSON object", f"({j} IS NOT NULL AND {d.jtype(j)} = {d.OBJECT})"),
+        ("an unknown field", only_keys((), EVENT_KEYS)),
+        ("`purpose`", f"({is_type(('purpose',), d.STRING)} AND {known(d.jstring(j, ('purpose',)), n.based)})"),
+        ("`categories`", f"({string_list(('categories',), n.categories)} AND "
+                         f"{d.length(d.jitems(j, ('categories',)))} > 0)"),
+        ("`destination`", f"({is_type(('destination',), d.STRING)} AND "
+                          f"{known(d.jstring(j, ('destination',)), n.countries)})"),
+        ("`subject`", f"({absent(s)} OR ({is_type(s, d.OBJECT)} AND {only_keys(s, SUBJECT_KEYS)}))"),
+        ("`subject.id`", f"({absent_or_null(s + ('id',))} OR {is_type(s + ('id',), d.STRING)})"),
+        ("`subject.kind`", f"({absent_or_null(s + ('kind',))} OR {is_type(s + ('kind',), d.STRING)})"),
+        ("`subject.age`", f"({absent_or_null(s + ('age',))} OR ({d.jtype(j, s + ('age',))} IN {d.INT_TYPES} "
+                          f"AND {d.jint(j, s + ('age',))} BETWEEN 0 AND 200))"),
+        ("`subject.country`", f"({absent_or_null(s + ('country',))} OR ({is_type(s + ('country',), d.STRING)} "
+                              f"AND {known(d.jstring(j, s + ('country',)), n.countries)}))"),
+        ("`subject.consents`", f"({absent(s + ('consents',))} OR ({is_type(s + ('consents',), d.ARRAY)} AND "
+                               f"{d.all(d.jitems(j, s + ('consents',)), 'c', consent_ok)}))"),
+        ("`subject.objections`", f"({absent(s + ('objections',))} OR "
+                                 f"{string_list(s + ('objections',), n.purposes)})"),
+        ("`safeguards`", f"({absent(('safeguards',))} OR {string_list(('safeguards',), None)})"),
+        ("`automated`", f"({absent(('automated',))} OR {is_type(('automated',), d.BOOLEAN)})"),
+        ("`collected_at`", f"({absent_or_null(('collected_at',))} OR {timestamp(j, ('collected_at',))})"),
+        ("`at`", f"({absent_or_null(('at',))} OR {timestamp(j, ('at',))})"),
+        ("`context`", f"({absent(('context',))} OR {is_type(('context',), d.OBJECT)})"),
+    ]
+    problem = "CASE " + " ".join(f"WHEN NOT coalesce({test}, false) THEN {quote(what)}"
+                                 for what, test in checks) + " END"
+    consent = d.struct({
+        "purpose": d.jstring("c", ("purpose",)),
+        "given_at": d.timestamp_us(d.jstring("c", ("given_at",))),
+        "withdrawn_at": d.timestamp_us(d.jstring("c", ("withdrawn_at",))),
+        "explicit": f"coalesce({d.jbool('c', ('explicit',))}, false)",
+        "parental": f"coalesce({d.jbool('c', ('parental',))}, false)",
+    })
+    columns = {
+        "purpose": d.jstring(j, ("purpose",)),
+        "categories": d.transform(d.jitems(j, ("categories",)), "x", d.jstring("x")),
+        "destination": d.jstring(j, ("destination",)),
+        "subject_id": d.jstring(j, s + ("id",)),
+        "subject_age": d.jint(j, s + ("age",)),
+        "subject_country": d.jstring(j, s + ("country",)),
+        "subject_kind": d.jstring(j, s + ("kind",)),
+        "consents": d.transform(d.jitems(j, s + ("consents",)), "c", consent),
+        "objections": d.transform(d.jitems(j, s + ("objections",)), "x", d.jstring("x")),
+        "safeguards": d.transform(d.jitems(j, ("safeguards",)), "x", d.jstring("x")),
+        "automated": f"coalesce({d.jbool(j, ('automated',))}, false)",
+        "collected_us": d.timestamp_us(d.jstring(j, ("collected_at",))),
+        "at_us": f"coalesce({d.timestamp_us(d.jstring(j, ('at',)))}, {int(now_us)})",
+        "context": d.jvalue(j, ("context",)),
+    }
+    return (f"SELECT eid, file, line_number, line, problem IS NULL AS valid, problem, "
+            + ", ".join(f"CASE WHEN problem IS NULL THEN {expr} END AS {name}" for name, expr in columns.items())
+            + f" FROM (SELECT eid, file, line_number, line, {j}, {problem} AS problem FROM {source}) AS checked")
+
+
+# ---- stage 2: decisions ------------------------------------------------------------------------
+
+
+@dataclass
+class RuleSql:
+    index: int
+    effect: str
+    label: str | None
+    location: str | None
+    purposes: list[str] | None  # None: every purpose
+    categories: list[str] | None
+    destinations: list[str] | None
+    condition: str | None  # SQL, NULL meaning an error; None: unconditional
+    obligations: tuple[str, ...]
+
+
+class Compiler:
+    def __init__(self, policy: CheckedPolicy, dialect: Dialect):
+        self.policy, self.d = policy, dialect
+        vocabulary = policy.vocabulary
+        self.vocabulary = vocabulary
+        self.purpose_ancestors = vocabulary.purposes.ancestors
+        self.category_ancestors = vocabulary.categories.ancestors
+
+    # ---- targets ----------------------------------------------------------------------------
+
+    def expand(self, names: frozenset[str] | None, ancestors: dict) -> list[str] | None:
+        if names is None:
+            return None
+        return sorted(n for n, up in ancestors.items() if up & names)
+
+    def rules(self) -> list[RuleSql]:
+        return [RuleSql(
+            rule.index, rule.effect, rule.label, rule.location,
+            self.expand(rule.purposes, self.purpose_ancestors),
+            self.expand(rule.categories, self.category_ancestors),
+            sorted(rule.destination) if rule.destination is not None else None,
+            self.condition(rule), rule.obligations) for rule in self.policy.rules]
+
+    # ---- conditions -------------------------------------------------------------------------
+
+    def condition(self, rule: ir.CheckedRule) -> str | None:
+        parts = []
+        if rule.when is not None:
+            parts.append(f"({self.truth(rule.when)})")
+        if rule.unless is not None:
+            parts.append(f"(NOT ({self.truth(rule.unless)}))")
+        return " AND ".join(parts) if parts else None
+
+    def truth(self, node: ir.Node) -> str:
+        """A boolean SQL expression; NULL where the reference has an error."""
+        if isinstance(node, ir.And):
+            return f"({self.truth(node.left)}) AND ({self.truth(node.right)})"
+        if isinstance(node, ir.Or):
+            return f"({self.truth(node.left)}) OR ({self.truth(node.right)})"
+        if isinstance(node, ir.Not):
+            return f"NOT ({self.truth(node.operand)})"
+        value, kind = self.value(node)
+        if kind == "bool":
+            return value
+        if kind == "json":  # a context value used as a condition: must be true or false
+            doc, path = value
+            return f"CASE WHEN {self.d.jtype(doc, path)} = {self.d.BOOLEAN} THEN {self.d.jbool(doc, path)} END"
+        return "CAST(NULL AS BOOLEAN)"  # not true or false: an error
+
+    def value(self, node: ir.Node) -> tuple[Any, str]:
+        """(SQL, kind): kind is int, string, bool, duration, strings (a list), json
+        (a context value: (doc, path), typed only when read), or null."""
+        d = self.d
+        if isinstance(node, ir.Const):
+            return self.constant(node.value)
+        if isinstance(node, ir.Field):
+            return self.field(node)
+        if isinstance(node, ir.Consent):
+            return self.consent(node.kind), "bool"
+        if isinstance(node, ir.Objected):
+            return d.overlaps("objections", "ancestors"), "bool"
+        if isinstance(node, ir.PurposeIn):
+            held = d.contains("ancestors", quote(node.purpose))
+            return (f"NOT {held}" if node.negated else held), "bool"
+        if isinstance(node, ir.Member):
+            return self.member(node), "bool"
+        if isinstance(node, ir.Compare):
+            return self.compare(node), "bool"
+        if isinstance(node, ir.Lookup):
+            return self.lookup(node), "int"
+        return self.truth(node), "bool"
+
+    def constant(self, value: Any) -> tuple[Any, str]:
+        if isinstance(value, bool):
+            return ("true" if value else "false"), "bool"
+        if isinstance(value, int):
+            return str(value), "int"
+        if isinstance(value, timedelta):
+            return str(_us(value)), "duration"
+        if isinstance(value, str):
+            return quote(value), "string"
+        if isinstance(value, (frozenset, list, tuple)):
+            return value, "set"
+        return "NULL", "null"
+
+    def field(self, node: ir.Field) -> tuple[Any, str]:
+        head = node.path[0]
+        if head in ("purpose", "destination"):
+            return head, "string"
+        if head == "basis":
+            return "basis", "string"
+        if head == "safeguards":
+            return "safeguards", "strings"
+        if head == "automated":
+            return "automated", "bool"
+        if head == "data_age":
+            return "(at_us - collected_us)", "duration"  # NULL without collected_at: an error
+        if head == "subject":
+            attribute = node.path[1]
+            return f"subject_{attribute}", "int" if attribute == "age" else "string"
+        return ("context", node.path[1:]), "json"
+
+    def consent(self, kind: str | None) -> str:
+        test = "c.given_at <= at_us AND (c.withdrawn_at IS NULL OR c.withdrawn_at > at_us) AND " + \
+            self.d.contains("ancestors", "c.purpose")
+        if kind == "explicit":
+            test += " AND c.explicit"
+        elif kind == "parental":
+            test += " AND c.parental"
+        return self.d.exists("consents", "c", test)
+
+    def typed(self, value: tuple, kind: str, want: str) -> str | None:
+        """The SQL of a context value read as `want` (NULL unless it is one); None
+        when `want` cannot be held by a JSON value."""
+        d = self.d
+        doc, path = value
+        if want in ("int", "number"):
+            return f"CASE WHEN {d.jtype(doc, path)} IN {d.NUMBER_TYPES} THEN {d.jdouble(doc, path)} END"
+        if want == "string":
+            return f"CASE WHEN {d.jtype(doc, path)} = {d.STRING} THEN {d.jstring(doc, path)} END"
+        if want == "bool":
+            return f"CASE WHEN {d.jtype(doc, path)} = {d.BOOLEAN} THEN {d.jbool(doc, path)} END"
+        return None
+
+    def compare(self, node: ir.Compare) -> str:
+        op = {"==": "=", "!=": "<>"}.get(node.op, node.op)
+        (left, lkind), (right, rkind) = self.value(node.left), self.value(node.right)
+        if lkind == "json" and rkind == "json":
+            return self.compare_json(left, right, node.op)
+        if lkind == "json" or rkind == "json":
+            other = rkind if lkind == "json" else lkind
+            want = {"int": "number", "string": "string", "bool": "bool"}.get(other)
+            read = self.typed(left if lkind == "json" else right, "json", want) if want else None
+            if read is None:
+                return "CAST(NULL AS BOOLEAN)"
+            if want != "number" and node.op not in ("==", "!="):
+                return "CAST(NULL AS BOOLEAN)"  # strings and booleans have no order
+            left, right = (read, right) if lkind == "json" else (left, read)
+            return f"({left} {op} {right})"
+        if lkind in ("set", "strings") or rkind in ("set", "strings"):
+            return "CAST(NULL AS BOOLEAN)"
+        return f"({left} {op} {right})"
+
+    def compare_json(self, left: tuple, right: tuple, op: str) -> str:
+        d = self.d
+        numbers = f"({self.typed(left, 'json', 'number')} {op if op not in ('==', '!=') else {'==': '=', '!=': '<>'}[op]} {self.typed(right, 'json', 'number')})"
+        if op not in ("==", "!="):
+            return numbers
+        same_kind = (f"(CASE WHEN {d.jtype(*left)} IN {d.NUMBER_TYPES} THEN 'n' ELSE {d.jtype(*left)} END) = "
+                     f"(CASE WHEN {d.jtype(*right)} IN {d.NUMBER_TYPES} THEN 'n' ELSE {d.jtype(*right)} END)")
+        equal = (f"CASE WHEN {d.jtype(*left)} IN {d.NUMBER_TYPES} THEN {numbers.replace('<>', '=')} "
+                 f"ELSE {d.json_text(d.jvalue(*left))} = {d.json_text(d.jvalue(*right))} END")
+        result = f"CASE WHEN {d.jtype(*left)} IS NULL OR {d.jtype(*right)} IS NULL THEN NULL " \
+                 f"WHEN NOT ({same_kind}) THEN NULL ELSE {equal} END"
+        return result if op == "==" else f"NOT ({result})"
+
+    def member(self, node: ir.Member) -> str:
+        d = self.d
+        (left, lkind), (right, rkind) = self.value(node.left), self.value(node.right)
+        if rkind == "set":
+            values = sorted(right, key=lambda v: (type(v).__name__, v))
+            strings = [v for v in values if isinstance(v, str)]
+            numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+            bools = [v for v in values if isinstance(v, bool)]
+            if lkind == "json":
+                cases = []
+                if strings:
+                    cases.append(f"WHEN {d.jtype(*left)} = {d.STRING} THEN "
+                                 f"{d.contains(d.strings(strings), d.jstring(*left))}")
+                if numbers:
+                    cases.append(f"WHEN {d.jtype(*left)} IN {d.NUMBER_TYPES} THEN "
+                                 f"{d.jdouble(*left)} IN ({', '.join(str(v) for v in numbers)})")
+                cases.append(f"WHEN {d.jtype(*left)} IN ({d.STRING}, {d.BOOLEAN}) OR "
+                             f"{d.jtype(*left)} IN {d.NUMBER_TYPES} THEN "
+                             + (f"{d.jbool(*left)} IN ({', '.join('true' if b else 'false' for b in bools)}) "
+                                f"AND {d.jtype(*left)} = {d.BOOLEAN}" if bools else "false"))
+                held = "CASE " + " ".join(cases) + " END"
+            elif lkind == "string":
+                held = d.contains(d.strings(strings), left) if strings else f"({left} IS NULL AND NULL) OR false"
+                held = f"CASE WHEN {left} IS NULL THEN NULL ELSE {held} END"
+            elif lkind == "int":
+                held = (f"CASE WHEN {left} IS NULL THEN NULL ELSE {left} IN "
+                        f"({', '.join(str(v) for v in numbers)}) END") if numbers else \
+                    f"CASE WHEN {left} IS NULL THEN NULL ELSE false END"
+            elif lkind == "bool":
+                held = (f"{left} IN ({', '.join('true' if b else 'false' for b in bools)})"
+                        if bools else f"CASE WHEN {left} IS NULL THEN NULL ELSE false END")
+            else:
+                held = "CAST(NULL AS BOOLEAN)"
+        elif rkind == "strings":  # `x in safeguards`
+            if lkind == "string":
+                held = f"CASE WHEN {left} IS NULL THEN NULL ELSE {d.contains(right, left)} END"
+            elif lkind == "json":
+                held = (f"CASE WHEN {d.jtype(*left)} = {d.STRING} THEN {d.contains(right, d.jstring(*left))} "
+                        f"WHEN {d.jtype(*left)} IN {d.NUMBER_TYPES} OR {d.jtype(*left)} = {d.BOOLEAN} "
+                        f"THEN false END")
+            else:
+                held = "false" if lkind in ("int", "bool", "duration") else "CAST(NULL AS BOOLEAN)"
+                if lkind in ("int", "bool"):
+                    held = f"CASE WHEN {left} IS NULL THEN NULL ELSE false END"
+        elif rkind == "json":  # `x in context.list`: compare JSON texts of scalars
+            doc, path = right
+            if lkind == "json":
+                element = f"CASE WHEN {d.jtype(*left)} IN ({d.STRING}, {d.BOOLEAN}, 'BIGINT', 'UBIGINT', " \
+                          f"'DOUBLE') THEN {d.json_text(d.jvalue(*left))} END"
+            elif lkind in ("string", "int", "bool"):
+                element = d.to_json_text(left)
+            else:
+                element = "NULL"
+            items = d.transform(d.jitems(doc, path), "e", d.json_text("e"))
+            held = (f"CASE WHEN coalesce({d.jtype(doc, path)}, '') <> {d.ARRAY} THEN NULL "
+                    f"WHEN {element} IS NULL THEN NULL ELSE {d.contains(items, element)} END")
+        else:
+            held = "CAST(NULL AS BOOLEAN)"
+        return f"NOT ({held})" if node.negated else f"({held})"
+
+    def lookup(self, node: ir.Lookup) -> str:
+        table = self.vocabulary.tables[node.table]
+        key, kind = self.value(node.key)
+        if kind == "json":
+            key = self.typed(key, "json", "string")
+        elif kind != "string":
+            return "CAST(NULL AS BIGINT)"
+        branches = " ".join(f"WHEN {key} = {quote(country)} THEN {int(value)}"
+                            for country, value in sorted(table.entries.items()))
+        default = "NULL" if table.default is None else str(int(table.default))
+        return f"CAST(CASE WHEN {key} IS NULL THEN NULL {branches} ELSE {default} END AS BIGINT)"
+
+
+def _us(duration: timedelta) -> int:
+    return (duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds
+
+
+def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect) -> str:
+    """SELECT over `events` (stage 1's columns) giving, per event: `effect`,
+    `forbidden` (rule indexes), `no_consent`, `permitted` (per category, the first
+    covering permit's index or NULL), `obligations` — valid events only; invalid
+    ones have effect deny and their `problem`."""
+    d = dialect
+    compiler = Compiler(policy, dialect)
+    rules = compiler.rules()
+    vocabulary = policy.vocabulary
+    purposes = sorted(vocabulary.bases)
+    basis = "CASE " + " ".join(f"WHEN purpose = {quote(p)} THEN {quote(vocabulary.bases[p])}"
+                               for p in purposes) + " END"
+    ancestors = "CASE " + " ".join(
+        f"WHEN purpose = {quote(p)} THEN {d.strings(sorted(vocabulary.purposes.ancestors[p]))}"
+        for p in purposes) + " END"
+
+    def targets(rule: RuleSql, category: str | None) -> list[str]:
+        parts = []
+        if rule.purposes is not None:
+            parts.append(d.contains(d.strings(rule.purposes), "purpose"))
+        if rule.destinations is not None:
+            parts.append(d.contains(d.strings(rule.destinations), "destination"))
+        if rule.categories is not None:
+            parts.append(d.contains(d.strings(rule.categories), category) if category else
+                         d.overlaps("categories", d.strings(rule.categories)))
+        return parts
+
+    holds = {r.index: f"h{r.index}" for r in rules if r.condition is not None}
+    condition_columns = ", ".join(f"({r.condition}) AS h{r.index}" for r in rules if r.condition is not None)
+
+    def forbid_applies(rule: RuleSql) -> str:
+        parts = targets(rule, None)
+        if rule.condition is not None:
+            parts.append(f"coalesce({holds[rule.index]}, true)")
+        return " AND ".join(parts) or "true"
+
+    def permit_covers(rule: RuleSql, category: str) -> str:
+        parts = targets(rule, category)
+        if rule.condition is not None:
+            parts.append(f"coalesce({holds[rule.index]}, false)")
+        return " AND ".join(parts) or "true"
+
+    forbids = [r for r in rules if r.effect == "forbid"]
+    permits = [r for r in rules if r.effect == "permit"]
+    forbidden = d.filter(d.array([f"CASE WHEN {forbid_applies(r)} THEN {r.index} END" for r in forbids], "INTEGER"),
+                         "x", "x IS NOT NULL")
+    first_permit = ("CASE " + " ".join(f"WHEN {permit_covers(r, 'c')} THEN {r.index}" for r in permits)
+                    + " END") if permits else "CAST(NULL AS INTEGER)"
+    permitted = d.transform("categories", "c", first_permit)
+    obligation_lists = [
+        f"CASE WHEN {d.exists('categories', 'c', permit_covers(r, 'c'))} THEN {d.strings(sorted(r.obligations))} "
+        f"ELSE {d.strings([])} END" for r in permits if r.obligations]
+    obligations = d.distinct_sorted(d.concat_lists(obligation_lists))
+    consent = compiler.consent(None)
+    base = (f"SELECT *, {basis} AS basis, {ancestors} AS ancestors FROM {events}")
+    with_conditions = f"SELECT *{', ' + condition_columns if condition_columns else ''} FROM ({base}) AS b"
+    decided = (f"SELECT *, {forbidden} AS forbidden, (basis = 'consent' AND NOT {consent}) AS no_consent, "
+               f"{permitted} AS permitted, {obligations} AS obligations_all FROM ({with_conditions}) AS w")
+    return (f"SELECT eid, valid, problem, "
+            f"CASE WHEN NOT valid OR {d.length('forbidden')} > 0 OR no_consent OR "
+            f"{d.exists('permitted', 'p', 'p IS NULL')} THEN 'deny' ELSE 'allow' END AS effect, "
+            f"forbidden, no_consent, permitted, "
+            f"CASE WHEN valid AND {d.length('forbidden')} = 0 AND NOT no_consent AND NOT "
+            f"{d.exists('permitted', 'p', 'p IS NULL')} THEN obligations_all ELSE {d.strings([])} END "
+            f"AS obligations FROM ({decided}) AS x")
+
+
+__all__ = ["Dialect", "decisions_sql", "events_sql", "quote", "RESERVED_LABEL"]
+
+
+def reasons_sql(policy: CheckedPolicy, decided: str, dialect: Dialect) -> str:
+    """SELECT over `decided` (from decisions_sql joined with the events) adding
+    `reasons`: a list of (kind, rule, location, category, message) in the
+    reference's order — forbids in policy order, the consent rule, then each
+    category not covered; for an allow, the permit covering each category."""
+    d = dialect
+    rules = policy.rules
+    labels = d.array([quote(r.label) if r.label else "NULL" for r in rules])
+    locations = d.array([quote(r.location) if r.location else "NULL" for r in rules])
+    forbid_messages = d.array([quote(r.because or f"forbidden by {r.name}") for r in rules])
+    permit_messages = d.array([quote(r.because or f"permitted by {r.name}") for r in rules])
+    from ..reference import CONSENT_CITE
+
+    def reason(kind: str, rule: str, location: str, category: str, message: str) -> str:
+        return d.struct({"kind": quote(kind), "rule": rule, "location": location,
+                         "category": category, "message": message})
+
+    null = "CAST(NULL AS VARCHAR)"
+    forbidden = d.transform("forbidden", "i", reason(
+        "forbidden", d.element(labels, "i"), d.element(locations, "i"), null, d.element(forbid_messages, "i")))
+    consent = (f"CASE WHEN no_consent THEN {d.array([reason('no-consent', quote(RESERVED_LABEL), null, null, d.concat(quote('the purpose `'), 'purpose', quote('` is based on consent, and the subject holds no valid consent covering it')))], 'STRUCT')} "
+               f"ELSE {d.empty_reasons()} END")
+    pairs = d.zip_categories("categories", "permitted")
+    uncovered = d.transform(d.filter(pairs, "q", "q.p IS NULL"), "q", reason(
+        "not-permitted", null, null, "q.c",
+        d.concat(quote("no permit covers the category `"), "q.c", quote("` for the purpose `"), "purpose",
+                 quote("` to `"), "destination", quote("`"))))
+    covered = d.transform(pairs, "q", reason(
+        "permitted", d.element(labels, "q.p"), d.element(locations, "q.p"), "q.c",
+        d.concat(quote("`"), "q.c", quote("`: "), d.element(permit_messages, "q.p"))))
+    invalid = d.array([reason("invalid-event", null, null, null,
+                              d.concat(quote("the event is not valid: "), "coalesce(problem, '')"))], "STRUCT")
+    _ = CONSENT_CITE
+    return (f"SELECT *, CASE WHEN NOT valid THEN {invalid} "
+            f"WHEN effect = 'deny' THEN {d.concat_lists([forbidden, consent, uncovered])} "
+            f"ELSE {covered} END AS reasons FROM {decided}")
