@@ -61,18 +61,15 @@ def input_kind(path: str) -> str:
     return "jsonl"
 
 
-def plan_sql(policy: Policy, source: str, dialect: Dialect, now: datetime | None = None) -> str:
-    """The whole audit as one SELECT over `source` (columns eid, file,
-    line_number, line, j): every column of OUTPUT_COLUMNS."""
-    events = events_sql(policy.checked, source, dialect, now_us(now))
-    decided = decisions_sql(policy.checked, "ev", dialect)
-    joined = ("(SELECT ev.*, dc.effect, dc.forbidden, dc.no_consent, dc.permitted, dc.obligations "
-              f"FROM ev JOIN ({decided}) AS dc ON ev.eid = dc.eid) AS joined")
+def plan_sql(policy: Policy, events: str, dialect: Dialect) -> str:
+    """The whole audit as one SELECT over `events` (stage 1's SQL: events_sql or
+    typed_events_sql, or a union of them): every column of OUTPUT_COLUMNS."""
+    decided = f"({decisions_sql(policy.checked, 'ev', dialect)}) AS decided"
     at = dialect.timestamp_from_us("at_us")
     return (f"WITH ev AS ({events}) "
             f"SELECT eid, file, line_number, effect, reasons, obligations, purpose, categories, destination, "
             f"subject_id, {at} AS event_at, CAST({at} AS DATE) AS day, valid, problem, line "
-            f"FROM ({reasons_sql(policy.checked, joined, dialect)}) AS r")
+            f"FROM ({reasons_sql(policy.checked, decided, dialect)}) AS r")
 
 
 @dataclass
@@ -96,37 +93,51 @@ def audit_duckdb(policy: Policy, inputs: Sequence[str], now: datetime | None = N
     con.execute("SET TimeZone = 'UTC'")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    con.execute("DROP TABLE IF EXISTS lawful_source")
-    con.execute(f"CREATE TEMP TABLE lawful_source AS {duckdb_source(files)}")
     dialect = Dialect()
+    stages = duckdb_stages(policy, files, dialect, now_us(now))
     con.execute("DROP TABLE IF EXISTS lawful_decisions")
-    con.execute(f"CREATE TEMP TABLE lawful_decisions AS {plan_sql(policy, 'lawful_source', dialect, now)}")
+    con.execute(f"CREATE TEMP TABLE lawful_decisions AS {plan_sql(policy, stages, dialect)}")
     return AuditResult("duckdb", con.table("lawful_decisions"), con)
 
 
-def duckdb_source(files: list[str]) -> str:
-    """One row per event: eid, file, line_number, line (the event's JSON text), j."""
-    from .sql import quote
+def duckdb_stages(policy: Policy, files: list[str], dialect: Dialect, now: int) -> str:
+    """Stage 1 for every file, as one UNION ALL: Parquet files whose columns are the
+    event's are read as columns; everything else as JSON text, one event a line."""
+    from .sql import arrow_shape, quote, typed_events_sql
 
-    parts = []
+    parts, offset = [], 0
     for path in files:
         kind, name = input_kind(path), quote(path)
-        if kind == "jsonl":
-            parts.append(
-                f"SELECT {name} AS file, row_number() OVER () AS line_number, line "
-                f"FROM read_csv({name}, columns = {{'line': 'VARCHAR'}}, header = false, delim = '\\x1e', "
-                f"quote = '', escape = '', auto_detect = false, strict_mode = false, null_padding = true"
-                f")")
-        elif kind == "parquet":
-            parts.append(f"SELECT {name} AS file, row_number() OVER () AS line_number, "
-                         f"CAST(to_json(p) AS VARCHAR) AS line FROM read_parquet({name}) AS p")
+        shape = None
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            try:
+                shape = arrow_shape(pq.read_schema(path))
+            except Exception as error:  # noqa: BLE001 — named in the message
+                raise AuditError(f"{path}: cannot read the Parquet schema: {error}") from None
+        if shape is not None:
+            source = (f"(SELECT {offset} + file_row_number + 1 AS eid, {name} AS file, file_row_number + 1 "
+                      f"AS line_number, CAST(NULL AS VARCHAR) AS line, * FROM read_parquet({name}, "
+                      f"file_row_number = true))")
+            parts.append(typed_events_sql(policy.checked, source, shape, dialect, now))
         else:
-            parts.append(f"SELECT {name} AS file, row_number() OVER () + 1 AS line_number, "
-                         f"CAST(to_json(c) AS VARCHAR) AS line FROM read_csv({name}) AS c")
-    union = " UNION ALL ".join(parts)
-    return (f"SELECT row_number() OVER (ORDER BY file, line_number) AS eid, file, line_number, "
-            f"CASE WHEN json_valid(line) THEN CAST(line AS JSON) END AS j, line FROM ({union}) AS s "
-            f"WHERE trim(coalesce(line, '')) <> ''")
+            if kind == "jsonl":
+                lines = (f"SELECT row_number() OVER () AS line_number, line FROM read_csv({name}, "
+                         f"columns = {{'line': 'VARCHAR'}}, header = false, delim = '\\x1e', quote = '', "
+                         f"escape = '', auto_detect = false, strict_mode = false, null_padding = true)")
+            elif kind == "parquet":
+                lines = (f"SELECT row_number() OVER () AS line_number, CAST(to_json(p) AS VARCHAR) AS line "
+                         f"FROM read_parquet({name}) AS p")
+            else:
+                lines = (f"SELECT row_number() OVER () + 1 AS line_number, CAST(to_json(c) AS VARCHAR) AS line "
+                         f"FROM read_csv({name}) AS c")
+            source = (f"(SELECT {offset} + line_number AS eid, {name} AS file, line_number, line, "
+                      f"CASE WHEN json_valid(line) THEN CAST(line AS JSON) END AS j FROM ({lines}) AS l "
+                      f"WHERE trim(coalesce(line, '')) <> '')")
+            parts.append(events_sql(policy.checked, source, dialect, now))
+        offset += 1 << 40  # event ids: file number in the high bits, line in the low
+    return " UNION ALL ".join(f"SELECT * FROM ({part}) AS p{i}" for i, part in enumerate(parts))
 
 
 __all__ = ["AuditError", "AuditResult", "audit_duckdb", "plan_sql"]

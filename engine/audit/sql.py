@@ -69,6 +69,10 @@ class Dialect:
     def all(self, items: str, var: str, body: str) -> str:
         return f"(len(list_filter({items}, {self.lam(var, f'NOT coalesce({body}, false)')})) = 0)"
 
+    def among(self, value: str, names: list[str]) -> str:
+        """value IN (names...): false for an empty list."""
+        return f"({value} IN ({', '.join(quote(n) for n in names)}))" if names else "false"
+
     def contains(self, items: str, value: str) -> str:
         return f"list_contains({items}, {value})"
 
@@ -149,6 +153,26 @@ class Dialect:
     INT_TYPES = "('BIGINT', 'UBIGINT')"
     NUMBER_TYPES = "('BIGINT', 'UBIGINT', 'DOUBLE')"
     STRING, BOOLEAN, ARRAY, OBJECT, NULL = "'VARCHAR'", "'BOOLEAN'", "'ARRAY'", "'OBJECT'", "'NULL'"
+
+    def epoch_us(self, timestamp: str) -> str:
+        return f"epoch_us({timestamp})"
+
+    def string_list_type(self) -> str:
+        return "VARCHAR[]"
+
+    def as_json(self, text: str) -> str:
+        return f"TRY_CAST({text} AS JSON)"
+
+    CONSENT_TYPE = "STRUCT(purpose VARCHAR, given_at BIGINT, withdrawn_at BIGINT, explicit BOOLEAN, parental BOOLEAN)"
+
+    def consent_list_type(self) -> str:
+        return self.CONSENT_TYPE + "[]"
+
+    def empty_consents(self) -> str:
+        return "[]"
+
+    def empty_consent_records(self) -> str:
+        return f"CAST([] AS {self.consent_list_type()})"
 
     def timestamp_from_us(self, us: str) -> str:
         return f"make_timestamp({us})"
@@ -545,11 +569,11 @@ def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect) -> str:
     def targets(rule: RuleSql, category: str | None) -> list[str]:
         parts = []
         if rule.purposes is not None:
-            parts.append(d.contains(d.strings(rule.purposes), "purpose"))
+            parts.append(d.among("purpose", rule.purposes))
         if rule.destinations is not None:
-            parts.append(d.contains(d.strings(rule.destinations), "destination"))
+            parts.append(d.among("destination", rule.destinations))
         if rule.categories is not None:
-            parts.append(d.contains(d.strings(rule.categories), category) if category else
+            parts.append(d.among(category, rule.categories) if category else
                          d.overlaps("categories", d.strings(rule.categories)))
         return parts
 
@@ -584,10 +608,9 @@ def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect) -> str:
     with_conditions = f"SELECT *{', ' + condition_columns if condition_columns else ''} FROM ({base}) AS b"
     decided = (f"SELECT *, {forbidden} AS forbidden, (basis = 'consent' AND NOT {consent}) AS no_consent, "
                f"{permitted} AS permitted, {obligations} AS obligations_all FROM ({with_conditions}) AS w")
-    return (f"SELECT eid, valid, problem, "
+    return (f"SELECT * EXCLUDE (obligations_all), "
             f"CASE WHEN NOT valid OR {d.length('forbidden')} > 0 OR no_consent OR "
             f"{d.exists('permitted', 'p', 'p IS NULL')} THEN 'deny' ELSE 'allow' END AS effect, "
-            f"forbidden, no_consent, permitted, "
             f"CASE WHEN valid AND {d.length('forbidden')} = 0 AND NOT no_consent AND NOT "
             f"{d.exists('permitted', 'p', 'p IS NULL')} THEN obligations_all ELSE {d.strings([])} END "
             f"AS obligations FROM ({decided}) AS x")
@@ -632,3 +655,152 @@ def reasons_sql(policy: CheckedPolicy, decided: str, dialect: Dialect) -> str:
     return (f"SELECT *, CASE WHEN NOT valid THEN {invalid} "
             f"WHEN effect = 'deny' THEN {d.concat_lists([forbidden, consent, uncovered])} "
             f"ELSE {covered} END AS reasons FROM {decided}")
+
+
+# ---- stage 1, typed: columnar events (Parquet) --------------------------------------------------
+
+STRING, INT, BOOL, TIME, STRINGS = "string", "int", "bool", "time", "strings"
+EVENT_SCHEMA = {"purpose": STRING, "categories": STRINGS, "destination": STRING, "safeguards": STRINGS,
+                "automated": BOOL, "collected_at": TIME, "at": TIME, "context": STRING}
+SUBJECT_SCHEMA = {"id": STRING, "age": INT, "country": STRING, "kind": STRING, "objections": STRINGS}
+CONSENT_SCHEMA = {"purpose": STRING, "given_at": TIME, "withdrawn_at": TIME, "explicit": BOOL, "parental": BOOL}
+
+
+def arrow_shape(schema) -> dict | None:
+    """The event fields a columnar file holds, each as (kind, is-a-timestamp-column),
+    or None when its columns are not the event's (it is then read as JSON)."""
+    import pyarrow as pa
+
+    def kind(arrow_type, wanted: str) -> tuple[str, bool] | None:
+        if wanted == STRING and (pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)):
+            return STRING, False
+        if wanted == INT and pa.types.is_integer(arrow_type):
+            return INT, False
+        if wanted == BOOL and pa.types.is_boolean(arrow_type):
+            return BOOL, False
+        if wanted == TIME and pa.types.is_timestamp(arrow_type):
+            return TIME, True
+        if wanted == TIME and (pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)):
+            return TIME, False
+        if wanted == STRINGS and (pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type)) and (
+                pa.types.is_string(arrow_type.value_type) or pa.types.is_large_string(arrow_type.value_type)):
+            return STRINGS, False
+        return None
+
+    shape: dict = {}
+    for field in schema:
+        if field.name == "subject":
+            if not pa.types.is_struct(field.type):
+                return None
+            subject = {}
+            for inner in field.type:
+                if inner.name == "consents":
+                    if not pa.types.is_list(inner.type) or not pa.types.is_struct(inner.type.value_type):
+                        return None
+                    consent = {}
+                    for record_field in inner.type.value_type:
+                        wanted = CONSENT_SCHEMA.get(record_field.name)
+                        found = kind(record_field.type, wanted) if wanted else None
+                        if found is None:
+                            return None
+                        consent[record_field.name] = found
+                    if "purpose" not in consent or "given_at" not in consent:
+                        return None
+                    subject["consents"] = consent
+                    continue
+                wanted = SUBJECT_SCHEMA.get(inner.name)
+                found = kind(inner.type, wanted) if wanted else None
+                if found is None:
+                    return None
+                subject[inner.name] = found
+            shape["subject"] = subject
+            continue
+        wanted = EVENT_SCHEMA.get(field.name)
+        found = kind(field.type, wanted) if wanted else None
+        if found is None:
+            return None
+        shape[field.name] = found
+    return shape
+
+
+def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: Dialect, now_us: int) -> str:
+    """stage 1 for columnar events whose columns have the event's types (see
+    `arrow_shape`): only values are checked (names, countries, ranges, timestamps)."""
+    d, n = dialect, names(policy)
+    subject = shape.get("subject", {})
+    consent_shape = subject.get("consents")
+
+    def column(path: str, spec) -> str | None:
+        return path if spec is not None else None
+
+    def time_us(expr: str, spec) -> str:
+        if spec is None:
+            return "CAST(NULL AS BIGINT)"
+        return d.epoch_us(expr) if spec[1] else d.timestamp_us(expr)
+
+    def time_ok(expr: str, spec) -> str:
+        if spec is None or spec[1]:
+            return "true"
+        return f"({expr} IS NULL OR {d.timestamp_us(expr)} IS NOT NULL)"
+
+    def known(value: str, values: list[str]) -> str:
+        return d.contains(d.strings(values), value)
+
+    null_str, null_list = "CAST(NULL AS VARCHAR)", d.strings([])
+    purpose = column("purpose", shape.get("purpose")) or null_str
+    categories = column("categories", shape.get("categories")) or f"CAST(NULL AS {d.string_list_type()})"
+    destination = column("destination", shape.get("destination")) or null_str
+
+    def sub(name: str, fallback: str) -> str:
+        return f"subject.{name}" if name in subject else fallback
+
+    checks = [
+        ("`purpose`", f"{known(purpose, n.based)}"),
+        ("`categories`", f"({categories} IS NOT NULL AND {d.length(categories)} > 0 AND "
+                         f"{d.all(categories, 'x', known('x', n.categories))})"),
+        ("`destination`", known(destination, n.countries)),
+        ("`subject.age`", f"({sub('age', 'NULL')} IS NULL OR {sub('age', 'NULL')} BETWEEN 0 AND 200)"),
+        ("`subject.country`", f"({sub('country', 'NULL')} IS NULL OR {known(sub('country', null_str), n.countries)})"),
+        ("`subject.objections`", d.all(f"coalesce({sub('objections', null_list)}, {null_list})", "x",
+                                       known("x", n.purposes))),
+        ("`collected_at`", time_ok("collected_at", shape.get("collected_at"))),
+        ("`at`", time_ok('"at"', shape.get("at"))),
+        ("`context`", "true" if "context" not in shape else
+         f"(context IS NULL OR {d.jtype(d.as_json('context'))} = {d.OBJECT})"),
+    ]
+    consents = f"CAST(NULL AS {d.consent_list_type()})"
+    if consent_shape is not None:
+        def field(name: str, fallback: str) -> str:
+            return f"c.{name}" if name in consent_shape else fallback
+
+        record = " AND ".join([
+            known("c.purpose", n.purposes),
+            f"c.given_at IS NOT NULL AND {time_us('c.given_at', consent_shape['given_at'])} IS NOT NULL",
+            time_ok(field("withdrawn_at", "NULL"), consent_shape.get("withdrawn_at")),
+        ])
+        checks.append(("`subject.consents`", d.all(f"coalesce(subject.consents, {d.empty_consents()})", "c",
+                                                   record)))
+        consents = d.transform(f"coalesce(subject.consents, {d.empty_consents()})", "c", d.struct({
+            "purpose": "c.purpose",
+            "given_at": time_us("c.given_at", consent_shape["given_at"]),
+            "withdrawn_at": time_us(field("withdrawn_at", "NULL"), consent_shape.get("withdrawn_at")),
+            "explicit": f"coalesce({field('explicit', 'NULL')}, false)",
+            "parental": f"coalesce({field('parental', 'NULL')}, false)",
+        }))
+    problem = "CASE " + " ".join(f"WHEN NOT coalesce({test}, false) THEN {quote(what)}"
+                                 for what, test in checks) + " END"
+    columns = {
+        "purpose": purpose, "categories": categories, "destination": destination,
+        "subject_id": sub("id", null_str), "subject_age": f"CAST({sub('age', 'NULL')} AS BIGINT)",
+        "subject_country": sub("country", null_str), "subject_kind": sub("kind", null_str),
+        "consents": f"coalesce({consents}, {d.empty_consent_records()})",
+        "objections": f"coalesce({sub('objections', null_list)}, {null_list})",
+        "safeguards": f"coalesce({column('safeguards', shape.get('safeguards')) or null_list}, {null_list})",
+        "automated": f"coalesce({column('automated', shape.get('automated')) or 'NULL'}, false)",
+        "collected_us": time_us("collected_at", shape.get("collected_at")),
+        "at_us": f"coalesce({time_us(chr(34) + 'at' + chr(34), shape.get('at'))}, {int(now_us)})",
+        "context": d.as_json("context") if "context" in shape else "CAST(NULL AS JSON)",
+    }
+    return (f"SELECT eid, file, line_number, line, problem IS NULL AS valid, problem, "
+            + ", ".join(f"CASE WHEN problem IS NULL THEN {expr} END AS {name}" for name, expr in columns.items())
+            + f" FROM (SELECT *, {problem} AS problem FROM {source}) AS checked")
