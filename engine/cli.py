@@ -288,6 +288,88 @@ def cmd_repl(args, out: Console, err: Console) -> int:
     return repl_main(args.paths, args.history, out)
 
 
+def _moment(text: str | None, option: str):
+    """--since/--until/--now: an ISO date or date-time (UTC unless it says)."""
+    from datetime import datetime, timezone
+
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{option}: `{text}` is not an ISO date or date-time (2026-11-01 or "
+                         "2026-11-01T09:00:00Z)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def cmd_audit(args, out: Console, err: Console) -> int:
+    from pathlib import Path
+
+    from .audit import AuditError
+    from .audit.report import compare, html_report, summarise
+
+    policy = _load(args.policy, err)
+    old = _load(args.compare, err) if args.compare else None
+    window = dict(since=_moment(args.since, "--since"), until=_moment(args.until, "--until"))
+    now = _moment(args.now, "--now")
+    folder = Path(args.out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"{args.out}: cannot create the output folder: {error.strerror or error}") from None
+    progress = err.is_terminal and not args.quiet
+    try:
+        with err.status(f"deciding with {args.engine}…") if progress else _nothing():
+            if args.engine == "spark":
+                from .audit.spark import audit_spark
+
+                result = audit_spark(policy, args.events, now=now, master=args.master, progress=progress, **window)
+                previous = audit_spark(policy if old is None else old, args.events, now=now, master=args.master,
+                                       table="lawful_old", session=result.handle, **window) if old else None
+            else:
+                from .audit import audit_duckdb
+
+                result = audit_duckdb(policy, args.events, now=now, threads=args.threads, progress=progress,
+                                      **window)
+                previous = audit_duckdb(old, args.events, now=now, connection=result.handle,
+                                        table="lawful_old", **window) if old else None
+            summary = summarise(result, policy)
+            comparison = compare(result, previous) if previous is not None else None
+            result.write_parquet(str(folder / "decisions.parquet"))
+    except AuditError as error:
+        raise UsageError(str(error)) from None
+    except Exception as error:  # an engine's own error (unreadable file, …): a message, not a traceback
+        raise UsageError(f"the audit failed: {type(error).__name__}: {str(error).splitlines()[0]}") from None
+    if comparison is not None:
+        summary["compare"] = {"old_policy": {"name": old.name, "digest": old.digest}, **comparison}
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    (folder / "report.html").write_text(html_report(summary, comparison), encoding="utf-8")
+    if args.json:
+        out.print(json.dumps(summary, indent=2, default=str), markup=False, highlight=False)
+        return EXIT_OK
+    events = summary["events"]
+    out.print(f"{events:,} event(s): {summary['allow']:,} allowed, {summary['deny']:,} denied "
+              f"({summary['invalid']:,} unreadable or invalid)", markup=False, highlight=False)
+    for violation in summary["top_violations"][:5]:
+        out.print(f"  {violation['events']:>10,}  {violation['kind']}  {violation['rule'] or ''}",
+                  markup=False, highlight=False)
+    if comparison is not None:
+        for change in comparison["changes"]:
+            out.print(f"  changed {change['old']} -> {change['new']}: {change['events']:,}",
+                      markup=False, highlight=False)
+    out.print(f"wrote {folder / 'decisions.parquet'}, {folder / 'summary.json'}, {folder / 'report.html'}",
+              markup=False, highlight=False)
+    return EXIT_OK
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
 def _log_key(args) -> str | bytes | None:
     """The key for `log query`: --key-file, else $LAWFUL_LOG_KEY (None: a raw log)."""
     if args.key_file:
@@ -408,6 +490,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history", metavar="FILE",
                    help="where to keep the input history (default: $LAWFUL_HISTORY or ~/.lawful_history)")
     p.set_defaults(run=cmd_repl)
+
+    p = commands.add_parser("audit", help="decide a whole log of events (DuckDB or Spark) and report")
+    p.add_argument("policy", metavar="POLICY", help="a .law file or a directory of them")
+    p.add_argument("events", metavar="EVENTS", nargs="+",
+                   help="event files: JSON lines, Parquet or CSV; globs; object-store URLs with Spark")
+    p.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                   help="duckdb (embedded, the default) or spark")
+    p.add_argument("--out", metavar="DIR", default="audit", help="where to write (default: ./audit)")
+    p.add_argument("--since", metavar="TIME", help="only events at or after this date or time")
+    p.add_argument("--until", metavar="TIME", help="only events before this date or time")
+    p.add_argument("--compare", metavar="OLD_POLICY", help="also decide with this policy and report what changes")
+    p.add_argument("--now", metavar="TIME", help="the time for events without `at` (default: now)")
+    p.add_argument("--master", metavar="URL", help="Spark master (default: $SPARK_MASTER or local[*])")
+    p.add_argument("--threads", type=int, metavar="N", help="DuckDB threads (default: all cores)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.set_defaults(run=cmd_audit)
 
     p = commands.add_parser("log", help="verify, query and summarise a decision log")
     actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)

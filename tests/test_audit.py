@@ -98,3 +98,56 @@ def test_lines_that_are_not_events_are_denied_and_kept(tmp_path):
         (1, "deny", "invalid-event"), (3, "deny", "invalid-event"), (4, "deny", "invalid-event")]
     assert decided[0]["problem"] == "the line is not a JSON object"
     assert decided[2]["problem"] == "`categories`"
+
+
+# ---- Spark (real, local[2]) ---------------------------------------------------------------------
+
+SPARK_EXAMPLES = int(os.environ.get("LAWFUL_SPARK_EXAMPLES", "12"))
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from engine.audit.spark import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
+
+
+@settings(max_examples=SPARK_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                             HealthCheck.function_scoped_fixture])
+@given(policies(), st.lists(differential_events(), min_size=1, max_size=25))
+def test_spark_duckdb_and_the_reference_agree(spark, tmp_path, text, events):
+    from engine.audit.spark import audit_spark
+
+    policy = engine.load_policy_text(text, name="generated.law")
+    path = tmp_path / "events.jsonl"
+    write_lines(path, events)
+    by_spark = sorted(audit_spark(policy, [str(path)], now=NOW, session=spark).query(
+        "SELECT * FROM {decisions}"), key=lambda row: row["eid"])
+    check_agreement(policy, events, by_spark)
+    by_duckdb = rows(audit_duckdb(policy, [str(path)], now=NOW))
+    assert [audited(r) for r in by_spark] == [audited(r) for r in by_duckdb]
+
+
+def test_spark_reads_parquet_columns_and_json_lines_alike(spark, tmp_path):
+    import duckdb
+
+    from engine.audit.spark import audit_spark
+
+    policy = engine.load_policy(ROOT / "rules" / "examples" / "shop")
+    events = [json.loads(p.read_text()) for p in sorted((ROOT / "examples" / "shop" / "events").glob("*.json"))]
+    events = [e for e in events if "categories" in e and isinstance(e.get("subject", {}), dict)]
+    path = tmp_path / "events.jsonl"
+    write_lines(path, events)
+    parquet = tmp_path / "events.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM read_json('{path}', format='newline_delimited')) TO '{parquet}' "
+               "(FORMAT parquet)")
+    from_json = sorted(audit_spark(policy, [str(path)], now=NOW, session=spark).query(
+        "SELECT * FROM {decisions}"), key=lambda row: row["line_number"])
+    from_parquet = sorted(audit_spark(policy, [str(parquet)], now=NOW, session=spark, table="p").query(
+        "SELECT * FROM {decisions}"), key=lambda row: row["line_number"])
+    assert [audited(r) for r in from_json] == [audited(r) for r in from_parquet]
+    assert [audited(r) for r in from_parquet] == [audited(r) for r in rows(audit_duckdb(
+        policy, [str(parquet)], now=NOW))]
+    check_agreement(policy, events, from_json)

@@ -11,6 +11,7 @@ the default) or Spark (engine/audit/spark.py); no Python runs per event.
 from __future__ import annotations
 
 import glob as globbing
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -61,31 +62,89 @@ def input_kind(path: str) -> str:
     return "jsonl"
 
 
-def plan_sql(policy: Policy, events: str, dialect: Dialect) -> str:
+def plan_sql(policy: Policy, events: str, dialect: Dialect, since: int | None = None,
+             until: int | None = None) -> str:
     """The whole audit as one SELECT over `events` (stage 1's SQL: events_sql or
-    typed_events_sql, or a union of them): every column of OUTPUT_COLUMNS."""
+    typed_events_sql, or a union of them): every column of OUTPUT_COLUMNS.
+    `since`/`until` (microseconds) keep events in [since, until); events that
+    cannot be read have no time and are always kept."""
     decided = f"({decisions_sql(policy.checked, 'ev', dialect)}) AS decided"
     at = dialect.timestamp_from_us("at_us")
-    return (f"WITH ev AS ({events}) "
+    window = []
+    if since is not None:
+        window.append(f"at_us >= {int(since)}")
+    if until is not None:
+        window.append(f"at_us < {int(until)}")
+    where = f" WHERE NOT valid OR ({' AND '.join(window)})" if window else ""
+    return (f"WITH ev AS (SELECT * FROM ({events}) AS staged{where}) "
             f"SELECT eid, file, line_number, effect, reasons, obligations, purpose, categories, destination, "
             f"subject_id, {at} AS event_at, CAST({at} AS DATE) AS day, valid, problem, line "
             f"FROM ({reasons_sql(policy.checked, decided, dialect)}) AS r")
 
 
-@dataclass
 class AuditResult:
-    """What an audit produced: the per-event decisions (an engine relation) and the
-    engine's handle (a DuckDB connection or a Spark session)."""
+    """The per-event decisions of an audit, kept by the engine that made them (a
+    DuckDB table or a Spark temporary view named `table_name`)."""
 
-    engine: str
-    decisions: Any
-    handle: Any
+    engine = "?"
+
+    def __init__(self, handle: Any, table_name: str):
+        self.handle, self.table_name = handle, table_name
+
+    def query(self, sql: str) -> list[dict]:
+        """Rows of `sql`, in which `{decisions}` names the decisions table."""
+        raise NotImplementedError
+
+    def explode(self, expression: str) -> str:
+        """SQL: one row per element of a list column."""
+        raise NotImplementedError
+
+    def count(self) -> int:
+        return int(self.query("SELECT count(*) AS n FROM {decisions}")[0]["n"])
+
+    def write_parquet(self, path: str) -> None:
+        raise NotImplementedError
+
+    def source_row(self, file: str, line: int) -> Any:
+        """An event of a columnar file, as a dict (for examples in reports)."""
+        return None
+
+
+class DuckDBResult(AuditResult):
+    engine = "duckdb"
+
+    def query(self, sql: str) -> list[dict]:
+        cursor = self.handle.execute(sql.replace("{decisions}", self.table_name))
+        columns = [c[0] for c in cursor.description]
+        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+    def explode(self, expression: str) -> str:
+        return f"unnest({expression})"
+
+    @property
+    def decisions(self):
+        return self.handle.table(self.table_name)
+
+    def write_parquet(self, path: str) -> None:
+        from .sql import quote
+
+        self.handle.execute(f"COPY (SELECT * EXCLUDE (line) FROM {self.table_name} ORDER BY eid) "
+                            f"TO {quote(path)} (FORMAT parquet)")
+
+    def source_row(self, file: str, line: int) -> Any:
+        from .sql import quote
+
+        rows = self.handle.execute(f"SELECT CAST(to_json(p) AS VARCHAR) FROM read_parquet({quote(file)}) AS p "
+                                   f"LIMIT 1 OFFSET {int(line) - 1}").fetchall()
+        return json.loads(rows[0][0]) if rows else None
 
 
 def audit_duckdb(policy: Policy, inputs: Sequence[str], now: datetime | None = None,
-                 connection=None, threads: int | None = None) -> AuditResult:
+                 connection=None, threads: int | None = None, since: datetime | None = None,
+                 until: datetime | None = None, table: str = "lawful_decisions",
+                 progress: bool = False) -> DuckDBResult:
     """Decide every event in `inputs` (JSON lines, Parquet or CSV files; globs) with
-    DuckDB. Returns the decisions as a DuckDB relation (materialised as a table)."""
+    DuckDB. The decisions are kept in a temporary table of the connection."""
     import duckdb
 
     files = expand_inputs(inputs)
@@ -93,11 +152,19 @@ def audit_duckdb(policy: Policy, inputs: Sequence[str], now: datetime | None = N
     con.execute("SET TimeZone = 'UTC'")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
+    if progress:
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = true")
     dialect = Dialect()
     stages = duckdb_stages(policy, files, dialect, now_us(now))
-    con.execute("DROP TABLE IF EXISTS lawful_decisions")
-    con.execute(f"CREATE TEMP TABLE lawful_decisions AS {plan_sql(policy, stages, dialect)}")
-    return AuditResult("duckdb", con.table("lawful_decisions"), con)
+    con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(f"CREATE TEMP TABLE {table} AS "
+                f"{plan_sql(policy, stages, dialect, *_window(since, until))}")
+    return DuckDBResult(con, table)
+
+
+def _window(since: datetime | None, until: datetime | None) -> tuple[int | None, int | None]:
+    return (now_us(since) if since else None, now_us(until) if until else None)
 
 
 def duckdb_stages(policy: Policy, files: list[str], dialect: Dialect, now: int) -> str:
@@ -140,4 +207,4 @@ def duckdb_stages(policy: Policy, files: list[str], dialect: Dialect, now: int) 
     return " UNION ALL ".join(f"SELECT * FROM ({part}) AS p{i}" for i, part in enumerate(parts))
 
 
-__all__ = ["AuditError", "AuditResult", "audit_duckdb", "plan_sql"]
+__all__ = ["AuditError", "AuditResult", "DuckDBResult", "audit_duckdb", "plan_sql"]

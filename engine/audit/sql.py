@@ -32,7 +32,7 @@ from .. import ir
 from ..check import RESERVED_LABEL, CheckedPolicy
 from ..countries import iso_codes
 
-TIMESTAMP_PATTERN = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)?"
+TIMESTAMP_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})?"
 EVENT_KEYS = ["purpose", "categories", "destination", "subject", "safeguards", "automated",
               "collected_at", "at", "context"]
 SUBJECT_KEYS = ["id", "age", "country", "kind", "consents", "objections"]
@@ -40,10 +40,24 @@ CONSENT_KEYS = ["purpose", "given_at", "withdrawn_at", "explicit", "parental"]
 
 
 def quote(text: str) -> str:
-    """A SQL string literal (the only way policy text enters the SQL)."""
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    return "'" + text.replace("'", "''") + "'"
+    """A SQL string literal (the only way policy text enters the SQL), spelled the
+    same for DuckDB and Spark: a quote or backslash becomes chr(39)/chr(92) in a
+    concat(), since the two dialects escape differently inside literals."""
+    text = text.replace("\x00", "")
+    if "'" not in text and "\\" not in text:
+        return "'" + text + "'"
+    parts, current = [], ""
+    for char in text:
+        if char in "'\\":
+            if current:
+                parts.append("'" + current + "'")
+            parts.append(f"chr({ord(char)})")
+            current = ""
+        else:
+            current += char
+    if current:
+        parts.append("'" + current + "'")
+    return "concat(" + ", ".join(parts) + ")"
 
 
 class Dialect:
@@ -53,6 +67,9 @@ class Dialect:
 
     def strings(self, values) -> str:
         return "[" + ", ".join(quote(v) for v in values) + "]::VARCHAR[]"
+
+    null_string = "CAST(NULL AS VARCHAR)"
+    null_json = "CAST(NULL AS JSON)"
 
     def lam(self, var: str, body: str) -> str:
         return f"lambda {var}: {body}"
@@ -153,6 +170,9 @@ class Dialect:
     INT_TYPES = "('BIGINT', 'UBIGINT')"
     NUMBER_TYPES = "('BIGINT', 'UBIGINT', 'DOUBLE')"
     STRING, BOOLEAN, ARRAY, OBJECT, NULL = "'VARCHAR'", "'BOOLEAN'", "'ARRAY'", "'OBJECT'", "'NULL'"
+
+    def ident(self, name: str) -> str:
+        return f'"{name}"'
 
     def epoch_us(self, timestamp: str) -> str:
         return f"epoch_us({timestamp})"
@@ -520,8 +540,8 @@ class Compiler:
         elif rkind == "json":  # `x in context.list`: compare JSON texts of scalars
             doc, path = right
             if lkind == "json":
-                element = f"CASE WHEN {d.jtype(*left)} IN ({d.STRING}, {d.BOOLEAN}, 'BIGINT', 'UBIGINT', " \
-                          f"'DOUBLE') THEN {d.json_text(d.jvalue(*left))} END"
+                element = f"CASE WHEN {d.jtype(*left)} IN ({d.STRING}, {d.BOOLEAN}) OR {d.jtype(*left)} IN " \
+                          f"{d.NUMBER_TYPES} THEN {d.json_text(d.jvalue(*left))} END"
             elif lkind in ("string", "int", "bool"):
                 element = d.to_json_text(left)
             else:
@@ -608,7 +628,7 @@ def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect) -> str:
     with_conditions = f"SELECT *{', ' + condition_columns if condition_columns else ''} FROM ({base}) AS b"
     decided = (f"SELECT *, {forbidden} AS forbidden, (basis = 'consent' AND NOT {consent}) AS no_consent, "
                f"{permitted} AS permitted, {obligations} AS obligations_all FROM ({with_conditions}) AS w")
-    return (f"SELECT * EXCLUDE (obligations_all), "
+    return (f"SELECT *, "
             f"CASE WHEN NOT valid OR {d.length('forbidden')} > 0 OR no_consent OR "
             f"{d.exists('permitted', 'p', 'p IS NULL')} THEN 'deny' ELSE 'allow' END AS effect, "
             f"CASE WHEN valid AND {d.length('forbidden')} = 0 AND NOT no_consent AND NOT "
@@ -636,7 +656,7 @@ def reasons_sql(policy: CheckedPolicy, decided: str, dialect: Dialect) -> str:
         return d.struct({"kind": quote(kind), "rule": rule, "location": location,
                          "category": category, "message": message})
 
-    null = "CAST(NULL AS VARCHAR)"
+    null = d.null_string
     forbidden = d.transform("forbidden", "i", reason(
         "forbidden", d.element(labels, "i"), d.element(locations, "i"), null, d.element(forbid_messages, "i")))
     consent = (f"CASE WHEN no_consent THEN {d.array([reason('no-consent', quote(RESERVED_LABEL), null, null, d.concat(quote('the purpose `'), 'purpose', quote('` is based on consent, and the subject holds no valid consent covering it')))], 'STRUCT')} "
@@ -746,7 +766,7 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
     def known(value: str, values: list[str]) -> str:
         return d.contains(d.strings(values), value)
 
-    null_str, null_list = "CAST(NULL AS VARCHAR)", d.strings([])
+    null_str, null_list = d.null_string, d.strings([])
     purpose = column("purpose", shape.get("purpose")) or null_str
     categories = column("categories", shape.get("categories")) or f"CAST(NULL AS {d.string_list_type()})"
     destination = column("destination", shape.get("destination")) or null_str
@@ -764,7 +784,7 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
         ("`subject.objections`", d.all(f"coalesce({sub('objections', null_list)}, {null_list})", "x",
                                        known("x", n.purposes))),
         ("`collected_at`", time_ok("collected_at", shape.get("collected_at"))),
-        ("`at`", time_ok('"at"', shape.get("at"))),
+        ("`at`", time_ok(d.ident("at"), shape.get("at"))),
         ("`context`", "true" if "context" not in shape else
          f"(context IS NULL OR {d.jtype(d.as_json('context'))} = {d.OBJECT})"),
     ]
@@ -798,8 +818,8 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
         "safeguards": f"coalesce({column('safeguards', shape.get('safeguards')) or null_list}, {null_list})",
         "automated": f"coalesce({column('automated', shape.get('automated')) or 'NULL'}, false)",
         "collected_us": time_us("collected_at", shape.get("collected_at")),
-        "at_us": f"coalesce({time_us(chr(34) + 'at' + chr(34), shape.get('at'))}, {int(now_us)})",
-        "context": d.as_json("context") if "context" in shape else "CAST(NULL AS JSON)",
+        "at_us": f"coalesce({time_us(d.ident('at'), shape.get('at'))}, {int(now_us)})",
+        "context": d.as_json("context") if "context" in shape else d.null_json,
     }
     return (f"SELECT eid, file, line_number, line, problem IS NULL AS valid, problem, "
             + ", ".join(f"CASE WHEN problem IS NULL THEN {expr} END AS {name}" for name, expr in columns.items())

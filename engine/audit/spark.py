@@ -1,0 +1,265 @@
+"""The audit on Spark: the same plan as DuckDB's, spelled in Spark SQL.
+
+    audit_spark(policy, ["s3a://logs/2026/11/*.jsonl"], master="spark://host:7077")
+
+Events are read as text lines (JSON) or Parquet; JSON is parsed once per event
+into a VARIANT (Spark 4) and checked and typed with variant functions. The
+decisions stay in Spark (a temporary view) for the summary; `write_parquet`
+writes them where Spark writes (a local folder, HDFS, object storage).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from typing import Any, Sequence
+
+from ..policy import Policy
+from . import AuditError, AuditResult, _window, input_kind, now_us, plan_sql
+from .sql import Dialect, arrow_shape, events_sql, quote, typed_events_sql
+
+
+class SparkDialect(Dialect):
+    name = "spark"
+    null_string = "CAST(NULL AS STRING)"
+    null_json = "CAST(NULL AS VARIANT)"
+    CONSENT_TYPE = ("STRUCT<purpose: STRING, given_at: BIGINT, withdrawn_at: BIGINT, explicit: BOOLEAN, "
+                    "parental: BOOLEAN>")
+    INT_TYPES = "('BIGINT')"
+    NUMBER_TYPES = "('BIGINT', 'DOUBLE')"
+
+    def strings(self, values) -> str:
+        return f"CAST(array({', '.join(quote(v) for v in values)}) AS ARRAY<STRING>)"
+
+    def lam(self, var: str, body: str) -> str:
+        return f"{var} -> {body}"
+
+    def transform(self, items: str, var: str, body: str) -> str:
+        return f"transform({items}, {self.lam(var, body)})"
+
+    def filter(self, items: str, var: str, body: str) -> str:
+        return f"filter({items}, {self.lam(var, body)})"
+
+    def exists(self, items: str, var: str, body: str) -> str:
+        return f"exists({items}, {self.lam(var, f'coalesce({body}, false)')})"
+
+    def all(self, items: str, var: str, body: str) -> str:
+        return f"forall({items}, {self.lam(var, f'coalesce({body}, false)')})"
+
+    def contains(self, items: str, value: str) -> str:
+        return f"array_contains({items}, {value})"
+
+    def overlaps(self, left: str, right: str) -> str:
+        return f"coalesce(arrays_overlap({left}, {right}), false)"
+
+    def length(self, items: str) -> str:
+        return f"size({items})"
+
+    def concat_lists(self, lists: list[str]) -> str:
+        return f"concat({', '.join(lists)})" if lists else self.strings([])
+
+    def distinct_sorted(self, items: str) -> str:
+        return f"array_sort(array_distinct({items}))"
+
+    def array(self, items: list[str], kind: str = "VARCHAR") -> str:
+        spark_kind = {"VARCHAR": "STRING", "INTEGER": "INT"}.get(kind, kind)
+        if kind == "STRUCT":
+            return f"array({', '.join(items)})"
+        return f"CAST(array({', '.join(items)}) AS ARRAY<{spark_kind}>)"
+
+    def element(self, items: str, index: str) -> str:
+        return f"element_at({items}, CAST({index} AS INT) + 1)"
+
+    def empty_reasons(self) -> str:
+        return ("CAST(array() AS ARRAY<STRUCT<kind: STRING, rule: STRING, location: STRING, category: STRING, "
+                "message: STRING>>)")
+
+    def zip_categories(self, categories: str, permitted: str) -> str:
+        return (f"transform({categories}, (c, n) -> named_struct('c', c, 'p', "
+                f"element_at({permitted}, n + 1)))")
+
+    def struct(self, fields: dict[str, str]) -> str:
+        return "named_struct(" + ", ".join(f"{quote(k)}, {v}" for k, v in fields.items()) + ")"
+
+    # JSON: parsed once into a VARIANT
+    def json_path(self, path) -> str:
+        return quote("$" + "".join(f".{p}" for p in path))
+
+    def _at(self, doc: str, path) -> str:
+        return f"variant_get({doc}, {self.json_path(path)}, 'variant')" if path else doc
+
+    def jtype(self, doc: str, path=()) -> str:
+        value = self._at(doc, path)
+        kind = f"schema_of_variant({value})"
+        return (f"CASE WHEN {value} IS NULL THEN NULL WHEN {kind} = 'VOID' THEN 'NULL' "
+                f"WHEN {kind} = 'STRING' THEN 'VARCHAR' WHEN {kind} = 'BOOLEAN' THEN 'BOOLEAN' "
+                f"WHEN {kind} IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'BIGINT' "
+                f"WHEN {kind} LIKE 'ARRAY%' THEN 'ARRAY' WHEN {kind} LIKE 'OBJECT%' THEN 'OBJECT' "
+                f"ELSE 'DOUBLE' END")
+
+    def jstring(self, doc: str, path=()) -> str:
+        return f"try_variant_get({doc}, {self.json_path(path)}, 'string')"
+
+    def jvalue(self, doc: str, path=()) -> str:
+        return self._at(doc, path)
+
+    def jitems(self, doc: str, path=()) -> str:
+        return (f"coalesce(try_variant_get({doc}, {self.json_path(path)}, 'array<variant>'), "
+                f"CAST(array() AS ARRAY<VARIANT>))")
+
+    def jkeys(self, doc: str, path=()) -> str:
+        return (f"coalesce(map_keys(try_variant_get({doc}, {self.json_path(path)}, 'map<string, variant>')), "
+                f"CAST(array() AS ARRAY<STRING>))")
+
+    def jint(self, doc: str, path=()) -> str:
+        return f"try_variant_get({doc}, {self.json_path(path)}, 'bigint')"
+
+    def jdouble(self, doc: str, path=()) -> str:
+        return f"try_variant_get({doc}, {self.json_path(path)}, 'double')"
+
+    def jbool(self, doc: str, path=()) -> str:
+        return f"try_variant_get({doc}, {self.json_path(path)}, 'boolean')"
+
+    def json_text(self, value: str) -> str:
+        return f"to_json({value})"
+
+    def to_json_text(self, value: str) -> str:
+        text = f"to_json(array({value}))"
+        return f"substring({text}, 2, length({text}) - 2)"
+
+    def timestamp_us(self, text: str) -> str:
+        return (f"CASE WHEN {text} RLIKE {quote('^' + _pattern() + '$')} "
+                f"THEN unix_micros(try_cast({text} AS TIMESTAMP)) END")
+
+    def epoch_us(self, timestamp: str) -> str:
+        return f"unix_micros({timestamp})"
+
+    def ident(self, name: str) -> str:
+        return f"`{name}`"
+
+    def timestamp_from_us(self, us: str) -> str:
+        return f"timestamp_micros({us})"
+
+    def string_list_type(self) -> str:
+        return "ARRAY<STRING>"
+
+    def as_json(self, text: str) -> str:
+        return f"try_parse_json({text})"
+
+    def consent_list_type(self) -> str:
+        return f"ARRAY<{self.CONSENT_TYPE}>"
+
+    def empty_consents(self) -> str:
+        return "array()"
+
+    def empty_consent_records(self) -> str:
+        return f"CAST(array() AS {self.consent_list_type()})"
+
+
+def _pattern() -> str:
+    from .sql import TIMESTAMP_PATTERN
+
+    return TIMESTAMP_PATTERN
+
+
+def spark_session(master: str | None = None, app: str = "lawful-audit"):
+    """A Spark session: `master` (or $SPARK_MASTER, else local[*]); UTC."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(app).config("spark.sql.session.timeZone", "UTC")
+    chosen = master or os.environ.get("SPARK_MASTER")
+    if chosen or not os.environ.get("SPARK_HOME_SUBMITTED"):
+        builder = builder.master(chosen or "local[*]")
+    builder = builder.config("spark.ui.showConsoleProgress", "true")
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    try:  # a policy's plan can outgrow Java code generation; Spark then interprets it,
+        # which is expected here: do not print the compiler's complaint
+        jvm = session.sparkContext._jvm
+        level = jvm.org.apache.logging.log4j.Level.OFF
+        for logger in ("org.apache.spark.sql.catalyst.expressions.codegen",
+                       "org.apache.spark.sql.execution.WholeStageCodegenExec"):
+            jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(logger, level)
+    except Exception:  # noqa: BLE001 — only quieter logs are lost
+        pass
+    return session
+
+
+class SparkResult(AuditResult):
+    engine = "spark"
+
+    def query(self, sql: str) -> list[dict]:
+        return [row.asDict(recursive=True) for row in self.handle.sql(sql.replace("{decisions}", self.table_name))
+                .collect()]
+
+    def explode(self, expression: str) -> str:
+        return f"explode({expression})"
+
+    @property
+    def decisions(self):
+        return self.handle.table(self.table_name)
+
+    def write_parquet(self, path: str) -> None:
+        self.decisions.drop("line").orderBy("eid").write.mode("overwrite").parquet(path)
+
+    def source_row(self, file: str, line: int) -> Any:
+        frame = self.handle.read.parquet(file)
+        rows = frame.rdd.zipWithIndex().filter(lambda pair: pair[1] == int(line) - 1).map(lambda p: p[0]).take(1)
+        return json.loads(json.dumps(rows[0].asDict(recursive=True), default=str)) if rows else None
+
+
+def audit_spark(policy: Policy, inputs: Sequence[str], now: datetime | None = None, master: str | None = None,
+                session=None, since: datetime | None = None, until: datetime | None = None,
+                table: str = "lawful_decisions", progress: bool = False) -> SparkResult:
+    """Decide every event in `inputs` with Spark; the decisions are cached as a
+    temporary view of the session."""
+    from . import expand_inputs
+
+    files = [f for f in inputs if "://" in f] + expand_inputs([f for f in inputs if "://" not in f]) \
+        if any("://" not in f for f in inputs) else list(inputs)
+    spark = session or spark_session(master)
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    dialect = SparkDialect()
+    parts = []
+    for number, path in enumerate(files):
+        name = f"lawful_source_{table}_{number}"
+        kind = input_kind(path)
+        shape = None
+        if kind == "parquet" and "://" not in path:
+            import pyarrow.parquet as pq
+
+            try:
+                shape = arrow_shape(pq.read_schema(path))
+            except Exception as error:  # noqa: BLE001
+                raise AuditError(f"{path}: cannot read the Parquet schema: {error}") from None
+        offset = number << 40
+        if shape is not None:
+            frame = spark.read.parquet(path)
+            indexed = frame.rdd.zipWithIndex().map(lambda pair: (*pair[0], pair[1] + 1))
+            frame = spark.createDataFrame(indexed, frame.schema.add("lawful_line", "long"))
+            frame.createOrReplaceTempView(name)
+            source = (f"(SELECT {offset} + lawful_line AS eid, {quote(path)} AS file, lawful_line AS line_number, "
+                      f"CAST(NULL AS STRING) AS line, * FROM {name})")
+            parts.append(typed_events_sql(policy.checked, source, shape, dialect, now_us(now)))
+            continue
+        if kind == "jsonl":
+            lines = spark.sparkContext.textFile(path).zipWithIndex().map(lambda pair: (pair[1] + 1, pair[0]))
+        elif kind == "parquet":
+            frame = spark.read.parquet(path)
+            lines = frame.toJSON().zipWithIndex().map(lambda pair: (pair[1] + 1, pair[0]))
+        else:
+            frame = spark.read.option("header", "true").csv(path)
+            lines = frame.toJSON().zipWithIndex().map(lambda pair: (pair[1] + 2, pair[0]))
+        spark.createDataFrame(lines, "line_number long, line string").createOrReplaceTempView(name)
+        source = (f"(SELECT {offset} + line_number AS eid, {quote(path)} AS file, line_number, line, "
+                  f"try_parse_json(line) AS j FROM {name} WHERE trim(coalesce(line, '')) <> '')")
+        parts.append(events_sql(policy.checked, source, dialect, now_us(now)))
+    stages = " UNION ALL ".join(f"SELECT * FROM ({part}) AS p{i}" for i, part in enumerate(parts))
+    frame = spark.sql(plan_sql(policy, stages, dialect, *_window(since, until)))
+    frame.cache().createOrReplaceTempView(table)
+    frame.count()  # decide now, once (the view is cached)
+    return SparkResult(spark, table)
+
+
+__all__ = ["SparkDialect", "SparkResult", "audit_spark", "spark_session"]
