@@ -151,3 +151,81 @@ def test_spark_reads_parquet_columns_and_json_lines_alike(spark, tmp_path):
     assert [audited(r) for r in from_parquet] == [audited(r) for r in rows(audit_duckdb(
         policy, [str(parquet)], now=NOW))]
     check_agreement(policy, events, from_json)
+
+
+# ---- the command ------------------------------------------------------------------------------------
+
+
+def shop_events(tmp_path: Path) -> tuple[Path, list]:
+    events = [json.loads(p.read_text()) for p in sorted((ROOT / "examples" / "shop" / "events").glob("*.json"))]
+    path = tmp_path / "events.jsonl"
+    write_lines(path, events)
+    return path, events
+
+
+def test_audit_command_writes_decisions_summary_and_report(tmp_path, capsys):
+    import duckdb
+
+    from engine.cli import main
+
+    path, events = shop_events(tmp_path)
+    policy = engine.load_policy(ROOT / "rules" / "examples" / "shop")
+    out = tmp_path / "out"
+    assert main(["audit", str(ROOT / "rules" / "examples" / "shop"), str(path), "--out", str(out),
+                 "--now", "2026-11-23T09:00:00Z"]) == 0
+    printed = capsys.readouterr().out
+    decisions = [policy.evaluate_reference(e, now=NOW) for e in events]
+    allowed = sum(d.allowed for d in decisions)
+    assert f"{len(events)} event(s): {allowed} allowed, {len(events) - allowed} denied" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["events"], summary["allow"], summary["deny"]) == (len(events), allowed, len(events) - allowed)
+    assert summary["policy"]["digest"] == policy.digest
+    counted = {}
+    for decision in decisions:
+        for reason in decision.reasons:
+            if decision.effect == "deny" and reason.kind != "invalid-event":
+                counted[(reason.kind, reason.rule)] = counted.get((reason.kind, reason.rule), 0) + 1
+    top = {(v["kind"], v["rule"]): v["events"] for v in summary["top_violations"] if v["kind"] != "invalid-event"}
+    assert top.items() <= counted.items() and len(top) == min(len(counted), 10)
+    assert all(v["example"]["event"] is not None for v in summary["top_violations"])
+    assert {d["name"] for d in summary["by_purpose"]} >= {"billing", "newsletter"}
+    rows_written = duckdb.sql(f"SELECT eid, effect FROM read_parquet('{out / 'decisions.parquet'}') "
+                              "ORDER BY eid").fetchall()
+    assert [effect for _, effect in rows_written] == [d.effect for d in decisions]
+    page = (out / "report.html").read_text()
+    assert "plotly" in page.lower() and "Top violations" in page and policy.digest in page
+    assert "gdpr_transfers" in page
+
+
+def test_audit_compare_since_until_and_bad_input(tmp_path, capsys):
+    from engine.cli import main
+
+    path, events = shop_events(tmp_path)
+    stricter = tmp_path / "stricter"
+    stricter.mkdir()
+    text = (ROOT / "rules" / "examples" / "shop" / "shop.law").read_text()
+    (stricter / "shop.law").write_text(text + '\nrule no_billing_to_ireland: forbid billing when destination == IE\n'
+                                       'rule no_delivery: forbid delivery\n')
+    out = tmp_path / "out"
+    assert main(["audit", str(stricter), str(path), "--out", str(out), "--compare",
+                 str(ROOT / "rules" / "examples" / "shop"), "--now", "2026-11-23T09:00:00Z"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    delivery_allowed = sum(1 for e in events if isinstance(e, dict) and e.get("purpose") == "delivery"
+                           and engine.load_policy(ROOT / "rules" / "examples" / "shop")
+                           .evaluate_reference(e, now=NOW).allowed)
+    changes = {(c["old"], c["new"]): c["events"] for c in summary["compare"]["changes"]}
+    assert changes == {("allow", "deny"): delivery_allowed}
+    assert [r["rule"] for r in summary["compare"]["newly_denied_by"]] == ["no_delivery"]
+    assert "Compared with the old policy" in (out / "report.html").read_text()
+    capsys.readouterr()
+
+    assert main(["audit", str(ROOT / "rules" / "examples" / "shop"), str(path), "--out", str(out),
+                 "--since", "2026-11-23T09:00:00Z", "--until", "2026-11-23T09:00:01Z", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    at_nine = sum(1 for e in events if isinstance(e, dict) and e.get("at") == "2026-11-23T09:00:00Z")
+    assert 0 < summary["events"] - summary["invalid"] <= at_nine
+
+    assert main(["audit", str(ROOT / "rules" / "examples" / "shop"), str(tmp_path / "none*.jsonl")]) == 2
+    assert "matches nothing" in capsys.readouterr().err
+    assert main(["audit", str(ROOT / "rules" / "examples" / "shop"), str(path), "--since", "last week"]) == 2
+    assert "--since: `last week` is not an ISO date" in capsys.readouterr().err

@@ -598,7 +598,15 @@ def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect) -> str:
         return parts
 
     holds = {r.index: f"h{r.index}" for r in rules if r.condition is not None}
-    condition_columns = ", ".join(f"({r.condition}) AS h{r.index}" for r in rules if r.condition is not None)
+
+    def guarded(rule: RuleSql) -> str:
+        """The condition, evaluated only where the rule's purpose and destination match
+        (elsewhere it is never read): most rows skip most conditions."""
+        scope = targets(rule, None)
+        scope = [part for part in scope if "categories" not in part]
+        return f"CASE WHEN {' AND '.join(scope)} THEN ({rule.condition}) END" if scope else f"({rule.condition})"
+
+    condition_columns = ", ".join(f"{guarded(r)} AS h{r.index}" for r in rules if r.condition is not None)
 
     def forbid_applies(rule: RuleSql) -> str:
         parts = targets(rule, None)
@@ -619,20 +627,36 @@ def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect) -> str:
     first_permit = ("CASE " + " ".join(f"WHEN {permit_covers(r, 'c')} THEN {r.index}" for r in permits)
                     + " END") if permits else "CAST(NULL AS INTEGER)"
     permitted = d.transform("categories", "c", first_permit)
-    obligation_lists = [
-        f"CASE WHEN {d.exists('categories', 'c', permit_covers(r, 'c'))} THEN {d.strings(sorted(r.obligations))} "
-        f"ELSE {d.strings([])} END" for r in permits if r.obligations]
-    obligations = d.distinct_sorted(d.concat_lists(obligation_lists))
+    # obligations: the union over every permit that covers a category. Each such permit
+    # is one boolean; with few of them, every combination is a constant list (cheap),
+    # else the lists are concatenated per event
+    granting = [r for r in permits if r.obligations]
+    grants = {r.index: f"g{r.index}" for r in granting}
+    grant_columns = "".join(f", {d.exists('categories', 'c', permit_covers(r, 'c'))} AS g{r.index}"
+                            for r in granting)
+    if len(granting) <= 5:
+        cases = []
+        for mask in range((1 << len(granting)) - 1, 0, -1):
+            chosen = [r for bit, r in enumerate(granting) if mask >> bit & 1]
+            test = " AND ".join(grants[r.index] for r in chosen)
+            cases.append(f"WHEN {test} THEN {d.strings(sorted({o for r in chosen for o in r.obligations}))}")
+        obligations = ("CASE " + " ".join(cases) + f" ELSE {d.strings([])} END") if cases else d.strings([])
+    else:
+        obligations = d.distinct_sorted(d.concat_lists([
+            f"CASE WHEN {grants[r.index]} THEN {d.strings(sorted(r.obligations))} ELSE {d.strings([])} END"
+            for r in granting]))
+    any_forbid = " OR ".join(f"({forbid_applies(r)})" for r in forbids) or "false"
     consent = compiler.consent(None)
     base = (f"SELECT *, {basis} AS basis, {ancestors} AS ancestors FROM {events}")
-    with_conditions = f"SELECT *{', ' + condition_columns if condition_columns else ''} FROM ({base}) AS b"
+    with_conditions = (f"SELECT *{', ' + condition_columns if condition_columns else ''}{grant_columns} "
+                       f"FROM ({base}) AS b")
     decided = (f"SELECT *, {forbidden} AS forbidden, (basis = 'consent' AND NOT {consent}) AS no_consent, "
-               f"{permitted} AS permitted, {obligations} AS obligations_all FROM ({with_conditions}) AS w")
+               f"{permitted} AS permitted, ({any_forbid}) AS any_forbid FROM ({with_conditions}) AS w")
     return (f"SELECT *, "
-            f"CASE WHEN NOT valid OR {d.length('forbidden')} > 0 OR no_consent OR "
+            f"CASE WHEN NOT valid OR any_forbid OR no_consent OR "
             f"{d.exists('permitted', 'p', 'p IS NULL')} THEN 'deny' ELSE 'allow' END AS effect, "
-            f"CASE WHEN valid AND {d.length('forbidden')} = 0 AND NOT no_consent AND NOT "
-            f"{d.exists('permitted', 'p', 'p IS NULL')} THEN obligations_all ELSE {d.strings([])} END "
+            f"CASE WHEN valid AND NOT any_forbid AND NOT no_consent AND NOT "
+            f"{d.exists('permitted', 'p', 'p IS NULL')} THEN {obligations} ELSE {d.strings([])} END "
             f"AS obligations FROM ({decided}) AS x")
 
 
