@@ -338,6 +338,10 @@ def cmd_audit(args, out: Console, err: Console) -> int:
             result.write_parquet(str(folder / "decisions.parquet"))
     except AuditError as error:
         raise UsageError(str(error)) from None
+    except ImportError as error:
+        extra = "spark" if args.engine == "spark" else "audit"
+        raise UsageError(f"`lawful audit --engine {args.engine}` needs {error.name or 'a module'}: "
+                         f"pip install 'lawful[{extra}]'") from None
     except Exception as error:  # an engine's own error (unreadable file, …): a message, not a traceback
         raise UsageError(f"the audit failed: {type(error).__name__}: {str(error).splitlines()[0]}") from None
     if comparison is not None:

@@ -229,3 +229,28 @@ def test_audit_compare_since_until_and_bad_input(tmp_path, capsys):
     assert "matches nothing" in capsys.readouterr().err
     assert main(["audit", str(ROOT / "rules" / "examples" / "shop"), str(path), "--since", "last week"]) == 2
     assert "--since: `last week` is not an ISO date" in capsys.readouterr().err
+
+
+def test_policy_text_stays_data_in_the_sql(tmp_path):
+    """Quotes, backslashes and SQL in a policy's strings come out as text."""
+    from engine.audit.sql import quote
+
+    hostile = "it's a \\\\ test'); DROP TABLE lawful_decisions; --"
+    policy = engine.load_policy_text(f'''
+category email
+purpose billing basis contract
+rule quoted: forbid billing on email when context.note == "{hostile}" because "{hostile}"
+permit billing on email because "O'Brien \\\\ said so"
+''', name="hostile.law")
+    events = [{"purpose": "billing", "categories": ["email"], "destination": "DE", "at": "2026-11-23T09:00:00Z",
+               "context": {"note": hostile.replace("\\\\", "\\")}},
+              {"purpose": "billing", "categories": ["email"], "destination": "DE", "at": "2026-11-23T09:00:00Z",
+               "context": {"note": "fine"}}]
+    path = tmp_path / "events.jsonl"
+    write_lines(path, events)
+    decided = rows(audit_duckdb(policy, [str(path)], now=NOW))
+    reference = [policy.evaluate_reference(e, now=NOW) for e in events]
+    assert [r["effect"] for r in decided] == [d.effect for d in reference] == ["deny", "allow"]
+    assert decided[0]["reasons"][0]["message"] == reference[0].reasons[0].message
+    assert decided[1]["reasons"][0]["message"] == reference[1].reasons[0].message
+    assert quote("a'b\\c") == "concat('a', chr(39), 'b', chr(92), 'c')"

@@ -167,10 +167,14 @@ def spark_session(master: str | None = None, app: str = "lawful-audit"):
     """A Spark session: `master` (or $SPARK_MASTER, else local[*]); UTC."""
     from pyspark.sql import SparkSession
 
+    from pyspark import SparkConf
+
     builder = SparkSession.builder.appName(app).config("spark.sql.session.timeZone", "UTC")
     chosen = master or os.environ.get("SPARK_MASTER")
-    if chosen or not os.environ.get("SPARK_HOME_SUBMITTED"):
-        builder = builder.master(chosen or "local[*]")
+    if chosen:
+        builder = builder.master(chosen)
+    elif not SparkConf().contains("spark.master"):  # spark-submit sets it; else run here
+        builder = builder.master("local[*]")
     builder = builder.config("spark.ui.showConsoleProgress", "true")
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
@@ -235,9 +239,8 @@ def audit_spark(policy: Policy, inputs: Sequence[str], now: datetime | None = No
                 raise AuditError(f"{path}: cannot read the Parquet schema: {error}") from None
         offset = number << 40
         if shape is not None:
-            frame = spark.read.parquet(path)
-            indexed = frame.rdd.zipWithIndex().map(lambda pair: (*pair[0], pair[1] + 1))
-            frame = spark.createDataFrame(indexed, frame.schema.add("lawful_line", "long"))
+            frame = spark.read.parquet(path)  # the row's place in its file, from Parquet's metadata
+            frame = frame.select((frame["_metadata.row_index"] + 1).alias("lawful_line"), "*")
             frame.createOrReplaceTempView(name)
             source = (f"(SELECT {offset} + lawful_line AS eid, {quote(path)} AS file, lawful_line AS line_number, "
                       f"CAST(NULL AS STRING) AS line, * FROM {name})")
