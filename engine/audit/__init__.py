@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..policy import Policy
-from .sql import Dialect, decisions_sql, events_sql, reasons_sql
+from .sql import Dialect, decisions_sql, events_sql, facts_sql, reasons_sql
 
 OUTPUT_COLUMNS = ["eid", "file", "line_number", "effect", "reasons", "obligations", "purpose", "categories",
                   "destination", "subject_id", "event_at", "day", "valid", "problem", "line"]
@@ -63,7 +63,7 @@ def input_kind(path: str) -> str:
 
 
 def plan_sql(policy: Policy, events: str, dialect: Dialect, since: int | None = None,
-             until: int | None = None) -> str:
+             until: int | None = None, keyed: bool = True) -> str:
     """The whole audit as one SELECT over `events` (stage 1's SQL: events_sql or
     typed_events_sql, or a union of them): every column of OUTPUT_COLUMNS.
     `since`/`until` (microseconds) keep events in [since, until); events that
@@ -76,10 +76,30 @@ def plan_sql(policy: Policy, events: str, dialect: Dialect, since: int | None = 
     if until is not None:
         window.append(f"at_us < {int(until)}")
     where = f" WHERE NOT valid OR ({' AND '.join(window)})" if window else ""
+    if keyed:
+        return keyed_plan_sql(policy, f"SELECT * FROM ({events}) AS staged{where}", dialect)
     return (f"WITH ev AS (SELECT * FROM ({events}) AS staged{where}) "
             f"SELECT eid, file, line_number, effect, reasons, obligations, purpose, categories, destination, "
             f"subject_id, {at} AS event_at, CAST({at} AS DATE) AS day, valid, problem, line "
             f"FROM ({reasons_sql(policy.checked, decided, dialect)}) AS r")
+
+
+def keyed_plan_sql(policy: Policy, events: str, dialect: Dialect) -> str:
+    """The audit deciding once per signature: each event's facts are scalar columns
+    (conditions, consent), the few distinct combinations of (purpose, categories,
+    destination, facts) are decided with the list logic and their reasons, and every
+    event gets its combination's decision by a join (nulls match nulls)."""
+    facts, signature = facts_sql(policy.checked, "ev", dialect)
+    keys = ["valid", "problem", "purpose", "categories", "destination", "basis", "ancestors", *signature]
+    distinct = f"(SELECT DISTINCT {', '.join(keys)} FROM facts)"
+    decided = f"({decisions_sql(policy.checked, distinct, dialect, with_facts=True)}) AS decided"
+    reasons = reasons_sql(policy.checked, decided, dialect)
+    join = " AND ".join(f"f.{k} IS NOT DISTINCT FROM r.{k}" for k in keys if k != "ancestors")
+    at = dialect.timestamp_from_us("f.at_us")
+    return (f"WITH ev AS ({events}), facts AS ({facts}), decisions AS ({reasons}) "
+            f"SELECT f.eid, f.file, f.line_number, r.effect, r.reasons, r.obligations, f.purpose, f.categories, "
+            f"f.destination, f.subject_id, {at} AS event_at, CAST({at} AS DATE) AS day, f.valid, f.problem, f.line "
+            f"FROM facts AS f JOIN decisions AS r ON {join}")
 
 
 class AuditResult:

@@ -570,21 +570,43 @@ def _us(duration: timedelta) -> int:
     return (duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds
 
 
-def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect) -> str:
-    """SELECT over `events` (stage 1's columns) giving, per event: `effect`,
-    `forbidden` (rule indexes), `no_consent`, `permitted` (per category, the first
-    covering permit's index or NULL), `obligations` — valid events only; invalid
-    ones have effect deny and their `problem`."""
-    d = dialect
-    compiler = Compiler(policy, dialect)
-    rules = compiler.rules()
+def purpose_columns(policy: CheckedPolicy, dialect: Dialect) -> tuple[str, str]:
+    """SQL of the event purpose's lawful basis and of its ancestors (itself included)."""
     vocabulary = policy.vocabulary
     purposes = sorted(vocabulary.bases)
     basis = "CASE " + " ".join(f"WHEN purpose = {quote(p)} THEN {quote(vocabulary.bases[p])}"
                                for p in purposes) + " END"
     ancestors = "CASE " + " ".join(
-        f"WHEN purpose = {quote(p)} THEN {d.strings(sorted(vocabulary.purposes.ancestors[p]))}"
+        f"WHEN purpose = {quote(p)} THEN {dialect.strings(sorted(vocabulary.purposes.ancestors[p]))}"
         for p in purposes) + " END"
+    return basis, ancestors
+
+
+def facts_sql(policy: CheckedPolicy, events: str, dialect: Dialect) -> tuple[str, list[str]]:
+    """SELECT over `events` adding what the decision reads from each event: the
+    purpose's basis and ancestors, each condition's value (h<rule>, NULL for an
+    error) and whether a valid consent is held; and the names of the columns that,
+    with purpose, categories and destination, decide the event (its signature)."""
+    compiler = Compiler(policy, dialect)
+    rules = [r for r in compiler.rules() if r.condition is not None]
+    basis, ancestors = purpose_columns(policy, dialect)
+    with_basis = f"SELECT *, {basis} AS basis, {ancestors} AS ancestors FROM {events}"
+    columns = [f"({r.condition}) AS h{r.index}" for r in rules]
+    columns.append(f"{compiler.consent(None)} AS consent_held")
+    return (f"SELECT *, {', '.join(columns)} FROM ({with_basis}) AS b",
+            [f"h{r.index}" for r in rules] + ["consent_held"])
+
+
+def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect, with_facts: bool = False) -> str:
+    """SELECT over `events` (stage 1's columns) giving, per event: `effect`,
+    `forbidden` (rule indexes), `no_consent`, `permitted` (per category, the first
+    covering permit's index or NULL), `obligations` — valid events only; invalid
+    ones have effect deny and their `problem`. With `with_facts`, `events` already
+    has facts_sql's columns (basis, ancestors, h<rule>, consent_held)."""
+    d = dialect
+    compiler = Compiler(policy, dialect)
+    rules = compiler.rules()
+    basis, ancestors = purpose_columns(policy, dialect)
 
     def targets(rule: RuleSql, category: str | None) -> list[str]:
         parts = []
@@ -646,10 +668,14 @@ def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect) -> str:
             f"CASE WHEN {grants[r.index]} THEN {d.strings(sorted(r.obligations))} ELSE {d.strings([])} END"
             for r in granting]))
     any_forbid = " OR ".join(f"({forbid_applies(r)})" for r in forbids) or "false"
-    consent = compiler.consent(None)
-    base = (f"SELECT *, {basis} AS basis, {ancestors} AS ancestors FROM {events}")
-    with_conditions = (f"SELECT *{', ' + condition_columns if condition_columns else ''}{grant_columns} "
-                       f"FROM ({base}) AS b")
+    if with_facts:
+        consent = "consent_held"
+        with_conditions = f"SELECT *{grant_columns} FROM {events} AS b"
+    else:
+        consent = compiler.consent(None)
+        base = (f"SELECT *, {basis} AS basis, {ancestors} AS ancestors FROM {events}")
+        with_conditions = (f"SELECT *{', ' + condition_columns if condition_columns else ''}{grant_columns} "
+                           f"FROM ({base}) AS b")
     decided = (f"SELECT *, {forbidden} AS forbidden, (basis = 'consent' AND NOT {consent}) AS no_consent, "
                f"{permitted} AS permitted, ({any_forbid}) AS any_forbid FROM ({with_conditions}) AS w")
     return (f"SELECT *, "
