@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..policy import Policy
-from .sql import Dialect, decisions_sql, events_sql, facts_sql, reasons_sql
+from .sql import FACT_COLUMNS, Dialect, decisions_sql, events_sql, facts_sql, packed_facts, reasons_sql, unpacked_facts
 
 OUTPUT_COLUMNS = ["eid", "file", "line_number", "effect", "reasons", "obligations", "purpose", "categories",
                   "destination", "subject_id", "event_at", "day", "valid", "problem", "line"]
@@ -62,44 +62,72 @@ def input_kind(path: str) -> str:
     return "jsonl"
 
 
-def plan_sql(policy: Policy, events: str, dialect: Dialect, since: int | None = None,
-             until: int | None = None, keyed: bool = True) -> str:
-    """The whole audit as one SELECT over `events` (stage 1's SQL: events_sql or
-    typed_events_sql, or a union of them): every column of OUTPUT_COLUMNS.
-    `since`/`until` (microseconds) keep events in [since, until); events that
-    cannot be read have no time and are always kept."""
-    decided = f"({decisions_sql(policy.checked, 'ev', dialect)}) AS decided"
-    at = dialect.timestamp_from_us("at_us")
+@dataclass
+class Plan:
+    """The audit of one policy over stage 1's events, in three SQL steps:
+
+    1. `facts`: per event, FACT_COLUMNS and its signature packed in BIGINTs
+       (`keys`): what, with purpose, categories, destination and problem, decides it;
+    2. `outcomes(facts)`: each distinct signature decided once (effect, reasons,
+       obligations), by the list logic of decisions_sql and reasons_sql;
+    3. `joined(facts, outcomes)`: every event with its signature's decision
+       (OUTPUT_COLUMNS).
+
+    Conditions and consent are read per event as scalars; the lists (rules named,
+    categories covered, reasons) are built once per signature, a few thousand
+    times, not once per event."""
+
+    policy: Policy
+    dialect: Dialect
+    facts: str
+    signature: list[str]
+
+    @property
+    def keys(self) -> list[str]:
+        return ["problem", "purpose", "categories", "destination",
+                *(name for _, name in packed_facts(self.signature))]
+
+    def outcomes(self, facts: str) -> str:
+        checked, d = self.policy.checked, self.dialect
+        unpacked = ", ".join(f"{sql} AS {name}" for sql, name in unpacked_facts(self.signature, d))
+        distinct = (f"(SELECT *, problem IS NULL AS valid{', ' + unpacked if unpacked else ''} "
+                    f"FROM (SELECT DISTINCT {', '.join(self.keys)} FROM {facts}) AS k)")
+        decided = f"({decisions_sql(checked, distinct, d, with_facts=True)}) AS decided"
+        return (f"SELECT {', '.join(self.keys)}, effect, reasons, obligations "
+                f"FROM ({reasons_sql(checked, decided, d)}) AS r")
+
+    def joined(self, facts: str, outcomes: str) -> str:
+        at = self.dialect.timestamp_from_us("f.at_us")
+        join = " AND ".join(f"f.{k} IS NOT DISTINCT FROM o.{k}" for k in self.keys)
+        return (f"SELECT f.eid, f.file, f.line_number, o.effect, o.reasons, o.obligations, f.purpose, "
+                f"f.categories, f.destination, f.subject_id, {at} AS event_at, CAST({at} AS DATE) AS day, "
+                f"f.problem IS NULL AS valid, f.problem, f.line FROM {facts} AS f JOIN {outcomes} AS o ON {join}")
+
+
+def audit_plan(policy: Policy, events: str, dialect: Dialect, since: int | None = None,
+               until: int | None = None) -> Plan:
+    """The Plan over `events` (stage 1's SQL: events_sql or typed_events_sql, or a
+    union of them). `since`/`until` (microseconds) keep events in [since, until);
+    events that cannot be read have no time and are always kept."""
     window = []
     if since is not None:
         window.append(f"at_us >= {int(since)}")
     if until is not None:
         window.append(f"at_us < {int(until)}")
     where = f" WHERE NOT valid OR ({' AND '.join(window)})" if window else ""
-    if keyed:
-        return keyed_plan_sql(policy, f"SELECT * FROM ({events}) AS staged{where}", dialect)
-    return (f"WITH ev AS (SELECT * FROM ({events}) AS staged{where}) "
-            f"SELECT eid, file, line_number, effect, reasons, obligations, purpose, categories, destination, "
-            f"subject_id, {at} AS event_at, CAST({at} AS DATE) AS day, valid, problem, line "
-            f"FROM ({reasons_sql(policy.checked, decided, dialect)}) AS r")
+    facts, signature = facts_sql(policy.checked, f"(SELECT * FROM ({events}) AS staged{where})", dialect)
+    packed = ", ".join(f"{sql} AS {name}" for sql, name in packed_facts(signature))
+    columns = ", ".join(c for c in FACT_COLUMNS if c != "valid")
+    return Plan(policy, dialect, f"SELECT {columns}{', ' + packed if packed else ''} FROM ({facts}) AS f",
+                signature)
 
 
-def keyed_plan_sql(policy: Policy, events: str, dialect: Dialect) -> str:
-    """The audit deciding once per signature: each event's facts are scalar columns
-    (conditions, consent), the few distinct combinations of (purpose, categories,
-    destination, facts) are decided with the list logic and their reasons, and every
-    event gets its combination's decision by a join (nulls match nulls)."""
-    facts, signature = facts_sql(policy.checked, "ev", dialect)
-    keys = ["valid", "problem", "purpose", "categories", "destination", "basis", "ancestors", *signature]
-    distinct = f"(SELECT DISTINCT {', '.join(keys)} FROM facts)"
-    decided = f"({decisions_sql(policy.checked, distinct, dialect, with_facts=True)}) AS decided"
-    reasons = reasons_sql(policy.checked, decided, dialect)
-    join = " AND ".join(f"f.{k} IS NOT DISTINCT FROM r.{k}" for k in keys if k != "ancestors")
-    at = dialect.timestamp_from_us("f.at_us")
-    return (f"WITH ev AS ({events}), facts AS ({facts}), decisions AS ({reasons}) "
-            f"SELECT f.eid, f.file, f.line_number, r.effect, r.reasons, r.obligations, f.purpose, f.categories, "
-            f"f.destination, f.subject_id, {at} AS event_at, CAST({at} AS DATE) AS day, f.valid, f.problem, f.line "
-            f"FROM facts AS f JOIN decisions AS r ON {join}")
+def plan_sql(policy: Policy, events: str, dialect: Dialect, since: int | None = None,
+             until: int | None = None) -> str:
+    """The whole audit as one SELECT (every column of OUTPUT_COLUMNS)."""
+    plan = audit_plan(policy, events, dialect, since, until)
+    return (f"WITH facts AS ({plan.facts}), outcomes AS ({plan.outcomes('facts')}) "
+            f"{plan.joined('facts', 'outcomes')}")
 
 
 class AuditResult:
@@ -177,9 +205,16 @@ def audit_duckdb(policy: Policy, inputs: Sequence[str], now: datetime | None = N
         con.execute("SET enable_progress_bar_print = true")
     dialect = Dialect()
     stages = duckdb_stages(policy, files, dialect, now_us(now))
-    con.execute(f"DROP TABLE IF EXISTS {table}")
-    con.execute(f"CREATE TEMP TABLE {table} AS "
-                f"{plan_sql(policy, stages, dialect, *_window(since, until))}")
+    plan = audit_plan(policy, stages, dialect, *_window(since, until))
+    facts, outcomes = f"{table}_events", f"{table}_outcomes"
+    for kind in ("VIEW", "TABLE"):
+        try:
+            con.execute(f"DROP {kind} IF EXISTS {table}")
+        except duckdb.CatalogException:  # there as the other kind
+            pass
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {facts} AS {plan.facts}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {outcomes} AS {plan.outcomes(facts)}")
+    con.execute(f"CREATE TEMP VIEW {table} AS {plan.joined(facts, outcomes)}")
     return DuckDBResult(con, table)
 
 

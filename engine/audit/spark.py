@@ -50,6 +50,15 @@ class SparkDialect(Dialect):
     def contains(self, items: str, value: str) -> str:
         return f"array_contains({items}, {value})"
 
+    def has_text(self, text: str, part: str) -> str:
+        return f"(instr({text}, {part}) > 0)"
+
+    def int_div(self, left: str, right: str) -> str:
+        return f"({left} div {right})"
+
+    def bit_or_all(self, items: str) -> str:
+        return f"coalesce(aggregate({items}, 0, {self.lam('(a, x)', 'a | x')}), 0)"
+
     def overlaps(self, left: str, right: str) -> str:
         return f"coalesce(arrays_overlap({left}, {right}), false)"
 

@@ -37,6 +37,8 @@ EVENT_KEYS = ["purpose", "categories", "destination", "subject", "safeguards", "
               "collected_at", "at", "context"]
 SUBJECT_KEYS = ["id", "age", "country", "kind", "consents", "objections"]
 CONSENT_KEYS = ["purpose", "given_at", "withdrawn_at", "explicit", "parental"]
+SEPARATOR = "|"
+CONSENT_BITS = {None: 1, "explicit": 2, "parental": 4}
 
 
 def quote(text: str) -> str:
@@ -88,7 +90,32 @@ class Dialect:
 
     def among(self, value: str, names: list[str]) -> str:
         """value IN (names...): false for an empty list."""
-        return f"({value} IN ({', '.join(quote(n) for n in names)}))" if names else "false"
+        return self.one_of(value, names) if names else "false"
+
+    def one_of(self, value: str, names) -> str:
+        """Whether the string `value` is one of the constant `names` (NULL for NULL).
+        A long set is one string with the names between separators, searched for
+        `|value|` (names and value without a separator): one substring search,
+        which stays fast wherever it is evaluated, where a long list or IN is
+        scanned element by element once it is under a CASE, an OR or a lambda."""
+        names = sorted(set(names))
+        if not names:
+            return f"CASE WHEN {value} IS NULL THEN NULL ELSE false END"
+        if len(names) <= 8 or any(SEPARATOR in n for n in names):
+            return self.contains(self.strings(names), value)
+        joined = quote(SEPARATOR + SEPARATOR.join(names) + SEPARATOR)
+        return (f"(NOT {self.has_text(value, quote(SEPARATOR))} AND "
+                f"{self.has_text(joined, f'({quote(SEPARATOR)} || {value} || {quote(SEPARATOR)})')})")
+
+    def has_text(self, text: str, part: str) -> str:
+        return f"contains({text}, {part})"
+
+    def bit_or_all(self, items: str) -> str:
+        """The bitwise or of a list of integers (0 for an empty one)."""
+        return f"coalesce(list_bit_or({items}), 0)"
+
+    def int_div(self, left: str, right: str) -> str:
+        return f"({left} // {right})"
 
     def contains(self, items: str, value: str) -> str:
         return f"list_contains({items}, {value})"
@@ -243,7 +270,7 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
         return f"({d.jtype(j, path)} = {kind})"
 
     def known(value: str, values: list[str]) -> str:
-        return d.contains(d.strings(values), value)
+        return d.one_of(value, values)
 
     def only_keys(path, allowed: list[str]) -> str:
         return d.all(d.jkeys(j, path), "k", d.contains(d.strings(allowed), "k"))
@@ -338,8 +365,11 @@ class RuleSql:
 
 
 class Compiler:
-    def __init__(self, policy: CheckedPolicy, dialect: Dialect):
-        self.policy, self.d = policy, dialect
+    def __init__(self, policy: CheckedPolicy, dialect: Dialect, consent_bits: str | None = None):
+        """With `consent_bits`, the name of a column holding CONSENT_BITS of the
+        event's valid consents covering its purpose (see `consent_bits`), consent
+        tests read it instead of scanning the subject's consents each time."""
+        self.policy, self.d, self.bits = policy, dialect, consent_bits
         vocabulary = policy.vocabulary
         self.vocabulary = vocabulary
         self.purpose_ancestors = vocabulary.purposes.ancestors
@@ -440,13 +470,38 @@ class Compiler:
         return ("context", node.path[1:]), "json"
 
     def consent(self, kind: str | None) -> str:
-        test = "c.given_at <= at_us AND (c.withdrawn_at IS NULL OR c.withdrawn_at > at_us) AND " + \
-            self.d.contains("ancestors", "c.purpose")
+        if self.bits is not None:
+            return f"(({self.bits} & {CONSENT_BITS[kind]}) <> 0)"
+        test = self.valid_consent()
         if kind == "explicit":
             test += " AND c.explicit"
         elif kind == "parental":
             test += " AND c.parental"
         return self.d.exists("consents", "c", test)
+
+    def valid_consent(self) -> str:
+        """The consent record `c` is in force at the event's time and covers its purpose."""
+        return ("c.given_at <= at_us AND (c.withdrawn_at IS NULL OR c.withdrawn_at > at_us) AND "
+                + self.d.contains("ancestors", "c.purpose"))
+
+    def consent_bits(self) -> str:
+        """One scan of the subject's consents: the bitwise or, over those in force and
+        covering the purpose, of CONSENT_BITS (any, explicit, parental)."""
+        d = self.d
+        bits = (f"CASE WHEN {self.valid_consent()} THEN {CONSENT_BITS[None]} "
+                f"+ CASE WHEN c.explicit THEN {CONSENT_BITS['explicit']} ELSE 0 END "
+                f"+ CASE WHEN c.parental THEN {CONSENT_BITS['parental']} ELSE 0 END ELSE 0 END")
+        return d.bit_or_all(d.transform("consents", "c", bits))
+
+    def scoped(self, rule: "RuleSql") -> str:
+        """A rule's condition where its purpose and destination match, NULL elsewhere
+        (where it is never read): most rows skip most conditions."""
+        scope = []
+        if rule.purposes is not None:
+            scope.append(self.d.among("purpose", rule.purposes))
+        if rule.destinations is not None:
+            scope.append(self.d.among("destination", rule.destinations))
+        return f"CASE WHEN {' AND '.join(scope)} THEN ({rule.condition}) END" if scope else f"({rule.condition})"
 
     def typed(self, value: tuple, kind: str, want: str) -> str | None:
         """The SQL of a context value read as `want` (NULL unless it is one); None
@@ -505,7 +560,7 @@ class Compiler:
                 cases = []
                 if strings:
                     cases.append(f"WHEN {d.jtype(*left)} = {d.STRING} THEN "
-                                 f"{d.contains(d.strings(strings), d.jstring(*left))}")
+                                 f"{d.one_of(d.jstring(*left), strings)}")
                 if numbers:
                     cases.append(f"WHEN {d.jtype(*left)} IN {d.NUMBER_TYPES} THEN "
                                  f"{d.jdouble(*left)} IN ({', '.join(str(v) for v in numbers)})")
@@ -515,7 +570,7 @@ class Compiler:
                                 f"AND {d.jtype(*left)} = {d.BOOLEAN}" if bools else "false"))
                 held = "CASE " + " ".join(cases) + " END"
             elif lkind == "string":
-                held = d.contains(d.strings(strings), left) if strings else f"({left} IS NULL AND NULL) OR false"
+                held = d.one_of(left, strings) if strings else f"({left} IS NULL AND NULL) OR false"
                 held = f"CASE WHEN {left} IS NULL THEN NULL ELSE {held} END"
             elif lkind == "int":
                 held = (f"CASE WHEN {left} IS NULL THEN NULL ELSE {left} IN "
@@ -582,19 +637,51 @@ def purpose_columns(policy: CheckedPolicy, dialect: Dialect) -> tuple[str, str]:
     return basis, ancestors
 
 
+FACT_COLUMNS = ["eid", "file", "line_number", "line", "valid", "problem", "purpose", "categories",
+                "destination", "subject_id", "at_us"]
+
+
 def facts_sql(policy: CheckedPolicy, events: str, dialect: Dialect) -> tuple[str, list[str]]:
-    """SELECT over `events` adding what the decision reads from each event: the
-    purpose's basis and ancestors, each condition's value (h<rule>, NULL for an
-    error) and whether a valid consent is held; and the names of the columns that,
-    with purpose, categories and destination, decide the event (its signature)."""
-    compiler = Compiler(policy, dialect)
-    rules = [r for r in compiler.rules() if r.condition is not None]
+    """SELECT over `events` (stage 1) keeping FACT_COLUMNS and adding what the
+    decision reads from each event: each condition's value where its rule's purpose
+    and destination match (h<rule>; NULL for an error or elsewhere) and, for a
+    purpose based on consent, whether a valid consent is held. Returns it and the
+    names of the columns that, with purpose, categories, destination and problem,
+    decide the event: its signature."""
     basis, ancestors = purpose_columns(policy, dialect)
-    with_basis = f"SELECT *, {basis} AS basis, {ancestors} AS ancestors FROM {events}"
-    columns = [f"({r.condition}) AS h{r.index}" for r in rules]
-    columns.append(f"{compiler.consent(None)} AS consent_held")
-    return (f"SELECT *, {', '.join(columns)} FROM ({with_basis}) AS b",
+    compiler = Compiler(policy, dialect, consent_bits="consent_bits")
+    rules = [r for r in compiler.rules() if r.condition is not None]
+    bits = Compiler(policy, dialect).consent_bits()
+    with_basis = (f"SELECT *, CASE WHEN valid THEN {bits} END AS consent_bits FROM "
+                  f"(SELECT *, {basis} AS basis, {ancestors} AS ancestors FROM {events}) AS a")
+    columns = [f"{compiler.scoped(r)} AS h{r.index}" for r in rules]
+    columns.append(f"CASE WHEN basis = 'consent' THEN {compiler.consent(None)} END AS consent_held")
+    return (f"SELECT {', '.join(FACT_COLUMNS)}, {', '.join(columns)} FROM ({with_basis}) AS b",
             [f"h{r.index}" for r in rules] + ["consent_held"])
+
+
+PACK = 31  # three-valued facts per BIGINT: base-4 digits, 4**31 < 2**63
+
+
+def packed_facts(signature: list[str]) -> list[tuple[str, str]]:
+    """(SQL, name) of the BIGINT columns packing the three-valued `signature`
+    columns (NULL 0, true 1, false 2), 31 to a column: a short, exact key."""
+    columns = []
+    for start in range(0, len(signature), PACK):
+        digits = [f"(CASE WHEN {name} IS NULL THEN 0 WHEN {name} THEN 1 ELSE 2 END) * {4 ** i}"
+                  for i, name in enumerate(signature[start:start + PACK])]
+        columns.append((f"CAST({' + '.join(digits)} AS BIGINT)", f"k{start // PACK}"))
+    return columns
+
+
+def unpacked_facts(signature: list[str], dialect: Dialect) -> list[tuple[str, str]]:
+    """(SQL, name) giving back each `signature` column from `packed_facts`' columns."""
+    columns = []
+    for position, name in enumerate(signature):
+        key, digit = f"k{position // PACK}", position % PACK
+        value = f"({dialect.int_div(key, str(4 ** digit))} % 4)"
+        columns.append((f"CASE {value} WHEN 1 THEN true WHEN 2 THEN false END", name))
+    return columns
 
 
 def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect, with_facts: bool = False) -> str:
@@ -621,14 +708,7 @@ def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect, with_fac
 
     holds = {r.index: f"h{r.index}" for r in rules if r.condition is not None}
 
-    def guarded(rule: RuleSql) -> str:
-        """The condition, evaluated only where the rule's purpose and destination match
-        (elsewhere it is never read): most rows skip most conditions."""
-        scope = targets(rule, None)
-        scope = [part for part in scope if "categories" not in part]
-        return f"CASE WHEN {' AND '.join(scope)} THEN ({rule.condition}) END" if scope else f"({rule.condition})"
-
-    condition_columns = ", ".join(f"{guarded(r)} AS h{r.index}" for r in rules if r.condition is not None)
+    condition_columns = ", ".join(f"{compiler.scoped(r)} AS h{r.index}" for r in rules if r.condition is not None)
 
     def forbid_applies(rule: RuleSql) -> str:
         parts = targets(rule, None)
@@ -668,12 +748,12 @@ def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect, with_fac
             f"CASE WHEN {grants[r.index]} THEN {d.strings(sorted(r.obligations))} ELSE {d.strings([])} END"
             for r in granting]))
     any_forbid = " OR ".join(f"({forbid_applies(r)})" for r in forbids) or "false"
+    base = f"SELECT *, {basis} AS basis, {ancestors} AS ancestors FROM {events}"
     if with_facts:
         consent = "consent_held"
-        with_conditions = f"SELECT *{grant_columns} FROM {events} AS b"
+        with_conditions = f"SELECT *{grant_columns} FROM ({base}) AS b"
     else:
         consent = compiler.consent(None)
-        base = (f"SELECT *, {basis} AS basis, {ancestors} AS ancestors FROM {events}")
         with_conditions = (f"SELECT *{', ' + condition_columns if condition_columns else ''}{grant_columns} "
                            f"FROM ({base}) AS b")
     decided = (f"SELECT *, {forbidden} AS forbidden, (basis = 'consent' AND NOT {consent}) AS no_consent, "
@@ -814,6 +894,9 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
         return f"({expr} IS NULL OR {d.timestamp_us(expr)} IS NOT NULL)"
 
     def known(value: str, values: list[str]) -> str:
+        return d.one_of(value, values)
+
+    def known_item(value: str, values: list[str]) -> str:  # inside a lambda: a short list scan is faster
         return d.contains(d.strings(values), value)
 
     null_str, null_list = d.null_string, d.strings([])
@@ -827,12 +910,12 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
     checks = [
         ("`purpose`", f"{known(purpose, n.based)}"),
         ("`categories`", f"({categories} IS NOT NULL AND {d.length(categories)} > 0 AND "
-                         f"{d.all(categories, 'x', known('x', n.categories))})"),
+                         f"{d.all(categories, 'x', known_item('x', n.categories))})"),
         ("`destination`", known(destination, n.countries)),
         ("`subject.age`", f"({sub('age', 'NULL')} IS NULL OR {sub('age', 'NULL')} BETWEEN 0 AND 200)"),
         ("`subject.country`", f"({sub('country', 'NULL')} IS NULL OR {known(sub('country', null_str), n.countries)})"),
         ("`subject.objections`", d.all(f"coalesce({sub('objections', null_list)}, {null_list})", "x",
-                                       known("x", n.purposes))),
+                                       known_item("x", n.purposes))),
         ("`collected_at`", time_ok("collected_at", shape.get("collected_at"))),
         ("`at`", time_ok(d.ident("at"), shape.get("at"))),
         ("`context`", "true" if "context" not in shape else
@@ -844,7 +927,7 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
             return f"c.{name}" if name in consent_shape else fallback
 
         record = " AND ".join([
-            known("c.purpose", n.purposes),
+            known_item("c.purpose", n.purposes),
             f"c.given_at IS NOT NULL AND {time_us('c.given_at', consent_shape['given_at'])} IS NOT NULL",
             time_ok(field("withdrawn_at", "NULL"), consent_shape.get("withdrawn_at")),
         ])
