@@ -183,4 +183,8 @@ def differential_events(draw):
         event["subject"]["consents"][0]["given_at"] = draw(st.sampled_from(ODD_TIMES))
     if choice == 4:
         event.pop("at", None)
+    if choice == 5:
+        event["destination"] = draw(st.sampled_from(["XX", "de", "", "EU", "D|E"]))
+    if choice == 6:
+        event["categories"] = draw(st.sampled_from([[], ["contact|email"], ["Contact"]]))
     return event

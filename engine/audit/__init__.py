@@ -18,10 +18,14 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..policy import Policy
-from .sql import FACT_COLUMNS, Dialect, decisions_sql, events_sql, facts_sql, packed_facts, reasons_sql, unpacked_facts
+from .sql import (FACT_COLUMNS, Dialect, decisions_sql, events_sql, facts_sql, packed_facts, reasons_sql,
+                  signature_problem, unpacked_facts)
 
 OUTPUT_COLUMNS = ["eid", "file", "line_number", "effect", "reasons", "obligations", "purpose", "categories",
                   "destination", "subject_id", "event_at", "day", "valid", "problem", "line"]
+
+
+FILE_STEP = 1 << 40  # an event's id: its file's number times FILE_STEP plus its line number
 
 
 class AuditError(Exception):
@@ -81,51 +85,64 @@ class Plan:
     dialect: Dialect
     facts: str
     signature: list[str]
+    window: list[str]  # conditions on f.at_us
+    files: list[str]  # by file number: an event id is the file number << 40 plus the line number
 
     @property
     def keys(self) -> list[str]:
-        return ["problem", "purpose", "categories", "destination",
+        return ["problem", "deferred", "purpose", "categories", "destination",
                 *(name for _, name in packed_facts(self.signature))]
 
     def outcomes(self, facts: str) -> str:
+        """Each signature's decision; `problem` and `valid` are the event's, with the
+        checks of purpose, categories and destination made here where deferred."""
         checked, d = self.policy.checked, self.dialect
-        unpacked = ", ".join(f"{sql} AS {name}" for sql, name in unpacked_facts(self.signature, d))
-        distinct = (f"(SELECT *, problem IS NULL AS valid{', ' + unpacked if unpacked else ''} "
-                    f"FROM (SELECT DISTINCT {', '.join(self.keys)} FROM {facts}) AS k)")
-        decided = f"({decisions_sql(checked, distinct, d, with_facts=True)}) AS decided"
-        return (f"SELECT {', '.join(self.keys)}, effect, reasons, obligations "
+        unpacked = "".join(f", {sql} AS {name}" for sql, name in unpacked_facts(self.signature, d))
+        others = ", ".join(self.keys[1:])
+        problem = (f"CASE WHEN deferred THEN coalesce({signature_problem(checked, d)}, row_problem) "
+                   f"ELSE row_problem END")
+        signatures = (f"(SELECT *, problem IS NULL AS valid FROM (SELECT row_problem, {others}, {problem} AS problem"
+                      f"{unpacked} FROM (SELECT DISTINCT problem AS row_problem, {others} FROM {facts}) AS k) AS p)")
+        decided = f"({decisions_sql(checked, signatures, d)}) AS decided"
+        return (f"SELECT row_problem, {others}, problem, valid, effect, reasons, obligations "
                 f"FROM ({reasons_sql(checked, decided, d)}) AS r")
 
     def joined(self, facts: str, outcomes: str) -> str:
+        """Every event with its decision (OUTPUT_COLUMNS); invalid events, which have
+        no time, are kept whatever the window."""
         at = self.dialect.timestamp_from_us("f.at_us")
-        join = " AND ".join(f"f.{k} IS NOT DISTINCT FROM o.{k}" for k in self.keys)
-        return (f"SELECT f.eid, f.file, f.line_number, o.effect, o.reasons, o.obligations, f.purpose, "
-                f"f.categories, f.destination, f.subject_id, {at} AS event_at, CAST({at} AS DATE) AS day, "
-                f"f.problem IS NULL AS valid, f.problem, f.line FROM {facts} AS f JOIN {outcomes} AS o ON {join}")
+        join = " AND ".join(f"f.{k} IS NOT DISTINCT FROM o.{'row_problem' if k == 'problem' else k}"
+                            for k in self.keys)
+        shown = ", ".join(f"CASE WHEN o.valid THEN f.{c} END AS {c}" for c in ("purpose", "categories", "destination"))
+        where = f" WHERE NOT o.valid OR ({' AND '.join(self.window)})" if self.window else ""
+        d = self.dialect
+        file = d.element(d.strings(self.files), d.int_div("f.eid", str(FILE_STEP)))
+        return (f"SELECT f.eid, {file} AS file, f.eid % {FILE_STEP} AS line_number, o.effect, o.reasons, o.obligations, {shown}, f.subject_id, "
+                f"CASE WHEN o.valid THEN {at} END AS event_at, CASE WHEN o.valid THEN CAST({at} AS DATE) END AS day, "
+                f"o.valid, o.problem, f.line FROM {facts} AS f JOIN {outcomes} AS o ON {join}{where}")
 
 
-def audit_plan(policy: Policy, events: str, dialect: Dialect, since: int | None = None,
+def audit_plan(policy: Policy, events: str, dialect: Dialect, files: list[str], since: int | None = None,
                until: int | None = None) -> Plan:
-    """The Plan over `events` (stage 1's SQL: events_sql or typed_events_sql, or a
-    union of them). `since`/`until` (microseconds) keep events in [since, until);
-    events that cannot be read have no time and are always kept."""
+    """The Plan over `events` (stage 1's SQL for each of `files`, in order: events_sql
+    or typed_events_sql, in a union). `since`/`until` (microseconds) keep events in
+    [since, until); events that cannot be read have no time and are always kept."""
     window = []
     if since is not None:
-        window.append(f"at_us >= {int(since)}")
+        window.append(f"f.at_us >= {int(since)}")
     if until is not None:
-        window.append(f"at_us < {int(until)}")
-    where = f" WHERE NOT valid OR ({' AND '.join(window)})" if window else ""
-    facts, signature = facts_sql(policy.checked, f"(SELECT * FROM ({events}) AS staged{where})", dialect)
+        window.append(f"f.at_us < {int(until)}")
+    facts, signature = facts_sql(policy.checked, f"({events})", dialect)
     packed = ", ".join(f"{sql} AS {name}" for sql, name in packed_facts(signature))
-    columns = ", ".join(c for c in FACT_COLUMNS if c != "valid")
+    columns = ", ".join(c for c in FACT_COLUMNS if c not in ("valid", "file", "line_number"))
     return Plan(policy, dialect, f"SELECT {columns}{', ' + packed if packed else ''} FROM ({facts}) AS f",
-                signature)
+                signature, window, list(files))
 
 
-def plan_sql(policy: Policy, events: str, dialect: Dialect, since: int | None = None,
+def plan_sql(policy: Policy, events: str, dialect: Dialect, files: list[str], since: int | None = None,
              until: int | None = None) -> str:
     """The whole audit as one SELECT (every column of OUTPUT_COLUMNS)."""
-    plan = audit_plan(policy, events, dialect, since, until)
+    plan = audit_plan(policy, events, dialect, files, since, until)
     return (f"WITH facts AS ({plan.facts}), outcomes AS ({plan.outcomes('facts')}) "
             f"{plan.joined('facts', 'outcomes')}")
 
@@ -205,7 +222,7 @@ def audit_duckdb(policy: Policy, inputs: Sequence[str], now: datetime | None = N
         con.execute("SET enable_progress_bar_print = true")
     dialect = Dialect()
     stages = duckdb_stages(policy, files, dialect, now_us(now))
-    plan = audit_plan(policy, stages, dialect, *_window(since, until))
+    plan = audit_plan(policy, stages, dialect, files, *_window(since, until))
     facts, outcomes = f"{table}_events", f"{table}_outcomes"
     for kind in ("VIEW", "TABLE"):
         try:
@@ -258,7 +275,7 @@ def duckdb_stages(policy: Policy, files: list[str], dialect: Dialect, now: int) 
                       f"CASE WHEN json_valid(line) THEN CAST(line AS JSON) END AS j FROM ({lines}) AS l "
                       f"WHERE trim(coalesce(line, '')) <> '')")
             parts.append(events_sql(policy.checked, source, dialect, now))
-        offset += 1 << 40  # event ids: file number in the high bits, line in the low
+        offset += FILE_STEP  # event ids: file number in the high bits, line in the low
     return " UNION ALL ".join(f"SELECT * FROM ({part}) AS p{i}" for i, part in enumerate(parts))
 
 

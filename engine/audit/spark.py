@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from ..policy import Policy
-from . import AuditError, AuditResult, _window, input_kind, now_us, plan_sql
+from . import FILE_STEP, AuditError, AuditResult, _window, input_kind, now_us, plan_sql
 from .sql import Dialect, arrow_shape, events_sql, quote, typed_events_sql
 
 
@@ -246,7 +246,7 @@ def audit_spark(policy: Policy, inputs: Sequence[str], now: datetime | None = No
                 shape = arrow_shape(pq.read_schema(path))
             except Exception as error:  # noqa: BLE001
                 raise AuditError(f"{path}: cannot read the Parquet schema: {error}") from None
-        offset = number << 40
+        offset = number * FILE_STEP
         if shape is not None:
             frame = spark.read.parquet(path)  # the row's place in its file, from Parquet's metadata
             frame = frame.select((frame["_metadata.row_index"] + 1).alias("lawful_line"), "*")
@@ -268,7 +268,7 @@ def audit_spark(policy: Policy, inputs: Sequence[str], now: datetime | None = No
                   f"try_parse_json(line) AS j FROM {name} WHERE trim(coalesce(line, '')) <> '')")
         parts.append(events_sql(policy.checked, source, dialect, now_us(now)))
     stages = " UNION ALL ".join(f"SELECT * FROM ({part}) AS p{i}" for i, part in enumerate(parts))
-    frame = spark.sql(plan_sql(policy, stages, dialect, *_window(since, until)))
+    frame = spark.sql(plan_sql(policy, stages, dialect, files, *_window(since, until)))
     frame.cache().createOrReplaceTempView(table)
     frame.count()  # decide now, once (the view is cached)
     return SparkResult(spark, table)

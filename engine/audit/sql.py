@@ -39,6 +39,8 @@ SUBJECT_KEYS = ["id", "age", "country", "kind", "consents", "objections"]
 CONSENT_KEYS = ["purpose", "given_at", "withdrawn_at", "explicit", "parental"]
 SEPARATOR = "|"
 CONSENT_BITS = {None: 1, "explicit": 2, "parental": 4}
+INVALID_CONSENT = 8
+COSTLY_SQL = 120  # characters: a condition this long is worth skipping where it cannot matter
 
 
 def quote(text: str) -> str:
@@ -237,6 +239,24 @@ def _json_key(key: str) -> str:
 # ---- stage 1: events --------------------------------------------------------------------------
 
 
+def consent_bits(dialect: Dialect, items: str, record: dict[str, str], at: str, ancestors: str,
+                 invalid: str | None = None) -> str:
+    """One scan of the subject's consent records (`items`, each `c`; `record` gives
+    each field's SQL): the bitwise or, over the records in force at `at` whose
+    purpose is among `ancestors` (the event purpose's), of CONSENT_BITS (any,
+    explicit, parental): every consent test of the policy reads this one number.
+    With `invalid` (SQL: the record `c` is not a valid one), the same scan also sets
+    INVALID_CONSENT for an invalid record."""
+    d = dialect
+    in_force = (f"{record['given_at']} <= {at} AND ({record['withdrawn_at']} IS NULL OR "
+                f"{record['withdrawn_at']} > {at}) AND {d.contains(ancestors, record['purpose'])}")
+    first = f"WHEN coalesce({invalid}, true) THEN {INVALID_CONSENT} " if invalid else ""
+    bits = (f"CASE {first}WHEN {in_force} THEN {CONSENT_BITS[None]} "
+            f"+ CASE WHEN {record['explicit']} THEN {CONSENT_BITS['explicit']} ELSE 0 END "
+            f"+ CASE WHEN {record['parental']} THEN {CONSENT_BITS['parental']} ELSE 0 END ELSE 0 END")
+    return d.bit_or_all(d.transform(items, "c", bits))
+
+
 @dataclass
 class Names:
     """The policy's names, as the SQL needs them."""
@@ -343,9 +363,14 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
         "at_us": f"coalesce({d.timestamp_us(d.jstring(j, ('at',)))}, {int(now_us)})",
         "context": d.jvalue(j, ("context",)),
     }
-    return (f"SELECT eid, file, line_number, line, problem IS NULL AS valid, problem, "
+    _, ancestors = purpose_columns(policy, d, columns["purpose"])
+    columns["consent_bits"] = consent_bits(
+        d, columns["consents"], {k: f"c.{k}" for k in CONSENT_KEYS}, "lawful_at", "lawful_ancestors")
+    at = columns.pop("at_us")
+    return (f"SELECT eid, file, line_number, line, problem IS NULL AS valid, problem, false AS deferred, "
             + ", ".join(f"CASE WHEN problem IS NULL THEN {expr} END AS {name}" for name, expr in columns.items())
-            + f" FROM (SELECT eid, file, line_number, line, {j}, {problem} AS problem FROM {source}) AS checked")
+            + f", CASE WHEN problem IS NULL THEN lawful_at END AS at_us FROM (SELECT eid, file, line_number, line, "
+            f"{j}, {problem} AS problem, {at} AS lawful_at, {ancestors} AS lawful_ancestors FROM {source}) AS checked")
 
 
 # ---- stage 2: decisions ------------------------------------------------------------------------
@@ -365,11 +390,9 @@ class RuleSql:
 
 
 class Compiler:
-    def __init__(self, policy: CheckedPolicy, dialect: Dialect, consent_bits: str | None = None):
-        """With `consent_bits`, the name of a column holding CONSENT_BITS of the
-        event's valid consents covering its purpose (see `consent_bits`), consent
-        tests read it instead of scanning the subject's consents each time."""
-        self.policy, self.d, self.bits = policy, dialect, consent_bits
+    def __init__(self, policy: CheckedPolicy, dialect: Dialect):
+        """Conditions read stage 1's columns; consent tests read `consent_bits`."""
+        self.policy, self.d = policy, dialect
         vocabulary = policy.vocabulary
         self.vocabulary = vocabulary
         self.purpose_ancestors = vocabulary.purposes.ancestors
@@ -402,10 +425,8 @@ class Compiler:
 
     def truth(self, node: ir.Node) -> str:
         """A boolean SQL expression; NULL where the reference has an error."""
-        if isinstance(node, ir.And):
-            return f"({self.truth(node.left)}) AND ({self.truth(node.right)})"
-        if isinstance(node, ir.Or):
-            return f"({self.truth(node.left)}) OR ({self.truth(node.right)})"
+        if isinstance(node, (ir.And, ir.Or)):
+            return self.junction(node)
         if isinstance(node, ir.Not):
             return f"NOT ({self.truth(node.operand)})"
         value, kind = self.value(node)
@@ -415,6 +436,19 @@ class Compiler:
             doc, path = value
             return f"CASE WHEN {self.d.jtype(doc, path)} = {self.d.BOOLEAN} THEN {self.d.jbool(doc, path)} END"
         return "CAST(NULL AS BOOLEAN)"  # not true or false: an error
+
+    def junction(self, node) -> str:
+        """`and`/`or`. SQL's three-valued logic is the reference's absorption, and both
+        are commutative in it; when one side is much costlier, it is evaluated only
+        where the cheaper side does not decide (false for `and`, true for `or`)."""
+        left, right = self.truth(node.left), self.truth(node.right)
+        word = "AND" if isinstance(node, ir.And) else "OR"
+        both = f"({left}) {word} ({right})"
+        cheap, costly = sorted((left, right), key=len)
+        if len(costly) < COSTLY_SQL or len(costly) < 2 * len(cheap):
+            return both
+        decided = f"NOT ({cheap})" if word == "AND" else f"({cheap})"
+        return f"CASE WHEN {decided} THEN {'false' if word == 'AND' else 'true'} ELSE {both} END"
 
     def value(self, node: ir.Node) -> tuple[Any, str]:
         """(SQL, kind): kind is int, string, bool, duration, strings (a list), json
@@ -470,28 +504,7 @@ class Compiler:
         return ("context", node.path[1:]), "json"
 
     def consent(self, kind: str | None) -> str:
-        if self.bits is not None:
-            return f"(({self.bits} & {CONSENT_BITS[kind]}) <> 0)"
-        test = self.valid_consent()
-        if kind == "explicit":
-            test += " AND c.explicit"
-        elif kind == "parental":
-            test += " AND c.parental"
-        return self.d.exists("consents", "c", test)
-
-    def valid_consent(self) -> str:
-        """The consent record `c` is in force at the event's time and covers its purpose."""
-        return ("c.given_at <= at_us AND (c.withdrawn_at IS NULL OR c.withdrawn_at > at_us) AND "
-                + self.d.contains("ancestors", "c.purpose"))
-
-    def consent_bits(self) -> str:
-        """One scan of the subject's consents: the bitwise or, over those in force and
-        covering the purpose, of CONSENT_BITS (any, explicit, parental)."""
-        d = self.d
-        bits = (f"CASE WHEN {self.valid_consent()} THEN {CONSENT_BITS[None]} "
-                f"+ CASE WHEN c.explicit THEN {CONSENT_BITS['explicit']} ELSE 0 END "
-                f"+ CASE WHEN c.parental THEN {CONSENT_BITS['parental']} ELSE 0 END ELSE 0 END")
-        return d.bit_or_all(d.transform("consents", "c", bits))
+        return f"((consent_bits & {CONSENT_BITS[kind]}) <> 0)"
 
     def scoped(self, rule: "RuleSql") -> str:
         """A rule's condition where its purpose and destination match, NULL elsewhere
@@ -625,19 +638,19 @@ def _us(duration: timedelta) -> int:
     return (duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds
 
 
-def purpose_columns(policy: CheckedPolicy, dialect: Dialect) -> tuple[str, str]:
+def purpose_columns(policy: CheckedPolicy, dialect: Dialect, purpose: str = "purpose") -> tuple[str, str]:
     """SQL of the event purpose's lawful basis and of its ancestors (itself included)."""
     vocabulary = policy.vocabulary
     purposes = sorted(vocabulary.bases)
-    basis = "CASE " + " ".join(f"WHEN purpose = {quote(p)} THEN {quote(vocabulary.bases[p])}"
+    basis = "CASE " + " ".join(f"WHEN {purpose} = {quote(p)} THEN {quote(vocabulary.bases[p])}"
                                for p in purposes) + " END"
     ancestors = "CASE " + " ".join(
-        f"WHEN purpose = {quote(p)} THEN {dialect.strings(sorted(vocabulary.purposes.ancestors[p]))}"
+        f"WHEN {purpose} = {quote(p)} THEN {dialect.strings(sorted(vocabulary.purposes.ancestors[p]))}"
         for p in purposes) + " END"
     return basis, ancestors
 
 
-FACT_COLUMNS = ["eid", "file", "line_number", "line", "valid", "problem", "purpose", "categories",
+FACT_COLUMNS = ["eid", "file", "line_number", "line", "valid", "problem", "deferred", "purpose", "categories",
                 "destination", "subject_id", "at_us"]
 
 
@@ -649,11 +662,9 @@ def facts_sql(policy: CheckedPolicy, events: str, dialect: Dialect) -> tuple[str
     names of the columns that, with purpose, categories, destination and problem,
     decide the event: its signature."""
     basis, ancestors = purpose_columns(policy, dialect)
-    compiler = Compiler(policy, dialect, consent_bits="consent_bits")
+    compiler = Compiler(policy, dialect)
     rules = [r for r in compiler.rules() if r.condition is not None]
-    bits = Compiler(policy, dialect).consent_bits()
-    with_basis = (f"SELECT *, CASE WHEN valid THEN {bits} END AS consent_bits FROM "
-                  f"(SELECT *, {basis} AS basis, {ancestors} AS ancestors FROM {events}) AS a")
+    with_basis = f"SELECT *, {basis} AS basis, {ancestors} AS ancestors FROM {events}"
     columns = [f"{compiler.scoped(r)} AS h{r.index}" for r in rules]
     columns.append(f"CASE WHEN basis = 'consent' THEN {compiler.consent(None)} END AS consent_held")
     return (f"SELECT {', '.join(FACT_COLUMNS)}, {', '.join(columns)} FROM ({with_basis}) AS b",
@@ -684,12 +695,12 @@ def unpacked_facts(signature: list[str], dialect: Dialect) -> list[tuple[str, st
     return columns
 
 
-def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect, with_facts: bool = False) -> str:
-    """SELECT over `events` (stage 1's columns) giving, per event: `effect`,
-    `forbidden` (rule indexes), `no_consent`, `permitted` (per category, the first
-    covering permit's index or NULL), `obligations` — valid events only; invalid
-    ones have effect deny and their `problem`. With `with_facts`, `events` already
-    has facts_sql's columns (basis, ancestors, h<rule>, consent_held)."""
+def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect) -> str:
+    """SELECT over `events` (valid, problem, purpose, categories, destination and
+    facts_sql's h<rule> and consent_held) giving: `effect`, `forbidden` (rule
+    indexes), `no_consent`, `permitted` (per category, the first covering permit's
+    index or NULL), `obligations` — valid events only; invalid ones have effect deny
+    and their `problem`."""
     d = dialect
     compiler = Compiler(policy, dialect)
     rules = compiler.rules()
@@ -707,8 +718,6 @@ def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect, with_fac
         return parts
 
     holds = {r.index: f"h{r.index}" for r in rules if r.condition is not None}
-
-    condition_columns = ", ".join(f"{compiler.scoped(r)} AS h{r.index}" for r in rules if r.condition is not None)
 
     def forbid_applies(rule: RuleSql) -> str:
         parts = targets(rule, None)
@@ -749,13 +758,8 @@ def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect, with_fac
             for r in granting]))
     any_forbid = " OR ".join(f"({forbid_applies(r)})" for r in forbids) or "false"
     base = f"SELECT *, {basis} AS basis, {ancestors} AS ancestors FROM {events}"
-    if with_facts:
-        consent = "consent_held"
-        with_conditions = f"SELECT *{grant_columns} FROM ({base}) AS b"
-    else:
-        consent = compiler.consent(None)
-        with_conditions = (f"SELECT *{', ' + condition_columns if condition_columns else ''}{grant_columns} "
-                           f"FROM ({base}) AS b")
+    consent = "consent_held"
+    with_conditions = f"SELECT *{grant_columns} FROM ({base}) AS b"
     decided = (f"SELECT *, {forbidden} AS forbidden, (basis = 'consent' AND NOT {consent}) AS no_consent, "
                f"{permitted} AS permitted, ({any_forbid}) AS any_forbid FROM ({with_conditions}) AS w")
     return (f"SELECT *, "
@@ -907,11 +911,7 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
     def sub(name: str, fallback: str) -> str:
         return f"subject.{name}" if name in subject else fallback
 
-    checks = [
-        ("`purpose`", f"{known(purpose, n.based)}"),
-        ("`categories`", f"({categories} IS NOT NULL AND {d.length(categories)} > 0 AND "
-                         f"{d.all(categories, 'x', known_item('x', n.categories))})"),
-        ("`destination`", known(destination, n.countries)),
+    checks = [  # after signature_problem's (purpose, categories, destination), checked per signature
         ("`subject.age`", f"({sub('age', 'NULL')} IS NULL OR {sub('age', 'NULL')} BETWEEN 0 AND 200)"),
         ("`subject.country`", f"({sub('country', 'NULL')} IS NULL OR {known(sub('country', null_str), n.countries)})"),
         ("`subject.objections`", d.all(f"coalesce({sub('objections', null_list)}, {null_list})", "x",
@@ -922,24 +922,28 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
          f"(context IS NULL OR {d.jtype(d.as_json('context'))} = {d.OBJECT})"),
     ]
     consents = f"CAST(NULL AS {d.consent_list_type()})"
+    scan = "0"
     if consent_shape is not None:
         def field(name: str, fallback: str) -> str:
             return f"c.{name}" if name in consent_shape else fallback
 
-        record = " AND ".join([
-            known_item("c.purpose", n.purposes),
-            f"c.given_at IS NOT NULL AND {time_us('c.given_at', consent_shape['given_at'])} IS NOT NULL",
-            time_ok(field("withdrawn_at", "NULL"), consent_shape.get("withdrawn_at")),
-        ])
-        checks.append(("`subject.consents`", d.all(f"coalesce(subject.consents, {d.empty_consents()})", "c",
-                                                   record)))
-        consents = d.transform(f"coalesce(subject.consents, {d.empty_consents()})", "c", d.struct({
+        record = {
             "purpose": "c.purpose",
             "given_at": time_us("c.given_at", consent_shape["given_at"]),
             "withdrawn_at": time_us(field("withdrawn_at", "NULL"), consent_shape.get("withdrawn_at")),
             "explicit": f"coalesce({field('explicit', 'NULL')}, false)",
             "parental": f"coalesce({field('parental', 'NULL')}, false)",
-        }))
+        }
+        valid_record = " AND ".join([
+            known_item("c.purpose", n.purposes),
+            f"c.given_at IS NOT NULL AND {record['given_at']} IS NOT NULL",
+            time_ok(field("withdrawn_at", "NULL"), consent_shape.get("withdrawn_at")),
+        ])
+        # one scan of the records: whether each is valid, and which consents are held
+        scan = consent_bits(d, "subject.consents", record, "lawful_at", "lawful_ancestors",
+                            invalid=f"NOT ({valid_record})")
+        checks.append(("`subject.consents`", f"(lawful_scan & {INVALID_CONSENT}) = 0"))
+        consents = d.transform(f"coalesce(subject.consents, {d.empty_consents()})", "c", d.struct(record))
     problem = "CASE " + " ".join(f"WHEN NOT coalesce({test}, false) THEN {quote(what)}"
                                  for what, test in checks) + " END"
     columns = {
@@ -954,6 +958,30 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
         "at_us": f"coalesce({time_us(d.ident('at'), shape.get('at'))}, {int(now_us)})",
         "context": d.as_json("context") if "context" in shape else d.null_json,
     }
-    return (f"SELECT eid, file, line_number, line, problem IS NULL AS valid, problem, "
-            + ", ".join(f"CASE WHEN problem IS NULL THEN {expr} END AS {name}" for name, expr in columns.items())
-            + f" FROM (SELECT *, {problem} AS problem FROM {source}) AS checked")
+    columns["consent_bits"] = f"lawful_scan & {INVALID_CONSENT - 1}"
+    _, ancestors = purpose_columns(policy, d, purpose)
+    at = columns.pop("at_us")
+    raw = ("purpose", "categories", "destination")  # the signature: kept as read, checked later
+    scanned = (f"(SELECT *, {scan} AS lawful_scan FROM (SELECT *, {at} AS lawful_at, {ancestors} AS "
+               f"lawful_ancestors FROM {source}) AS timed)")
+    return (f"SELECT eid, file, line_number, line, problem IS NULL AS valid, problem, true AS deferred, "
+            + ", ".join(expr if name in raw and expr == name else
+                        f"{expr} AS {name}" if name in raw else
+                        f"CASE WHEN problem IS NULL THEN {expr} END AS {name}" for name, expr in columns.items())
+            + f", CASE WHEN problem IS NULL THEN lawful_at END AS at_us FROM (SELECT *, {problem} AS problem "
+            f"FROM {scanned} AS s) AS checked")
+
+
+def signature_problem(policy: CheckedPolicy, dialect: Dialect) -> str:
+    """Why the columns purpose, categories and destination (as read from a columnar
+    file) do not make a valid event, or NULL: the first three of stage 1's checks,
+    made once per signature instead of once per event (`deferred`)."""
+    d, n = dialect, names(policy)
+    checks = [
+        ("`purpose`", d.one_of("purpose", n.based)),
+        ("`categories`", f"(categories IS NOT NULL AND {d.length('categories')} > 0 AND "
+                         f"{d.all('categories', 'x', d.contains(d.strings(n.categories), 'x'))})"),
+        ("`destination`", d.one_of("destination", n.countries)),
+    ]
+    return "CASE " + " ".join(f"WHEN NOT coalesce({test}, false) THEN {quote(what)}"
+                              for what, test in checks) + " END"
