@@ -139,14 +139,6 @@ def audit_plan(policy: Policy, events: str, dialect: Dialect, files: list[str], 
                 signature, window, list(files))
 
 
-def plan_sql(policy: Policy, events: str, dialect: Dialect, files: list[str], since: int | None = None,
-             until: int | None = None) -> str:
-    """The whole audit as one SELECT (every column of OUTPUT_COLUMNS)."""
-    plan = audit_plan(policy, events, dialect, files, since, until)
-    return (f"WITH facts AS ({plan.facts}), outcomes AS ({plan.outcomes('facts')}) "
-            f"{plan.joined('facts', 'outcomes')}")
-
-
 class AuditResult:
     """The per-event decisions of an audit, kept by the engine that made them (a
     DuckDB table or a Spark temporary view named `table_name`)."""
@@ -279,4 +271,4 @@ def duckdb_stages(policy: Policy, files: list[str], dialect: Dialect, now: int) 
     return " UNION ALL ".join(f"SELECT * FROM ({part}) AS p{i}" for i, part in enumerate(parts))
 
 
-__all__ = ["AuditError", "AuditResult", "DuckDBResult", "audit_duckdb", "plan_sql"]
+__all__ = ["AuditError", "AuditResult", "DuckDBResult", "Plan", "audit_duckdb", "audit_plan"]

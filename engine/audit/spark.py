@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from ..policy import Policy
-from . import FILE_STEP, AuditError, AuditResult, _window, input_kind, now_us, plan_sql
+from . import FILE_STEP, AuditError, AuditResult, _window, audit_plan, input_kind, now_us
 from .sql import Dialect, arrow_shape, events_sql, quote, typed_events_sql
 
 
@@ -268,7 +268,12 @@ def audit_spark(policy: Policy, inputs: Sequence[str], now: datetime | None = No
                   f"try_parse_json(line) AS j FROM {name} WHERE trim(coalesce(line, '')) <> '')")
         parts.append(events_sql(policy.checked, source, dialect, now_us(now)))
     stages = " UNION ALL ".join(f"SELECT * FROM ({part}) AS p{i}" for i, part in enumerate(parts))
-    frame = spark.sql(plan_sql(policy, stages, dialect, files, *_window(since, until)))
+    plan = audit_plan(policy, stages, dialect, files, *_window(since, until))
+    # the plan's steps as cached views, each computed once (as DuckDB's tables)
+    events, outcomes = f"{table}_events", f"{table}_outcomes"
+    spark.sql(plan.facts).cache().createOrReplaceTempView(events)
+    spark.sql(plan.outcomes(events)).cache().createOrReplaceTempView(outcomes)
+    frame = spark.sql(plan.joined(events, outcomes))
     frame.cache().createOrReplaceTempView(table)
     frame.count()  # decide now, once (the view is cached)
     return SparkResult(spark, table)
