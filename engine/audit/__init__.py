@@ -72,6 +72,7 @@ class Plan:
 
     1. `facts`: per event, FACT_COLUMNS and its signature packed in BIGINTs
        (`keys`): what, with purpose, categories, destination and problem, decides it;
+       `sig` is a 64-bit hash of the signature;
     2. `outcomes(facts)`: each distinct signature decided once (effect, reasons,
        obligations), by the list logic of decisions_sql and reasons_sql;
     3. `joined(facts, outcomes)`: every event with its signature's decision
@@ -101,25 +102,33 @@ class Plan:
         others = ", ".join(self.keys[1:])
         problem = (f"CASE WHEN deferred THEN coalesce({signature_problem(checked, d)}, row_problem) "
                    f"ELSE row_problem END")
-        signatures = (f"(SELECT *, problem IS NULL AS valid FROM (SELECT row_problem, {others}, {problem} AS problem"
-                      f"{unpacked} FROM (SELECT DISTINCT problem AS row_problem, {others} FROM {facts}) AS k) AS p)")
+        signatures = (f"(SELECT *, problem IS NULL AS valid FROM (SELECT sig, row_problem, {others}, {problem} AS "
+                      f"problem{unpacked} FROM (SELECT DISTINCT sig, problem AS row_problem, {others} FROM {facts}) "
+                      f"AS k) AS p)")
         decided = f"({decisions_sql(checked, signatures, d)}) AS decided"
-        return (f"SELECT row_problem, {others}, problem, valid, effect, reasons, obligations "
+        return (f"SELECT sig, row_problem, {others}, problem, valid, effect, reasons, obligations "
                 f"FROM ({reasons_sql(checked, decided, d)}) AS r")
 
-    def joined(self, facts: str, outcomes: str) -> str:
+    def unique_signatures(self, outcomes: str) -> str:
+        """SQL: whether no two signatures in `outcomes` share a hash (then the hash
+        alone joins events to outcomes, exactly)."""
+        return f"SELECT count(*) = count(DISTINCT sig) AS unique_signatures FROM {outcomes}"
+
+    def joined(self, facts: str, outcomes: str, by_hash: bool) -> str:
         """Every event with its decision (OUTPUT_COLUMNS); invalid events, which have
-        no time, are kept whatever the window."""
-        at = self.dialect.timestamp_from_us("f.at_us")
-        join = " AND ".join(f"f.{k} IS NOT DISTINCT FROM o.{'row_problem' if k == 'problem' else k}"
-                            for k in self.keys)
-        shown = ", ".join(f"CASE WHEN o.valid THEN f.{c} END AS {c}" for c in ("purpose", "categories", "destination"))
-        where = f" WHERE NOT o.valid OR ({' AND '.join(self.window)})" if self.window else ""
+        no time, are kept whatever the window. `by_hash` joins on the signature's hash
+        (only when `unique_signatures` holds), else on the signature itself."""
         d = self.dialect
+        at = d.timestamp_from_us("f.at_us")
+        join = "f.sig = o.sig" if by_hash else " AND ".join(
+            f"f.{k} IS NOT DISTINCT FROM o.{'row_problem' if k == 'problem' else k}" for k in self.keys)
+        shown = ", ".join(f"CASE WHEN o.valid THEN o.{c} END AS {c}" for c in ("purpose", "categories", "destination"))
+        where = f" WHERE NOT o.valid OR ({' AND '.join(self.window)})" if self.window else ""
         file = d.element(d.strings(self.files), d.int_div("f.eid", str(FILE_STEP)))
-        return (f"SELECT f.eid, {file} AS file, f.eid % {FILE_STEP} AS line_number, o.effect, o.reasons, o.obligations, {shown}, f.subject_id, "
-                f"CASE WHEN o.valid THEN {at} END AS event_at, CASE WHEN o.valid THEN CAST({at} AS DATE) END AS day, "
-                f"o.valid, o.problem, f.line FROM {facts} AS f JOIN {outcomes} AS o ON {join}{where}")
+        return (f"SELECT f.eid, {file} AS file, f.eid % {FILE_STEP} AS line_number, o.effect, o.reasons, "
+                f"o.obligations, {shown}, f.subject_id, CASE WHEN o.valid THEN {at} END AS event_at, "
+                f"CASE WHEN o.valid THEN CAST({at} AS DATE) END AS day, o.valid, o.problem, f.line "
+                f"FROM {facts} AS f JOIN {outcomes} AS o ON {join}{where}")
 
 
 def audit_plan(policy: Policy, events: str, dialect: Dialect, files: list[str], since: int | None = None,
@@ -135,8 +144,10 @@ def audit_plan(policy: Policy, events: str, dialect: Dialect, files: list[str], 
     facts, signature = facts_sql(policy.checked, f"({events})", dialect)
     packed = ", ".join(f"{sql} AS {name}" for sql, name in packed_facts(signature))
     columns = ", ".join(c for c in FACT_COLUMNS if c not in ("valid", "file", "line_number"))
-    return Plan(policy, dialect, f"SELECT {columns}{', ' + packed if packed else ''} FROM ({facts}) AS f",
-                signature, window, list(files))
+    plan = Plan(policy, dialect, "", signature, window, list(files))
+    plan.facts = (f"SELECT *, {dialect.hash(plan.keys)} AS sig FROM (SELECT {columns}"
+                  f"{', ' + packed if packed else ''} FROM ({facts}) AS f) AS s")
+    return plan
 
 
 class AuditResult:
@@ -223,7 +234,8 @@ def audit_duckdb(policy: Policy, inputs: Sequence[str], now: datetime | None = N
             pass
     con.execute(f"CREATE OR REPLACE TEMP TABLE {facts} AS {plan.facts}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {outcomes} AS {plan.outcomes(facts)}")
-    con.execute(f"CREATE TEMP VIEW {table} AS {plan.joined(facts, outcomes)}")
+    by_hash = bool(con.execute(plan.unique_signatures(outcomes)).fetchone()[0])
+    con.execute(f"CREATE TEMP VIEW {table} AS {plan.joined(facts, outcomes, by_hash)}")
     return DuckDBResult(con, table)
 
 

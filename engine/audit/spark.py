@@ -56,6 +56,9 @@ class SparkDialect(Dialect):
     def int_div(self, left: str, right: str) -> str:
         return f"({left} div {right})"
 
+    def hash(self, values: list[str]) -> str:
+        return f"xxhash64({', '.join(values)})"
+
     def bit_or_all(self, items: str) -> str:
         return f"coalesce(aggregate({items}, 0, {self.lam('(a, x)', 'a | x')}), 0)"
 
@@ -273,7 +276,8 @@ def audit_spark(policy: Policy, inputs: Sequence[str], now: datetime | None = No
     events, outcomes = f"{table}_events", f"{table}_outcomes"
     spark.sql(plan.facts).cache().createOrReplaceTempView(events)
     spark.sql(plan.outcomes(events)).cache().createOrReplaceTempView(outcomes)
-    frame = spark.sql(plan.joined(events, outcomes))
+    by_hash = bool(spark.sql(plan.unique_signatures(outcomes)).collect()[0][0])
+    frame = spark.sql(plan.joined(events, outcomes, by_hash))
     frame.cache().createOrReplaceTempView(table)
     frame.count()  # decide now, once (the view is cached)
     return SparkResult(spark, table)

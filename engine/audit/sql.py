@@ -119,6 +119,10 @@ class Dialect:
     def int_div(self, left: str, right: str) -> str:
         return f"({left} // {right})"
 
+    def hash(self, values: list[str]) -> str:
+        """A 64-bit hash of the values together."""
+        return f"hash({', '.join(values)})"
+
     def contains(self, items: str, value: str) -> str:
         return f"list_contains({items}, {value})"
 
