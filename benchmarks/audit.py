@@ -172,8 +172,9 @@ def main() -> int:
 
             duckdb.sql(f"COPY (SELECT * FROM read_parquet('{parquet}') LIMIT {spark_events}) TO "
                        f"'{spark_parquet}' (FORMAT parquet)")
-            audit_spark(policy, [str(spark_parquet)], session=spark, table="warm")  # JVM warm-up
-            _, seconds = timed(lambda: audit_spark(policy, [str(spark_parquet)], session=spark, table="timed"))
+            audit_spark(policy, [str(spark_parquet)], session=spark, table="warm").count()  # JVM warm-up
+            spark.catalog.clearCache()
+            _, seconds = timed(lambda: audit_spark(policy, [str(spark_parquet)], session=spark, table="timed").count())
             rows.append(("Spark local[2], Parquet", spark_events, seconds))
             print(f"  spark: {spark_events / seconds:,.0f} events/s", flush=True)
             spark.stop()

@@ -272,14 +272,13 @@ def audit_spark(policy: Policy, inputs: Sequence[str], now: datetime | None = No
         parts.append(events_sql(policy.checked, source, dialect, now_us(now)))
     stages = " UNION ALL ".join(f"SELECT * FROM ({part}) AS p{i}" for i, part in enumerate(parts))
     plan = audit_plan(policy, stages, dialect, files, *_window(since, until))
-    # the plan's steps as cached views, each computed once (as DuckDB's tables)
+    # the plan's steps as DuckDB's: events and outcomes cached, each computed once, and
+    # the decisions a view joining them (a broadcast join: the outcomes are few)
     events, outcomes = f"{table}_events", f"{table}_outcomes"
     spark.sql(plan.facts).cache().createOrReplaceTempView(events)
     spark.sql(plan.outcomes(events)).cache().createOrReplaceTempView(outcomes)
-    by_hash = bool(spark.sql(plan.unique_signatures(outcomes)).collect()[0][0])
-    frame = spark.sql(plan.joined(events, outcomes, by_hash))
-    frame.cache().createOrReplaceTempView(table)
-    frame.count()  # decide now, once (the view is cached)
+    by_hash = bool(spark.sql(plan.unique_signatures(outcomes)).collect()[0][0])  # decides now
+    spark.sql(plan.joined(events, outcomes, by_hash)).createOrReplaceTempView(table)
     return SparkResult(spark, table)
 
 
