@@ -110,6 +110,9 @@ class SparkDialect(Dialect):
                 f"WHEN {kind} LIKE 'ARRAY%' THEN 'ARRAY' WHEN {kind} LIKE 'OBJECT%' THEN 'OBJECT' "
                 f"ELSE 'DOUBLE' END")
 
+    def json_fields(self, doc: str, keys: list[str], name: str) -> tuple[str | None, list[str]]:
+        return None, [self._at(doc, (key,)) for key in keys]
+
     def jstring(self, doc: str, path=()) -> str:
         return f"try_variant_get({doc}, {self.json_path(path)}, 'string')"
 

@@ -180,10 +180,18 @@ class Dialect:
 
     def jitems(self, doc: str, path=()) -> str:
         """The elements of the array at path, as JSON values (empty when absent)."""
-        return f"json_extract({doc}, {quote('$' + ''.join(f'.{_json_key(p)}' for p in path) + '[*]')})"
+        items = f"json_extract({doc}, {quote('$' + ''.join(f'.{_json_key(p)}' for p in path) + '[*]')})"
+        return f"coalesce({items}, []::JSON[])"
 
     def jkeys(self, doc: str, path=()) -> str:
         return f"json_keys({doc}, {self.json_path(path)})" if path else f"json_keys({doc})"
+
+    def json_fields(self, doc: str, keys: list[str], name: str) -> tuple[str | None, list[str]]:
+        """Each key's value in the JSON object `doc`: an expression to add first as
+        column `name` (or None), and one expression per key. DuckDB extracts every
+        path in one parse, into a list."""
+        paths = "[" + ", ".join(self.json_path((key,)) for key in keys) + "]"
+        return f"json_extract({doc}, {paths})", [f"{name}[{i + 1}]" for i in range(len(keys))]
 
     def jint(self, doc: str, path=()) -> str:
         return f"TRY_CAST({self.jstring(doc, path)} AS BIGINT)"
@@ -277,6 +285,16 @@ def names(policy: CheckedPolicy) -> Names:
                  sorted(vocabulary.categories.graph.nodes), sorted(iso_codes()))
 
 
+def split_json(dialect: Dialect, source: str, doc: str, prefix: str, keys: list[str]) -> str:
+    """`source` with a column <prefix>_<key> per key: that field of the JSON object in
+    column `doc` (NULL where absent), the object parsed once for all of them."""
+    whole, fields = dialect.json_fields(doc, keys, f"{prefix}_all")
+    parts = ", ".join(f"{field} AS {prefix}_{key}" for key, field in zip(keys, fields))
+    if whole is not None:
+        source = f"(SELECT *, {whole} AS {prefix}_all FROM {source} AS w)"
+    return f"(SELECT *, {parts} FROM {source} AS x)"
+
+
 def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int) -> str:
     """SELECT over `source` (columns `eid`, `line`: the raw JSON text) giving `valid`,
     `problem` (why not) and the typed event columns."""
@@ -284,26 +302,36 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
     j = "j"
     s = ("subject",)
 
+    def at(path) -> tuple[str, tuple]:
+        """Where a path is read: the line is parsed once into its fields (j_<field>)
+        and the subject's (j_subject_<field>), each a small JSON value."""
+        path = tuple(path)
+        if not path:
+            return j, ()
+        if path[0] == "subject" and len(path) > 1:
+            return f"j_subject_{path[1]}", path[2:]
+        return f"j_{path[0]}", path[1:]
+
     def absent(path) -> str:
-        return f"({d.jtype(j, path)} IS NULL)"
+        return f"({d.jtype(*at(path))} IS NULL)"
 
     def absent_or_null(path) -> str:
-        return f"(coalesce({d.jtype(j, path)}, 'NULL') = 'NULL')"
+        return f"(coalesce({d.jtype(*at(path))}, 'NULL') = 'NULL')"
 
     def is_type(path, kind: str) -> str:
-        return f"({d.jtype(j, path)} = {kind})"
+        return f"({d.jtype(*at(path))} = {kind})"
 
     def known(value: str, values: list[str]) -> str:
         return d.one_of(value, values)
 
     def only_keys(path, allowed: list[str]) -> str:
-        return d.all(d.jkeys(j, path), "k", d.contains(d.strings(allowed), "k"))
+        return d.all(d.jkeys(*at(path)), "k", d.contains(d.strings(allowed), "k"))
 
     def string_list(path, values: list[str] | None) -> str:
         element = f"{d.jtype('x')} = {d.STRING}"
         if values is not None:
             element = f"({element} AND {known(d.jstring('x'), values)})"
-        return f"({is_type(path, d.ARRAY)} AND {d.all(d.jitems(j, path), 'x', element)})"
+        return f"({is_type(path, d.ARRAY)} AND {d.all(d.jitems(*at(path)), 'x', element)})"
 
     def timestamp(doc: str, path) -> str:
         return f"({d.jtype(doc, path)} = {d.STRING} AND {d.timestamp_us(d.jstring(doc, path))} IS NOT NULL)"
@@ -320,26 +348,26 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
     checks = [
         ("the line is not a JSON object", f"({j} IS NOT NULL AND {d.jtype(j)} = {d.OBJECT})"),
         ("an unknown field", only_keys((), EVENT_KEYS)),
-        ("`purpose`", f"({is_type(('purpose',), d.STRING)} AND {known(d.jstring(j, ('purpose',)), n.based)})"),
+        ("`purpose`", f"({is_type(('purpose',), d.STRING)} AND {known(d.jstring(*at(('purpose',))), n.based)})"),
         ("`categories`", f"({string_list(('categories',), n.categories)} AND "
-                         f"{d.length(d.jitems(j, ('categories',)))} > 0)"),
+                         f"{d.length(d.jitems(*at(('categories',))))} > 0)"),
         ("`destination`", f"({is_type(('destination',), d.STRING)} AND "
-                          f"{known(d.jstring(j, ('destination',)), n.countries)})"),
+                          f"{known(d.jstring(*at(('destination',))), n.countries)})"),
         ("`subject`", f"({absent(s)} OR ({is_type(s, d.OBJECT)} AND {only_keys(s, SUBJECT_KEYS)}))"),
         ("`subject.id`", f"({absent_or_null(s + ('id',))} OR {is_type(s + ('id',), d.STRING)})"),
         ("`subject.kind`", f"({absent_or_null(s + ('kind',))} OR {is_type(s + ('kind',), d.STRING)})"),
-        ("`subject.age`", f"({absent_or_null(s + ('age',))} OR ({d.jtype(j, s + ('age',))} IN {d.INT_TYPES} "
-                          f"AND {d.jint(j, s + ('age',))} BETWEEN 0 AND 200))"),
+        ("`subject.age`", f"({absent_or_null(s + ('age',))} OR ({d.jtype(*at(s + ('age',)))} IN {d.INT_TYPES} "
+                          f"AND {d.jint(*at(s + ('age',)))} BETWEEN 0 AND 200))"),
         ("`subject.country`", f"({absent_or_null(s + ('country',))} OR ({is_type(s + ('country',), d.STRING)} "
-                              f"AND {known(d.jstring(j, s + ('country',)), n.countries)}))"),
+                              f"AND {known(d.jstring(*at(s + ('country',))), n.countries)}))"),
         ("`subject.consents`", f"({absent(s + ('consents',))} OR ({is_type(s + ('consents',), d.ARRAY)} AND "
-                               f"{d.all(d.jitems(j, s + ('consents',)), 'c', consent_ok)}))"),
+                               f"{d.all(d.jitems(*at(s + ('consents',))), 'c', consent_ok)}))"),
         ("`subject.objections`", f"({absent(s + ('objections',))} OR "
                                  f"{string_list(s + ('objections',), n.purposes)})"),
         ("`safeguards`", f"({absent(('safeguards',))} OR {string_list(('safeguards',), None)})"),
         ("`automated`", f"({absent(('automated',))} OR {is_type(('automated',), d.BOOLEAN)})"),
-        ("`collected_at`", f"({absent_or_null(('collected_at',))} OR {timestamp(j, ('collected_at',))})"),
-        ("`at`", f"({absent_or_null(('at',))} OR {timestamp(j, ('at',))})"),
+        ("`collected_at`", f"({absent_or_null(('collected_at',))} OR {timestamp(*at(('collected_at',)))})"),
+        ("`at`", f"({absent_or_null(('at',))} OR {timestamp(*at(('at',)))})"),
         ("`context`", f"({absent(('context',))} OR {is_type(('context',), d.OBJECT)})"),
     ]
     problem = "CASE " + " ".join(f"WHEN NOT coalesce({test}, false) THEN {quote(what)}"
@@ -352,29 +380,31 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
         "parental": f"coalesce({d.jbool('c', ('parental',))}, false)",
     })
     columns = {
-        "purpose": d.jstring(j, ("purpose",)),
-        "categories": d.transform(d.jitems(j, ("categories",)), "x", d.jstring("x")),
-        "destination": d.jstring(j, ("destination",)),
-        "subject_id": d.jstring(j, s + ("id",)),
-        "subject_age": d.jint(j, s + ("age",)),
-        "subject_country": d.jstring(j, s + ("country",)),
-        "subject_kind": d.jstring(j, s + ("kind",)),
-        "consents": d.transform(d.jitems(j, s + ("consents",)), "c", consent),
-        "objections": d.transform(d.jitems(j, s + ("objections",)), "x", d.jstring("x")),
-        "safeguards": d.transform(d.jitems(j, ("safeguards",)), "x", d.jstring("x")),
-        "automated": f"coalesce({d.jbool(j, ('automated',))}, false)",
-        "collected_us": d.timestamp_us(d.jstring(j, ("collected_at",))),
-        "at_us": f"coalesce({d.timestamp_us(d.jstring(j, ('at',)))}, {int(now_us)})",
-        "context": d.jvalue(j, ("context",)),
+        "purpose": d.jstring(*at(("purpose",))),
+        "categories": d.transform(d.jitems(*at(("categories",))), "x", d.jstring("x")),
+        "destination": d.jstring(*at(("destination",))),
+        "subject_id": d.jstring(*at(s + ("id",))),
+        "subject_age": d.jint(*at(s + ("age",))),
+        "subject_country": d.jstring(*at(s + ("country",))),
+        "subject_kind": d.jstring(*at(s + ("kind",))),
+        "consents": d.transform(d.jitems(*at(s + ("consents",))), "c", consent),
+        "objections": d.transform(d.jitems(*at(s + ("objections",))), "x", d.jstring("x")),
+        "safeguards": d.transform(d.jitems(*at(("safeguards",))), "x", d.jstring("x")),
+        "automated": f"coalesce({d.jbool(*at(('automated',)))}, false)",
+        "collected_us": d.timestamp_us(d.jstring(*at(("collected_at",)))),
+        "at_us": f"coalesce({d.timestamp_us(d.jstring(*at(('at',))))}, {int(now_us)})",
+        "context": d.jvalue(*at(("context",))),
     }
     _, ancestors = purpose_columns(policy, d, columns["purpose"])
     columns["consent_bits"] = consent_bits(
         d, columns["consents"], {k: f"c.{k}" for k in CONSENT_KEYS}, "lawful_at", "lawful_ancestors")
     at = columns.pop("at_us")
+    fields = split_json(d, source, j, "j", EVENT_KEYS)
+    fields = split_json(d, fields, "j_subject", "j_subject", SUBJECT_KEYS)
     return (f"SELECT eid, file, line_number, line, problem IS NULL AS valid, problem, false AS deferred, "
             + ", ".join(f"CASE WHEN problem IS NULL THEN {expr} END AS {name}" for name, expr in columns.items())
-            + f", CASE WHEN problem IS NULL THEN lawful_at END AS at_us FROM (SELECT eid, file, line_number, line, "
-            f"{j}, {problem} AS problem, {at} AS lawful_at, {ancestors} AS lawful_ancestors FROM {source}) AS checked")
+            + f", CASE WHEN problem IS NULL THEN lawful_at END AS at_us FROM (SELECT *, "
+            f"{problem} AS problem, {at} AS lawful_at, {ancestors} AS lawful_ancestors FROM {fields}) AS checked")
 
 
 # ---- stage 2: decisions ------------------------------------------------------------------------
