@@ -20,6 +20,7 @@ columns) and once as JSON lines, then, in one run:
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -33,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bench  # noqa: E402
+import duckdb  # noqa: E402
 
 import engine  # noqa: E402
 from engine.audit import audit_duckdb  # noqa: E402
@@ -67,8 +69,6 @@ def generate(count: int, seed: int = 1) -> list[dict]:
 
 def write_files(folder: Path, total: int, chunk: int = 1_000_000) -> tuple[Path, Path]:
     """JSON lines and Parquet with the same events, written chunk by chunk."""
-    import duckdb
-
     lines = folder / "events.jsonl"
     with lines.open("w") as handle:
         for start in range(0, total, chunk):
@@ -110,14 +110,21 @@ def main() -> int:
         lines, parquet = write_files(folder, args.events)
 
         os.sync()  # the files' pages on disk, not being written back while timing
+        warm = folder / "warm.parquet"  # warm-up: DuckDB's extensions and first allocations
+        duckdb.sql(f"COPY (SELECT * FROM read_parquet('{parquet}') LIMIT 100000) TO '{warm}' (FORMAT parquet)")
+        audit_duckdb(policy, [str(warm)]).handle.close()
 
         def audit_and_count():  # every event's decision, counted through the outcomes join
             audited = audit_duckdb(policy, [str(parquet)])
             return audited, {row["effect"]: row["n"] for row in audited.query(
                 "SELECT effect, count(*) AS n FROM {decisions} GROUP BY effect")}
 
-        runs = []
+        runs, result = [], None
         for _ in range(args.runs):
+            if result is not None:
+                result.handle.close()  # one audit's tables in memory at a time
+                result = None
+                gc.collect()
             (result, counts), seconds = timed(audit_and_count)
             runs.append(seconds)
             print(f"  duckdb parquet: {args.events / seconds:,.0f} events/s", flush=True)
@@ -178,8 +185,6 @@ def main() -> int:
 
             spark = spark_session("local[2]")
             spark_parquet = folder / "spark.parquet"
-            import duckdb
-
             duckdb.sql(f"COPY (SELECT * FROM read_parquet('{parquet}') LIMIT {spark_events}) TO "
                        f"'{spark_parquet}' (FORMAT parquet)")
             audit_spark(policy, [str(spark_parquet)], session=spark, table="warm").count()  # JVM warm-up

@@ -53,6 +53,9 @@ class SparkDialect(Dialect):
     def has_text(self, text: str, part: str) -> str:
         return f"(instr({text}, {part}) > 0)"
 
+    def position(self, text: str, part: str) -> str:
+        return f"instr({text}, {part})"
+
     def int_div(self, left: str, right: str) -> str:
         return f"({left} div {right})"
 

@@ -112,6 +112,10 @@ class Dialect:
     def has_text(self, text: str, part: str) -> str:
         return f"contains({text}, {part})"
 
+    def position(self, text: str, part: str) -> str:
+        """1-based place of `part` in `text`, 0 when absent."""
+        return f"instr({text}, {part})"
+
     def bit_or_all(self, items: str) -> str:
         """The bitwise or of a list of integers (0 for an empty one)."""
         return f"coalesce(list_bit_or({items}), 0)"
@@ -255,13 +259,16 @@ def consent_bits(dialect: Dialect, items: str, record: dict[str, str], at: str, 
                  invalid: str | None = None) -> str:
     """One scan of the subject's consent records (`items`, each `c`; `record` gives
     each field's SQL): the bitwise or, over the records in force at `at` whose
-    purpose is among `ancestors` (the event purpose's), of CONSENT_BITS (any,
+    purpose is in `ancestors` (the event purpose's and its ancestors' names as one
+    string, `|a|b|`: see purpose_columns), of CONSENT_BITS (any,
     explicit, parental): every consent test of the policy reads this one number.
     With `invalid` (SQL: the record `c` is not a valid one), the same scan also sets
     INVALID_CONSENT for an invalid record."""
     d = dialect
+    purpose, bar = record["purpose"], quote(SEPARATOR)
+    covered = f"NOT {d.has_text(purpose, bar)} AND {d.has_text(ancestors, f'({bar} || {purpose} || {bar})')}"
     in_force = (f"{record['given_at']} <= {at} AND ({record['withdrawn_at']} IS NULL OR "
-                f"{record['withdrawn_at']} > {at}) AND {d.contains(ancestors, record['purpose'])}")
+                f"{record['withdrawn_at']} > {at}) AND {covered}")
     first = f"WHEN coalesce({invalid}, true) THEN {INVALID_CONSENT} " if invalid else ""
     bits = (f"CASE {first}WHEN {in_force} THEN {CONSENT_BITS[None]} "
             f"+ CASE WHEN {record['explicit']} THEN {CONSENT_BITS['explicit']} ELSE 0 END "
@@ -395,7 +402,7 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
         "at_us": f"coalesce({d.timestamp_us(d.jstring(*at(('at',))))}, {int(now_us)})",
         "context": d.jvalue(*at(("context",))),
     }
-    _, ancestors = purpose_columns(policy, d, columns["purpose"])
+    ancestors = purpose_cover(policy, columns["purpose"])
     columns["consent_bits"] = consent_bits(
         d, columns["consents"], {k: f"c.{k}" for k in CONSENT_KEYS}, "lawful_at", "lawful_ancestors")
     at = columns.pop("at_us")
@@ -494,10 +501,12 @@ class Compiler:
             return self.field(node)
         if isinstance(node, ir.Consent):
             return self.consent(node.kind), "bool"
-        if isinstance(node, ir.Objected):
-            return d.overlaps("objections", "ancestors"), "bool"
-        if isinstance(node, ir.PurposeIn):
-            held = d.contains("ancestors", quote(node.purpose))
+        if isinstance(node, ir.Objected):  # most subjects object to nothing: no list built then
+            return (f"CASE WHEN {d.length('objections')} = 0 THEN false "
+                    f"ELSE {d.overlaps('objections', 'ancestors')} END"), "bool"
+        if isinstance(node, ir.PurposeIn):  # the event's purpose is one of the named one's descendants
+            below = [p for p, up in self.purpose_ancestors.items() if node.purpose in up]
+            held = d.one_of("purpose", below)
             return (f"NOT {held}" if node.negated else held), "bool"
         if isinstance(node, ir.Member):
             return self.member(node), "bool"
@@ -656,16 +665,30 @@ class Compiler:
         return f"NOT ({held})" if node.negated else f"({held})"
 
     def lookup(self, node: ir.Lookup) -> str:
+        d = self.d
         table = self.vocabulary.tables[node.table]
         key, kind = self.value(node.key)
         if kind == "json":
             key = self.typed(key, "json", "string")
         elif kind != "string":
             return "CAST(NULL AS BIGINT)"
-        branches = " ".join(f"WHEN {key} = {quote(country)} THEN {int(value)}"
-                            for country, value in sorted(table.entries.items()))
         default = "NULL" if table.default is None else str(int(table.default))
-        return f"CAST(CASE WHEN {key} IS NULL THEN NULL {branches} ELSE {default} END AS BIGINT)"
+        entries = sorted(table.entries.items())
+        if not entries or any(SEPARATOR in k for k, _ in entries):
+            branches = " ".join(f"WHEN {key} = {quote(k)} THEN {int(v)}" for k, v in entries)
+            return f"CAST(CASE WHEN {key} IS NULL THEN NULL {branches} ELSE {default} END AS BIGINT)"
+        # one substring search: the key's place in |k1|k2|…| indexes a list holding each
+        # value where its key starts (0, not found, holds NULL: the default)
+        joined = SEPARATOR + SEPARATOR.join(k for k, _ in entries) + SEPARATOR
+        values: list[str] = ["NULL"] * (len(joined) + 1)
+        place = 1
+        for k, v in entries:
+            values[place] = str(int(v))
+            place += len(k) + 1
+        found = (f"CASE WHEN {d.has_text(key, quote(SEPARATOR))} THEN 0 ELSE "
+                 f"{d.position(quote(joined), f'({quote(SEPARATOR)} || {key} || {quote(SEPARATOR)})')} END")
+        value = d.element(d.array(values, "BIGINT"), found)
+        return f"CAST(CASE WHEN {key} IS NULL THEN NULL ELSE coalesce({value}, {default}) END AS BIGINT)"
 
 
 def _us(duration: timedelta) -> int:
@@ -682,6 +705,15 @@ def purpose_columns(policy: CheckedPolicy, dialect: Dialect, purpose: str = "pur
         f"WHEN {purpose} = {quote(p)} THEN {dialect.strings(sorted(vocabulary.purposes.ancestors[p]))}"
         for p in purposes) + " END"
     return basis, ancestors
+
+
+def purpose_cover(policy: CheckedPolicy, purpose: str) -> str:
+    """SQL of the event purpose's ancestors (itself included) as one string `|a|b|`:
+    a consent's purpose covers the event's when `|purpose|` is in it."""
+    ancestors = policy.vocabulary.purposes.ancestors
+    return "CASE " + " ".join(
+        f"WHEN {purpose} = {quote(p)} THEN {quote(SEPARATOR + SEPARATOR.join(sorted(ancestors[p])) + SEPARATOR)}"
+        for p in sorted(policy.vocabulary.bases)) + " END"
 
 
 FACT_COLUMNS = ["eid", "file", "line_number", "line", "valid", "problem", "deferred", "purpose", "categories",
@@ -993,7 +1025,7 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
         "context": d.as_json("context") if "context" in shape else d.null_json,
     }
     columns["consent_bits"] = f"lawful_scan & {INVALID_CONSENT - 1}"
-    _, ancestors = purpose_columns(policy, d, purpose)
+    ancestors = purpose_cover(policy, purpose)
     at = columns.pop("at_us")
     raw = ("purpose", "categories", "destination")  # the signature: kept as read, checked later
     scanned = (f"(SELECT *, {scan} AS lawful_scan FROM (SELECT *, {at} AS lawful_at, {ancestors} AS "
