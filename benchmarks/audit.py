@@ -215,7 +215,7 @@ def main() -> int:
                   f"({disagreements} disagreement(s)).",
                   "", "Times include reading the files, deciding, and counting every event's effect "
                       "(DuckDB: the events and outcomes tables, and the count through the view that "
-                      "joins them; Spark: the cached decisions); not writing Parquet."]
+                      "joins them; Spark: the same, cached, counted through its view); not writing Parquet."]
     Path(args.output).write_text("\n".join(lines_out) + "\n", encoding="utf-8")
     print(f"wrote {args.output}")
     return 0 if counts_agree and not disagreements else 1
