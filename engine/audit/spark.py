@@ -24,8 +24,6 @@ class SparkDialect(Dialect):
     name = "spark"
     null_string = "CAST(NULL AS STRING)"
     null_json = "CAST(NULL AS VARIANT)"
-    CONSENT_TYPE = ("STRUCT<purpose: STRING, given_at: BIGINT, withdrawn_at: BIGINT, explicit: BOOLEAN, "
-                    "parental: BOOLEAN>")
     INT_TYPES = "('BIGINT')"
     NUMBER_TYPES = "('BIGINT', 'DOUBLE')"
 
@@ -164,15 +162,6 @@ class SparkDialect(Dialect):
 
     def as_json(self, text: str) -> str:
         return f"try_parse_json({text})"
-
-    def consent_list_type(self) -> str:
-        return f"ARRAY<{self.CONSENT_TYPE}>"
-
-    def empty_consents(self) -> str:
-        return "array()"
-
-    def empty_consent_records(self) -> str:
-        return f"CAST(array() AS {self.consent_list_type()})"
 
 
 def _pattern() -> str:

@@ -139,9 +139,6 @@ class Dialect:
     def concat_lists(self, lists: list[str]) -> str:
         return f"flatten([{', '.join(lists)}])" if lists else "[]::VARCHAR[]"
 
-    def array_of(self, items: list[str]) -> str:
-        return "[" + ", ".join(items) + "]"
-
     def distinct_sorted(self, items: str) -> str:
         return f"list_sort(list_distinct({items}))"
 
@@ -227,17 +224,6 @@ class Dialect:
 
     def as_json(self, text: str) -> str:
         return f"TRY_CAST({text} AS JSON)"
-
-    CONSENT_TYPE = "STRUCT(purpose VARCHAR, given_at BIGINT, withdrawn_at BIGINT, explicit BOOLEAN, parental BOOLEAN)"
-
-    def consent_list_type(self) -> str:
-        return self.CONSENT_TYPE + "[]"
-
-    def empty_consents(self) -> str:
-        return "[]"
-
-    def empty_consent_records(self) -> str:
-        return f"CAST([] AS {self.consent_list_type()})"
 
     def timestamp_from_us(self, us: str) -> str:
         return f"make_timestamp({us})"
@@ -394,7 +380,6 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
         "subject_age": d.jint(*at(s + ("age",))),
         "subject_country": d.jstring(*at(s + ("country",))),
         "subject_kind": d.jstring(*at(s + ("kind",))),
-        "consents": d.transform(d.jitems(*at(s + ("consents",))), "c", consent),
         "objections": d.transform(d.jitems(*at(s + ("objections",))), "x", d.jstring("x")),
         "safeguards": d.transform(d.jitems(*at(("safeguards",))), "x", d.jstring("x")),
         "automated": f"coalesce({d.jbool(*at(('automated',)))}, false)",
@@ -404,7 +389,8 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
     }
     ancestors = purpose_cover(policy, columns["purpose"])
     columns["consent_bits"] = consent_bits(
-        d, columns["consents"], {k: f"c.{k}" for k in CONSENT_KEYS}, "lawful_at", "lawful_ancestors")
+        d, d.transform(d.jitems(*at(s + ("consents",))), "c", consent), {k: f"c.{k}" for k in CONSENT_KEYS},
+        "lawful_at", "lawful_ancestors")
     at = columns.pop("at_us")
     fields = split_json(d, source, j, "j", EVENT_KEYS)
     fields = split_json(d, fields, "j_subject", "j_subject", SUBJECT_KEYS)
@@ -593,7 +579,8 @@ class Compiler:
 
     def compare_json(self, left: tuple, right: tuple, op: str) -> str:
         d = self.d
-        numbers = f"({self.typed(left, 'json', 'number')} {op if op not in ('==', '!=') else {'==': '=', '!=': '<>'}[op]} {self.typed(right, 'json', 'number')})"
+        sql_op = {"==": "=", "!=": "<>"}.get(op, op)
+        numbers = f"({self.typed(left, 'json', 'number')} {sql_op} {self.typed(right, 'json', 'number')})"
         if op not in ("==", "!="):
             return numbers
         same_kind = (f"(CASE WHEN {d.jtype(*left)} IN {d.NUMBER_TYPES} THEN 'n' ELSE {d.jtype(*left)} END) = "
@@ -859,8 +846,10 @@ def reasons_sql(policy: CheckedPolicy, decided: str, dialect: Dialect) -> str:
     null = d.null_string
     forbidden = d.transform("forbidden", "i", reason(
         "forbidden", d.element(labels, "i"), d.element(locations, "i"), null, d.element(forbid_messages, "i")))
-    consent = (f"CASE WHEN no_consent THEN {d.array([reason('no-consent', quote(RESERVED_LABEL), null, null, d.concat(quote('the purpose `'), 'purpose', quote('` is based on consent, and the subject holds no valid consent covering it')))], 'STRUCT')} "
-               f"ELSE {d.empty_reasons()} END")
+    no_consent = reason("no-consent", quote(RESERVED_LABEL), null, null, d.concat(
+        quote("the purpose `"), "purpose",
+        quote("` is based on consent, and the subject holds no valid consent covering it")))
+    consent = f"CASE WHEN no_consent THEN {d.array([no_consent], 'STRUCT')} ELSE {d.empty_reasons()} END"
     pairs = d.zip_categories("categories", "permitted")
     uncovered = d.transform(d.filter(pairs, "q", "q.p IS NULL"), "q", reason(
         "not-permitted", null, null, "q.c",
@@ -987,7 +976,6 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
         ("`context`", "true" if "context" not in shape else
          f"(context IS NULL OR {d.jtype(d.as_json('context'))} = {d.OBJECT})"),
     ]
-    consents = f"CAST(NULL AS {d.consent_list_type()})"
     scan = "0"
     if consent_shape is not None:
         def field(name: str, fallback: str) -> str:
@@ -1009,14 +997,12 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
         scan = consent_bits(d, "subject.consents", record, "lawful_at", "lawful_ancestors",
                             invalid=f"NOT ({valid_record})")
         checks.append(("`subject.consents`", f"(lawful_scan & {INVALID_CONSENT}) = 0"))
-        consents = d.transform(f"coalesce(subject.consents, {d.empty_consents()})", "c", d.struct(record))
     problem = "CASE " + " ".join(f"WHEN NOT coalesce({test}, false) THEN {quote(what)}"
                                  for what, test in checks) + " END"
     columns = {
         "purpose": purpose, "categories": categories, "destination": destination,
         "subject_id": sub("id", null_str), "subject_age": f"CAST({sub('age', 'NULL')} AS BIGINT)",
         "subject_country": sub("country", null_str), "subject_kind": sub("kind", null_str),
-        "consents": f"coalesce({consents}, {d.empty_consent_records()})",
         "objections": f"coalesce({sub('objections', null_list)}, {null_list})",
         "safeguards": f"coalesce({column('safeguards', shape.get('safeguards')) or null_list}, {null_list})",
         "automated": f"coalesce({column('automated', shape.get('automated')) or 'NULL'}, false)",
