@@ -38,6 +38,7 @@ import sqlite3
 import threading
 import time
 import weakref
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -314,11 +315,12 @@ def store_kind(path: Path) -> str:
     return "jsonl" if path.suffix.lower() in JSONL_SUFFIXES else "sqlite"
 
 
-class Store:
+class Store(ABC):
     """Appends chained records; reads them back in order."""
 
+    @abstractmethod
     def append(self, bodies: list[dict]) -> None:
-        raise NotImplementedError
+        """Store the records, in order, durably before returning."""
 
     def close(self) -> None:
         pass

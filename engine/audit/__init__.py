@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import glob as globbing
 import json
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -91,8 +92,7 @@ class Plan:
 
     @property
     def keys(self) -> list[str]:
-        return ["problem", "deferred", "purpose", "categories", "destination",
-                *(name for _, name in packed_facts(self.signature))]
+        return signature_keys(self.signature)
 
     def outcomes(self, facts: str) -> str:
         """Each signature's decision; `problem` and `valid` are the event's, with the
@@ -144,34 +144,42 @@ def audit_plan(policy: Policy, events: str, dialect: Dialect, files: list[str], 
     facts, signature = facts_sql(policy.checked, f"({events})", dialect)
     packed = ", ".join(f"{sql} AS {name}" for sql, name in packed_facts(signature))
     columns = ", ".join(c for c in FACT_COLUMNS if c not in ("valid", "file", "line_number"))
-    plan = Plan(policy, dialect, "", signature, window, list(files))
-    plan.facts = (f"SELECT *, {dialect.hash(plan.keys)} AS sig FROM (SELECT {columns}"
-                  f"{', ' + packed if packed else ''} FROM ({facts}) AS f) AS s")
-    return plan
+    facts = (f"SELECT *, {dialect.hash(signature_keys(signature))} AS sig FROM (SELECT {columns}"
+             f"{', ' + packed if packed else ''} FROM ({facts}) AS f) AS s")
+    return Plan(policy, dialect, facts, signature, window, list(files))
 
 
-class AuditResult:
-    """The per-event decisions of an audit, kept by the engine that made them (a
-    DuckDB table or a Spark temporary view named `table_name`)."""
+def signature_keys(signature: list[str]) -> list[str]:
+    """The columns of the events that decide one: what was read as it is and the
+    packed facts."""
+    return ["problem", "deferred", "purpose", "categories", "destination",
+            *(name for _, name in packed_facts(signature))]
+
+
+class AuditResult(ABC):
+    """The per-event decisions of an audit, kept by the engine that made them: a
+    view (DuckDB) or temporary view (Spark) named `table_name` joining the events to
+    their outcomes."""
 
     engine = "?"
 
     def __init__(self, handle: Any, table_name: str):
         self.handle, self.table_name = handle, table_name
 
+    @abstractmethod
     def query(self, sql: str) -> list[dict]:
-        """Rows of `sql`, in which `{decisions}` names the decisions table."""
-        raise NotImplementedError
+        """Rows of `sql`, in which `{decisions}` names the decisions."""
 
+    @abstractmethod
     def explode(self, expression: str) -> str:
         """SQL: one row per element of a list column."""
-        raise NotImplementedError
 
     def count(self) -> int:
         return int(self.query("SELECT count(*) AS n FROM {decisions}")[0]["n"])
 
+    @abstractmethod
     def write_parquet(self, path: str) -> None:
-        raise NotImplementedError
+        """Every event's decision, ordered by event id, as Parquet at `path`."""
 
     def source_row(self, file: str, line: int) -> Any:
         """An event of a columnar file, as a dict (for examples in reports)."""

@@ -105,9 +105,13 @@ class Dialect:
             return f"CASE WHEN {value} IS NULL THEN NULL ELSE false END"
         if len(names) <= 8 or any(SEPARATOR in n for n in names):
             return self.contains(self.strings(names), value)
-        joined = quote(SEPARATOR + SEPARATOR.join(names) + SEPARATOR)
-        return (f"(NOT {self.has_text(value, quote(SEPARATOR))} AND "
-                f"{self.has_text(joined, f'({quote(SEPARATOR)} || {value} || {quote(SEPARATOR)})')})")
+        return self.in_joined(value, quote(SEPARATOR + SEPARATOR.join(names) + SEPARATOR))
+
+    def in_joined(self, value: str, joined: str) -> str:
+        """Whether the string `value` is one of the names in `joined` (SQL of a string
+        `|a|b|c|`, names without a separator): exact, as `value` may not hold one."""
+        bar = quote(SEPARATOR)
+        return f"(NOT {self.has_text(value, bar)} AND {self.has_text(joined, f'({bar} || {value} || {bar})')})"
 
     def has_text(self, text: str, part: str) -> str:
         return f"contains({text}, {part})"
@@ -241,20 +245,18 @@ def _json_key(key: str) -> str:
 # ---- stage 1: events --------------------------------------------------------------------------
 
 
-def consent_bits(dialect: Dialect, items: str, record: dict[str, str], at: str, ancestors: str,
+def consent_bits(dialect: Dialect, items: str, record: dict[str, str], at: str, cover: str,
                  invalid: str | None = None) -> str:
     """One scan of the subject's consent records (`items`, each `c`; `record` gives
     each field's SQL): the bitwise or, over the records in force at `at` whose
-    purpose is in `ancestors` (the event purpose's and its ancestors' names as one
-    string, `|a|b|`: see purpose_columns), of CONSENT_BITS (any,
-    explicit, parental): every consent test of the policy reads this one number.
-    With `invalid` (SQL: the record `c` is not a valid one), the same scan also sets
-    INVALID_CONSENT for an invalid record."""
+    purpose is in `cover` (the event purpose's and its ancestors' names as one string,
+    `|a|b|`: see purpose_cover), of CONSENT_BITS (any, explicit, parental): every
+    consent test of the policy reads this one number. With `invalid` (SQL: the record
+    `c` is not a valid one), the same scan also sets INVALID_CONSENT for an invalid
+    record."""
     d = dialect
-    purpose, bar = record["purpose"], quote(SEPARATOR)
-    covered = f"NOT {d.has_text(purpose, bar)} AND {d.has_text(ancestors, f'({bar} || {purpose} || {bar})')}"
     in_force = (f"{record['given_at']} <= {at} AND ({record['withdrawn_at']} IS NULL OR "
-                f"{record['withdrawn_at']} > {at}) AND {covered}")
+                f"{record['withdrawn_at']} > {at}) AND {d.in_joined(record['purpose'], cover)}")
     first = f"WHEN coalesce({invalid}, true) THEN {INVALID_CONSENT} " if invalid else ""
     bits = (f"CASE {first}WHEN {in_force} THEN {CONSENT_BITS[None]} "
             f"+ CASE WHEN {record['explicit']} THEN {CONSENT_BITS['explicit']} ELSE 0 END "
@@ -387,17 +389,17 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
         "at_us": f"coalesce({d.timestamp_us(d.jstring(*at(('at',))))}, {int(now_us)})",
         "context": d.jvalue(*at(("context",))),
     }
-    ancestors = purpose_cover(policy, columns["purpose"])
+    cover = purpose_cover(policy, columns["purpose"])
     columns["consent_bits"] = consent_bits(
         d, d.transform(d.jitems(*at(s + ("consents",))), "c", consent), {k: f"c.{k}" for k in CONSENT_KEYS},
-        "lawful_at", "lawful_ancestors")
+        "lawful_at", "lawful_cover")
     at = columns.pop("at_us")
     fields = split_json(d, source, j, "j", EVENT_KEYS)
     fields = split_json(d, fields, "j_subject", "j_subject", SUBJECT_KEYS)
     return (f"SELECT eid, file, line_number, line, problem IS NULL AS valid, problem, false AS deferred, "
             + ", ".join(f"CASE WHEN problem IS NULL THEN {expr} END AS {name}" for name, expr in columns.items())
             + f", CASE WHEN problem IS NULL THEN lawful_at END AS at_us FROM (SELECT *, "
-            f"{problem} AS problem, {at} AS lawful_at, {ancestors} AS lawful_ancestors FROM {fields}) AS checked")
+            f"{problem} AS problem, {at} AS lawful_at, {cover} AS lawful_cover FROM {fields}) AS checked")
 
 
 # ---- stage 2: decisions ------------------------------------------------------------------------
@@ -682,14 +684,14 @@ def _us(duration: timedelta) -> int:
     return (duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds
 
 
-def purpose_columns(policy: CheckedPolicy, dialect: Dialect, purpose: str = "purpose") -> tuple[str, str]:
+def purpose_columns(policy: CheckedPolicy, dialect: Dialect) -> tuple[str, str]:
     """SQL of the event purpose's lawful basis and of its ancestors (itself included)."""
     vocabulary = policy.vocabulary
     purposes = sorted(vocabulary.bases)
-    basis = "CASE " + " ".join(f"WHEN {purpose} = {quote(p)} THEN {quote(vocabulary.bases[p])}"
+    basis = "CASE " + " ".join(f"WHEN purpose = {quote(p)} THEN {quote(vocabulary.bases[p])}"
                                for p in purposes) + " END"
     ancestors = "CASE " + " ".join(
-        f"WHEN {purpose} = {quote(p)} THEN {dialect.strings(sorted(vocabulary.purposes.ancestors[p]))}"
+        f"WHEN purpose = {quote(p)} THEN {dialect.strings(sorted(vocabulary.purposes.ancestors[p]))}"
         for p in purposes) + " END"
     return basis, ancestors
 
@@ -994,7 +996,7 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
             time_ok(field("withdrawn_at", "NULL"), consent_shape.get("withdrawn_at")),
         ])
         # one scan of the records: whether each is valid, and which consents are held
-        scan = consent_bits(d, "subject.consents", record, "lawful_at", "lawful_ancestors",
+        scan = consent_bits(d, "subject.consents", record, "lawful_at", "lawful_cover",
                             invalid=f"NOT ({valid_record})")
         checks.append(("`subject.consents`", f"(lawful_scan & {INVALID_CONSENT}) = 0"))
     problem = "CASE " + " ".join(f"WHEN NOT coalesce({test}, false) THEN {quote(what)}"
@@ -1011,11 +1013,11 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
         "context": d.as_json("context") if "context" in shape else d.null_json,
     }
     columns["consent_bits"] = f"lawful_scan & {INVALID_CONSENT - 1}"
-    ancestors = purpose_cover(policy, purpose)
+    cover = purpose_cover(policy, purpose)
     at = columns.pop("at_us")
     raw = ("purpose", "categories", "destination")  # the signature: kept as read, checked later
-    scanned = (f"(SELECT *, {scan} AS lawful_scan FROM (SELECT *, {at} AS lawful_at, {ancestors} AS "
-               f"lawful_ancestors FROM {source}) AS timed)")
+    scanned = (f"(SELECT *, {scan} AS lawful_scan FROM (SELECT *, {at} AS lawful_at, {cover} AS "
+               f"lawful_cover FROM {source}) AS timed)")
     return (f"SELECT eid, file, line_number, line, problem IS NULL AS valid, problem, true AS deferred, "
             + ", ".join(expr if name in raw and expr == name else
                         f"{expr} AS {name}" if name in raw else
