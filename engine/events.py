@@ -38,7 +38,7 @@ CONSENT_TIMESTAMP_FIELDS = ("given_at", "withdrawn_at")
 #: conversion to UTC are checked by `parse_timestamp`, not by the pattern).
 TIMESTAMP_PATTERN = (r"^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]"
                      r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
-                     r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$")
+                     r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?(?![\s\S])")  # the very end: `$` allows a final newline
 _TIMESTAMP = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?"
     r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))?", re.ASCII)
@@ -102,6 +102,12 @@ def is_text(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def printable(text: str) -> str:
+    """Text safe to print and to encode as UTF-8: a lone surrogate from the input
+    is shown as its escape (`\\ud800`) in messages."""
+    return text if is_text(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class DuplicateKeys(dict):

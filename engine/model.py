@@ -120,6 +120,10 @@ class Decision(BaseModel):
     obligations: tuple[str, ...] = ()
     digest: str
 
+    def __bool__(self) -> bool:
+        """`if policy.evaluate(event):` means "if allowed" (a deny is falsy)."""
+        return self.allowed
+
     def to_json(self) -> str:
         return self.model_dump_json(exclude_none=False)
 

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from . import ir
 from .check import RESERVED_LABEL, CheckedPolicy
 from .countries import is_country
-from .events import is_text, json_path, json_problems, kind_of, without_nulls
+from .events import is_text, json_path, printable, json_problems, kind_of, without_nulls
 from .model import Decision, Event, Reason, describe_problem
 
 CONSENT_CITE = "GDPR Art. 6(1)(a), Art. 7"
@@ -31,8 +31,8 @@ class InvalidEvent(ValueError):
     """Raised by strict evaluation of an invalid event; `.problems` lists them."""
 
     def __init__(self, problems: list[str]):
-        super().__init__("invalid event: " + "; ".join(problems))
-        self.problems = problems
+        self.problems = [printable(p) for p in problems]
+        super().__init__("invalid event: " + "; ".join(self.problems))
 
 
 class EvaluationError(Exception):
@@ -355,7 +355,7 @@ def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False
     if event is None:
         if strict:
             raise InvalidEvent(problems)
-        reasons = [Reason(kind="invalid-event", message=p) for p in problems]
+        reasons = [Reason(kind="invalid-event", message=printable(p)) for p in problems]
         return Evaluation(Decision(effect="deny", allowed=False, reasons=reasons, digest=digest), None)
     at = event.at or now
     facts = Facts(policy, event, at)
@@ -429,7 +429,7 @@ def explain_safely(policy: CheckedPolicy, digest: str, data: Any, strict: bool =
 def unreadable(digest: str, problem: str) -> Decision:
     """The deny for an event that cannot even be read, naming the problem."""
     return Decision(effect="deny", allowed=False, digest=digest,
-                    reasons=[Reason(kind="invalid-event", message=problem)])
+                    reasons=[Reason(kind="invalid-event", message=printable(problem))])
 
 
 def _forbidden(outcome: RuleOutcome) -> Reason:
