@@ -186,6 +186,28 @@ def json_problems(data: Any, depth: int = 1) -> list[tuple[tuple, str]]:
     return problems
 
 
+def flat_json(mapping: dict) -> bool:
+    """True when every value of the mapping is a valid JSON scalar under a valid
+    key (the usual `context`): the fast path's shortcut past `json_problems`.
+    False says only "look closer"."""
+    for key, value in mapping.items():
+        if type(key) is not str or not (key.isascii() or is_text(key)):
+            return False
+        kind = type(value)
+        if kind is str:
+            if not (value.isascii() or is_text(value)):
+                return False
+        elif kind is int:
+            if not -MAX_INTEGER <= value <= MAX_INTEGER:
+                return False
+        elif kind is float:
+            if value - value != 0.0:  # NaN and the infinities
+                return False
+        elif kind is not bool and value is not None:
+            return False
+    return True
+
+
 def _key(key: Any) -> str:
     try:
         return repr(key)[:40]

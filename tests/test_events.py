@@ -437,3 +437,13 @@ def test_schema_event_for_a_policy_on_the_command_line(tmp_path):
     assert validator.is_valid({"purpose": "billing", "categories": ["payment.card"], "destination": "DE"})
     assert not validator.is_valid({"purpose": "billing", "categories": ["payment.crad"], "destination": "DE"})
     assert not validator.is_valid({"purpose": "billing", "categories": ["payment.card"], "destination": "XX"})
+
+
+@given(st.dictionaries(st.text(max_size=3) | st.sampled_from(["\ud800", "é"]),
+                       st.none() | st.booleans() | st.integers(-10**16, 10**16) | st.floats()
+                       | st.text(max_size=3) | st.sampled_from(["\udfff", ("x",), [1], {"a": 1}]), max_size=4))
+def test_the_fast_paths_shortcut_never_passes_what_the_walk_rejects(context):
+    from engine.events import flat_json, json_problems
+
+    if flat_json(context):
+        assert json_problems(context, 2) == []
