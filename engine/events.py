@@ -166,23 +166,24 @@ def json_problems(data: Any, depth: int = 1) -> list[tuple[tuple, str]]:
             if depth > MAX_DEPTH:
                 problems.append((path, f"is nested more than {MAX_DEPTH} levels deep"))
                 continue
-            if kind is list:
-                stack.extend((item, (*path, index), depth + 1) for index, item in enumerate(value))
+            if kind is list:  # pushed last first, so that they are visited in reading order
+                stack.extend((value[index], (*path, index), depth + 1) for index in range(len(value) - 1, -1, -1))
                 continue
             for key in getattr(value, "duplicates", ()):
                 problems.append(((*path, key), "appears more than once in its object"))
+            members = []
             for key, item in value.items():
                 if type(key) is not str:
                     problems.append((path, f"has a key that is not a string: {_key(key)}"))
                 elif not is_text(key):
                     problems.append((path, "has a key with a lone surrogate (not valid Unicode)"))
                 else:
-                    stack.append((item, (*path, key), depth + 1))
+                    members.append((item, (*path, key), depth + 1))
+            stack.extend(reversed(members))
         elif isinstance(value, (tuple, set, frozenset)):
             problems.append((path, f"is a Python {kind.__name__}: use a list"))
         else:
             problems.append((path, f"is {kind_of(value)}, not a JSON value"))
-    problems.reverse()  # the stack visits the last member first; report in reading order
     return problems
 
 
