@@ -229,7 +229,10 @@ def _walk(root: Path, display: str, root_stat: os.stat_result, snapshot: Snapsho
                 snapshot.signature.append(("missing", entry_name))
                 continue
             identity = (st.st_dev, st.st_ino)
-            if stat.S_ISDIR(st.st_mode):
+            if stat.S_ISDIR(st.st_mode) and entry.endswith(".law"):  # a file replaced by a folder
+                snapshot.diagnostics.append(_file_error(entry_name, "is a directory, not a policy file"))
+                snapshot.signature.append(("file", entry_name, _stat_signature(st)))
+            elif stat.S_ISDIR(st.st_mode):
                 if identity in ancestors:
                     snapshot.diagnostics.append(_file_error(
                         entry_name, "is a symbolic link loop (it leads back to a directory above it)"))
