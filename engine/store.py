@@ -219,6 +219,19 @@ class PolicyStore(Guarding):
         return [f for f in existing
                 if not any(f != other and f.startswith(other.rstrip(os.sep) + os.sep) for other in existing)]
 
+    @staticmethod
+    def _identities(targets: list[str]) -> list[tuple]:
+        """The folders watched, by path and inode (a folder deleted and made again is
+        another folder, and its old watch is dead)."""
+        identities = []
+        for target in targets:
+            try:
+                st = os.stat(target)
+                identities.append((target, st.st_dev, st.st_ino))
+            except OSError:
+                identities.append((target, None, None))
+        return identities
+
     def _relevant(self, change: Any, path: str) -> bool:
         """Changes that may alter the policy: `.law` files, ConfigMap internals (`..data`),
         and anything that is not (or no longer) a plain file with another name (a folder
@@ -240,7 +253,7 @@ class PolicyStore(Guarding):
             try:
                 if not targets:
                     raise FileNotFoundError(f"none of {self._name()} exists")
-                last_poll = time.monotonic()
+                identities, last_poll = self._identities(targets), time.monotonic()
                 for changes in watchfiles.watch(
                         *targets, watch_filter=self._relevant, stop_event=self._stop,
                         debounce=max(1600, 4 * self.debounce_ms), step=max(self.debounce_ms, 1),
@@ -258,8 +271,8 @@ class PolicyStore(Guarding):
                     if changes:
                         self.reload()
                         last_poll = time.monotonic()
-                    if self._targets() != targets:
-                        break  # a link now leads elsewhere: watch the new folders
+                    if self._identities(self._targets()) != identities:
+                        break  # a link leads elsewhere, a folder was recreated: watch anew
             except Exception as error:  # watchfiles failed: log, then start it again
                 self.restarts += 1
                 logger.error("watching the policy files failed (%s: %s); restarting in %.1fs",

@@ -20,7 +20,7 @@ BASE = "category email\npurpose billing basis contract\npermit billing on email\
 FORBID = "rule stop: forbid billing on email because \"not now\"\n"
 WHOLE = BASE + FORBID
 BILLING = {"purpose": "billing", "categories": ["email"], "destination": "DE", "at": AT}
-QUIET_MS = 400  # the stores' debounce: longer than any pause inside one save below
+QUIET_MS = 800  # the stores' debounce: far longer than any pause inside one save below
 PAUSE_S = 0.04  # the pause inside a non-atomic save (on main, longer than watchfiles' step)
 
 
@@ -219,13 +219,13 @@ def test_a_save_never_serves_a_policy_without_its_forbid(tmp_path, save):
     with engine.PolicyStore(folder, watch=True, debounce_ms=QUIET_MS, on_reload=reloads.append,
                             on_error=errors.append) as store, Reader(store) as reader:
         assert store.watching and not store.evaluate(BILLING).allowed
-        for version in range(1, 4):
+        for version in range(1, 3):
             save(folder, version)
             expected = digest_of(tmp_path, expected_files(save, version))
             assert wait_for(lambda: store.digest == expected), (save.__name__, version, store.errors)
     assert reader.count > 0 and reader.allows == [], f"{save.__name__} served an allow"
     assert errors == [] and [p.digest for p in reloads] == [
-        digest_of(tmp_path, expected_files(save, v)) for v in range(1, 4)]  # no intermediate policy
+        digest_of(tmp_path, expected_files(save, v)) for v in range(1, 3)]  # no intermediate policy
 
 
 def test_the_configmap_layout_loads_each_file_once_and_follows_the_swap(tmp_path):
@@ -237,6 +237,28 @@ def test_the_configmap_layout_loads_each_file_once_and_follows_the_swap(tmp_path
     configmap_swap(folder, 7)
     assert store.reload() is True
     assert store.digest == digest_of(tmp_path, expected_files(configmap_swap, 7))
+
+
+def test_a_swapped_root_link_and_a_link_out_of_the_tree_are_followed(tmp_path):
+    """`PolicyStore("current")` with `current -> releases/vN`, and a file linked from elsewhere."""
+    releases, shared = tmp_path / "releases", tmp_path / "shared"
+    shared.mkdir()
+    (shared / "forbid.law").write_text(FORBID)
+    for version in (1, 2):
+        (releases / f"v{version}").mkdir(parents=True)
+        (releases / f"v{version}" / "base.law").write_text(BASE + f"# v{version}\n")
+        os.symlink(shared / "forbid.law", releases / f"v{version}" / "forbid.law")
+    os.symlink(releases / "v1", tmp_path / "current")
+    with engine.PolicyStore(tmp_path / "current", watch=True, debounce_ms=50, poll_ms=200) as store, \
+            Reader(store) as reader:
+        os.symlink(releases / "v2", tmp_path / "current.tmp")
+        os.replace(tmp_path / "current.tmp", tmp_path / "current")
+        v2 = digest_of(tmp_path, {"base.law": BASE + "# v2\n", "forbid.law": FORBID})
+        assert wait_for(lambda: store.digest == v2), store.errors
+        (shared / "forbid.law").write_text(FORBID + "# shared\n")  # outside the policy folder
+        v2_shared = digest_of(tmp_path, {"base.law": BASE + "# v2\n", "forbid.law": FORBID + "# shared\n"})
+        assert wait_for(lambda: store.digest == v2_shared), store.errors
+    assert reader.allows == [] and store.errors == []
 
 
 # ---- unreadable parts of the tree: an error, the last good policy stays ---------------------------------
