@@ -259,10 +259,10 @@ class PolicyStore(Guarding):
                         debounce=max(1600, 4 * self.debounce_ms), step=max(self.debounce_ms, 1),
                         rust_timeout=200, yield_on_timeout=True, raise_interrupt=False):
                     if not self._watching:  # the first yield: the watcher is in place
-                        self._watching = True
-                        self._ready.set()
                         if not first:
                             logger.warning("watching the policy files again (%s)", ", ".join(targets))
+                        self._watching = True
+                        self._ready.set()
                         first, backoff = False, BACKOFF_S[0]
                         changes = changes or self._changed()  # anything between loading and watching
                     elif not changes and self.poll_ms and time.monotonic() - last_poll >= self.poll_ms / 1000:
@@ -274,10 +274,10 @@ class PolicyStore(Guarding):
                     if self._identities(self._targets()) != identities:
                         break  # a link leads elsewhere, a folder was recreated: watch anew
             except Exception as error:  # watchfiles failed: log, then start it again
+                self._watching = False
                 self.restarts += 1
                 logger.error("watching the policy files failed (%s: %s); restarting in %.1fs",
                              type(error).__name__, error, backoff)
-                self._watching = False
                 self._ready.set()
                 if self._stop.wait(backoff):
                     break
