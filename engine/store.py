@@ -5,7 +5,7 @@
     @store.guard(purpose="billing", categories=["invoice"], event=...)
 
 A change is read as a *settled snapshot* — the whole tree read, then read again
-`debounce_ms` later, and used only when both reads agree (same files, same texts,
+`settle_ms` later, and used only when both reads agree (same files, same texts,
 same inodes, sizes and times) — so a save caught half-way (a file rewritten in two
 writes, deleted then recreated, moved aside then written) is never compiled. The
 snapshot is compiled off to the side; only a policy that compiles replaces the one
@@ -57,7 +57,9 @@ class PolicyStore(Guarding):
     - `on_reload(policy)` is called after a new policy is swapped in;
       `on_error(diagnostics)` when a change cannot be served (the old policy stays).
     - `log`: a `DecisionLog` that the store's `guard`/`check` record into.
-    - `debounce_ms`: how long the files must stay unchanged before they are compiled.
+    - `debounce_ms`: how long file events must stop before the files are read;
+      `settle_ms`: how long they must then stay unchanged (read twice that far apart)
+      before they are compiled — longer than any pause inside one save.
     - `poll_ms`: besides file events, the watcher compares the tree's signature this
       often (a change no event reported, such as a link swapped outside the watched
       folders, is still picked up); 0 turns it off.
@@ -74,11 +76,11 @@ class PolicyStore(Guarding):
     def __init__(self, path: str | Path | Sequence[str | Path], *, watch: bool = False,
                  on_reload: Callable[[Policy], Any] | None = None,
                  on_error: Callable[[list[Diagnostic]], Any] | None = None,
-                 log: "DecisionLog | None" = None, debounce_ms: int = 100, poll_ms: int = 1000):
+                 log: "DecisionLog | None" = None, debounce_ms: int = 50, settle_ms: int = 250, poll_ms: int = 1000):
         self.paths = [Path(p) for p in ([path] if isinstance(path, (str, os.PathLike)) else path)]
         self.on_reload, self.on_error = on_reload, on_error
         self.decision_log = log
-        self.debounce_ms, self.poll_ms = debounce_ms, poll_ms
+        self.debounce_ms, self.settle_ms, self.poll_ms = debounce_ms, settle_ms, poll_ms
         #: the diagnostics of the last attempt that failed (empty once one succeeds)
         self.errors: list[Diagnostic] = []
         #: when the policy being served was read (UTC)
@@ -121,9 +123,9 @@ class PolicyStore(Guarding):
     # ---- reading -----------------------------------------------------------------------------
 
     def _settled(self) -> Snapshot:
-        """The tree read twice `debounce_ms` apart with the same result; raises
+        """The tree read twice `settle_ms` apart with the same result; raises
         PolicyError when it keeps changing for SETTLE_TIMEOUT_S or cannot be read."""
-        quiet = max(self.debounce_ms, 1) / 1000
+        quiet = max(self.settle_ms, 1) / 1000
         deadline = time.monotonic() + max(SETTLE_TIMEOUT_S, 20 * quiet)
         previous = scan(self.paths)
         while True:

@@ -20,7 +20,7 @@ BASE = "category email\npurpose billing basis contract\npermit billing on email\
 FORBID = "rule stop: forbid billing on email because \"not now\"\n"
 WHOLE = BASE + FORBID
 BILLING = {"purpose": "billing", "categories": ["email"], "destination": "DE", "at": AT}
-QUIET_MS = 800  # the stores' debounce: far longer than any pause inside one save below
+QUIET_MS = 800  # the stores' settle time: far longer than any pause inside one save below
 PAUSE_S = 0.04  # the pause inside a non-atomic save (on main, longer than watchfiles' step)
 
 
@@ -216,7 +216,7 @@ def test_a_save_never_serves_a_policy_without_its_forbid(tmp_path, save):
             (folder / "base.law").write_text(BASE)
             (folder / "forbid.law").write_text(FORBID)
     reloads, errors = [], []
-    with engine.PolicyStore(folder, watch=True, debounce_ms=QUIET_MS, on_reload=reloads.append,
+    with engine.PolicyStore(folder, watch=True, settle_ms=QUIET_MS, on_reload=reloads.append,
                             on_error=errors.append) as store, Reader(store) as reader:
         assert store.watching and not store.evaluate(BILLING).allowed
         for version in range(1, 3):
@@ -226,6 +226,18 @@ def test_a_save_never_serves_a_policy_without_its_forbid(tmp_path, save):
     assert reader.count > 0 and reader.allows == [], f"{save.__name__} served an allow"
     assert errors == [] and [p.digest for p in reloads] == [
         digest_of(tmp_path, expected_files(save, v)) for v in range(1, 3)]  # no intermediate policy
+
+
+def test_the_default_settle_time_covers_a_pause_inside_a_save(tmp_path):
+    """A short debounce (file events grouped for 20 ms) does not shorten the settle time."""
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "policy.law").write_text(WHOLE)
+    with engine.PolicyStore(folder, watch=True, debounce_ms=20) as store, Reader(store) as reader:
+        write_in_two(folder, 1)
+        expected = digest_of(tmp_path, expected_files(write_in_two, 1))
+        assert wait_for(lambda: store.digest == expected), store.errors
+    assert reader.count > 0 and reader.allows == []
 
 
 def test_the_configmap_layout_loads_each_file_once_and_follows_the_swap(tmp_path):
@@ -249,7 +261,7 @@ def test_a_swapped_root_link_and_a_link_out_of_the_tree_are_followed(tmp_path):
         (releases / f"v{version}" / "base.law").write_text(BASE + f"# v{version}\n")
         os.symlink(shared / "forbid.law", releases / f"v{version}" / "forbid.law")
     os.symlink(releases / "v1", tmp_path / "current")
-    with engine.PolicyStore(tmp_path / "current", watch=True, debounce_ms=50, poll_ms=200) as store, \
+    with engine.PolicyStore(tmp_path / "current", watch=True, settle_ms=50, poll_ms=200) as store, \
             Reader(store) as reader:
         os.symlink(releases / "v2", tmp_path / "current.tmp")
         os.replace(tmp_path / "current.tmp", tmp_path / "current")
@@ -289,7 +301,7 @@ def test_an_unreadable_subfolder_keeps_the_last_good_policy_and_is_reported(tmp_
     (folder / "base.law").write_text(BASE)
     (folder / "sub" / "forbid.law").write_text(FORBID)
     errors = []
-    store = engine.PolicyStore(folder, on_error=errors.append, debounce_ms=20)
+    store = engine.PolicyStore(folder, on_error=errors.append, settle_ms=20)
     good = store.digest
     break_subfolder(folder, how, tmp_path / "aside")
     with caplog.at_level(logging.ERROR, logger="lawful"):
@@ -345,7 +357,7 @@ def test_a_folder_that_changes_while_read_is_read_again(tmp_path):
     (folder / "base.law").write_text(BASE)
     (folder / "sub" / "forbid.law").write_text(FORBID)
     errors, reloads = [], []
-    with engine.PolicyStore(folder, watch=True, debounce_ms=QUIET_MS, on_error=errors.append,
+    with engine.PolicyStore(folder, watch=True, settle_ms=QUIET_MS, on_error=errors.append,
                             on_reload=reloads.append) as store, Reader(store) as reader:
         os.replace(folder / "sub", tmp_path / "aside")  # the folder moved away for a moment
         os.symlink(folder / "gone", folder / "sub")
@@ -381,7 +393,7 @@ def test_an_exception_in_a_reload_does_not_stop_the_watcher(tmp_path, monkeypatc
         return real_compile(*args, **kwargs)
 
     with caplog.at_level(logging.ERROR, logger="lawful"), engine.PolicyStore(
-            folder, watch=True, debounce_ms=50, on_error=errors.append, on_reload=on_reload) as store:
+            folder, watch=True, settle_ms=50, on_error=errors.append, on_reload=on_reload) as store:
         first = store.digest
         monkeypatch.setattr(engine.store, "compile_sources", compile_once_broken)
         (folder / "policy.law").write_text(WHOLE + "# two\n")
@@ -414,7 +426,7 @@ def test_the_watcher_restarts_when_watchfiles_fails(tmp_path, monkeypatch, caplo
     monkeypatch.setattr(watchfiles, "watch", failing_once)
     (tmp_path / "policy.law").write_text(WHOLE)
     with caplog.at_level(logging.WARNING, logger="lawful"), engine.PolicyStore(
-            tmp_path / "policy.law", watch=True, debounce_ms=50) as store:
+            tmp_path / "policy.law", watch=True, settle_ms=50) as store:
         assert wait_for(lambda: store.restarts == 1 and store.watching)
         first = store.digest
         (tmp_path / "policy.law").write_text(WHOLE + "# changed\n")
@@ -428,7 +440,7 @@ def test_the_folder_removed_and_recreated_is_followed(tmp_path):
     folder.mkdir()
     (folder / "policy.law").write_text(WHOLE)
     errors = []
-    with engine.PolicyStore(folder, watch=True, debounce_ms=50, poll_ms=200, on_error=errors.append) as store:
+    with engine.PolicyStore(folder, watch=True, settle_ms=50, poll_ms=200, on_error=errors.append) as store:
         first, loaded = store.digest, store.last_reload
         shutil.rmtree(folder)
         assert wait_for(lambda: errors), "the missing folder was not reported"
@@ -441,7 +453,7 @@ def test_the_folder_removed_and_recreated_is_followed(tmp_path):
 
 def test_store_health_is_visible(tmp_path):
     (tmp_path / "policy.law").write_text(WHOLE)
-    store = engine.PolicyStore(tmp_path / "policy.law", debounce_ms=10)
+    store = engine.PolicyStore(tmp_path / "policy.law", settle_ms=10)
     loaded = store.last_reload
     assert store.errors == [] and not store.watching and store.restarts == 0
     (tmp_path / "policy.law").write_text("permit billing on emial\n")
