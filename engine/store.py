@@ -45,6 +45,10 @@ SETTLE_TIMEOUT_S = 10.0
 BACKOFF_S = (0.1, 5.0)
 
 
+class _Closed(Exception):
+    """The store was closed while its watcher waited for the files to settle."""
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -83,15 +87,15 @@ class PolicyStore(Guarding):
         self.debounce_ms, self.settle_ms, self.poll_ms = debounce_ms, settle_ms, poll_ms
         #: the diagnostics of the last attempt that failed (empty once one succeeds)
         self.errors: list[Diagnostic] = []
-        #: when the policy being served was read (UTC)
-        self.last_reload: datetime = _now()
-        #: when the files were last read, whatever came of it
-        self.last_check: datetime = self.last_reload
         #: how many times the file watcher had to be restarted after failing
         self.restarts = 0
         self._lock = threading.Lock()  # one reload at a time; readers never wait
+        #: when the files were last read, whatever came of it (UTC)
+        self.last_check: datetime = _now()
         snapshot = self._settled()
         self._policy = compile_sources(list(snapshot.sources), snapshot.diagnostics)
+        #: when the policy being served was read (UTC)
+        self.last_reload: datetime = self.last_check
         self._seen = snapshot  # the last snapshot compiled (or found wanting)
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -128,9 +132,12 @@ class PolicyStore(Guarding):
         quiet = max(self.settle_ms, 1) / 1000
         deadline = time.monotonic() + max(SETTLE_TIMEOUT_S, 20 * quiet)
         previous = scan(self.paths)
+        self.last_check = _now()
         while True:
-            time.sleep(quiet)
+            if self._stopping(quiet):
+                raise _Closed()
             current = scan(self.paths)
+            self.last_check = _now()
             if current == previous:
                 return current
             if time.monotonic() >= deadline:
@@ -138,6 +145,15 @@ class PolicyStore(Guarding):
                     self._name(), f"kept changing for {deadline - time.monotonic() + quiet:.0f}s"
                     " and was not read (save the files atomically: see docs/guard.md)")])
             previous = current
+
+    def _stopping(self, seconds: float) -> bool:
+        """Wait; True when the watcher running this is being closed (close() must not
+        wait for a tree that keeps changing)."""
+        watcher = getattr(self, "_watcher", None)
+        if watcher is not None and threading.current_thread() is watcher:
+            return self._stop.wait(seconds)
+        time.sleep(seconds)
+        return False
 
     def _name(self) -> str:
         return ", ".join(str(p) for p in self.paths)
@@ -152,11 +168,11 @@ class PolicyStore(Guarding):
             try:
                 try:
                     snapshot = self._settled()
+                except _Closed:
+                    return False
                 except PolicyError:  # never settled: the next poll tries again
                     self._seen = Snapshot(directories=self._seen.directories)
                     raise
-                finally:
-                    self.last_check = _now()
                 self._seen = snapshot  # a failure below is not retried until the files change
                 policy = compile_sources(list(snapshot.sources), snapshot.diagnostics)
             except PolicyError as error:

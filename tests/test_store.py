@@ -451,6 +451,30 @@ def test_the_folder_removed_and_recreated_is_followed(tmp_path):
         assert store.errors == [] and store.last_reload > loaded
 
 
+def test_close_does_not_wait_for_a_tree_that_keeps_changing(tmp_path):
+    (tmp_path / "policy.law").write_text(WHOLE)
+    stop = threading.Event()
+
+    def keep_writing():
+        version = 0
+        while not stop.is_set():
+            version += 1
+            (tmp_path / "policy.law").write_text(WHOLE + f"# {version}\n")
+            time.sleep(0.02)
+
+    writer = threading.Thread(target=keep_writing, daemon=True)
+    store = engine.PolicyStore(tmp_path / "policy.law", watch=True, settle_ms=QUIET_MS)
+    first, watcher = store.digest, store._watcher
+    writer.start()
+    try:
+        assert wait_for(lambda: store.last_check > store.last_reload)  # it is trying to settle
+        store.close()
+        assert not watcher.is_alive() and store.digest == first and not store.watching
+    finally:
+        stop.set()
+        writer.join(10)
+
+
 def test_store_health_is_visible(tmp_path):
     (tmp_path / "policy.law").write_text(WHOLE)
     store = engine.PolicyStore(tmp_path / "policy.law", settle_ms=10)
