@@ -167,7 +167,8 @@ def scan(paths: Iterable[str | os.PathLike], read: bool = True) -> Snapshot:
         try:
             st = os.stat(given)
         except (OSError, ValueError):
-            snapshot.diagnostics.append(_file_error(display, _missing(os.fspath(given), display)))
+            spelled = os.fspath(given)  # named as the user wrote it
+            snapshot.diagnostics.append(_file_error(spelled, _missing(spelled, display)))
             snapshot.signature.append(("missing", display))
             continue
         if stat.S_ISDIR(st.st_mode):
