@@ -36,6 +36,7 @@ CODES: dict[str, str] = {
     "E0108": "a test event that is not valid JSON",
     "E0109": "an integer too large",
     "E0110": "an expression nested too deeply",
+    "E0111": "a name too long or with too many dotted segments",
     # names
     "E0201": "an undefined name",
     "E0202": "a name declared twice",
@@ -245,6 +246,7 @@ FIXES: dict[str, str] = {
     "E0109": "Use a smaller number; integers go up to 10^12.",
     "E0110": "Split the condition over several rules, or flatten it: a chain of `and` or of `or` "
              "counts as one level.",
+    "E0111": "Shorten the name: at most 32 dotted segments and 200 characters.",
     "E0201": "Declare the name, or fix its spelling (the help line suggests the closest known name).",
     "E0202": "Keep one declaration, or rename one; names `use gdpr` declares cannot be declared again.",
     "E0203": "Give each rule its own label.",

@@ -146,19 +146,16 @@ def _tests(tests, vocabulary: Vocabulary, labels, diagnostics) -> None:
                 help="name each test after what it shows"))
         else:
             seen[test.name.value] = test
-        if not isinstance(test.event, dict):  # malformed JSON, reported while parsing
-            continue
         try:
-            Event.model_validate(test.event)
-        except ValidationError as error:
-            spans = dict(test.event_keys)
-            for problem in error.errors():
-                path = json_path(problem["loc"])
-                span = spans.get(path) or test.event_span
+            if isinstance(test.event, dict):  # else malformed JSON, reported while parsing
+                Event.model_validate(test.event)
+        except (OverflowError, ValueError, ArithmeticError) as error:
+            if not isinstance(error, ValidationError):  # a value out of every range (dates)
                 diagnostics.append(Diagnostic(
-                    "E0701", f"in the test event, {describe_problem(problem)}", span,
-                    help=did_you_mean(str(problem["loc"][-1]), Event.model_fields)
-                    if problem["type"] == "extra_forbidden" else None))
+                    "E0701", f"in the test event, a value is out of range: {error}", test.event_span,
+                    help="timestamps lie within 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z in UTC"))
+            else:
+                _event_problems(test, error, diagnostics)
         for name in test.names:
             if test.expect == "deny" and name.value not in labels and name.value != RESERVED_LABEL:
                 diagnostics.append(Diagnostic(
@@ -168,3 +165,14 @@ def _tests(tests, vocabulary: Vocabulary, labels, diagnostics) -> None:
                 diagnostics.append(Diagnostic(
                     "E0201", f"undefined obligation `{name.value}`", name.span,
                     help=did_you_mean(name.value, vocabulary.obligations)))
+
+
+def _event_problems(test: ast.TestDecl, error: ValidationError, diagnostics) -> None:
+    spans = dict(test.event_keys)
+    for problem in error.errors():
+        path = json_path(problem["loc"])
+        span = spans.get(path) or test.event_span
+        diagnostics.append(Diagnostic(
+            "E0701", f"in the test event, {describe_problem(problem)}", span,
+            help=did_you_mean(str(problem["loc"][-1]), Event.model_fields)
+            if problem["type"] == "extra_forbidden" else None))
