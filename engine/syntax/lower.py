@@ -32,16 +32,20 @@ MAX_JSON_INT = 10**15
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _nesting(tree: Tree) -> int:
-    """How deep an expression nests, counting a chain of one operator as one level."""
+def _nesting(tree: Tree, deeper=None) -> int:
+    """How deep a parse tree nests (iteratively), a child counting one level deeper
+    when `deeper(parent, child)`; by default expressions, where a chain of one
+    operator counts as one level."""
+    if deeper is None:
+        def deeper(node, child):
+            return not (child.data == node.data and node.data in ("and_expr", "or_expr"))
     deepest, stack = 0, [(tree, 1)]
     while stack:
         node, depth = stack.pop()
         deepest = max(deepest, depth)
         for child in node.children:
             if isinstance(child, Tree):
-                same_chain = child.data == node.data and node.data in ("and_expr", "or_expr")
-                stack.append((child, depth if same_chain else depth + 1))
+                stack.append((child, depth + 1 if deeper(node, child) else depth))
     return deepest
 
 
@@ -62,15 +66,7 @@ def _depth(node) -> int:
 
 def _json_nesting(tree: Tree) -> int:
     """How deep a JSON value nests, the outermost object counting as 1."""
-    deepest, stack = 0, [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        for child in node.children:
-            if isinstance(child, Tree):
-                inner = child.data in ("json_object", "json_array")
-                stack.append((child, depth + 1 if inner else depth))
-    return deepest
+    return _nesting(tree, lambda node, child: child.data in ("json_object", "json_array"))
 
 
 def _join(left: Span | None, right: Span | None) -> Span | None:
