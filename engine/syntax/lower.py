@@ -192,7 +192,7 @@ class _Lowering:
         return ast.StringLit(value, span)
 
     def integer(self, token: Token) -> ast.IntLit:
-        digits = token.value.lstrip("0")
+        digits = token.value.lstrip("0") or "0"
         # never int() a huge literal: Python refuses more than 4,300 digits
         value = int(digits) if len(digits) <= len(str(MAX_INT)) else MAX_INT + 1
         if value > MAX_INT:
