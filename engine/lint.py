@@ -482,10 +482,20 @@ class _Abstract:
         self.rule = rule
 
     def event_purposes(self) -> set[str] | None:
+        """The purposes with a basis an event the rule matches can have: the rule's
+        purposes and their descendants (walked down the hierarchy, not found by
+        testing every purpose)."""
         if self.rule.purposes is None:
             return None
-        ancestors = self.vocabulary.purposes.ancestors
-        return {p for p in self.vocabulary.bases if ancestors[p] & self.rule.purposes}
+        graph = self.vocabulary.purposes.graph  # edges child -> parent
+        found = {p for p in self.rule.purposes if p in graph}
+        stack = list(found)
+        while stack:
+            for child in graph.predecessors(stack.pop()):
+                if child not in found:
+                    found.add(child)
+                    stack.append(child)
+        return {p for p in found if p in self.vocabulary.bases}
 
     def truth(self, node):
         if isinstance(node, ir.Const) and isinstance(node.value, bool):
