@@ -7,6 +7,8 @@ Codes are stable and never reused; ``CODES`` is the registry, and
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -220,10 +222,38 @@ def render_all(diagnostics, color: bool = False, limit: int = 100) -> str:
     return "\n\n".join(parts)
 
 
+#: suggestions compare a name with every candidate: per compile, at most this many
+#: comparisons are made (then no more suggestions), so that a policy with thousands of
+#: misspelled names does not cost thousands of times its vocabulary
+MAX_SUGGESTION_WORK = 50_000
+_suggestions = threading.local()
+
+
+@contextmanager
+def suggestion_budget(limit: int = MAX_SUGGESTION_WORK):
+    """Within this block, `did_you_mean` compares at most `limit` candidates in all."""
+    before = getattr(_suggestions, "left", None)
+    _suggestions.left = limit
+    try:
+        yield
+    finally:
+        _suggestions.left = before
+
+
 def did_you_mean(name: str, candidates) -> str | None:
     import difflib
 
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    left = getattr(_suggestions, "left", None)
+    if left is not None and left <= 0:
+        return None
+    unique = set(candidates)
+    if left is not None:
+        if len(unique) > left:
+            _suggestions.left = 0
+            return None
+        _suggestions.left = left - len(unique)
+    # no sort needed: the best match is chosen by (score, text), whatever the order
+    close = difflib.get_close_matches(name, unique, n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
 
 

@@ -23,7 +23,7 @@ import networkx as nx
 
 from . import ast, ir
 from .diagnostics import Diagnostic, Note
-from .load import PolicyError, load_policy, load_policy_text
+from .load import PolicyError, _collector_paused, load_policy, load_policy_text
 from .policy import Policy
 from .resources import library_of
 
@@ -82,6 +82,13 @@ def _library(span) -> bool:
 
 
 def lint(policy: Policy) -> list[Diagnostic]:
+    # as when compiling: the cyclic collector would scan the policy's large graph of
+    # objects again and again while lint allocates (a cost growing with the policy)
+    with _collector_paused():
+        return _lint(policy)
+
+
+def _lint(policy: Policy) -> list[Diagnostic]:
     linter = _Linter(policy)
     linter.unused()
     linter.rule_pairs()
