@@ -36,7 +36,7 @@ CODES: dict[str, str] = {
     "E0106": "an escape other than `\\\"` or `\\\\` in a string",
     "E0107": "a name that is not lower-case",
     "E0108": "a test event that is not valid JSON",
-    "E0109": "an integer too large",
+    "E0109": "an integer or a duration too large",
     "E0110": "an expression nested too deeply",
     "E0111": "a name too long or with too many dotted segments",
     # names
@@ -54,6 +54,7 @@ CODES: dict[str, str] = {
     "E0304": "a purpose that inherits two different bases",
     "E0305": "a clause repeated in a purpose declaration",
     "E0306": "a region defined in terms of itself",
+    "E0307": "a category or purpose hierarchy more than 64 levels deep",
     # types
     "E0401": "operands of different types",
     "E0402": "a condition that is not true or false",
@@ -273,7 +274,7 @@ FIXES: dict[str, str] = {
     "E0106": 'Write `\\"` for a quote and `\\\\` for a backslash; no other escapes exist in policy strings.',
     "E0107": "Write names in lower case: `contact`, not `Contact`.",
     "E0108": "Write the event as standard JSON: strings, numbers, `true`, `false`, `null`, objects, arrays.",
-    "E0109": "Use a smaller number; integers go up to 10^12.",
+    "E0109": "Use a smaller number; integers go up to 10^12, durations to 10000 years.",
     "E0110": "Split the condition over several rules, or flatten it: a chain of `and` or of `or` "
              "counts as one level.",
     "E0111": "Shorten the name: at most 32 dotted segments and 200 characters.",
@@ -292,6 +293,7 @@ FIXES: dict[str, str] = {
     "E0304": "Give the purpose a basis of its own.",
     "E0305": "Give `basis` once, and list all parents after one `is`.",
     "E0306": "Define the region from countries and other regions that do not lead back to it.",
+    "E0307": "Flatten the hierarchy: at most 64 levels from a name to its root.",
     "E0401": "Compare values of one type; write country codes without quotes (`DE`).",
     "E0402": "Make it a condition: compare the value (`subject.age >= 16`).",
     "E0403": "Give the number a unit: `30 days`, `2 years`.",
