@@ -7,6 +7,8 @@ Codes are stable and never reused; ``CODES`` is the registry, and
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -34,8 +36,9 @@ CODES: dict[str, str] = {
     "E0106": "an escape other than `\\\"` or `\\\\` in a string",
     "E0107": "a name that is not lower-case",
     "E0108": "a test event that is not valid JSON",
-    "E0109": "an integer too large",
+    "E0109": "an integer or a duration too large",
     "E0110": "an expression nested too deeply",
+    "E0111": "a name too long or with too many dotted segments",
     # names
     "E0201": "an undefined name",
     "E0202": "a name declared twice",
@@ -51,6 +54,7 @@ CODES: dict[str, str] = {
     "E0304": "a purpose that inherits two different bases",
     "E0305": "a clause repeated in a purpose declaration",
     "E0306": "a region defined in terms of itself",
+    "E0307": "a category or purpose hierarchy more than 64 levels deep",
     # types
     "E0401": "operands of different types",
     "E0402": "a condition that is not true or false",
@@ -219,10 +223,38 @@ def render_all(diagnostics, color: bool = False, limit: int = 100) -> str:
     return "\n\n".join(parts)
 
 
+#: suggestions compare a name with every candidate: per compile, at most this many
+#: comparisons are made (then no more suggestions), so that a policy with thousands of
+#: misspelled names does not cost thousands of times its vocabulary
+MAX_SUGGESTION_WORK = 50_000
+_suggestions = threading.local()
+
+
+@contextmanager
+def suggestion_budget(limit: int = MAX_SUGGESTION_WORK):
+    """Within this block, `did_you_mean` compares at most `limit` candidates in all."""
+    before = getattr(_suggestions, "left", None)
+    _suggestions.left = limit
+    try:
+        yield
+    finally:
+        _suggestions.left = before
+
+
 def did_you_mean(name: str, candidates) -> str | None:
     import difflib
 
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    left = getattr(_suggestions, "left", None)
+    if left is not None and left <= 0:
+        return None
+    unique = set(candidates)
+    if left is not None:
+        if len(unique) > left:
+            _suggestions.left = 0
+            return None
+        _suggestions.left = left - len(unique)
+    # no sort needed: the best match is chosen by (score, text), whatever the order
+    close = difflib.get_close_matches(name, unique, n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
 
 
@@ -242,9 +274,10 @@ FIXES: dict[str, str] = {
     "E0106": 'Write `\\"` for a quote and `\\\\` for a backslash; no other escapes exist in policy strings.',
     "E0107": "Write names in lower case: `contact`, not `Contact`.",
     "E0108": "Write the event as standard JSON: strings, numbers, `true`, `false`, `null`, objects, arrays.",
-    "E0109": "Use a smaller number; integers go up to 10^12.",
+    "E0109": "Use a smaller number; integers go up to 10^12, durations to 10000 years.",
     "E0110": "Split the condition over several rules, or flatten it: a chain of `and` or of `or` "
              "counts as one level.",
+    "E0111": "Shorten the name: at most 32 dotted segments and 200 characters.",
     "E0201": "Declare the name, or fix its spelling (the help line suggests the closest known name).",
     "E0202": "Keep one declaration, or rename one; names `use gdpr` declares cannot be declared again.",
     "E0203": "Give each rule its own label.",
@@ -260,6 +293,7 @@ FIXES: dict[str, str] = {
     "E0304": "Give the purpose a basis of its own.",
     "E0305": "Give `basis` once, and list all parents after one `is`.",
     "E0306": "Define the region from countries and other regions that do not lead back to it.",
+    "E0307": "Flatten the hierarchy: at most 64 levels from a name to its root.",
     "E0401": "Compare values of one type; write country codes without quotes (`DE`).",
     "E0402": "Make it a condition: compare the value (`subject.age >= 16`).",
     "E0403": "Give the number a unit: `30 days`, `2 years`.",

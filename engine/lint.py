@@ -15,6 +15,7 @@ Findings inside libraries (`<gdpr>/…`) are not reported: they are not the user
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 
@@ -22,7 +23,7 @@ import networkx as nx
 
 from . import ast, ir
 from .diagnostics import Diagnostic, Note
-from .load import PolicyError, load_policy, load_policy_text
+from .load import PolicyError, _collector_paused, load_policy, load_policy_text
 from .policy import Policy
 from .resources import library_of
 
@@ -81,6 +82,13 @@ def _library(span) -> bool:
 
 
 def lint(policy: Policy) -> list[Diagnostic]:
+    # as when compiling: the cyclic collector would scan the policy's large graph of
+    # objects again and again while lint allocates (a cost growing with the policy)
+    with _collector_paused():
+        return _lint(policy)
+
+
+def _lint(policy: Policy) -> list[Diagnostic]:
     linter = _Linter(policy)
     linter.unused()
     linter.rule_pairs()
@@ -112,17 +120,23 @@ class _Linter:
         for rule in self.rules:
             node = ("rule", rule.index)
             graph.add_node(node)
-            # `*` uses every purpose (or category): the rule matches them all
-            for purpose in self.vocabulary.purposes.names() if rule.purposes is None else rule.purposes:
-                graph.add_edge(node, ("purpose", purpose))
-            for category in (self.vocabulary.categories.names() if rule.categories is None
-                             else rule.categories):
-                graph.add_edge(node, ("category", category))
+            # `*` uses every purpose (or category): the rule matches them all, through
+            # one node that names them all (not one edge per rule and name)
+            for kind, names in (("purpose", rule.purposes), ("category", rule.categories)):
+                if names is None:
+                    graph.add_edge(node, ("all", kind))
+                for name in names or ():
+                    graph.add_edge(node, (kind, name))
             for obligation in rule.obligations:
                 graph.add_edge(node, ("obligation", obligation))
             for condition in (rule.when, rule.unless):
                 for kind, name in _names_in(condition):
                     graph.add_edge(node, (kind, name))
+        for kind, hierarchy in (("purpose", self.vocabulary.purposes),
+                                ("category", self.vocabulary.categories)):
+            if ("all", kind) in graph:
+                graph.add_edges_from((("all", kind), (kind, name)) for name in hierarchy.graph.nodes)
+        regions = set(self.vocabulary.regions)
         for module in self.policy.checked.modules:
             for statement in module.statements:
                 if isinstance(statement, ast.Rule):
@@ -131,7 +145,7 @@ class _Linter:
                     graph.add_node(node)
                     for part in (statement.target.destination, statement.region, statement.when,
                                  statement.unless, statement.requirement):
-                        for name in _region_names(part) & set(self.vocabulary.regions):
+                        for name in _region_names(part) & regions:
                             graph.add_edge(node, ("region", name))
                 elif isinstance(statement, ast.RegionDecl):
                     for name in _region_names(statement.expr):
@@ -147,19 +161,30 @@ class _Linter:
 
     def unused(self) -> None:
         graph = self.reference_graph()
-        users = {n for n in graph if n[0] in ("rule", "rule-text", "test")}
+        users = [n for n in graph if n[0] in ("rule", "rule-text", "test")]
+        reached = set(users)  # every node some rule or test reaches: one pass, not one per name
+        stack = list(users)
+        while stack:
+            for successor in graph.successors(stack.pop()):
+                if successor not in reached:
+                    reached.add(successor)
+                    stack.append(successor)
+        named_as_parent = {target for source, target in graph.edges if source[0] == target[0]}
 
         def used(node) -> bool:
-            return node in graph and bool(nx.ancestors(graph, node) & users)
+            return node in reached
 
         for kind, code, hierarchy in (("category", "W0801", self.vocabulary.categories),
                                       ("purpose", "W0802", self.vocabulary.purposes)):
+            used_names = {n[1] for n in reached if n[0] == kind}
+            # a name is related to its ancestors and to its descendants
+            above_used = set()
+            for name in used_names:
+                above_used |= hierarchy.ancestors.get(name, frozenset())
             for name, decl in hierarchy.declared.items():
-                related = hierarchy.ancestors[name] | {n for n, a in hierarchy.ancestors.items() if name in a}
-                referenced = any(used((kind, other)) for other in related)
+                referenced = name in above_used or bool(hierarchy.ancestors[name] & used_names)
                 # a parent named by `is` counts as used through its children
-                if not referenced and not any(graph.has_edge(n, (kind, name)) for n in graph
-                                              if n[0] == kind):
+                if not referenced and (kind, name) not in named_as_parent:
                     self.warn(code, f"the {kind} `{name}` is declared but no rule names it or a "
                               f"{kind} related to it", decl.name.span,
                               help="remove it, or write the rule that uses it")
@@ -194,33 +219,40 @@ class _Linter:
         return True
 
     def rule_pairs(self) -> None:
+        """W0806, W0807, W0808. Pairs are found through indexes of the rules by
+        purpose, category and country: the candidates for a rule are the rules that
+        share its target's smallest dimension, not every rule."""
+        unconditional = [r for r in self.rules if r.when is None and r.unless is None]
+        forbids = _CoverIndex(self.vocabulary, [r for r in unconditional if r.effect == "forbid"])
+        wider = {effect: _CoverIndex(self.vocabulary, [r for r in unconditional if r.effect == effect])
+                 for effect in ("permit", "forbid")}
+        first_same: dict[tuple, ir.CheckedRule] = {}
         reported = set()
         for later in self.rules:
-            for earlier in self.rules:
-                if earlier.index >= later.index and earlier.effect == later.effect:
-                    continue
-                unconditional = earlier.when is None and earlier.unless is None
-                if later.effect == "permit" and earlier.effect == "forbid" and unconditional \
-                        and self.covers(earlier, later):
-                    self.warn("W0806", f"this permit can never apply: {_called(earlier)} always "
-                              "forbids what it permits", later.span,
-                              notes=[Note("the forbid is here", earlier.span)],
-                              help="narrow the forbid with `on`, `to` or `when`, or remove the permit")
-                    break
-                if earlier.effect != later.effect or earlier.index >= later.index:
-                    continue
-                if _same_rule(earlier, later):
-                    self.warn("W0807", f"this rule repeats {_called(earlier)}", later.span,
-                              notes=[Note("the same rule is here", earlier.span)], help="remove one")
-                    reported.add(later.index)
-                    break
+            overriding = None
+            if later.effect == "permit":
+                overriding = next((f for f in forbids.candidates(later) if self.covers(f, later)), None)
+            key = (later.effect, later.purposes, later.categories, later.destination, later.when,
+                   later.unless, frozenset(later.obligations))
+            same = first_same.setdefault(key, later)
+            same = None if same is later else same
+            # as when the rules are read in order: the first finding wins
+            if overriding is not None and (same is None or overriding.index < same.index):
+                self.warn("W0806", f"this permit can never apply: {_called(overriding)} always "
+                          "forbids what it permits", later.span,
+                          notes=[Note("the forbid is here", overriding.span)],
+                          help="narrow the forbid with `on`, `to` or `when`, or remove the permit")
+            elif same is not None:
+                self.warn("W0807", f"this rule repeats {_called(same)}", later.span,
+                          notes=[Note("the same rule is here", same.span)], help="remove one")
+                reported.add(later.index)
         for rule in self.rules:
             if rule.index in reported:
                 continue
-            for other in self.rules:
-                if other.index == rule.index or other.effect != rule.effect or other.index in reported:
+            for other in wider[rule.effect].candidates(rule):
+                if other.index == rule.index or other.index in reported:
                     continue
-                if other.when is None and other.unless is None and self.covers(other, rule) and not (
+                if self.covers(other, rule) and not (
                         self.covers(rule, other) and rule.when is None and rule.unless is None
                         and rule.index < other.index) and set(rule.obligations) <= set(other.obligations):
                     self.warn("W0808", f"this {rule.effect} adds nothing: {_called(other)} "
@@ -231,12 +263,11 @@ class _Linter:
                     break
 
     def unpermitted_purposes(self) -> None:
-        permits = [r for r in self.rules if r.effect == "permit"]
-        ancestors = self.vocabulary.purposes.ancestors
+        covering = _Covering([r for r in self.rules if r.effect == "permit"])
         for name, decl in self.vocabulary.purposes.declared.items():
             if name not in self.vocabulary.bases:
                 continue
-            if not any(r.purposes is None or ancestors[name] & r.purposes for r in permits):
+            if not covering.covers(self.vocabulary.purposes.ancestors[name]):
                 self.warn("W0809", f"no permit covers the purpose `{name}`: every event for it is denied",
                           decl.name.span, help=f"add a rule: `permit {name} on …`")
 
@@ -265,42 +296,123 @@ class _Linter:
         special = {c for c in categories.names()
                    if any(set(a.replace(".", " ").replace("_", " ").split()) & SPECIAL_WORDS
                           for a in categories.ancestors[c])}
+        # the first special category under each category (itself included): one pass
+        first_special: dict[str, str] = {}
+        for name in sorted(special, reverse=True):
+            for ancestor in categories.ancestors[name]:
+                first_special[ancestor] = name
         forbids = [r for r in self.rules if r.effect == "forbid"]
+        ancestors = self.vocabulary.purposes.ancestors
+        explicit_forbids = _Overlap(ancestors, [f for f in forbids if _mentions(f, _explicit)])
+        transfer_forbids = _Overlap(ancestors, [f for f in forbids if _mentions(f, _reads_transfer)])
         for rule in [r for r in self.rules if r.effect == "permit"]:
-            covered = special if rule.categories is None else {
-                c for c in special if categories.ancestors[c] & rule.categories}
-            if covered and not _mentions(rule, lambda n: isinstance(n, ir.Consent) and n.kind == "explicit") \
-                    and not any(_mentions(f, lambda n: isinstance(n, ir.Consent) and n.kind == "explicit")
-                                and self._overlaps(f, rule) for f in forbids):
-                example = sorted(covered)[0]
+            if rule.categories is None:
+                example = min(special) if special else None
+            else:
+                found = [first_special[c] for c in rule.categories if c in first_special]
+                example = min(found) if found else None
+            if example and not _mentions(rule, _explicit) and not explicit_forbids.overlaps(rule):
                 self.warn("W0901", f"this permit allows special-category data (`{example}`) with no "
                           "explicit-consent requirement", rule.span,
                           help="require `explicit consent` or an Art. 9(2) ground, or `use gdpr`")
             outside = None if rule.destination is None else rule.destination - eea()
-            if (rule.destination is None or outside) and not _mentions(rule, _reads_transfer) and not any(
-                    _mentions(f, _reads_transfer) and self._overlaps(f, rule) for f in forbids):
+            if (rule.destination is None or outside) and not _mentions(rule, _reads_transfer) \
+                    and not transfer_forbids.overlaps(rule):
                 where = "any destination" if outside is None else f"`{sorted(outside)[0]}`"
                 self.warn("W0902", f"this permit allows transfers outside the EEA ({where}) with no "
                           "safeguard check", rule.span,
                           help="add `to eea`, check `safeguards`, or `use gdpr`")
-        reads_age = [r for r in self.rules if _mentions(r, _reads_children)]
-        ancestors = self.vocabulary.purposes.ancestors
+        reads_age = _Covering([r for r in self.rules if _mentions(r, _reads_children)])
         for name, decl in self.vocabulary.purposes.declared.items():
             if self.vocabulary.bases.get(name) != "consent":
                 continue
-            if not any(r.purposes is None or ancestors[name] & r.purposes for r in reads_age):
+            if not reads_age.covers(ancestors[name]):
                 self.warn("W0903", f"the purpose `{name}` is based on consent, and no rule checks "
                           "children's consent for it", decl.name.span,
                           help="require `parental consent` below the age of digital consent "
                           "(GDPR Art. 8), or `use gdpr`")
 
-    def _overlaps(self, forbid: ir.CheckedRule, permit: ir.CheckedRule) -> bool:
-        ancestors = self.vocabulary.purposes.ancestors
-        if forbid.purposes is None or permit.purposes is None:
+
+class _CoverIndex:
+    """Rules indexed by what their targets name, to find the rules whose target may
+    cover another's (`_Linter.covers` decides): a wide rule names an ancestor of
+    each of the narrow one's purposes (or `*`), the same for categories, and its
+    destination holds the narrow one's countries (or is any)."""
+
+    def __init__(self, vocabulary, rules):
+        self.purpose_ancestors = vocabulary.purposes.ancestors
+        self.category_ancestors = vocabulary.categories.ancestors
+        self.dimensions = []
+        for attribute in ("purposes", "categories", "destination"):
+            by_name: dict[str, list] = defaultdict(list)
+            everything = []
+            for rule in rules:
+                names = getattr(rule, attribute)
+                if names is None:
+                    everything.append(rule)
+                for name in names or ():
+                    by_name[name].append(rule)
+            self.dimensions.append((attribute, by_name, everything))
+
+    def candidates(self, narrow: ir.CheckedRule) -> list:
+        """The rules that may cover `narrow`, in rule order."""
+        best = None
+        for attribute, by_name, everything in self.dimensions:
+            names = getattr(narrow, attribute)
+            if names is None:
+                found = [everything]
+            elif not names:
+                continue
+            else:
+                one = min(names)
+                above = ((one,) if attribute == "destination" else
+                         (self.purpose_ancestors if attribute == "purposes"
+                          else self.category_ancestors).get(one, (one,)))
+                found = [everything] + [by_name[a] for a in above if a in by_name]
+            size = sum(len(f) for f in found)
+            if best is None or size < best[0]:
+                best = (size, found)
+        if best is None:
+            return []
+        return sorted({id(r): r for group in best[1] for r in group}.values(), key=lambda r: r.index)
+
+
+class _Covering:
+    """Does any of these rules target a purpose among some ancestors? (`*` targets all.)"""
+
+    def __init__(self, rules):
+        self.everything = any(r.purposes is None for r in rules)
+        self.named = set().union(*(r.purposes for r in rules if r.purposes is not None))
+
+    def covers(self, ancestors: frozenset[str]) -> bool:
+        return self.everything or not self.named.isdisjoint(ancestors)
+
+
+class _Overlap:
+    """Does any of these forbids overlap a permit's purposes: a purpose of one is an
+    ancestor of (or the same as) a purpose of the other? One index, not a loop over
+    the forbids for each permit."""
+
+    def __init__(self, ancestors, forbids):
+        self.ancestors = ancestors
+        self.any = bool(forbids)
+        self.everything = any(f.purposes is None for f in forbids)
+        self.named = set().union(*(f.purposes for f in forbids if f.purposes is not None))
+        self.above = set()  # every ancestor of a purpose the forbids name
+        for name in self.named:
+            self.above |= ancestors.get(name, frozenset())
+
+    def overlaps(self, permit: ir.CheckedRule) -> bool:
+        if not self.any:
+            return False
+        if self.everything or permit.purposes is None:
             return True
-        return any(ancestors[p] & forbid.purposes or any(f in ancestors.get(p, ()) or p in ancestors.get(f, ())
-                                                         for f in forbid.purposes)
+        return any(not self.named.isdisjoint(self.ancestors.get(p, ())) or p in self.above
                    for p in permit.purposes)
+
+
+def _explicit(node) -> bool:
+    return isinstance(node, ir.Consent) and node.kind == "explicit"
 
 
 @cache
@@ -377,10 +489,20 @@ class _Abstract:
         self.rule = rule
 
     def event_purposes(self) -> set[str] | None:
+        """The purposes with a basis an event the rule matches can have: the rule's
+        purposes and their descendants (walked down the hierarchy, not found by
+        testing every purpose)."""
         if self.rule.purposes is None:
             return None
-        ancestors = self.vocabulary.purposes.ancestors
-        return {p for p in self.vocabulary.bases if ancestors[p] & self.rule.purposes}
+        graph = self.vocabulary.purposes.graph  # edges child -> parent
+        found = {p for p in self.rule.purposes if p in graph}
+        stack = list(found)
+        while stack:
+            for child in graph.predecessors(stack.pop()):
+                if child not in found:
+                    found.add(child)
+                    stack.append(child)
+        return {p for p in found if p in self.vocabulary.bases}
 
     def truth(self, node):
         if isinstance(node, ir.Const) and isinstance(node.value, bool):

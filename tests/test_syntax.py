@@ -179,3 +179,94 @@ def test_deep_nesting_is_a_diagnostic_not_a_crash():
     with pytest.raises(engine.PolicyError) as raised:
         engine.load_policy_text(text)
     assert [d.code for d in raised.value.diagnostics] == ["E0110"]
+
+
+# ---- hostile text: a diagnostic or a policy, never a traceback -------------------------
+
+from engine.lint import lint_text  # noqa: E402
+from engine.syntax.parser import MAX_LEXER_ERRORS, MAX_SYNTAX_ERRORS  # noqa: E402
+from fuzz.policies import BASE, check, generate, mutate  # noqa: E402
+
+HEAD = "category c\npurpose p basis contract\npermit p on c\n"
+
+
+def codes_of(text: str) -> set[str]:
+    with pytest.raises(engine.PolicyError) as raised:
+        engine.load_policy_text(text, "t.law")
+    assert lint_text(text, "t.law").policy is None  # lint reports the same, no traceback
+    return {d.code for d in raised.value.diagnostics}
+
+
+def event_text(fields: str) -> str:
+    return (HEAD + 'test "t" { event {"purpose": "p", "categories": ["c"], "destination": "DE"'
+            + fields + "} expect allow }\n")
+
+
+@pytest.mark.parametrize("text, code", [
+    ("table t default " + "9" * 5000 + " { DE: 1 }\n", "E0109"),
+    (HEAD + "permit p on c when subject.age > " + "9" * 4301 + "\n", "E0109"),
+    (HEAD + "retain c for 1000000000 days\n", "E0109"),
+    (HEAD + "retain c for 999999999999 years\n", "E0109"),
+    (HEAD + "permit p on c when data_age > 10001 years\n", "E0109"),
+    (HEAD + "permit p on c when " + "not " * 5000 + "true\n", "E0110"),
+    (HEAD + "permit p on c when " + ("(" + "true or " * 15 + "not ") * 45 + "true"
+     + ")" * 45 + "\n", "E0110"),
+    ("category " + ".".join(["a"] * 4000) + "\n", "E0111"),
+    ("category " + "a" * 201 + "\n", "E0111"),
+    (event_text(', "context": {"a": ' + "[" * 3000 + "]" * 3000 + "}"), "E0108"),
+    (HEAD + 'test "t" { event ' + '{"a": ' * 3000 + "1" + "}" * 3000 + " expect allow }\n", "E0108"),
+    (event_text(', "context": {"a": ' + "9" * 5000 + "}"), "E0108"),
+    (event_text(', "context": {"a": -' + "9" * 17 + "}"), "E0108"),
+    (event_text(', "context": {"a": 1e999}'), "E0108"),
+    (event_text(', "context": {"a": 012}'), "E0108"),
+    (event_text(', "context": {"a": NaN}'), "E0108"),
+    (event_text(', "context": {"a": 1, "a": 2}'), "E0108"),
+    (event_text(', "subject": {"id": "\\ud800"}'), "E0108"),
+    (event_text(', "at": "9999-12-31T23:00:00-05:00"'), "E0701"),
+    (event_text(', "at": "0001-01-01T00:00:00+05:00"'), "E0701"),
+    (HEAD + "obligation o \"\ud800\"\n", "E0101"),
+])
+def test_hostile_literals_get_located_diagnostics(text, code):
+    assert code in codes_of(text)
+
+
+def test_zero_and_leading_zeros_are_integers():
+    [table] = parse("table t default 0 { DE: 000, FR: 007 }")
+    assert (table.default.value, [e.value.value for e in table.entries]) == (0, [0, 7])
+
+
+def test_test_event_nesting_up_to_64_levels_is_read():
+    nested = '{"a": ' * 63 + "1" + "}" * 63  # the event is level 1, `context` 2, the last 64
+    text = event_text(', "context": ' + nested)
+    module, diagnostics = parse_module(Source("t.law", text))
+    assert [d.code for d in diagnostics] == []
+    assert codes_of(event_text(', "context": ' + '{"a": ' + nested + "}")) >= {"E0108"}
+
+
+def test_unreadable_runs_are_one_diagnostic_each_and_capped():
+    module, diagnostics = parse_module(Source("t.law", "category c\n" + "@ " * 5000 + "\ncategory d\n"))
+    assert [d.code for d in diagnostics] == ["E0101"]
+    assert [s.name.value for s in module.statements] == ["c", "d"]
+    module, diagnostics = parse_module(Source("t.law", "@a\n" * 500))
+    assert len(diagnostics) == MAX_LEXER_ERRORS + 1
+    assert diagnostics[-1].message.startswith(f"{500 - MAX_LEXER_ERRORS} more")
+
+
+def test_syntax_errors_are_capped_and_counted():
+    module, diagnostics = parse_module(Source("t.law", "category a b\ncategory ok\n" * 300))
+    assert len(diagnostics) == MAX_SYNTAX_ERRORS + 1
+    assert diagnostics[-1].message.startswith(f"{300 - MAX_SYNTAX_ERRORS} more")
+    assert len(module.statements) == 300  # every good statement is kept
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_hostile_policies_compile_or_raise_policy_error(rng):
+    """The fuzzer's inputs (fuzz/policies.py): compiled or PolicyError, nothing else."""
+    assert check(generate(rng, [BASE, HEAD])) in ("compiled", "policy-error")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_mutated_policies_compile_or_raise_policy_error(rng):
+    assert check(mutate(BASE, rng)) in ("compiled", "policy-error")

@@ -7,11 +7,12 @@ tables) → rules (targets, conditions typed to IR, sugar expanded) → tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 from pydantic import ValidationError
 
 from .. import ast, ir
-from ..diagnostics import Diagnostic, Note, did_you_mean
+from ..diagnostics import Diagnostic, Note, did_you_mean, suggestion_budget
 from ..model import Event, describe_problem, json_path
 from .declarations import Hierarchy, Vocabulary, declarations, region_value
 from .expressions import Typer
@@ -32,11 +33,12 @@ class CheckedPolicy:
 def check(modules: list[ast.Module]) -> tuple[CheckedPolicy, list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
     statements = [s for m in modules for s in m.statements]
-    vocabulary = declarations(statements, diagnostics)
-    rules = _rules([s for s in statements if isinstance(s, ast.Rule)], vocabulary, diagnostics)
-    labels = frozenset(r.label for r in rules if r.label)
-    tests = [s for s in statements if isinstance(s, ast.TestDecl)]
-    _tests(tests, vocabulary, labels, diagnostics)
+    with suggestion_budget():
+        vocabulary = declarations(statements, diagnostics)
+        rules = _rules([s for s in statements if isinstance(s, ast.Rule)], vocabulary, diagnostics)
+        labels = frozenset(r.label for r in rules if r.label)
+        tests = [s for s in statements if isinstance(s, ast.TestDecl)]
+        _tests(tests, vocabulary, labels, diagnostics)
     policy = CheckedPolicy(vocabulary.policy_name, vocabulary, tuple(rules), tuple(tests),
                            tuple(modules), labels)
     return policy, diagnostics
@@ -57,7 +59,7 @@ def _names(names, hierarchy: Hierarchy, other: Hierarchy, diagnostics) -> frozen
         else:
             diagnostics.append(Diagnostic(
                 "E0201", f"undefined {hierarchy.kind} `{name.value}`", name.span,
-                help=did_you_mean(name.value, hierarchy.names())
+                help=did_you_mean(name.value, hierarchy.graph)
                 or f"declare it: `{hierarchy.kind} {name.value}`"))
     return frozenset(found)
 
@@ -146,25 +148,33 @@ def _tests(tests, vocabulary: Vocabulary, labels, diagnostics) -> None:
                 help="name each test after what it shows"))
         else:
             seen[test.name.value] = test
-        if not isinstance(test.event, dict):  # malformed JSON, reported while parsing
-            continue
         try:
-            Event.model_validate(test.event)
-        except ValidationError as error:
-            spans = dict(test.event_keys)
-            for problem in error.errors():
-                path = json_path(problem["loc"])
-                span = spans.get(path) or test.event_span
+            if isinstance(test.event, dict):  # else malformed JSON, reported while parsing
+                Event.model_validate(test.event)
+        except (OverflowError, ValueError, ArithmeticError) as error:
+            if not isinstance(error, ValidationError):  # a value out of every range (dates)
                 diagnostics.append(Diagnostic(
-                    "E0701", f"in the test event, {describe_problem(problem)}", span,
-                    help=did_you_mean(str(problem["loc"][-1]), Event.model_fields)
-                    if problem["type"] == "extra_forbidden" else None))
+                    "E0701", f"in the test event, a value is out of range: {error}", test.event_span,
+                    help="timestamps lie within 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z in UTC"))
+            else:
+                _event_problems(test, error, diagnostics)
         for name in test.names:
             if test.expect == "deny" and name.value not in labels and name.value != RESERVED_LABEL:
                 diagnostics.append(Diagnostic(
                     "E0702", f"no rule is labelled `{name.value}`", name.span,
-                    help=did_you_mean(name.value, list(labels) + [RESERVED_LABEL])))
+                    help=did_you_mean(name.value, chain(labels, [RESERVED_LABEL]))))
             if test.expect == "allow" and name.value not in vocabulary.obligations:
                 diagnostics.append(Diagnostic(
                     "E0201", f"undefined obligation `{name.value}`", name.span,
                     help=did_you_mean(name.value, vocabulary.obligations)))
+
+
+def _event_problems(test: ast.TestDecl, error: ValidationError, diagnostics) -> None:
+    spans = dict(test.event_keys)
+    for problem in error.errors():
+        path = json_path(problem["loc"])
+        span = spans.get(path) or test.event_span
+        diagnostics.append(Diagnostic(
+            "E0701", f"in the test event, {describe_problem(problem)}", span,
+            help=did_you_mean(str(problem["loc"][-1]), Event.model_fields)
+            if problem["type"] == "extra_forbidden" else None))

@@ -17,6 +17,7 @@ from ..source import Span
 
 BASES = ("consent", "contract", "legal_obligation", "vital_interest", "public_task",
          "legitimate_interest")
+MAX_HIERARCHY_DEPTH = 64
 FIELD_ROOTS = frozenset({"destination", "safeguards", "automated", "data_age", "subject", "context"})
 
 
@@ -115,9 +116,28 @@ def _hierarchy(kind: str, decls, diagnostics: list[Diagnostic]) -> Hierarchy:
             code, f"the {kind} hierarchy has a cycle: {chain}", anchor,
             notes=tuple(Note(f"`{n}` is declared here", s) for n, s in spans[1:]),
             help=f"a {kind} cannot be its own ancestor; remove one `is` on the cycle"))
+    chain = _longest_chain(graph)
+    if len(chain) > MAX_HIERARCHY_DEPTH:
+        deepest = next((n for n in chain if n in declared), None)
+        diagnostics.append(Diagnostic(
+            "E0307", f"the {kind} hierarchy is {len(chain)} levels deep",
+            declared[deepest].name.span if deepest else None,
+            help=f"a hierarchy has at most {MAX_HIERARCHY_DEPTH} levels (dotted prefixes and `is` "
+            "parents both count)"))
+        for node in graph.nodes:  # all ancestors would cost the depth for each name: not kept
+            hierarchy.ancestors[node] = frozenset({node})
+        return hierarchy
     for node in graph.nodes:
         hierarchy.ancestors[node] = frozenset(nx.descendants(graph, node)) | {node}
     return hierarchy
+
+
+def _longest_chain(graph: nx.DiGraph) -> list[str]:
+    """The longest child-to-parent chain of names (none when there is a cycle, which is
+    reported as such)."""
+    if not len(graph) or not nx.is_directed_acyclic_graph(graph):
+        return []
+    return nx.dag_longest_path(graph)  # insertion order: the same text, the same chain
 
 
 def _cycles(graph: nx.DiGraph) -> list[list[str]]:

@@ -8,6 +8,7 @@ value, checked at run time).
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import chain
 
 from .. import ast, ir
 from ..diagnostics import Diagnostic, did_you_mean
@@ -135,7 +136,7 @@ class Typer:
         for kind, names, help in kinds:
             if name in names:
                 return self.error("E0207", f"the {kind} `{name}` is not a value here", span, help=help)
-        candidates = list(v.regions) + FIELD_NAMES
+        candidates = chain(v.regions, FIELD_NAMES)
         return self.error("E0201", f"undefined name `{name}`", span,
                           help=did_you_mean(name, candidates))
 
@@ -218,7 +219,7 @@ class Typer:
                 return ir.PurposeIn(e.right.name, e.negated, span=e.span)
             if isinstance(e.right, ast.NameRef):
                 return self.error("E0201", f"undefined purpose `{e.right.name}`", e.right.span,
-                                  help=did_you_mean(e.right.name, self.vocabulary.purposes.names()))
+                                  help=did_you_mean(e.right.name, self.vocabulary.purposes.graph))
             return self.error("E0405", "`purpose in` takes a purpose name", e.right.span,
                               help="for example `purpose in marketing`")
         if isinstance(e.right, ast.NameRef) and left.type in ("country", "any", "error") and (

@@ -8,6 +8,7 @@ malformed JSON in test events.
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from lark import Token, Tree
@@ -19,19 +20,53 @@ from .parser import KEYWORDS, parse_tree
 
 MAX_INT = 10**12
 MAX_NESTING = 100
+#: the depth of a lowered expression, where long `and`/`or` chains are balanced trees
+MAX_DEPTH = 2 * MAX_NESTING
+#: names: every dotted prefix is a name of its own (an ancestor), so both are bounded
+MAX_NAME_SEGMENTS = 32
+MAX_NAME_LENGTH = 200
+MAX_DURATION_DAYS = 10_000 * 365  # 10,000 years: longer than any data age an event can have
+#: test events follow the event rules (docs/events): nesting, integer range
+MAX_JSON_NESTING = 64
+MAX_JSON_INT = 10**15
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _nesting(tree: Tree) -> int:
-    """How deep an expression nests, counting a chain of one operator as one level."""
+def _nesting(tree: Tree, deeper=None) -> int:
+    """How deep a parse tree nests (iteratively), a child counting one level deeper
+    when `deeper(parent, child)`; by default expressions, where a chain of one
+    operator counts as one level."""
+    if deeper is None:
+        def deeper(node, child):
+            return not (child.data == node.data and node.data in ("and_expr", "or_expr"))
     deepest, stack = 0, [(tree, 1)]
     while stack:
         node, depth = stack.pop()
         deepest = max(deepest, depth)
         for child in node.children:
             if isinstance(child, Tree):
-                same_chain = child.data == node.data and node.data in ("and_expr", "or_expr")
-                stack.append((child, depth if same_chain else depth + 1))
+                stack.append((child, depth + 1 if deeper(node, child) else depth))
     return deepest
+
+
+def _depth(node) -> int:
+    """How deep a lowered expression is (iteratively: it may be deep)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = getattr(item, "items", None) or ()
+        for name in ("left", "right", "operand", "key"):
+            child = getattr(item, name, None)
+            if child is not None and not isinstance(child, str):
+                stack.append((child, depth + 1))
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _json_nesting(tree: Tree) -> int:
+    """How deep a JSON value nests, the outermost object counting as 1."""
+    return _nesting(tree, lambda node, child: child.data in ("json_object", "json_array"))
 
 
 def _join(left: Span | None, right: Span | None) -> Span | None:
@@ -42,7 +77,13 @@ _ESCAPE = re.compile(r"\\(.)")
 
 
 def parse_module(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
+    unicode_errors = _lone_surrogates(source)
+    if unicode_errors:  # text from a Python caller that is not Unicode: read it without them
+        source = Source(source.name, _SURROGATE.sub("\ufffd", source.text))
+        unicode_errors = [Diagnostic(d.code, d.message, Span(source, d.span.start, d.span.end),
+                                     help=d.help) for d in unicode_errors]
     tree, comment_tokens, diagnostics = parse_tree(source)
+    diagnostics[:0] = unicode_errors
     lowering = _Lowering(source, diagnostics)
     statements = lowering.statements(tree) if tree is not None else []
     comments = tuple(
@@ -50,6 +91,17 @@ def parse_module(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
     )
     statements = _attach_docs(source, statements, comments)
     return ast.Module(source, tuple(statements), comments), diagnostics
+
+
+def _lone_surrogates(source: Source) -> list[Diagnostic]:
+    found = []
+    for match in _SURROGATE.finditer(source.text):
+        found.append(Diagnostic(
+            "E0101", f"`{match.group()!r}` is a lone surrogate, not a Unicode character",
+            Span(source, match.start(), match.end()), help="policy text is UTF-8"))
+        if len(found) == 10:
+            break
+    return found
 
 
 def _attach_docs(source: Source, statements, comments):
@@ -96,6 +148,14 @@ class _Lowering:
 
     def name(self, token: Token) -> ast.Name:
         span = self.span(token)
+        segments = token.value.count(".") + 1
+        if segments > MAX_NAME_SEGMENTS or len(token.value) > MAX_NAME_LENGTH:
+            shown = token.value if len(token.value) <= 40 else f"{token.value[:30]}…"
+            self.error("E0111", f"the name `{shown}` is too long ({len(token.value)} characters, "
+                       f"{segments} segments)", span,
+                       help=f"names have at most {MAX_NAME_SEGMENTS} dotted segments and "
+                       f"{MAX_NAME_LENGTH} characters")
+            return ast.Name("_", span)
         for segment in token.value.split("."):
             if segment in KEYWORDS:
                 self.error(
@@ -132,11 +192,14 @@ class _Lowering:
         return ast.StringLit(value, span)
 
     def integer(self, token: Token) -> ast.IntLit:
-        value = int(token.value)
+        digits = token.value.lstrip("0") or "0"
+        # never int() a huge literal: Python refuses more than 4,300 digits
+        value = int(digits) if len(digits) <= len(str(MAX_INT)) else MAX_INT + 1
         if value > MAX_INT:
-            self.error("E0109", f"`{token.value}` is too large", self.span(token),
+            shown = token.value if len(token.value) <= 30 else f"{token.value[:20]}… ({len(token.value)} digits)"
+            self.error("E0109", f"`{shown}` is too large", self.span(token),
                        help=f"integers go up to {MAX_INT}")
-            value = MAX_INT
+            return ast.IntLit(MAX_INT, self.span(token))
         return ast.IntLit(value, self.span(token))
 
     # ---- statements ----------------------------------------------------------
@@ -245,7 +308,14 @@ class _Lowering:
 
     def duration(self, tree: Tree) -> ast.DurationLit:
         amount, unit = tree.children
-        return ast.DurationLit(self.integer(amount).value, unit.children[0].value, self.span(tree))
+        before = len(self.diagnostics)
+        duration = ast.DurationLit(self.integer(amount).value, unit.children[0].value, self.span(tree))
+        if duration.days > MAX_DURATION_DAYS:
+            if len(self.diagnostics) == before:
+                self.error("E0109", f"`{duration.amount} {duration.unit}` is too long", self.span(tree),
+                           help="durations go up to 10000 years")
+            duration = ast.DurationLit(MAX_DURATION_DAYS, "days", self.span(tree))
+        return duration
 
     # ---- expressions ---------------------------------------------------------
 
@@ -255,7 +325,13 @@ class _Lowering:
             self.error("E0110", f"this expression nests more than {MAX_NESTING} levels deep",
                        self.span(node), help="split it into several rules, or flatten it")
             return ast.BoolLit(True, self.span(node))
-        return self._expr(node)
+        lowered = self._expr(node)
+        if _depth(lowered) > MAX_DEPTH:  # many levels, each a long chain
+            self.error("E0110", f"this expression nests more than {MAX_DEPTH} levels deep once its "
+                       "`and`/`or` chains are counted", self.span(node),
+                       help="split it into several rules, or flatten it")
+            return ast.BoolLit(True, self.span(node))
+        return lowered
 
     def _chain(self, node: Tree, build):
         """`a and b and c …` as a balanced tree: long chains stay shallow
@@ -341,7 +417,12 @@ class _Lowering:
         name, event, expect = tree.children
         keys: list = []
         before = len(self.diagnostics)
-        value = self.json(event, "", keys)
+        if _json_nesting(event) > MAX_JSON_NESTING:
+            self.error("E0108", f"the test event nests more than {MAX_JSON_NESTING} levels deep",
+                       self.span(event), help="events nest at most 64 objects and arrays deep")
+            value = None
+        else:
+            value = self.json(event, "", keys)
         if len(self.diagnostics) > before:  # malformed JSON: not checked as an event
             value = None
         names = ()
@@ -383,7 +464,7 @@ class _Lowering:
         if kind == "json_string":
             return self.json_string(token)
         if kind == "json_number":
-            return json.loads(token.value)
+            return self.json_number(token)
         if kind == "json_true":
             return True
         if kind == "json_false":
@@ -396,9 +477,34 @@ class _Lowering:
             return None
         raise AssertionError(f"unknown JSON node {kind}")
 
+    def json_number(self, token: Token):
+        text = token.value
+        shown = text if len(text) <= 30 else f"{text[:20]}…"
+        digits = len(text.lstrip("-").split(".")[0].split("e")[0].split("E")[0].lstrip("0"))
+        try:
+            value = json.loads(text) if digits <= 16 else None
+        except ValueError:
+            self.error("E0108", f"`{shown}` is not a JSON number", self.span(token),
+                       help="JSON numbers have no leading zeros: `7`, `0.5`, `-3`")
+            return None
+        if value is None or (isinstance(value, int) and abs(value) > MAX_JSON_INT):
+            self.error("E0108", f"`{shown}` is out of range", self.span(token),
+                       help=f"integers in events lie within ±{MAX_JSON_INT}")
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            self.error("E0108", f"`{shown}` is too large for a number", self.span(token),
+                       help="numbers in events are finite")
+            return None
+        return value
+
     def json_string(self, token: Token) -> str:
         try:
-            return json.loads(token.value)
+            value = json.loads(token.value)
         except ValueError:
             self.error("E0108", f"{token.value} is not a valid JSON string", self.span(token))
             return token.value[1:-1]
+        if _SURROGATE.search(value):
+            self.error("E0108", f"{token.value} holds a lone surrogate, not a Unicode character",
+                       self.span(token), help="strings in events are valid Unicode")
+            return _SURROGATE.sub("\ufffd", value)
+        return value

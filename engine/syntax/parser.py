@@ -7,6 +7,7 @@ statement keyword after each error.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from functools import cache
 
@@ -36,6 +37,7 @@ _EXPRESSION_FOLLOWERS = frozenset(
 )
 
 MAX_SYNTAX_ERRORS = 50
+MAX_LEXER_ERRORS = 50
 
 _lock = threading.Lock()
 
@@ -136,7 +138,7 @@ def _token_span(source: Source, token: Token) -> Span:
     return Span(source, start, max(end, start))
 
 
-def _syntax_diagnostic(source: Source, error: UnexpectedInput) -> Diagnostic:
+def _syntax_diagnostic(source: Source, error: UnexpectedInput, suggest: bool = True) -> Diagnostic:
     if isinstance(error, UnexpectedEOF) or (
         isinstance(error, UnexpectedToken) and error.token.type == "$END"
     ):
@@ -171,43 +173,94 @@ def _syntax_diagnostic(source: Source, error: UnexpectedInput) -> Diagnostic:
         return Diagnostic(
             "E0102", f"`{token.value}` is out of place", span,
             help="a rule's clauses go in this order: `when`, `unless`, `with`, `because`, `cite`")
-    if token.type == "NAME":
+    if token.type == "NAME" and suggest:
         close = did_you_mean(token.value, [k for k in KEYWORDS])
         if close and any(_describe_terminal(e) == f"`{close.split('`')[1]}`" for e in expected):
             hint += f"; {close}"
     return Diagnostic("E0102", f"unexpected {describe_token(token)}", span, help=hint)
 
 
-def _lex_all(source: Source, text: str, diagnostics: list[Diagnostic]) -> tuple[str, list[Token]]:
-    """Lex the whole text, blanking out characters the lexer cannot read."""
-    while True:
-        try:
-            return text, _lex(text)
-        except UnexpectedCharacters as error:
-            pos = error.pos_in_stream
-            char = text[pos]
-            if char == "'":
-                close = text.find("'", pos + 1)
-                line_end = text.find("\n", pos)
-                end = close + 1 if close != -1 and (line_end == -1 or close < line_end) else pos + 1
-                diagnostics.append(Diagnostic(
-                    "E0101", "strings use double quotes", Span(source, pos, end),
-                    help='write `"…"`'))
-            elif char == '"':
-                end = text.find("\n", pos)
-                end = len(text) if end == -1 else end
-                diagnostics.append(Diagnostic(
-                    "E0105", "this string is not closed before the end of the line",
-                    Span(source, pos, end), help='add the closing `"`'))
-            else:
-                end = pos + 1
-                while end < len(text) and text[end] == char:  # `&&`, `||`: one error
-                    end += 1
-                shown = text[pos:end] if char.isprintable() else repr(char)
-                diagnostics.append(Diagnostic(
-                    "E0101", f"unexpected `{shown}`", Span(source, pos, end),
-                    help=_character_help(char)))
-            text = _blank(text, pos, end)
+def _lex_all(source: Source, text: str, diagnostics: list[Diagnostic]) -> tuple[list[Token], list[int]]:
+    """Lex the whole text once, skipping what the lexer cannot read: each run of
+    unreadable characters is one diagnostic (at most MAX_LEXER_ERRORS are shown, then
+    how many more there were), and lexing goes on after it, never from the start.
+    Returns the tokens and the offsets of the errors. (Lark's BasicLexer.next_token,
+    without an exception per unreadable character.)"""
+    from lark.lexer import LineCounter, TextSlice
+
+    lexer = _full_lexer()
+    lexer.scanner  # built on first use, with the callbacks
+    match, callbacks, newline_types = lexer.match, lexer.callback, lexer.newline_types
+    sliced = TextSlice.cast_from(text)
+    counter = LineCounter("\n")
+    tokens: list[Token] = []
+    errors: list[int] = []
+    while counter.char_pos < len(text):
+        pos = counter.char_pos
+        found = match(sliced, pos)
+        if not found:
+            end = _unreadable_end(text, pos, lambda at: match(sliced, at) is not None)
+            errors.append(pos)
+            if len(errors) <= MAX_LEXER_ERRORS:
+                diagnostics.append(_unreadable(source, text, pos, end))
+            counter.feed(text[pos:end])
+            continue
+        value, kind = found
+        token = Token(kind, value, pos, counter.line, counter.column)
+        counter.feed(value, kind in newline_types)
+        token.end_line, token.end_column, token.end_pos = counter.line, counter.column, counter.char_pos
+        tokens.append(callbacks[kind](token) if kind in callbacks else token)
+    if len(errors) > MAX_LEXER_ERRORS:
+        first = errors[MAX_LEXER_ERRORS]
+        diagnostics.append(Diagnostic(
+            "E0101", f"{len(errors) - MAX_LEXER_ERRORS} more runs of unreadable characters follow, "
+            "not shown one by one", Span(source, first, first + 1),
+            help="is this a policy file? fix the errors above and check again"))
+    return tokens, errors
+
+
+def _unreadable_end(text: str, pos: int, readable) -> int:
+    """Where the run of unreadable characters at `pos` ends: a wrong quote to its
+    closing quote (or the end of the line), else every unreadable character up to
+    the next readable token on the line (`&&`, `@ @ @`: one error)."""
+    char = text[pos]
+    line_end = text.find("\n", pos)
+    line_end = len(text) if line_end == -1 else line_end
+    if char == "'":
+        close = text.find("'", pos + 1, line_end)
+        return close + 1 if close != -1 else pos + 1
+    if char == '"':
+        return line_end
+    end = pos + 1
+    while end < line_end:
+        if text[end] in " \t\f\r":
+            after = end
+            while after < line_end and text[after] in " \t\f\r":
+                after += 1
+            if after == line_end or readable(after) or text[after] in "'\"":
+                return end
+            end = after
+        elif text[end] in "'\"" or readable(end):
+            return end
+        else:
+            end += 1
+    return end
+
+
+def _unreadable(source: Source, text: str, pos: int, end: int) -> Diagnostic:
+    """The diagnostic for the unreadable characters text[pos:end]."""
+    char = text[pos]
+    if char == "'":
+        return Diagnostic("E0101", "strings use double quotes", Span(source, pos, end),
+                          help='write `"…"`')
+    if char == '"':
+        return Diagnostic("E0105", "this string is not closed before the end of the line",
+                          Span(source, pos, end), help='add the closing `"`')
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[pos:min(end, pos + 40)])
+    if end - pos > 40:
+        shown += "…"
+    return Diagnostic("E0101", f"unexpected `{shown}`", Span(source, pos, end),
+                      help=_character_help(char))
 
 
 def _character_help(char: str) -> str | None:
@@ -224,24 +277,20 @@ def _character_help(char: str) -> str | None:
     return None
 
 
-def _blank(text: str, start: int, end: int) -> str:
-    return text[:start] + "".join(c if c == "\n" else " " for c in text[start:end]) + text[end:]
-
-
-def _statement_starts(tokens: list[Token]) -> list[int]:
-    """Offsets where statements begin (heuristic used only for error recovery)."""
+def _statement_starts(significant: list[Token]) -> list[int]:
+    """Indices of the tokens where statements begin (a heuristic used only for error
+    recovery); `significant` holds no comments or whitespace."""
     starts = []
-    significant = [t for t in tokens if t.type not in ("COMMENT",) and not t.type.startswith("__")]
     for index, token in enumerate(significant):
         if token.type in _STATEMENT_KEYWORDS:
             if token.type in ("PERMIT", "FORBID", "REQUIRE", "RESIDENCY", "RETAIN") and index >= 3:
                 if significant[index - 1].value == ":" and significant[index - 3].type == "RULE":
                     continue
-            starts.append(token.start_pos)
+            starts.append(index)
         elif token.type == "PURPOSE":
             following = significant[index + 1] if index + 1 < len(significant) else None
             if following is None or following.type not in _EXPRESSION_FOLLOWERS:
-                starts.append(token.start_pos)
+                starts.append(index)
     return starts
 
 
@@ -257,54 +306,167 @@ def parse_tree(source: Source) -> tuple[Tree | None, list[Token], list[Diagnosti
         pass
     finally:
         _comments.found = None
-    # an error: lex everything once (blanking unreadable characters), then parse
-    # again and again, dropping one broken statement each time
-    text, tokens = _lex_all(source, source.text, diagnostics)
-    lexer_errors = [d.span.start for d in diagnostics]
+    # an error: lex everything once (skipping unreadable characters), then feed the
+    # tokens to the parser once, dropping each broken statement as it is found
+    tokens, lexer_errors = _lex_all(source, source.text, diagnostics)
     comments = [t for t in tokens if t.type == "COMMENT"]
-    starts = _statement_starts(tokens)
-    for _ in range(MAX_SYNTAX_ERRORS + 1):
-        try:
-            return parser().parse(text), comments, diagnostics
-        except UnexpectedInput as error:
-            position = _error_position(error, text)
-            diagnostic = _syntax_diagnostic(source, error)
-            at_statement = position in starts and isinstance(error, UnexpectedToken)
-            before = [s for s in starts if s < position] if at_statement else [
-                s for s in starts if s <= position]
-            after = [s for s in starts if s > position]
-            start = before[-1] if before else 0
-            end = after[0] if after else len(text)
-            if at_statement and diagnostic.code != "E0104":
+    ignored = set(parser().lexer_conf.ignore)
+    significant = [t for t in tokens if t.type not in ignored]
+    tree = _Recovery(source, significant, lexer_errors, diagnostics).run()
+    return tree, comments, diagnostics
+
+
+class _Recovery:
+    """Feed the tokens to the LALR parser one by one. At each statement start a
+    copy of the parser's state is kept (cheap there: the stack is short); on an
+    error the broken statement is dropped by going back to the state before it
+    and going on at the next statement. Every token is fed once or twice, so the
+    work is linear in the text."""
+
+    def __init__(self, source: Source, tokens: list[Token], lexer_errors: list[int],
+                 diagnostics: list[Diagnostic]):
+        self.source, self.tokens, self.diagnostics = source, tokens, diagnostics
+        self.lexer_errors = lexer_errors  # sorted offsets
+        self.starts = _statement_starts(tokens)  # sorted token indices
+        self.start_set = set(self.starts)
+        self.reported = 0
+        self.hidden: list[Diagnostic] = []
+
+    def offset(self, index: int) -> int:
+        return self.tokens[index].start_pos if index < len(self.tokens) else len(self.source.text)
+
+    def diagnose(self, error: UnexpectedToken, state) -> Diagnostic:
+        if self.reported >= MAX_SYNTAX_ERRORS:  # not shown: only its code matters
+            return _syntax_diagnostic(self.source, error, suggest=False)
+        return _syntax_diagnostic(self.source, _with_accepts(error, state))
+
+    def report(self, diagnostic: Diagnostic, start: int, end: int) -> None:
+        # a statement with a lexer error was reported already: no cascade
+        first = bisect.bisect_left(self.lexer_errors, self.offset(start))
+        if first < len(self.lexer_errors) and self.lexer_errors[first] < self.offset(end):
+            return
+        if self.reported < MAX_SYNTAX_ERRORS:
+            self.reported += 1
+            self.diagnostics.append(diagnostic)
+        else:
+            self.hidden.append(diagnostic)
+
+    def run(self) -> Tree | None:
+        from lark import Token as LarkToken
+
+        state = parser().parse_interactive("").parser_state
+        saved = [(0, state.copy(deepcopy_values=False))]  # (token index, state before it)
+        tokens = self.tokens
+        index = 0
+        while True:
+            if index == len(tokens):
+                last = tokens[-1] if tokens else None
+                eof = (LarkToken.new_borrow_pos("$END", "", last) if last is not None
+                       else LarkToken("$END", "", 0, 1, 1))
+                try:
+                    tree = state.feed_token(eof, True)
+                    break
+                except UnexpectedToken as error:
+                    diagnostic = self.diagnose(error, state)
+                # the last statement is incomplete: drop it (from the last start on)
+                self.report(diagnostic, saved[-1][0], index)
+                if saved[-1][0] == index and len(saved) > 1:
+                    saved.pop()  # that state cannot end the file either: go further back
+                state_before = saved.pop()[1]
+                saved.append((index, state_before))
+                state = state_before.copy(deepcopy_values=False)
+                continue
+            token = tokens[index]
+            try:
+                if index in self.start_set and saved[-1][0] != index:
+                    # keep the state once the previous statement is reduced, before
+                    # the keyword is shifted: nothing in it is shared with what follows
+                    _reduce_before(state, token)
+                    saved.append((index, state.copy(deepcopy_values=False)))
+                state.feed_token(token)
+                index += 1
+                continue
+            except UnexpectedToken as error:
+                diagnostic = self.diagnose(error, state)
+            at_statement = index in self.start_set
+            if at_statement and saved[-1][0] == index and len(saved) > 1:
+                saved.pop()  # the state kept at this keyword: the error is before it
+            if at_statement and diagnostic.code != "E0104" and saved[-1][0] < index:
                 # the statement before the keyword ended early; the keyword's own
                 # statement may be fine, so keep it
-                end = position
-                diagnostic = _incomplete(source, tokens, position, diagnostic)
-            if start == end:  # cannot make progress: drop the rest
-                end = len(text)
-            # a statement with a lexer error was reported already: no cascade
-            if not any(start <= offset < end for offset in lexer_errors):
-                diagnostics.append(diagnostic)
-            text = _blank(text, start, end)
-            starts = [s for s in starts if not start <= s < end]
-    return None, comments, diagnostics
+                start = saved.pop()
+                self.report(_incomplete(self.source, tokens, index, diagnostic), start[0], index)
+                saved.append((index, start[1]))
+                state = start[1].copy(deepcopy_values=False)
+                continue
+            start = saved.pop()  # (E0104 at a keyword: the statement before it goes too)
+            following = bisect.bisect_right(self.starts, index)
+            end = self.starts[following] if following < len(self.starts) else len(tokens)
+            self.report(diagnostic, start[0], end)
+            saved.append((end, start[1]))
+            state = start[1].copy(deepcopy_values=False)
+            index = end
+        if self.hidden:
+            first = self.hidden[0]
+            self.diagnostics.append(Diagnostic(
+                first.code, f"{len(self.hidden)} more syntax errors follow, not shown one by one",
+                first.span, help="fix the errors above and check again"))
+        return tree
 
 
-def _incomplete(source: Source, tokens: list[Token], position: int, found: Diagnostic) -> Diagnostic:
+def _reduce_before(state, token: Token) -> None:
+    """The reductions the parser makes on seeing `token`, without shifting it
+    (Lark's ParserState.feed_token, stopped before the shift)."""
+    from lark.parsers.lalr_analysis import Shift
+
+    states, callbacks = state.parse_conf.states, state.parse_conf.callbacks
+    state_stack, value_stack = state.state_stack, state.value_stack
+    while True:
+        try:
+            action, rule = states[state_stack[-1]][token.type]
+        except KeyError:
+            expected = {s for s in states[state_stack[-1]] if s.isupper()}
+            raise UnexpectedToken(token, expected, state=state) from None
+        if action is Shift:
+            return
+        size = len(rule.expansion)
+        values = value_stack[-size:] if size else []
+        if size:
+            del state_stack[-size:]
+            del value_stack[-size:]
+        value = callbacks[rule](values) if callbacks else values
+        state_stack.append(states[state_stack[-1]][rule.origin.name][1])
+        value_stack.append(value)
+
+
+def _with_accepts(error: UnexpectedToken, state) -> UnexpectedToken:
+    """What Lark's own parse gives an error: the tokens that would let it go on
+    (computed on shallow copies of the parser's state, as Lark does)."""
+    from copy import copy
+
+    from lark import Token as LarkToken
+
+    conf = copy(state.parse_conf)
+    conf.callbacks = {}
+    accepts = set()
+    for name in conf.parse_table.states[state.position]:
+        if name.isupper():
+            trial = state.copy(deepcopy_values=False)
+            trial.parse_conf = conf
+            try:
+                trial.feed_token(LarkToken(name, ""), name == "$END")
+            except UnexpectedToken:
+                continue
+            accepts.add(name)
+    error._accepts = accepts
+    return error
+
+
+def _incomplete(source: Source, tokens: list[Token], index: int, found: Diagnostic) -> Diagnostic:
     """A statement keyword where the previous statement still needed more: say so
     at the end of that statement rather than at the next one."""
-    previous = [t for t in tokens if t.type != "COMMENT" and not t.type.startswith("__")
-                and t.end_pos <= position]
-    if not previous or found.code != "E0102":
+    if index == 0 or found.code != "E0102":
         return found
-    last = previous[-1]
+    last = tokens[index - 1]
     return Diagnostic("E0102", f"the statement is incomplete after `{last.value}`",
                       Span(source, last.start_pos, last.end_pos), help=found.help)
-
-
-def _error_position(error: UnexpectedInput, text: str) -> int:
-    token = getattr(error, "token", None)
-    if token is not None and token.start_pos is not None and token.type != "$END":
-        return token.start_pos
-    pos = getattr(error, "pos_in_stream", None)
-    return pos if pos is not None else len(text)

@@ -1,0 +1,209 @@
+"""Hostile policy text: a generator and a runner.
+
+`run(count, seed)` makes `count` inputs (mutations of the policies in `rules/` and of
+generated ones: byte flips, inserted tokens, deep nesting, huge literals, long names,
+unreadable runs, truncations, unicode) and feeds each to `engine.load_policy_text`
+and to lint. Every input must end in a compiled policy or a PolicyError; anything
+else, or an input slower than `time_bound` seconds, is a failure, saved to
+`failures` (a folder) with the exception.
+
+    python -m fuzz.policies 1000000 --seed 1 --out /tmp/fuzz-policies
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TOKENS = """policy use region category purpose basis is table default permit forbid require
+residency retain rule on to for when unless with because cite in not and or true false
+consent explicit parental objected test event expect allow deny by obligation contract
+day days month years ( ) { } [ ] , : = + - * == != <= >= < > # ## " ' \\ . 0 7
+99999999999999 DE FR XX subject.age subject.country destination safeguards context.x
+data_age purpose basis @ ; & | ! $ ~ ` \u00e9 \u2028 \ufeff \x00 \t \r \n""".split(" ")
+
+BASE = '''policy "fuzz"
+category contact.email
+category health is contact
+purpose billing basis contract
+purpose marketing basis consent
+region eu = {DE, FR} + {IT}
+table age default 16 { DE: 16, FR: 15 }
+obligation log "keep a log"
+rule r1: permit billing on contact to eu when subject.age >= 16 with log because "b" cite "c"
+forbid marketing on health unless explicit consent
+retain contact for 2 years
+residency health in eu
+require consent for marketing on contact when subject.age < age[subject.country]
+test "t" {
+  event {"purpose": "billing", "categories": ["contact.email"], "destination": "DE",
+         "subject": {"age": 20}, "context": {"a": [1, 2.5, null, true]}}
+  expect allow with log
+}
+'''
+
+
+def corpus() -> list[str]:
+    """The real policies (rules/) and the built-in base."""
+    texts = [BASE]
+    for path in sorted((ROOT / "rules").rglob("*.law")):
+        try:
+            texts.append(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return texts
+
+
+def _deep(rng: random.Random) -> str:
+    depth = rng.choice([50, 101, 300, 2000, 5000])
+    head = "category c\npurpose p basis contract\n"
+    shape = rng.randrange(6)
+    if shape == 0:
+        return head + "permit p on c when " + "not " * depth + "true\n"
+    if shape == 1:
+        return head + "permit p on c when " + "(" * depth + "true" + ")" * depth + "\n"
+    if shape == 2:
+        return "region r = " + " + ".join(["{DE}"] * depth) + "\n"
+    if shape == 3:
+        return head + 'permit p on c\ntest "t" { event ' + '{"a": ' * depth + "1" + "}" * depth + " expect allow }\n"
+    if shape == 4:
+        return head + 'permit p on c\ntest "t" { event {"context": {"a": ' + "[" * depth + "]" * depth + "}} expect allow }\n"
+    inner = " and ".join(["subject.age > 1"] * rng.randrange(1, 50))
+    return head + "permit p on c when " + "not (" * depth + inner + ")" * depth + "\n"
+
+
+def _huge(rng: random.Random) -> str:
+    digits = "9" * rng.choice([13, 20, 4301, 5000])
+    head = "category c\npurpose p basis contract\n"
+    return rng.choice([
+        head + f"permit p on c when subject.age > {digits}\n",
+        head + f"retain c for {digits} {rng.choice(['days', 'months', 'years'])}\n",
+        f"table t default {digits} {{ DE: {digits} }}\n",
+        head + 'permit p on c\ntest "t" { event {"purpose": "p", "categories": ["c"], '
+        f'"destination": "DE", "context": {{"n": {rng.choice(["-", ""])}{digits}{rng.choice(["", ".5", "e999"])}}}}} '
+        "expect allow }\n",
+        head + 'permit p on c\ntest "t" { event {"purpose": "p", "categories": ["c"], "destination": "DE", '
+        f'"at": "{rng.choice(["9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+05:00", "2024-02-30T00:00:00Z"])}"}} '
+        "expect allow }\n",
+    ])
+
+
+def _long_name(rng: random.Random) -> str:
+    segments = rng.choice([10, 33, 500, 4000])
+    name = ".".join(rng.choice(["a", "b", "seg"]) for _ in range(segments))
+    return f"category {name}\npurpose p basis contract\npermit p on {name}\n"
+
+
+def _unreadable(rng: random.Random) -> str:
+    run = rng.choice(["@ ", "@", "&&", "\x00", "'", "\u2603 ", ";"]) * rng.choice([10, 1000, 20000])
+    return rng.choice([run, "category c\n" + run + "\npurpose p basis contract\n"])
+
+
+def mutate(text: str, rng: random.Random) -> str:
+    """One to four random edits of the text."""
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.randrange(6)
+        at = rng.randint(0, len(text))
+        if kind == 0 and text:  # flip a character's low bits
+            at = min(at, len(text) - 1)
+            text = text[:at] + chr((ord(text[at]) ^ rng.choice([1, 2, 4, 32, 64])) % 0xD800) + text[at + 1:]
+        elif kind == 1:  # insert tokens
+            text = text[:at] + " " + " ".join(rng.choice(TOKENS) for _ in range(rng.randint(1, 5))) + " " + text[at:]
+        elif kind == 2:  # truncate
+            text = text[:at]
+        elif kind == 3 and text:  # delete a slice
+            text = text[:at] + text[at + rng.randint(1, 40):]
+        elif kind == 4:  # duplicate a slice
+            end = min(len(text), at + rng.randint(1, 200))
+            text = text[:end] + text[at:end] + text[end:]
+        else:  # unicode
+            text = text[:at] + rng.choice(["\u00e9", "\u0130", "\u2028", "\ufeff", "\U0001f600", "\ud800", "\u0301"]) + text[at:]
+    return text
+
+
+def generate(rng: random.Random, texts: list[str]) -> str:
+    """One hostile input; most are small mutations (fast), a few are pathological."""
+    roll = rng.random()
+    if roll < 0.02:
+        return _deep(rng)
+    if roll < 0.04:
+        return _huge(rng)
+    if roll < 0.05:
+        return _long_name(rng)
+    if roll < 0.06:
+        return _unreadable(rng)
+    return mutate(rng.choice(texts), rng)
+
+
+def check(text: str):
+    """'compiled' or 'policy-error'; raises anything else."""
+    import engine
+    from engine.lint import lint
+
+    try:
+        policy = engine.load_policy_text(text, "fuzz.law")
+    except engine.PolicyError:
+        return "policy-error"
+    lint(policy)
+    return "compiled"
+
+
+def run(count: int, seed: int, out: str | Path | None = None, time_bound: float = 2.0,
+        texts: list[str] | None = None, progress: int = 0) -> dict:
+    """Feed `count` hostile inputs; return the counts and the failing samples."""
+    rng = random.Random(seed)
+    texts = texts or corpus()
+    folder = Path(out) if out else None
+    counts = {"compiled": 0, "policy-error": 0, "exception": 0, "slow": 0}
+    failures: list[dict] = []
+    slowest = (0.0, 0)
+    started = time.monotonic()
+    for index in range(count):
+        text = generate(rng, texts)
+        began = time.perf_counter()
+        try:
+            outcome = check(text)
+            problem = None
+        except Exception as error:  # the point: any exception is a finding
+            outcome, problem = "exception", "".join(traceback.format_exception_only(type(error), error)).strip()
+            trace = traceback.format_exc()
+        took = time.perf_counter() - began
+        slowest = max(slowest, (took, len(text)))
+        if outcome != "exception" and took > time_bound:
+            outcome, problem, trace = "slow", f"{took:.2f} s for {len(text)} characters", ""
+        counts[outcome] += 1
+        if problem is not None:
+            sample = {"index": index, "outcome": outcome, "problem": problem, "length": len(text)}
+            failures.append(sample)
+            if folder is not None:
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / f"{index}.law").write_text(text, encoding="utf-8", errors="surrogatepass")
+                (folder / f"{index}.txt").write_text(problem + "\n\n" + trace, encoding="utf-8")
+        if progress and (index + 1) % progress == 0:
+            print(json.dumps({"done": index + 1, **counts, "seconds": round(time.monotonic() - started)}),
+                  flush=True)
+    return {"count": count, "seed": seed, **counts, "slowest_seconds": round(slowest[0], 3),
+            "slowest_length": slowest[1], "seconds": round(time.monotonic() - started, 1),
+            "failures": failures[:100]}
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args.add_argument("count", type=int)
+    args.add_argument("--seed", type=int, default=1)
+    args.add_argument("--out", default="fuzz-failures")
+    args.add_argument("--time-bound", type=float, default=2.0)
+    args.add_argument("--progress", type=int, default=10000)
+    options = args.parse_args()
+    result = run(options.count, options.seed, options.out, options.time_bound, progress=options.progress)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
