@@ -1079,7 +1079,7 @@ def verify(path: str | Path, head: str | None = None, key: str | bytes | None = 
     claims: dict[int, dict] = {}  # torn lines that a later `torn` marker sealed, by line number
     for entry in entries(path):
         record = entry.record
-        if record is not None and type(record.get("seq")) is int:
+        if _is_record(record):
             numbers[record["seq"]] += 1
             torn = record.get("torn") if record.get("kind") == "torn" else None
             if isinstance(torn, dict) and type(torn.get("line")) is int:
@@ -1122,8 +1122,11 @@ def verify(path: str | Path, head: str | None = None, key: str | bytes | None = 
             continue
         record = entry.record
         seq = record.get("seq")
-        if type(seq) is not int or seq < 1:
-            problem((entry.where, "has no sequence number"))
+        if not _is_record(record):  # the writer does not chain from it either
+            what = "sequence number" if type(seq) is not int or seq < 1 else "hash"
+            problem((entry.where, f"is not a record: it has no {what}"))
+            if type(entry.columns.get("seq")) is int:
+                expected = max(expected, entry.columns["seq"] + 1)
             continue
         last_seq = max(last_seq, seq)
         if entry.problem:
@@ -1137,8 +1140,9 @@ def verify(path: str | Path, head: str | None = None, key: str | bytes | None = 
         elif entry.text is not None and stored_text(record) != entry.text:
             problem((entry.where, f"record {seq} was rewritten: its text is not the text the writer "
                      "wrote (same content, other bytes)"))
-        for shape in record_problems(record):
-            problem((entry.where, f"record {seq} is malformed: {shape}"))
+        shape = record_problems(record)
+        if shape:
+            problem((entry.where, f"record {seq} is malformed: {'; '.join(shape)}"))
         for column, value in entry.columns.items():
             if record.get(column) != value:
                 problem((entry.where, f"record {seq} was edited: its `{column}` column says "
@@ -1226,7 +1230,7 @@ def decisions(path: str | Path, problems: list | None = None) -> Iterator[tuple[
         record = entry.record
         if entry.torn:
             continue
-        if record is None or type(record.get("seq")) is not int:
+        if not _is_record(record):
             unreadable.append(entry)
             continue
         if record.get("kind") in MARKERS:
@@ -1243,7 +1247,8 @@ def decisions(path: str | Path, problems: list | None = None) -> Iterator[tuple[
     if problems is not None:
         for entry in unreadable:
             if not _sealed(entry, claims):
-                problems.append((entry.where, entry.problem or "has no sequence number"))
+                problems.append((entry.where, entry.problem or "is not a record: it has no sequence number "
+                                 "or hash"))
 
 
 def _sealed(entry: Entry, claims: dict) -> bool:

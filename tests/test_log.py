@@ -3,7 +3,9 @@ query and stats, the CLI, and durability under SIGKILL (a real subprocess)."""
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 import os
 import signal
 import sqlite3
@@ -291,7 +293,7 @@ def test_cli_log_bad_input_is_a_message(tmp_path, capsys):
     garbage.write_text("not json\n{\"seq\": 1}\n")
     assert main(["log", "verify", str(garbage)]) == 1
     out = capsys.readouterr().out
-    assert "line 1: is not a JSON record" in out and "line 2: record 1 was edited" in out
+    assert "line 1: is not a JSON record" in out and "line 2: is not a record: it has no hash" in out
 
 
 # ---- durability -------------------------------------------------------------------------------------------
@@ -351,3 +353,239 @@ def test_no_acknowledged_record_is_lost_on_sigkill(tmp_path, name):
             result.warnings[0][0], f"line {result.records + 2}"]
     else:
         assert after.intact and not after.warnings and after.records == result.records + 1
+
+
+# ---- nothing is lost: values JSON cannot hold -----------------------------------------------------
+
+
+class Unprintable:
+    def __repr__(self):
+        raise RuntimeError("no repr")
+
+
+def hostile_events() -> list:
+    """One event of every kind JSON cannot hold as given (each with a marker `n`)."""
+    cycle: dict = {"n": 8}
+    cycle["self"] = cycle
+    deep = inner = {"n": 9}
+    for _ in range(3000):
+        inner["a"] = {}
+        inner = inner["a"]
+    return [
+        billing("lone-surrogate", n=1) | {"context": {"n": 1, "s": "\ud800"}},
+        billing("int-keys", n=2) | {"context": {"n": 2, 1: "a", "1": "b"}},
+        billing("nan", n=3) | {"context": {"n": 3, "f": math.nan, "g": -math.inf}},
+        billing("python", n=4) | {"context": {"n": 4, "t": (1, 2), "s": {3, 1}, "b": b"\xff",
+                                             "d": datetime.datetime(2020, 1, 1)}},
+        billing("\udcff", n=5),
+        billing("purpose", n=6) | {"purpose": "bill\ud800ing"},
+        billing("object", n=7) | {"context": {"n": 7, "w": Unprintable()}},
+        billing("cycle", n=8) | {"context": cycle},
+        billing("deep", n=9) | {"context": deep},
+        billing("big", n=10) | {"context": {"n": 10, "big": 10**5000}},
+        billing("escaped-key", n=11) | {"context": {"n": 11, "$escaped": "str", "repr": "'x'"}},
+        billing("tuple-key", n=12) | {("t",): 1},
+        {"purpose": {"x": 1}, "subject": {"id": 42}, "context": {"n": 13}},
+    ]
+
+
+@pytest.mark.parametrize("name", STORES)
+def test_a_batch_of_hostile_and_good_events_keeps_every_record(tmp_path, name):
+    path = tmp_path / name
+    mixed = []
+    for n, bad in enumerate(hostile_events()):
+        mixed += [billing(f"good-{n}", n=100 + n), bad]
+    mixed += ["not an event", ["a list"], None]
+    with engine.DecisionLog(path, key=KEY, batch=10_000) as log:  # one batch
+        for data in mixed:
+            log.record(data, POLICY.evaluate(data if isinstance(data, dict) else {}))
+    stored = records(path)
+    assert len(stored) == len(mixed) and [r["seq"] for r in stored] == list(range(1, len(mixed) + 1))
+    result = decision_log.verify(path, key=KEY)
+    assert result.intact and result.state == "intact" and not result.warnings, result.problems
+    for record, data in zip(stored[0:26:2], mixed[0:26:2]):  # the good ones, untouched
+        assert record["event"]["context"] == data["context"]
+    bad = {r["event"].get("context", {}).get("n") if isinstance(r["event"].get("context"), dict) else None: r
+           for r in stored[1:26:2]}
+    escaped = decision_log.ESCAPED
+    assert bad[1]["event"]["context"]["s"] == {escaped: "str", "repr": "'\\ud800'"}
+    assert bad[3]["event"]["context"]["f"] == {escaped: "float", "repr": "nan"}
+    assert bad[4]["event"]["context"]["t"] == {escaped: "tuple", "items": [1, 2]}
+    assert bad[4]["event"]["context"]["s"] == {escaped: "set", "items": [1, 3]}
+    assert bad[4]["event"]["context"]["b"] == {escaped: "bytes", "hex": "ff"}
+    assert bad[4]["event"]["context"]["d"][escaped] == "datetime"
+    assert bad[7]["event"]["context"]["w"] == {escaped: "Unprintable", "repr": "<Unprintable: repr failed: RuntimeError>"}
+    assert bad[8]["event"]["context"]["self"] == {escaped: "cycle", "type": "dict"}
+    assert bad[10]["event"]["context"]["big"][escaped] == "int"
+    assert int(bad[10]["event"]["context"]["big"]["hex"], 16) == 10**5000
+    int_keys = stored[3]["event"]["context"]
+    assert int_keys == {escaped: "object", "items": [["n", 2], [1, "a"], ["1", "b"]]}
+    assert stored[21]["event"]["context"][escaped] == "object"  # a `$escaped` key is never ambiguous
+    assert stored[9]["subject"] == decision_log.pseudonym(KEY.encode(), "\udcff")  # found again by query
+    assert decision_log.query(path, "\udcff", KEY) == [stored[9]]
+    assert stored[11]["purpose"] == '{"$escaped":"str","repr":"\'bill\\\\ud800ing\'"}'
+    assert stored[25]["purpose"] == '{"x":1}' and stored[25]["subject"].startswith("hmac-sha256:")
+    assert [r["event"] for r in stored[-3:]] == ["not an event", ["a list"], None]
+    assert decision_log.stats(path)["records"] == len(mixed)
+
+
+def test_json_safe_keeps_plain_json_and_marks_every_escape():
+    value = {"a": [1, 2.5, True, None, "x"], "b": {"c": "é"}}
+    assert decision_log.json_safe(value) == value
+    escaped = decision_log.json_safe({"k": frozenset({"b", "a"}), 2: 3})
+    assert escaped == {"$escaped": "object", "items": [["k", {"$escaped": "frozenset", "items": ["a", "b"]}], [2, 3]]}
+    assert decision_log.json_safe(math.inf) == {"$escaped": "float", "repr": "inf"}
+
+
+# ---- truncation, growth and torn writes ----------------------------------------------------------
+
+
+def cut_jsonl(path: Path, how: str) -> None:
+    data = path.read_bytes()
+    if how == "last-deleted":
+        path.write_bytes(b"".join(data.splitlines(keepends=True)[:-1]))
+    elif how == "cut-in-half":
+        last = data.rstrip(b"\n").rfind(b"\n")
+        path.write_bytes(data[:last + 1 + (len(data) - last) // 2])
+    elif how == "emptied":
+        path.write_bytes(b"")
+    elif how == "newline-removed":
+        path.write_bytes(data[:-1])
+
+
+EXPECTED_CUTS = {
+    "last-deleted": "truncated: 1 record(s) missing after record 4",
+    "cut-in-half": "truncated: 1 record(s) missing after record 4",
+    "emptied": "truncated: 5 record(s) missing after record 0",
+    "newline-removed": "truncated: 1 record(s) missing after record 4",
+}
+
+
+@pytest.mark.parametrize("how", sorted(EXPECTED_CUTS))
+def test_verify_tells_truncation_and_the_next_writer_records_it(tmp_path, how, capsys):
+    path = tmp_path / "d.jsonl"
+    write(path, EVENTS)
+    cut_jsonl(path, how)
+    result = decision_log.verify(path, key=KEY)
+    assert result.state == "truncated" and result.problems[-1][1].startswith(EXPECTED_CUTS[how])
+    assert main(["log", "verify", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}: end: {EXPECTED_CUTS[how]}" in out and "chain BROKEN: truncated" in out
+    before = path.read_bytes()
+    write(path, EVENTS[:1])  # the next writer keeps every byte, and records what it found
+    assert path.read_bytes().startswith(before)
+    after = decision_log.verify(path, key=KEY)
+    if how == "newline-removed":  # the record was whole but for its newline: completed, nothing missing
+        assert after.intact and after.records == 6 and decision_log.stats(path)["records"] == 6
+        return
+    assert not after.intact
+    assert any("when it was written the log ended at record" in m and "its checkpoint said 5" in m
+               for _, m in after.problems), after.problems
+    assert decision_log.stats(path)["records"] == (1 if how == "emptied" else 5)
+
+
+@pytest.mark.parametrize("how", ["deleted", "emptied"])
+def test_sqlite_truncation_is_told_too(tmp_path, how):
+    path = tmp_path / "d.db"
+    write(path, EVENTS)
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM records" + (" WHERE seq > 3" if how == "deleted" else ""))
+    result = decision_log.verify(path, key=KEY)
+    kept = 3 if how == "deleted" else 0
+    assert result.state == "truncated"
+    assert result.problems == [("end", f"truncated: {5 - kept} record(s) missing after record {kept} "
+                                       "(the checkpoint says the log had 5)")]
+    write(path, EVENTS[:1])
+    assert any("its checkpoint said 5" in m for _, m in decision_log.verify(path).problems)
+
+
+@pytest.mark.parametrize("name", STORES)
+def test_a_writer_stopped_before_its_checkpoint_is_growth_not_tampering(tmp_path, name, capsys):
+    path = tmp_path / name
+    write(path, EVENTS[:2])
+    if name.endswith(".jsonl"):
+        saved = decision_log.checkpoint_path(path).read_bytes()
+        write(path, EVENTS[2:])
+        decision_log.checkpoint_path(path).write_bytes(saved)  # as if killed between the two writes
+    else:
+        with sqlite3.connect(path) as db:
+            saved = db.execute("SELECT body FROM checkpoint").fetchone()[0]
+        write(path, EVENTS[2:])
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE checkpoint SET body = ?", (saved,))
+    result = decision_log.verify(path, key=KEY)
+    assert result.intact and result.state == "grown" and result.records == 5
+    assert main(["log", "verify", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "note: grown since the last checkpoint (fine): 3 record(s) after record 2" in out
+    assert "chain intact, grown since the last checkpoint (fine)" in out
+    write(path, EVENTS[:1])  # the next writer signs the whole log again
+    assert decision_log.verify(path, key=KEY).state == "intact"
+
+
+def test_a_torn_write_is_kept_and_sealed_never_dropped(tmp_path, capsys):
+    path = tmp_path / "d.jsonl"
+    write(path, EVENTS[:3])
+    torn = b'{"seq":4,"time":"2026-'
+    with open(path, "ab") as handle:  # a crash mid-write: the checkpoint still says 3
+        handle.write(torn)
+    result = decision_log.verify(path, key=KEY)
+    assert result.intact and result.warnings == [("line 4", "is an incomplete record (a write was cut "
+                                                  "short; never acknowledged)")]
+    write(path, EVENTS[3:])
+    data = path.read_bytes()
+    assert torn + b"\n" in data  # kept, as it was
+    after = decision_log.verify(path, key=KEY)
+    assert after.intact and after.records == 6, after.problems
+    assert [w for w, _ in after.warnings] == ["line 4", "line 5"]
+    marker = records(path)[4]
+    assert marker["kind"] == "torn" and marker["torn"]["line"] == 4 and marker["torn"]["bytes"] == len(torn)
+    assert decision_log.stats(path)["records"] == 5 and decision_log.stats(path)["problems"] == []
+    assert main(["log", "stats", str(path)]) == 0
+    # editing the sealed bytes afterwards is tampering
+    path.write_bytes(data.replace(torn, torn.replace(b"2026", b"2025")))
+    assert any(w == "line 4" and "not a JSON record" in m for w, m in decision_log.verify(path).problems)
+
+
+def test_a_torn_line_that_is_a_whole_record_continues_the_chain(tmp_path):
+    path = tmp_path / "d.jsonl"
+    write(path, EVENTS)
+    path.write_bytes(path.read_bytes()[:-1])  # only the newline is missing
+    write(path, EVENTS[:1])
+    result = decision_log.verify(path, key=KEY)
+    assert result.intact and result.records == 6 and not result.warnings
+
+
+@pytest.mark.parametrize("last", [b"[1, 2]\n", b'{"seq": "x"}\n', b"garbage\n", b"null\n", b'{"seq": 9, "hash": 3}\n'])
+def test_a_last_line_that_is_not_a_record_never_stops_appends(tmp_path, last):
+    path = tmp_path / "d.jsonl"
+    write(path, EVENTS[:2])
+    with open(path, "ab") as handle:
+        handle.write(last)
+    write(path, EVENTS[2:])
+    stored = [e.record for e in decision_log.entries(path)]
+    assert [r["seq"] for r in stored if isinstance(r, dict) and r.get("kind") is None
+            and isinstance(r.get("event"), dict)] == [1, 2, 3, 4, 5]
+    problems = decision_log.verify(path, key=KEY).problems
+    assert [w for w, _ in problems] == ["line 3"], problems
+
+
+def test_the_checkpoint_is_signed_and_missing_one_is_a_finding(tmp_path, capsys):
+    path = tmp_path / "d.jsonl"
+    write(path, EVENTS)
+    checkpoint = decision_log.checkpoint_path(path)
+    forged = json.loads(checkpoint.read_text())
+    forged["records"], forged["head"] = 3, records(path)[2]["hash"]
+    checkpoint.write_text(json.dumps(forged))
+    path.write_text("".join(lines(path)[:3]))  # truncated, with a checkpoint made to match
+    assert decision_log.verify(path).intact  # without the key the signature cannot be checked...
+    assert any("not checked" in m for _, m in decision_log.verify(path).notes)
+    result = decision_log.verify(path, key=KEY)  # ...with it, the forgery shows
+    assert [m for _, m in result.problems] == ["the checkpoint (d.jsonl.checkpoint) has a wrong signature "
+                                               "(it was forged or edited)"]
+    assert "another key" in decision_log.verify(path, key="other").problems[0][1]
+    checkpoint.unlink()
+    assert main(["log", "verify", str(path)]) == 1
+    assert "end: no checkpoint (d.jsonl.checkpoint is missing)" in capsys.readouterr().out
+    write(path, EVENTS[:1])
+    assert any("has no checkpoint" in m for _, m in decision_log.verify(path).problems)
