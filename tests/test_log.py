@@ -589,3 +589,124 @@ def test_the_checkpoint_is_signed_and_missing_one_is_a_finding(tmp_path, capsys)
     assert "end: no checkpoint (d.jsonl.checkpoint is missing)" in capsys.readouterr().out
     write(path, EVENTS[:1])
     assert any("has no checkpoint" in m for _, m in decision_log.verify(path).problems)
+
+
+# ---- hostile but readable files: located messages, never a traceback ----------------------------
+
+
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+HOSTILE_LINES = {
+    "garbage": (b"not json\n", "line 3: is not a JSON record"),
+    "a JSON list": (b"[1, 2]\n", "line 3: is not a JSON record (a JSON list)"),
+    "NaN": (b'{"seq": 3, "x": NaN}\n', "line 3: is not a JSON record"),
+    "deep": (b"[" * 2000 + b"]" * 2000 + b"\n", "line 3: is not a JSON record"),
+    "wrong types": (b'{"seq": 3, "time": 5, "effect": "maybe", "reasons": "x", "obligations": [1], '
+                    b'"event": {}, "prev": "' + b"0" * 64 + b'", "hash": "' + b"1" * 64 + b'"}\n',
+                    "line 3: record 3 is malformed: its `time` is not a string"),
+    "lone surrogate": (b'{"seq": 3, "subject": "\\ud800", "hash": "' + b"1" * 64 + b'"}\n',
+                       "line 3: record 3 was edited"),
+    "invalid UTF-8": (b'{"seq": 3, "s": "\xff"}\n', "line 3: is not a JSON record"),
+    "huge": (b'"' + b"x" * 5000 + b'"\n', "line 3: is longer than 4,096 bytes: not a record"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_LINES))
+def test_every_command_locates_a_hostile_line(tmp_path, capsys, monkeypatch, kind):
+    monkeypatch.setattr(decision_log, "MAX_RECORD", 4096)
+    path = tmp_path / "d.jsonl"
+    write(path, EVENTS[:2])
+    line, message = HOSTILE_LINES[kind]
+    with open(path, "ab") as handle:
+        handle.write(line)
+    code, out, _ = run_cli(capsys, "log", "verify", str(path))
+    assert code == 1 and f"{path}: {message}" in out, out
+    code, out, err = run_cli(capsys, "log", "stats", str(path))
+    assert code == 1 and "2 decision(s)" in out and f"{path}: line 3: not counted: " in err
+    monkeypatch.setenv("LAWFUL_LOG_KEY", KEY)
+    code, out, err = run_cli(capsys, "log", "query", str(path), "--subject", "alice")
+    assert code == 1 and "1 decision(s) about this subject" in out
+    assert f"{path}: line 3: not read (it may be about this subject): " in err
+    write(path, EVENTS[2:])  # appends still work after it
+    assert [r["event"]["context"]["n"] for _, r in decision_log.decisions(path)] == [1, 2, 3, 4, 5]
+
+
+def sqlite_rows(path: Path, how: str) -> str:
+    with sqlite3.connect(path) as db:
+        if how == "body-not-text":
+            db.execute("UPDATE records SET body = 42 WHERE seq = 2")
+            return "row 2: is not a JSON record (a JSON int)"  # TEXT affinity: '42'
+        if how == "body-blob":
+            db.execute("UPDATE records SET body = x'ff00' WHERE seq = 2")
+            return "row 2: is not a JSON record"
+        if how == "body-list":
+            db.execute("UPDATE records SET body = '[1]' WHERE seq = 2")
+            return "row 2: is not a JSON record (a JSON list)"
+        if how == "hash-not-text":
+            db.execute("UPDATE records SET hash = 7 WHERE seq = 2")
+            return "row 2: record 2 was edited: its content no longer matches its hash"
+        if how == "columns-of-other-types":
+            db.execute("UPDATE records SET effect = 1.5, subject = x'00' WHERE seq = 2")
+            return "row 2: record 2 was edited: its `subject` column says b'\\x00'"
+        if how == "no-table":
+            db.execute("DROP TABLE records")
+            return "lawful: error: "
+        if how == "checkpoint-garbage":
+            db.execute("UPDATE checkpoint SET body = 'nope'")
+            return "end: the checkpoint (the checkpoint table) is not a checkpoint"
+    raise AssertionError(how)
+
+
+@pytest.mark.parametrize("how", ["body-not-text", "body-blob", "body-list", "hash-not-text",
+                                 "columns-of-other-types", "no-table", "checkpoint-garbage"])
+def test_sqlite_rows_of_the_wrong_types_are_located(tmp_path, capsys, how):
+    path = tmp_path / "d.db"
+    write(path, EVENTS)
+    message = sqlite_rows(path, how)
+    code, out, err = run_cli(capsys, "log", "verify", str(path))
+    if how == "no-table":
+        assert code == 2 and "cannot read the decision log" in err
+        return
+    assert code == 1 and f"{path}: {message}" in out, out
+    assert run_cli(capsys, "log", "stats", str(path))[0] == (1 if how.startswith("body") else 0)  # counts, not hashes
+    write(path, EVENTS[:1])  # appends still work
+    assert decision_log.verify(path).records == 6 + (how == "checkpoint-garbage")
+
+
+def test_files_that_are_not_logs_are_clear_errors(tmp_path, capsys):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    code, out, _ = run_cli(capsys, "log", "verify", str(empty))
+    assert code == 1 and "no checkpoint" in out
+    for action in ("verify", "stats"):
+        code, _, err = run_cli(capsys, "log", action, str(tmp_path))
+        assert code == 2 and "is a directory, not a decision log" in err
+        code, _, err = run_cli(capsys, "log", action, str(tmp_path / "empty.db"))
+        assert code == 2 and "no such decision log" in err
+    (tmp_path / "zero.db").write_bytes(b"")
+    code, _, err = run_cli(capsys, "log", "verify", str(tmp_path / "zero.db"))
+    assert code == 2 and "cannot read the decision log" in err
+    (tmp_path / "fake.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
+    code, _, err = run_cli(capsys, "log", "stats", str(tmp_path / "fake.db"))
+    assert code == 2 and "fake.db: cannot read the decision log" in err
+
+
+def test_query_refuses_without_the_key_a_pseudonymised_log_needs(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("LAWFUL_LOG_KEY", raising=False)
+    path = tmp_path / "d.jsonl"
+    write(path, EVENTS)
+    code, out, err = run_cli(capsys, "log", "query", str(path), "--subject", "alice")
+    assert code == 2 and "0 decision(s)" not in out
+    assert "this log pseudonymises subject ids" in err and "give its key" in err
+    with pytest.raises(engine.LogError, match="give its key"):
+        decision_log.query(path, "alice")
+    raw = tmp_path / "raw.jsonl"
+    with engine.DecisionLog(raw, raw_identifiers=True) as log:
+        log.record(billing("alice"), POLICY.evaluate(billing("alice")))
+    code, out, _ = run_cli(capsys, "log", "query", str(raw), "--subject", "alice")
+    assert code == 0 and "1 decision(s) about this subject" in out  # a raw log needs no key
+    assert "not signed" in run_cli(capsys, "log", "verify", str(raw))[1]
