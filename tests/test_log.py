@@ -710,3 +710,139 @@ def test_query_refuses_without_the_key_a_pseudonymised_log_needs(tmp_path, capsy
     code, out, _ = run_cli(capsys, "log", "query", str(raw), "--subject", "alice")
     assert code == 0 and "1 decision(s) about this subject" in out  # a raw log needs no key
     assert "not signed" in run_cli(capsys, "log", "verify", str(raw))[1]
+
+
+# ---- the fuzzer: a changed log is never intact, and verify never raises ------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _real_log(name: str) -> tuple[bytes, bytes]:
+    """A real log (five decisions, one hostile) and its checkpoint, written once."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    path = folder / name
+    write(path, EVENTS[:2])
+    write(path, [hostile_events()[0], *EVENTS[2:4]])
+    if name.endswith(".jsonl"):
+        return path.read_bytes(), decision_log.checkpoint_path(path).read_bytes()
+    with sqlite3.connect(path) as db:  # everything in the main file, none in the WAL
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path.read_bytes(), b""
+
+
+REAL = {}
+FRESH = iter(range(10**9))
+
+
+def fresh(tmp_path: Path) -> Path:
+    """A new folder for each Hypothesis example (tmp_path is shared by them)."""
+    folder = tmp_path / str(next(FRESH))
+    folder.mkdir()
+    return folder
+
+
+def real_log(name: str) -> tuple[bytes, bytes]:
+    if name not in REAL:
+        REAL[name] = _real_log(name)
+    return REAL[name]
+
+
+def mutate(data: bytes, how: str, a: int, b: int, byte: int) -> bytes:
+    rows = data.splitlines(keepends=True)
+    if how == "cut":
+        return data[:a % (len(data) + 1)]
+    if how == "cut-range":
+        start = a % len(data)
+        return data[:start] + data[start + 1 + b % 200:]
+    if how == "flip":
+        position = a % len(data)
+        return data[:position] + bytes([data[position] ^ (1 + byte % 255)]) + data[position + 1:]
+    if how == "swap":
+        i, j = a % len(rows), b % len(rows)
+        rows[i], rows[j] = rows[j], rows[i]
+    elif how == "delete-end":
+        rows = rows[:len(rows) - 1 - a % len(rows)]
+    elif how == "delete":
+        del rows[a % len(rows)]
+    elif how == "duplicate":
+        rows.insert(b % (len(rows) + 1), rows[a % len(rows)])
+    elif how == "insert-garbage":
+        rows.insert(a % (len(rows) + 1), bytes([byte]) * (1 + b % 50) + b"\n")
+    return b"".join(rows)
+
+
+MUTATIONS = st.sampled_from(["cut", "cut-range", "flip", "swap", "delete-end", "delete", "duplicate",
+                             "insert-garbage"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(how=MUTATIONS, a=st.integers(0, 10**6), b=st.integers(0, 10**6), byte=st.integers(0, 255))
+def test_fuzz_a_mutated_json_lines_log_is_never_intact(tmp_path, how, a, b, byte):
+    data, checkpoint = real_log("fuzz.jsonl")
+    mutated = mutate(data, how, a, b, byte)
+    path = fresh(tmp_path) / "fuzz.jsonl"
+    path.write_bytes(mutated)
+    decision_log.checkpoint_path(path).write_bytes(checkpoint)
+    for key in (KEY, None):
+        result = decision_log.verify(path, key=key)
+        assert result.intact == (mutated == data), (how, result.problems)
+    decision_log.stats(path)
+    try:
+        decision_log.query(path, "alice", KEY)
+    except engine.LogError as error:  # a key id changed: refused, with a message
+        assert "not the log's key" in str(error)
+    if mutated != data:  # the next writer keeps what is there, and the log stays broken
+        write(path, EVENTS[:1])
+        assert path.read_bytes().startswith(mutated)
+        assert not decision_log.verify(path, key=KEY).intact
+
+
+SQLITE_MUTATIONS = st.sampled_from(["delete-end", "delete", "swap-bodies", "flip-body", "flip-hash",
+                                    "null-body"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(how=SQLITE_MUTATIONS, a=st.integers(0, 10**6), b=st.integers(0, 10**6), byte=st.integers(1, 255))
+def test_fuzz_a_mutated_sqlite_log_is_never_intact(tmp_path, how, a, b, byte):
+    data, _ = real_log("fuzz.db")
+    path = fresh(tmp_path) / "fuzz.db"
+    path.write_bytes(data)
+    with sqlite3.connect(path) as db:
+        seqs = [row[0] for row in db.execute("SELECT seq FROM records ORDER BY seq")]
+        i, j = seqs[a % len(seqs)], seqs[b % len(seqs)]
+        if how == "delete-end":
+            db.execute("DELETE FROM records WHERE seq >= ?", (i,))
+        elif how == "delete":
+            db.execute("DELETE FROM records WHERE seq = ?", (i,))
+        elif how == "swap-bodies" and i != j:
+            db.execute("UPDATE records SET body = CASE seq WHEN ? THEN (SELECT body FROM records WHERE seq = ?) "
+                       "ELSE (SELECT body FROM records WHERE seq = ?) END WHERE seq IN (?, ?)", (i, j, i, i, j))
+        elif how == "flip-body" or how == "flip-hash":
+            column = "body" if how == "flip-body" else "hash"
+            text = db.execute(f"SELECT {column} FROM records WHERE seq = ?", (i,)).fetchone()[0]
+            position = b % len(text)
+            changed = text[:position] + chr((ord(text[position]) ^ byte) or 1) + text[position + 1:]
+            db.execute(f"UPDATE records SET {column} = ? WHERE seq = ?", (changed, i))
+        elif how == "null-body":
+            db.execute("UPDATE records SET body = x'00' WHERE seq = ?", (i,))
+        else:
+            return
+    assert not decision_log.verify(path, key=KEY).intact, how
+    decision_log.stats(path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(a=st.integers(0, 10**6), byte=st.integers(1, 255))
+def test_fuzz_a_damaged_sqlite_file_is_a_message_never_a_traceback(tmp_path, a, byte):
+    data, _ = real_log("fuzz.db")
+    position = a % len(data)
+    path = fresh(tmp_path) / "fuzz.db"
+    path.write_bytes(data[:position] + bytes([data[position] ^ byte]) + data[position + 1:])
+    for action in (decision_log.verify, decision_log.stats):
+        try:
+            action(path)
+        except engine.LogError as error:
+            assert "fuzz.db" in str(error)
