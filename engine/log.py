@@ -66,6 +66,7 @@ KEY_ENV = "LAWFUL_LOG_KEY"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 CHECKPOINT_SUFFIX = ".checkpoint"
+CHECKPOINT_SIZE = 512  # a checkpoint file's size: its JSON, padded with spaces
 #: a stored line (or SQLite body) longer than this is not a record; the writer never
 #: writes one (an event that large is logged as a `too-large` escape)
 MAX_RECORD = 64 * 2**20
@@ -621,7 +622,7 @@ class Store(ABC):
             if seq == 0:
                 return []
             return [_marker("no-checkpoint", found={"records": seq, "head": head},
-                            why=f"{where} has no checkpoint")]
+                            why=f"{where} was missing")]
         problem = checkpoint_problem(checkpoint, self.key)
         if problem is not None:
             return [_marker("no-checkpoint", found={"records": seq, "head": head},
@@ -704,7 +705,7 @@ class SqliteStore(Store):
                     "ORDER BY seq DESC LIMIT 1").fetchone()
                 prev = found[0] if found and HEX64.fullmatch(found[0]) else GENESIS
                 head = prev if head is None else str(head)
-            markers = self.markers(seq, head, self._checkpoint(), "the log")
+            markers = self.markers(seq, head, self._checkpoint(), "the checkpoint")
             records = seal(markers + bodies, seq, prev)
             # one statement for the whole batch (rows passed as one JSON array): sqlite3 lets
             # go of the GIL around each statement, and getting it back is what costs
@@ -743,6 +744,7 @@ class JsonLinesStore(Store):
     def __init__(self, path: Path, fsync: bool, key: bytes | None = None):
         self.path, self.fsync, self.key = path, fsync, key
         self.checkpoint_file = checkpoint_path(path)
+        self._checkpoint_fd: int | None = None
         try:
             if not self.checkpoint_file.exists() and (not path.exists() or path.stat().st_size == 0):
                 self._store_checkpoint(0, GENESIS)  # before the log exists: never a log without one
@@ -751,13 +753,23 @@ class JsonLinesStore(Store):
             raise LogError(f"{path}: cannot open the decision log: {error.strerror or error}") from None
 
     def _store_checkpoint(self, records: int, head: str) -> None:
-        temporary = self.checkpoint_file.with_name(self.checkpoint_file.name + ".tmp")
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(canonical(make_checkpoint(records, head, self.key)) + "\n")
-            if self.fsync:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(temporary, self.checkpoint_file)
+        """Overwrite the checkpoint in place: always CHECKPOINT_SIZE bytes in one write at
+        offset 0 (one page: a kill cannot leave half of it; no rename per batch)."""
+        data = canonical(make_checkpoint(records, head, self.key)).encode("utf-8")
+        fd = self._checkpoint_fd
+        try:  # still the file at that name (not deleted or replaced since it was opened)?
+            same = fd is not None and os.stat(self.checkpoint_file).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if not same:
+            if fd is not None:
+                os.close(fd)
+            fd = self._checkpoint_fd = os.open(self.checkpoint_file, os.O_RDWR | os.O_CREAT, 0o644)
+        os.pwrite(fd, data.ljust(CHECKPOINT_SIZE - 1) + b"\n", 0)
+        if os.fstat(fd).st_size != CHECKPOINT_SIZE:
+            os.ftruncate(fd, CHECKPOINT_SIZE)
+        if self.fsync:
+            os.fsync(self._checkpoint_fd)
 
     def _checkpoint(self) -> Any:
         try:
@@ -838,6 +850,9 @@ class JsonLinesStore(Store):
 
     def close(self) -> None:
         self.handle.close()
+        if self._checkpoint_fd is not None:
+            os.close(self._checkpoint_fd)
+            self._checkpoint_fd = None
 
 
 def _complete(data: bytes | None, seq: int, prev: str) -> dict | None:
@@ -1207,7 +1222,7 @@ def _check_marker(entry: Entry, record: dict, result: Verification) -> None:
                                 f"{found.get('records')}, but its checkpoint said {signed.get('records')} "
                                 "(records were removed from the end, or the log was rewritten)"))
     elif kind == "no-checkpoint":
-        result.problems.append((entry.where, f"record {seq}: when it was written {record.get('why')} at "
+        result.problems.append((entry.where, f"record {seq}: when it was written, {record.get('why')} at "
                                 f"record {found.get('records')} (records removed from the end before "
                                 "then could not be detected)"))
     elif kind == "torn":

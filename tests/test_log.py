@@ -588,7 +588,7 @@ def test_the_checkpoint_is_signed_and_missing_one_is_a_finding(tmp_path, capsys)
     assert main(["log", "verify", str(path)]) == 1
     assert "end: no checkpoint (d.jsonl.checkpoint is missing)" in capsys.readouterr().out
     write(path, EVENTS[:1])
-    assert any("has no checkpoint" in m for _, m in decision_log.verify(path).problems)
+    assert any("d.jsonl.checkpoint was missing at record 3" in m for _, m in decision_log.verify(path).problems)
 
 
 # ---- hostile but readable files: located messages, never a traceback ----------------------------
@@ -846,3 +846,17 @@ def test_fuzz_a_damaged_sqlite_file_is_a_message_never_a_traceback(tmp_path, a, 
             action(path)
         except engine.LogError as error:
             assert "fuzz.db" in str(error)
+
+
+def test_a_checkpoint_deleted_under_a_running_writer_is_recorded_and_recreated(tmp_path):
+    path = tmp_path / "d.jsonl"
+    with engine.DecisionLog(path, key=KEY) as log:
+        log.record(EVENTS[0], POLICY.evaluate(EVENTS[0]), wait=True)
+        decision_log.checkpoint_path(path).unlink()
+        log.record(EVENTS[1], POLICY.evaluate(EVENTS[1]), wait=True)
+        log.record(EVENTS[2], POLICY.evaluate(EVENTS[2]), wait=True)
+    assert len(decision_log.checkpoint_path(path).read_bytes()) == decision_log.CHECKPOINT_SIZE
+    result = decision_log.verify(path, key=KEY)
+    assert [(w, m.split(" (")[0]) for w, m in result.problems] == [
+        ("line 2", "record 2: when it was written, d.jsonl.checkpoint was missing at record 1")]
+    assert result.checkpoint["records"] == 4  # signed again, up to the end
