@@ -860,3 +860,24 @@ def test_a_checkpoint_deleted_under_a_running_writer_is_recorded_and_recreated(t
     assert [(w, m.split(" (")[0]) for w, m in result.problems] == [
         ("line 2", "record 2: when it was written, d.jsonl.checkpoint was missing at record 1")]
     assert result.checkpoint["records"] == 4  # signed again, up to the end
+
+
+def test_cli_verify_checks_the_signature_with_the_key_file_and_reports_the_state(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("LAWFUL_LOG_KEY", raising=False)
+    path = tmp_path / "d.db"
+    write(path, EVENTS)
+    key_file = tmp_path / "key"
+    key_file.write_text(KEY + "\n")
+    code, out, _ = run_cli(capsys, "log", "verify", str(path), "--key-file", str(key_file), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["state"] == "intact" and report["notes"] == []
+    assert report["checkpoint"]["records"] == 5
+    with sqlite3.connect(path) as db:
+        body = json.loads(db.execute("SELECT body FROM checkpoint").fetchone()[0])
+        body["records"] = 4
+        db.execute("UPDATE checkpoint SET body = ?", (json.dumps(body),))
+    code, out, _ = run_cli(capsys, "log", "verify", str(path), "--key-file", str(key_file))
+    assert code == 1 and "end: the checkpoint (the checkpoint table) has a wrong signature" in out
+    code, out, _ = run_cli(capsys, "log", "verify", str(path))  # without the key: noted, not checked...
+    assert code == 1 and "note: the checkpoint's signature was not checked" in out
+    assert "end: record 4 is not the record the checkpoint signed" in out  # ...but it does not match
