@@ -729,14 +729,14 @@ def checkpoint_path(path: Path) -> Path:
 
 def _previous_newline(handle, end: int) -> int:
     """The offset of the last b"\\n" before `end` (-1 when none), read backwards in chunks."""
-    chunk = 65536
+    chunk = 4096  # a record is usually shorter: one small read
     while end > 0:
         start = max(0, end - chunk)
         handle.seek(start)
         found = handle.read(end - start).rfind(b"\n")
         if found >= 0:
             return start + found
-        end = start
+        end, chunk = start, min(chunk * 4, 1 << 20)
     return -1
 
 
