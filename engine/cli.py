@@ -408,14 +408,26 @@ class _nothing:
 
 
 def _log_key(args) -> str | bytes | None:
-    """The key for `log query`: --key-file, else $LAWFUL_LOG_KEY (None: a raw log)."""
+    """The key for `log query`/`verify`: --key-file, else $LAWFUL_LOG_KEY (None: neither)."""
     if args.key_file:
         try:
             with open(args.key_file, "rb") as handle:
                 return handle.read().strip()
         except OSError as error:
             raise UsageError(f"{args.key_file}: cannot read the key: {error.strerror or error}") from None
-    return None
+    return os.environ.get("LAWFUL_LOG_KEY") or None
+
+
+def _cell(value) -> "Text":
+    """A value from a log, printable as it is (no markup, no lone surrogates)."""
+    from rich.text import Text
+
+    return Text(str(value).encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
+def _located(console: Console, name: str, problems, label: str = "") -> None:
+    for where, message in problems:
+        console.print(_cell(f"{name}: {where}: {label}{message}"))
 
 
 def cmd_log(args, out: Console, err: Console) -> int:
@@ -425,53 +437,61 @@ def cmd_log(args, out: Console, err: Console) -> int:
 
     try:
         if args.action == "verify":
-            result = log.verify(args.log, head=args.head)
+            result = log.verify(args.log, head=args.head, key=_log_key(args))
             if args.json:
-                out.print(json.dumps({"records": result.records, "intact": result.intact, "head": result.head,
+                out.print(json.dumps({"records": result.records, "intact": result.intact, "state": result.state,
+                                      "head": result.head, "checkpoint": result.checkpoint,
                                       "problems": [{"where": w, "message": m} for w, m in result.problems],
-                                      "warnings": [{"where": w, "message": m} for w, m in result.warnings]},
+                                      "warnings": [{"where": w, "message": m} for w, m in result.warnings],
+                                      "notes": [{"where": w, "message": m} for w, m in result.notes]},
                                      indent=2), markup=False, highlight=False)
             else:
-                for where, message in result.problems:
-                    out.print(f"{args.log}: {where}: {message}", markup=False, highlight=False)
-                for where, message in result.warnings:
-                    out.print(f"{args.log}: {where}: warning: {message}", markup=False, highlight=False)
-                state = "intact" if result.intact else f"BROKEN ({len(result.problems)} problem(s))"
+                _located(out, args.log, result.problems)
+                _located(out, args.log, result.warnings, "warning: ")
+                _located(out, args.log, result.notes, "note: ")
+                state = {"intact": "intact", "grown": "intact, grown since the last checkpoint (fine)",
+                         "truncated": f"BROKEN: truncated ({len(result.problems)} problem(s))"}.get(
+                    result.state, f"BROKEN ({len(result.problems)} problem(s))")
                 out.print(f"{result.records} record(s), chain {state}; head {result.head}",
                           markup=False, highlight=False)
             return EXIT_OK if result.intact else EXIT_FINDINGS
         if args.action == "query":
-            records = log.query(args.log, args.subject, _log_key(args))
+            problems: list = []
+            records = log.query(args.log, args.subject, _log_key(args), problems)
             if args.json:
                 for record in records:
                     out.print(json.dumps(record, sort_keys=True), markup=False, highlight=False)
-                return EXIT_OK
-            table = Table("seq", "time", "purpose", "categories", "effect", "why", title=(
-                f"{len(records)} decision(s) about this subject"))
-            for record in records:
-                event = record.get("event") if isinstance(record.get("event"), dict) else {}
-                why = "; ".join(r.get("rule") or r.get("kind", "") for r in record.get("reasons", []))
-                table.add_row(str(record.get("seq")), str(record.get("time")), str(record.get("purpose")),
-                              ", ".join(map(str, event.get("categories") or [])), str(record.get("effect")),
-                              why)
-            out.print(table)
-            return EXIT_OK
+            else:
+                table = Table("seq", "time", "purpose", "categories", "effect", "why", title=(
+                    f"{len(records)} decision(s) about this subject"))
+                for record in records:
+                    event = record.get("event") if isinstance(record.get("event"), dict) else {}
+                    categories = event.get("categories")
+                    why = "; ".join(str(r.get("rule") or r.get("kind", "")) for r in record["reasons"])
+                    table.add_row(*map(_cell, (record["seq"], record["time"], record.get("purpose"),
+                                               ", ".join(map(str, categories if isinstance(categories, list)
+                                                             else [])),
+                                               record["effect"], why)))
+                out.print(table)
+            _located(err, args.log, problems, "not read (it may be about this subject): ")
+            return EXIT_FINDINGS if problems else EXIT_OK
         summary = log.stats(args.log)
+        problems = [(p["where"], p["message"]) for p in summary["problems"]]
         if args.json:
             out.print(json.dumps(summary, indent=2), markup=False, highlight=False)
-            return EXIT_OK
-        out.print(f"{summary['records']} decision(s): {summary['allow']} allowed, {summary['deny']} denied"
-                  + (f" ({summary['from']} to {summary['to']})" if summary["records"] else ""),
-                  markup=False, highlight=False)
-        for title, key in (("by purpose", "by_purpose"), ("by rule (the rule or reason behind each "
-                                                           "decision)", "by_rule")):
-            table = Table(title.split(" (")[0].replace("by ", "").capitalize(), "allow", "deny", title=title)
-            for name, counts in summary[key].items():
-                table.add_row(name, str(counts["allow"]), str(counts["deny"]))
-            out.print(table)
-        return EXIT_OK
+        else:
+            out.print(_cell(f"{summary['records']} decision(s): {summary['allow']} allowed, {summary['deny']} denied"
+                            + (f" ({summary['from']} to {summary['to']})" if summary["records"] else "")))
+            for title, key in (("by purpose", "by_purpose"), ("by rule (the rule or reason behind each "
+                                                               "decision)", "by_rule")):
+                table = Table(title.split(" (")[0].replace("by ", "").capitalize(), "allow", "deny", title=title)
+                for name, counts in summary[key].items():
+                    table.add_row(_cell(name), str(counts["allow"]), str(counts["deny"]))
+                out.print(table)
+        _located(err, args.log, problems, "not counted: ")
+        return EXIT_FINDINGS if problems else EXIT_OK
     except log.LogError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError(str(error).encode("utf-8", "backslashreplace").decode("utf-8")) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -547,11 +567,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("log", help="verify, query and summarise a decision log")
     actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
-    q = actions.add_parser("verify", help="check the hash chain: name every edited, deleted, "
-                           "inserted or reordered record")
+    q = actions.add_parser("verify", help="check the hash chain and the checkpoint: name every edited, "
+                           "deleted, inserted or reordered record, and records removed from the end")
     q.add_argument("log", metavar="LOG", help="a decision log (SQLite or JSON lines)")
     q.add_argument("--head", metavar="HASH", help="the head hash recorded earlier: also detects "
-                   "records removed from the end")
+                   "a log replaced by an older copy of itself")
+    q.add_argument("--key-file", metavar="FILE",
+                   help="the log's key, to check the checkpoint's signature (default: $LAWFUL_LOG_KEY)")
     q.add_argument("--json", action="store_true", help="print the result as JSON")
     q = actions.add_parser("query", help="what was decided about one person (GDPR Art. 15)")
     q.add_argument("log", metavar="LOG")
