@@ -53,8 +53,8 @@ class _Model(BaseModel):
     @classmethod
     def _null_is_absent(cls, data: Any) -> Any:
         if isinstance(data, dict) and None in data.values():
-            required = {name for name, info in cls.model_fields.items() if info.is_required()}
-            return {k: v for k, v in data.items() if v is not None or k in required}
+            optional = {name for name, info in cls.model_fields.items() if not info.is_required()}
+            return {k: v for k, v in data.items() if v is not None or k not in optional}
         return data
 
 

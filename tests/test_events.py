@@ -447,3 +447,12 @@ def test_the_fast_paths_shortcut_never_passes_what_the_walk_rejects(context):
 
     if flat_json(context):
         assert json_problems(context, 2) == []
+
+
+@pytest.mark.parametrize("where", ["top", "subject", "consent"])
+def test_an_unknown_field_is_invalid_even_when_null(where):
+    data = event(purpose="marketing", context={"risk_score": 1},
+                 subject={"consents": [{"purpose": "marketing", "given_at": "2025-01-01T00:00:00Z"}]})
+    holder = {"top": data, "subject": data["subject"], "consent": data["subject"]["consents"][0]}[where]
+    holder[""] = None
+    assert_invalid(data, json.dumps(data), "is not an event field")
