@@ -174,7 +174,7 @@ def test_joining_by_signature_hash_equals_joining_by_signature(tmp_path):
     path = tmp_path / "events.jsonl"
     write_lines(path, events + ["not an event", {"purpose": "billing"}])
     connection, dialect = duckdb.connect(), Dialect()
-    plan = audit_plan(policy, duckdb_stages(policy, [str(path)], dialect, 0), dialect, [str(path)])
+    plan = audit_plan(policy, duckdb_stages(policy, [str(path)], dialect, 0, connection), dialect, [str(path)])
     connection.execute(f"CREATE TEMP TABLE ev AS {plan.facts}")
     connection.execute(f"CREATE TEMP TABLE oc AS {plan.outcomes('ev')}")
     assert connection.execute(plan.unique_signatures("oc")).fetchone()[0] is True
