@@ -17,8 +17,9 @@ from rich.console import Console
 from . import __version__
 from .diagnostics import render_all
 from .load import PolicyError, load_policy
-from .policy import not_json
+from .events import loads, split_lines
 from .model import Decision, Event
+from .policy import not_json
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -33,10 +34,15 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:  # rich exits 1 here; a closed reader is no failure
+        raise BrokenPipeError
+
+
 def _consoles() -> tuple[Console, Console]:
     no_color = bool(os.environ.get("NO_COLOR"))
-    out = Console(highlight=False, soft_wrap=True, no_color=no_color)
-    err = Console(stderr=True, highlight=False, soft_wrap=True, no_color=no_color)
+    out = _Console(highlight=False, soft_wrap=True, no_color=no_color)
+    err = _Console(stderr=True, highlight=False, soft_wrap=True, no_color=no_color)
     return out, err
 
 
@@ -52,25 +58,36 @@ def _load(paths, err: Console):
         raise SystemExit(EXIT_USAGE)
 
 
-def _read_text(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
+def _read_bytes(path: str) -> bytes:
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, "rb") as handle:
             return handle.read()
     except FileNotFoundError:
-        raise UsageError(f"{path}: no such file")
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"{path}: cannot be read: {error}")
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not an event file") from None
+    except OSError as error:
+        raise UsageError(f"{path}: cannot be read: {error.strerror or error}") from None
 
 
-def _json_lines(text: str, name: str) -> Iterator[tuple[str, Any]]:
-    """(where, event or error message) for each non-blank line."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+def _stdin_lines():
+    """Standard input line by line as it arrives (bytes where it has them), so
+    that `tail -f log.jsonl | lawful eval POLICY --json` decides each line at once."""
+    stdin = sys.stdin
+    if stdin is None or getattr(stdin, "closed", False):
+        raise UsageError("standard input is closed: name an event file, or pipe JSON lines in")
+    buffer = getattr(stdin, "buffer", None)
+    return iter(buffer.readline, b"") if buffer is not None else iter(stdin.readline, "")
+
+
+def _json_lines(lines, name: str) -> Iterator[tuple[str, Any]]:
+    """(where, event or _NotJson) for each non-blank line: lines split on `\n` only."""
+    for number, text, problem in split_lines(lines):
+        if problem is not None:
+            yield f"{name}:{number}", _NotJson(problem)
             continue
         try:
-            yield f"{name}:{number}", json.loads(line)
+            yield f"{name}:{number}", loads(text)
         except (ValueError, RecursionError) as error:
             column = getattr(error, "colno", 1)
             yield f"{name}:{number}:{column}", _NotJson(not_json(number, error))
@@ -82,20 +99,24 @@ class _NotJson:
 
 
 def _events(path: str | None) -> Iterator[tuple[str, Any]]:
-    """One JSON event from a file, or JSON lines (from stdin or a .jsonl file)."""
-    name = "<stdin>" if path in (None, "-") else path
-    text = _read_text(path or "-")
-    if path not in (None, "-"):
-        try:
-            yield name, json.loads(text)
-            return
-        except RecursionError:
-            raise UsageError(f"{name}: the JSON is nested too deeply")
-        except ValueError as error:
-            lines = [line for line in text.splitlines() if line.strip()]
-            if len(lines) <= 1:
-                raise UsageError(f"{name}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}")
-    yield from _json_lines(text, name)
+    """One JSON event from a file, or JSON lines (from stdin, as they arrive, or a file)."""
+    if path in (None, "-"):
+        yield from _json_lines(_stdin_lines(), "<stdin>")
+        return
+    data = _read_bytes(path)
+    try:
+        yield path, loads(data.decode("utf-8"))
+        return
+    except RecursionError:
+        error_text = "the JSON is nested too deeply"
+    except UnicodeDecodeError as error:
+        error_text = f"is not UTF-8 (byte {error.start + 1})"
+    except ValueError as error:
+        error_text = f"{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
+    lines = data.split(b"\n")
+    if sum(1 for line in lines if line.strip()) <= 1:
+        raise UsageError(f"{path}:{error_text}" if error_text[0].isdigit() else f"{path}: {error_text}")
+    yield from _json_lines(lines, path)
 
 
 def _decide(policy, event: Any) -> Decision:
@@ -108,15 +129,20 @@ def cmd_eval(args, out: Console, err: Console) -> int:
     from .explain import render_decision
 
     policy = _load(args.policy, err)
+    stream = out.file
     for path in args.events or ["-"]:
+        live = path == "-"  # decisions are written as the lines arrive
         for where, event in _events(path):
             decision = _decide(policy, event)
             if args.json:
-                out.print(decision.to_json(), markup=False, highlight=False, soft_wrap=True)
+                stream.write(decision.to_json() + "\n")
             else:
                 if len(args.events) > 1 or where.startswith("<stdin>:"):
                     out.print(where, style="bold", markup=False, highlight=False)
                 out.print(render_decision(decision, event), end="")
+            if live:
+                stream.flush()
+    stream.flush()
     return EXIT_OK
 
 
@@ -553,8 +579,19 @@ def main(argv: list[str] | None = None) -> int:
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # `lawful eval … | head -1`: the reader has what it wanted
+        _quiet_stdout()
         return EXIT_OK
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, send what Python still flushes at exit to /dev/null
+    (else it reports the pipe again and exits 120)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

@@ -14,21 +14,20 @@
 from __future__ import annotations
 
 import operator
-import re
 from datetime import datetime, timezone
 from typing import Any, Callable
 
 from . import ir, reference
 from .check import RESERVED_LABEL, CheckedPolicy
 from .countries import iso_codes
-from .model import Decision, Reason, built_decision, built_reason
-from .reference import EvaluationError, _compare, _runtime_kind, _same, _text
+from .events import is_text, json_problems, parse_timestamp
+from .model import MAX_AGE, Decision, Reason, built_decision, built_reason
+from .reference import EvaluationError, _compare, _runtime_kind, _same, _text, forbid_overlap
 
 EVENT_KEYS = frozenset({"purpose", "categories", "destination", "subject", "safeguards", "automated",
                         "collected_at", "at", "context"})
 SUBJECT_KEYS = frozenset({"id", "age", "country", "kind", "consents", "objections"})
 CONSENT_KEYS = frozenset({"purpose", "given_at", "withdrawn_at", "explicit", "parental"})
-_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)?\Z")
 _UTC = timezone.utc
 MAX_PLANS = 100_000
 _NOTHING = object()
@@ -44,15 +43,18 @@ _PARSED: dict[str, datetime] = {}
 
 
 def _timestamp(value) -> datetime | None:
+    """A timestamp of the one grammar (`events.parse_timestamp`), memoised; else _Unsure."""
     if value is None:
         return None
-    parsed = _PARSED.get(value) if type(value) is str else None
+    if type(value) is not str:
+        raise _Unsure
+    parsed = _PARSED.get(value)
     if parsed is not None:
         return parsed
-    if type(value) is not str or not _TIMESTAMP.match(value):
-        raise _Unsure
-    parsed = datetime.fromisoformat(value)
-    parsed = parsed.replace(tzinfo=_UTC) if parsed.tzinfo is None else parsed.astimezone(_UTC)
+    try:
+        parsed = parse_timestamp(value)
+    except ValueError:
+        raise _Unsure from None
     if len(_PARSED) >= MAX_PLANS:
         _PARSED.clear()
     _PARSED[value] = parsed
@@ -109,16 +111,18 @@ class CompiledRule:
         rule = self.rule
         if rule.when is None and rule.unless is None:
             return True
-        if self.leaves is None:
-            self.leaves = {}
+        leaves = self.leaves
+        if leaves is None:  # built whole, then published: other threads see all or nothing
+            leaves = {}
             for root in (rule.when, rule.unless):
                 if root is not None:
                     for leaf in _leaf_nodes(root):
-                        self.leaves[id(leaf)] = _leaf(leaf, vocabulary)
-        signature = tuple(_decide(leaf, known) for leaf in self.leaves.values())
+                        leaves[id(leaf)] = _leaf(leaf, vocabulary)
+            self.leaves = leaves
+        signature = tuple(_decide(leaf, known) for leaf in leaves.values())
         condition = self.folded.get(signature)
         if condition is None:
-            condition = self.folded[signature] = _condition(rule, vocabulary, known, self.leaves)
+            condition = self.folded[signature] = _condition(rule, vocabulary, known, leaves)
         return condition
 
     def failed(self, memo: dict, problem: str) -> Reason:
@@ -206,6 +210,9 @@ class CompiledPolicy:
         def matches(rule: ir.CheckedRule, category_ancestors) -> bool:
             return rule.categories is None or bool(rule.categories & category_ancestors)
 
+        def overlaps(rule: ir.CheckedRule, category: str, category_ancestors) -> bool:
+            return matches(rule, category_ancestors) or forbid_overlap(rule, category, self.category_ancestors)
+
         vocabulary = self.checked.vocabulary
         known = Known()
         known.purpose, known.ancestors = purpose, self.purpose_ancestors[purpose]
@@ -227,7 +234,7 @@ class CompiledPolicy:
             return tuple(kept)
 
         forbids = folded(r for r in candidates if r.rule.effect == "forbid"
-                         and any(matches(r.rule, a) for _, a in ancestors))
+                         and any(overlaps(r.rule, c, a) for c, a in ancestors))
         permits = tuple(
             (category, folded(r for r in candidates if r.rule.effect == "permit" and matches(r.rule, a)),
              built_reason(
@@ -253,7 +260,10 @@ class CompiledPolicy:
     # ---- facts -----------------------------------------------------------------------------
 
     def facts(self, event: dict, now: datetime | None) -> Facts:
-        """Validate a plain dict and read its facts, or raise _Unsure."""
+        """Validate a plain dict and read its facts, or raise _Unsure. It vouches
+        only for events that `engine.events` calls valid; anything else (and
+        anything unusual, such as a `null` for an optional field) goes to the
+        reference, which names the problems."""
         if type(event) is not dict:
             raise _Unsure
         get = event.get
@@ -288,7 +298,7 @@ class CompiledPolicy:
         sget = subject.get
         age = sget("age")
         if age is not None:
-            if type(age) is not int or not 0 <= age <= 200:
+            if type(age) is not int or not 0 <= age <= MAX_AGE:
                 raise _Unsure
             facts.age = age
         country = sget("country")
@@ -331,7 +341,7 @@ class CompiledPolicy:
         get = event.get
         safeguards = get("safeguards", _NOTHING)
         if safeguards is not _NOTHING and safeguards != []:
-            if type(safeguards) is not list or not all(type(s) is str for s in safeguards):
+            if type(safeguards) is not list or not all(type(s) is str and is_text(s) for s in safeguards):
                 raise _Unsure
             facts.safeguards = frozenset(safeguards)
         automated = get("automated", False)
@@ -342,9 +352,11 @@ class CompiledPolicy:
         collected = get("collected_at")
         if collected is not None:
             facts.collected_at = _timestamp(collected)
+            if facts.collected_at > facts.at:
+                raise _Unsure
         context = get("context", _NOTHING)
         if context is not _NOTHING:
-            if type(context) is not dict or not all(type(k) is str for k in context):
+            if type(context) is not dict or (context and json_problems(context, 2)):
                 raise _Unsure
             facts.context = context
 
@@ -352,7 +364,8 @@ class CompiledPolicy:
         """The subject's optional fields, or raise _Unsure."""
         sget = subject.get
         kind, id_ = sget("kind"), sget("id")
-        if (kind is not None and type(kind) is not str) or (id_ is not None and type(id_) is not str):
+        if ((kind is not None and (type(kind) is not str or not is_text(kind)))
+                or (id_ is not None and (type(id_) is not str or not is_text(id_)))):
             raise _Unsure
         facts.kind, facts.id = kind, id_
         objections = sget("objections", _NOTHING)
@@ -372,7 +385,7 @@ class CompiledPolicy:
             return reference.explain_safely(self.checked, self.digest, event, True, now).decision
         try:
             facts = self.facts(event, now)
-        except (_Unsure, TypeError, ValueError, AttributeError, RecursionError):  # the reference decides
+        except Exception:  # _Unsure, or a value the checks above did not expect: the reference decides
             return reference.explain_safely(self.checked, self.digest, event, False, now).decision
         categories = event["categories"]
         key = (facts.purpose, categories[0] if len(categories) == 1 else tuple(categories),

@@ -10,6 +10,7 @@ from typing import Any
 
 from rich.text import Text
 
+from .events import printable
 from .model import Decision
 from .policy import Policy
 from .reference import EvaluationError, Evaluation, RuleOutcome
@@ -117,7 +118,7 @@ def _event_summary(event: dict) -> str:
     if not isinstance(purpose, str):
         return ""
     cats = ", ".join(c for c in categories if isinstance(c, str)) if isinstance(categories, list) else "?"
-    return f"{purpose} on {cats} → {destination if isinstance(destination, str) else '?'}"
+    return printable(f"{purpose} on {cats} → {destination if isinstance(destination, str) else '?'}")
 
 
 def _mark(record: dict) -> tuple[str, str]:

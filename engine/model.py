@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr,
+                      WithJsonSchema, model_validator)
 
+from .events import TIMESTAMP_PATTERN, json_path, parse_timestamp
 
-def _utc(value: datetime | None) -> datetime | None:
-    """Timestamps without a zone are taken as UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+MAX_AGE = 200
 
 
-def json_path(loc) -> str:
-    """A pydantic error location as a JSON path: `subject.consents[0].purpose`."""
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
+def _timestamp(value: Any) -> datetime:
+    """The one timestamp grammar (`events.parse_timestamp`) for text; a datetime
+    given by a Python caller is taken as UTC when it has no zone."""
+    if isinstance(value, datetime):
+        try:
+            return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        except OverflowError:
+            raise ValueError(f"`{value}` is out of range once converted to UTC") from None
+    return parse_timestamp(value)
+
+
+#: A timestamp: RFC 3339 text (see `events.TIMESTAMP_PATTERN`), held as a UTC datetime.
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp),
+                      WithJsonSchema({"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN})]
 
 
 def describe_problem(problem: dict) -> str:
@@ -31,38 +37,46 @@ def describe_problem(problem: dict) -> str:
         return f"`{path}` is required"
     if kind == "extra_forbidden":
         return f"`{path}` is not an event field"
+    if kind == "value_error" and "error" in problem.get("ctx", {}):
+        return f"`{path}`: {problem['ctx']['error']}"
     message = problem["msg"]
     return f"`{path}`: {message[0].lower()}{message[1:]}"
 
 
 class _Model(BaseModel):
+    """`null` for an optional field is the field left out (spec section 6): the
+    schema says null is allowed, and the model holds the field's default."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, data: Any) -> Any:
+        if isinstance(data, dict) and None in data.values():
+            required = {name for name, info in cls.model_fields.items() if info.is_required()}
+            return {k: v for k, v in data.items() if v is not None or k in required}
+        return data
 
 
 class ConsentRecord(_Model):
     """A consent the subject gave (and perhaps withdrew)."""
 
     purpose: StrictStr
-    given_at: datetime
-    withdrawn_at: datetime | None = None
-    explicit: StrictBool = False
-    parental: StrictBool = False
-
-    @field_validator("given_at", "withdrawn_at")
-    @classmethod
-    def in_utc(cls, value):
-        return _utc(value)
+    given_at: Timestamp
+    withdrawn_at: Timestamp | None = None
+    explicit: StrictBool | None = False
+    parental: StrictBool | None = False
 
 
 class Subject(_Model):
     """The data subject. Absent fields have no default: a rule that reads one fails closed."""
 
     id: StrictStr | None = None
-    age: StrictInt | None = Field(default=None, ge=0, le=200)
+    age: StrictInt | None = Field(default=None, ge=0, le=MAX_AGE)
     country: StrictStr | None = None
     kind: StrictStr | None = None
-    consents: list[ConsentRecord] = []
-    objections: list[StrictStr] = []
+    consents: list[ConsentRecord] | None = []
+    objections: list[StrictStr] | None = []
 
 
 class Event(_Model):
@@ -71,17 +85,12 @@ class Event(_Model):
     purpose: StrictStr
     categories: list[StrictStr] = Field(min_length=1)
     destination: StrictStr
-    subject: Subject = Subject()
-    safeguards: list[StrictStr] = []
-    automated: StrictBool = False
-    collected_at: datetime | None = None
-    at: datetime | None = Field(default=None, description="defaults to the time of evaluation")
-    context: dict[str, Any] = {}
-
-    @field_validator("collected_at", "at")
-    @classmethod
-    def in_utc(cls, value):
-        return _utc(value)
+    subject: Subject | None = Subject()
+    safeguards: list[StrictStr] | None = []
+    automated: StrictBool | None = False
+    collected_at: Timestamp | None = None
+    at: Timestamp | None = Field(default=None, description="defaults to the time of evaluation")
+    context: dict[str, Any] | None = {}
 
 
 class Reason(BaseModel):
@@ -110,6 +119,10 @@ class Decision(BaseModel):
     reasons: tuple[Reason, ...]
     obligations: tuple[str, ...] = ()
     digest: str
+
+    def __bool__(self) -> bool:
+        """`if policy.evaluate(event):` means "if allowed" (a deny is falsy)."""
+        return self.allowed
 
     def to_json(self) -> str:
         return self.model_dump_json(exclude_none=False)

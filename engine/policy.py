@@ -58,17 +58,19 @@ class Policy(Guarding):
         return [evaluate(event, False, now) for event in events]
 
     def evaluate_lines(self, lines, now: datetime | None = None):
-        """Decide JSON lines (a file object, or any iterable of strings): one
-        decision per non-blank line; a line that is not JSON is denied, naming it."""
-        import json
+        """Decide JSON lines: a file object (binary, or text opened with
+        `newline=""`), or any iterable of lines as bytes or strings. One decision
+        per non-blank line, lines split on `\\n` only; a line that is not UTF-8 or
+        not JSON is denied, naming it."""
+        from .events import loads, split_lines
 
         evaluate = self.compiled.evaluate
-        loads = json.loads
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
+        for number, text, problem in split_lines(lines):
+            if problem is not None:
+                yield self.unreadable(problem)
                 continue
             try:
-                event = loads(line)
+                event = loads(text)
             except (ValueError, RecursionError) as error:
                 yield self.unreadable(not_json(number, error))
                 continue

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from . import ir
 from .check import RESERVED_LABEL, CheckedPolicy
 from .countries import is_country
+from .events import is_text, json_path, printable, json_problems, kind_of, without_nulls
 from .model import Decision, Event, Reason, describe_problem
 
 CONSENT_CITE = "GDPR Art. 6(1)(a), Art. 7"
@@ -30,8 +31,8 @@ class InvalidEvent(ValueError):
     """Raised by strict evaluation of an invalid event; `.problems` lists them."""
 
     def __init__(self, problems: list[str]):
-        super().__init__("invalid event: " + "; ".join(problems))
-        self.problems = problems
+        self.problems = [printable(p) for p in problems]
+        super().__init__("invalid event: " + "; ".join(self.problems))
 
 
 class EvaluationError(Exception):
@@ -45,34 +46,49 @@ class EvaluationError(Exception):
 # ---- step 1: is the event valid? --------------------------------------------
 
 
-def validate(policy: CheckedPolicy, data: Any) -> tuple[Event | None, list[str]]:
-    """The event as a model, or the list of every problem with it."""
-    if isinstance(data, Event):
-        return (data, []) if not (problems := _policy_problems(policy, data.model_dump())) else (None, problems)
+def validate(policy: CheckedPolicy, data: Any, now: datetime | None = None) -> tuple[Event | None, list[str]]:
+    """The event as a model, or the list of every problem with it (spec section 6,
+    as `engine.events` states it). `now` is the evaluation time, which a
+    `collected_at` may not be later than when the event has no `at`."""
+    if isinstance(data, Event):  # a model built by a Python caller: judged as its JSON would be
+        data = data.model_dump(exclude_defaults=True)
+        for holder in [data, *data.get("subject", {}).get("consents", ())]:
+            for name in ("at", "collected_at", "given_at", "withdrawn_at"):
+                if isinstance(holder.get(name), datetime):
+                    holder[name] = holder[name].isoformat()
     if not isinstance(data, Mapping):
-        return None, [f"an event is a JSON object, not {_runtime_kind(data)}"]
-    event, problems = None, []
+        return None, [f"an event is a JSON object, not {kind_of(data)}"]
+    found = json_problems(data)
+    problems = [f"`{json_path(path) or 'event'}` {problem}" for path, problem in found]
+    unsound = [path for path, _ in found]
+    event = None
     try:
-        event = Event.model_validate(dict(data))
-    except ValidationError as error:
-        problems = [describe_problem(p) for p in error.errors()]
-    except (TypeError, ValueError) as error:  # e.g. keys that are not strings
-        problems = [f"the event cannot be read: {error}"]
-    problems += _policy_problems(policy, data)
+        event = Event.model_validate(without_nulls(data))
+    except ValidationError as error:  # what the model finds, less what was named above
+        problems += [describe_problem(p) for p in error.errors()
+                     if not any(tuple(p["loc"][:len(path)]) == path for path in unsound)]
+    if found:
+        event = None  # the model takes tuples and the like: JSON does not
+    if event is not None and event.collected_at is not None:
+        at = event.at or now
+        if at is not None and event.collected_at > at:
+            problems.append(f"`collected_at` ({event.collected_at.isoformat()}) is later than `at` "
+                            f"({at.isoformat()})")
+    problems += _policy_problems(policy, without_nulls(data))
     return (None, problems) if problems else (event, [])
 
 
 def _policy_problems(policy: CheckedPolicy, data: Mapping) -> list[str]:
     """Names the policy does not know, read from the raw event where well-formed."""
     vocabulary = policy.vocabulary
-    problems = []
+    problems: list[str] = []
 
     def purpose_known(where: str, name: Any) -> None:
-        if isinstance(name, str) and name not in vocabulary.purposes:
+        if type(name) is str and is_text(name) and name not in vocabulary.purposes:
             problems.append(f"`{where}`: the policy has no purpose `{name}`")
 
     def country_known(where: str, code: Any) -> None:
-        if isinstance(code, str) and not is_country(code):
+        if type(code) is str and is_text(code) and not is_country(code):
             problems.append(f"`{where}`: `{code}` is not an ISO 3166-1 country code")
 
     purpose = data.get("purpose")
@@ -82,7 +98,7 @@ def _policy_problems(policy: CheckedPolicy, data: Mapping) -> list[str]:
     categories = data.get("categories")
     if isinstance(categories, list):
         for i, category in enumerate(categories):
-            if isinstance(category, str) and category not in vocabulary.categories:
+            if type(category) is str and is_text(category) and category not in vocabulary.categories:
                 problems.append(f"`categories[{i}]`: the policy has no category `{category}`")
     country_known("destination", data.get("destination"))
     subject = data.get("subject")
@@ -284,9 +300,10 @@ def judge_rule(facts: Facts, rule: ir.CheckedRule) -> RuleOutcome:
     event = facts.event
     purpose_matches = rule.purposes is None or bool(rule.purposes & facts.ancestors(event.purpose))
     destination_matches = rule.destination is None or event.destination in rule.destination
+    ancestors = vocabulary.categories.ancestors
     categories = tuple(
         c for c in event.categories
-        if rule.categories is None or rule.categories & vocabulary.categories.ancestors[c]
+        if rule.categories is None or rule.categories & ancestors[c] or forbid_overlap(rule, c, ancestors)
     )
     outcome = RuleOutcome(rule, purpose_matches, destination_matches, categories)
     if outcome.matches:
@@ -301,6 +318,14 @@ def judge_rule(facts: Facts, rule: ir.CheckedRule) -> RuleOutcome:
             not_unless = not outcome.unless
         outcome.holds = absorb(when, not_unless, False)
     return outcome
+
+
+def forbid_overlap(rule: ir.CheckedRule, category: str, ancestors: Mapping[str, frozenset[str]]) -> bool:
+    """A forbid also matches an event category that is an *ancestor* of one of its
+    categories (spec section 7.2): an event on `contact` carries `contact.phone`.
+    (Its categories themselves and their descendants match as for a permit.)"""
+    return rule.effect == "forbid" and rule.categories is not None and any(
+        category in ancestors[target] for target in rule.categories)
 
 
 def absorb(left, right, decisive: bool):
@@ -325,13 +350,14 @@ class Evaluation:
 
 def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False,
              now: datetime | None = None) -> Evaluation:
-    event, problems = validate(policy, data)
+    now = now or datetime.now(timezone.utc)
+    event, problems = validate(policy, data, now)
     if event is None:
         if strict:
             raise InvalidEvent(problems)
-        reasons = [Reason(kind="invalid-event", message=p) for p in problems]
+        reasons = [Reason(kind="invalid-event", message=printable(p)) for p in problems]
         return Evaluation(Decision(effect="deny", allowed=False, reasons=reasons, digest=digest), None)
-    at = event.at or now or datetime.now(timezone.utc)
+    at = event.at or now
     facts = Facts(policy, event, at)
     outcomes = [judge_rule(facts, rule) for rule in policy.rules]
     reasons: list[Reason] = []
@@ -384,17 +410,26 @@ def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False
 
 def explain_safely(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False,
                    now: datetime | None = None) -> Evaluation:
-    """`evaluate`, with an event too deeply nested to read denied instead of raising."""
+    """`evaluate`, with an event that cannot even be read (nested too deeply for
+    the model, a mapping whose methods raise…) denied instead of raising: an
+    error never allows. In strict mode it raises `InvalidEvent`."""
     try:
         return evaluate(policy, digest, data, strict=strict, now=now)
+    except InvalidEvent:
+        raise
     except RecursionError:
-        return Evaluation(unreadable(digest, "the event is nested too deeply"), None)
+        problem = "the event is nested too deeply"
+    except Exception as error:  # noqa: BLE001 - fail closed on anything
+        problem = f"the event cannot be read: {type(error).__name__}: {error}"
+    if strict:
+        raise InvalidEvent([problem])
+    return Evaluation(unreadable(digest, problem), None)
 
 
 def unreadable(digest: str, problem: str) -> Decision:
     """The deny for an event that cannot even be read, naming the problem."""
     return Decision(effect="deny", allowed=False, digest=digest,
-                    reasons=[Reason(kind="invalid-event", message=problem)])
+                    reasons=[Reason(kind="invalid-event", message=printable(problem))])
 
 
 def _forbidden(outcome: RuleOutcome) -> Reason:

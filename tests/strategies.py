@@ -52,8 +52,8 @@ def events(draw, omit: tuple[str, ...] = ()):
         "context": draw(st.dictionaries(st.sampled_from(["tier", "ground", "n"]),
                                         st.sampled_from(["gold", "h", 3, True, None]), max_size=2)),
     }
-    if draw(st.booleans()):
-        event["collected_at"] = draw(st.sampled_from(TIMES))
+    if draw(st.booleans()):  # collected no later than `at` (else the event is invalid)
+        event["collected_at"] = draw(st.sampled_from([t for t in TIMES if t <= event["at"]]))
     for field in omit:
         if field.startswith("subject."):
             event["subject"].pop(field.split(".", 1)[1], None)
@@ -163,12 +163,24 @@ def policies(draw):
 
 
 ODD_TIMES = ["2026-11-23T09:00:00", "2026-11-23T10:00:00+01:00", "2026-11-23T09:00:00.5Z",
-             "2026-11-23", 1700000000, "yesterday", None]
+             "2026-11-23", 1700000000, "yesterday", None,
+             # the edges of the one timestamp grammar (engine/events.py)
+             "2026-11-23t09:00:00z", "2026-11-23 09:00:00Z", "2026-11-23T24:00:00Z", "0000-01-01T00:00:00Z",
+             "2026-11-23T09:00:00+99:99", "2026-11-23T09:00:00+24:00", "2026-11-23T09:00:00+23:59",
+             "9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+01:00", "2026-02-29T00:00:00Z",
+             "2024-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-11-23T09:00:60Z",
+             "2026-11-23T09:00:00.1234567Z", "２０２６-11-23T09:00:00Z", "2026-11-23T09:00:00.5+01:00",
+             1795000000.0, True, "2026-11-23T09:00:00Z\n"]
+
+#: JSON-ish values that make an event invalid wherever they sit (engine/events.py)
+HOSTILE_VALUES = [float("nan"), float("inf"), -float("inf"), 10**15 + 1, -(10**15) - 1, 10**40,
+                  "\ud800", "a\udfffb", ("DE",), frozenset({"x"}), {"x"}, b"DE", {1: "x"}, {("k",): 1},
+                  {"\ud800": 1}]
 
 
 @st.composite
 def differential_events(draw):
-    choice = draw(st.integers(0, 9))
+    choice = draw(st.integers(0, 10))
     if choice == 0:
         return draw(json_values)
     if choice == 1:
@@ -187,4 +199,63 @@ def differential_events(draw):
         event["destination"] = draw(st.sampled_from(["XX", "de", "", "EU", "D|E"]))
     if choice == 6:
         event["categories"] = draw(st.sampled_from([[], ["contact|email"], ["Contact"]]))
+    if choice == 7:
+        return draw(hostile_events(event))
+    return event
+
+
+def _deep(depth: int):
+    value: object = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@st.composite
+def hostile_events(draw, event=None):
+    """A valid event with one hostile part (spec section 6 lists the classes):
+    non-JSON values anywhere, nulls, duplicate keys, deep nesting, collected_at
+    after at, tuples and sets where JSON has arrays."""
+    from engine.events import loads
+
+    event = event if event is not None else draw(events())
+    kind = draw(st.integers(0, 7))
+    paths = [("context", "x"), ("context", "n"), ("subject", "id"), ("subject", "kind"), ("subject", "age"),
+             ("subject", "country"), ("safeguards",), ("categories",), ("destination",), ("purpose",),
+             ("subject", "objections"), ("subject", "consents"), ("at",), ("collected_at",), ("automated",)]
+    if kind <= 2:
+        path = draw(st.sampled_from(paths))
+        value = draw(st.sampled_from(HOSTILE_VALUES + [None, [None], [float("nan")], {"k": float("inf")}]))
+        holder = event
+        for key in path[:-1]:
+            holder = holder.setdefault(key, {})
+        holder[path[-1]] = value
+        return event
+    if kind == 3:  # a key twice, in the JSON text
+        import json
+
+        text = json.dumps(event)
+        key = draw(st.sampled_from(["destination", "purpose", "at", "context"]))
+        twice = draw(st.sampled_from(['"US"', '"DE"', '"2026-01-01T00:00:00Z"', "{}", "null"]))
+        return loads(text[:-1] + f', "{key}": {twice}' + "}")
+    if kind == 4:
+        event["context"] = {"deep": _deep(draw(st.sampled_from([60, 61, 62, 63, 64, 200])))}
+        return event
+    if kind == 5:
+        event["at"] = "2026-01-01T00:00:00Z"
+        event["collected_at"] = draw(st.sampled_from(["2026-01-01T00:00:00.000001Z", "2026-01-01T00:00:00Z",
+                                                      "2025-12-31T23:59:59Z", "2026-01-01T01:00:00+01:00",
+                                                      "2026-01-01T00:30:00+01:00"]))
+        return event
+    if kind == 6:  # null for an optional field is absent
+        for path in draw(st.lists(st.sampled_from(
+                [("subject",), ("context",), ("safeguards",), ("automated",), ("at",), ("collected_at",),
+                 ("subject", "consents"), ("subject", "objections"), ("subject", "age")]), max_size=3)):
+            holder = event
+            for key in path[:-1]:
+                holder = holder.get(key) if isinstance(holder.get(key), dict) else {}
+            holder[path[-1]] = None
+        return event
+    event["subject"]["consents"] = [{"purpose": "marketing", "given_at": "2025-01-01T00:00:00Z",
+                                     draw(st.sampled_from(["explicit", "parental", "withdrawn_at"])): None}]
     return event

@@ -141,3 +141,93 @@ def test_colour_on_a_terminal_unless_no_color(monkeypatch):
     with plain.capture() as captured:
         plain.print(render_decision(decision))
     assert "\x1b[3" not in captured.get()
+
+
+# ---- JSON lines on the command line: one decision per line, as the lines arrive --------------------
+
+def _lawful(*argv, **kwargs):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "engine", *argv], capture_output=True, **kwargs)
+
+
+def _line(**fields) -> str:
+    data = {"purpose": "billing", "categories": ["payment.card"], "destination": "DE"}
+    data.update(fields)
+    return json.dumps(data, ensure_ascii=False)
+
+
+def test_eval_splits_lines_on_newline_only(tmp_path):
+    """U+2028, U+2029 and U+0085 inside a JSON string are characters, not line breaks."""
+    lines = [_line(context={"note": f"a{sep}b"}) if i % 2 else _line(destination="XX")
+             for i, sep in enumerate(["\u2028", "\u2029", "\u0085", "\u2028", "\x0c", "\u2029"])]
+    file = tmp_path / "events.jsonl"
+    file.write_bytes(("\r\n".join(lines) + "\n").encode())
+    for argv, stdin in (([SHOP, str(file)], None), ([SHOP, "-"], file.read_bytes())):
+        result = _lawful("eval", *argv, "--json", input=stdin)
+        assert result.returncode == 0, result.stderr
+        effects = [json.loads(line)["effect"] for line in result.stdout.decode().split("\n") if line]
+        assert effects == ["deny", "allow"] * 3
+
+
+def test_eval_piped_into_head_exits_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    file = tmp_path / "events.jsonl"
+    file.write_text((_line() + "\n") * 20000)
+    result = subprocess.run(f"{sys.executable} -m engine eval {SHOP} {file} --json | head -1",
+                            shell=True, capture_output=True, text=True, executable="/bin/bash")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["effect"] == "allow"
+    assert result.stderr == ""
+    piped = subprocess.run(f"set -o pipefail; {sys.executable} -m engine eval {SHOP} {file} | head -1",
+                           shell=True, capture_output=True, text=True, executable="/bin/bash")
+    assert piped.returncode == 0 and piped.stderr == ""
+
+
+def test_eval_with_stdin_closed_is_one_clear_error():
+    import subprocess
+    import sys
+
+    result = subprocess.run(f"{sys.executable} -m engine eval {SHOP} <&-", shell=True, capture_output=True,
+                            text=True, executable="/bin/bash")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("lawful: error: standard input is closed: name an event file, "
+                                     "or pipe JSON lines in")
+
+
+def test_eval_decides_each_line_as_it_arrives():
+    """`tail -f log | lawful eval POLICY --json`: a decision is written before the next
+    line comes (the test waits, bounded, for the first decision with the pipe still open)."""
+    import subprocess
+    import sys
+    import threading
+
+    process = subprocess.Popen([sys.executable, "-m", "engine", "eval", SHOP, "--json"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        process.stdin.write((_line() + "\n").encode())
+        process.stdin.flush()
+        first: list = []
+        reader = threading.Thread(target=lambda: first.append(process.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(timeout=60)
+        assert first and json.loads(first[0])["effect"] == "allow"
+        process.stdin.write((_line(destination="US") + "\n").encode())
+        process.stdin.close()
+        assert json.loads(process.stdout.readline())["effect"] == "deny"
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+
+
+def test_eval_a_line_that_is_not_utf8_is_one_denied_line(tmp_path):
+    file = tmp_path / "events.jsonl"
+    file.write_bytes(_line().encode() + b"\n" + b'{"purpose": "\xff"}\n' + _line().encode() + b"\n")
+    result = _lawful("eval", SHOP, str(file), "--json")
+    assert result.returncode == 0
+    decisions = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [d["effect"] for d in decisions] == ["allow", "deny", "allow"]
+    assert decisions[1]["reasons"][0]["message"] == "line 2 is not UTF-8 (byte 14 of the line)"

@@ -78,7 +78,8 @@ def test_readme_commands_are_the_ci_commands():
     readme = Path("README.md").read_text(encoding="utf-8")
     ci = Path(".ci/run").read_text(encoding="utf-8")
     main_job = "python3 -m pip install -e '.[test]' && lawful eval rules/examples/shop examples/shop/events/*.json"
-    assert main_job in readme
+    assert "python3 -m venv .venv && . .venv/bin/activate && " + main_job in readme
+    assert '"$bare" -m venv .venv' in ci and "source .venv/bin/activate" in ci
     assert "python3 -m pip install --quiet -e '.[test]' && lawful eval rules/examples/shop examples/shop/events/*.json" in ci
     assert "python3 -m pytest" in readme and "python3 -m pytest" in ci
 

@@ -14,18 +14,31 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _site_packages(python: str) -> list[str]:
+    """The site-packages folders of an interpreter (the running one: a venv)."""
+    out = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib')); "
+                          "print(sysconfig.get_path('platlib'))"], capture_output=True, text=True, check=True)
+    return sorted(set(out.stdout.split()))
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    """Build the wheel, install it in a fresh virtual environment (dependencies
-    from the running interpreter's site-packages, so no network is needed)."""
+    """Build the wheel, install it in a fresh virtual environment, and let that
+    environment import the dependencies from the *running* environment's
+    site-packages (a path file: no network needed). `system_site_packages` would
+    give it the base interpreter's instead, which on a fresh machine has none of
+    them; and folders named by a path file are not scanned for path files, so the
+    running environment's editable install of the checkout does not leak in."""
     work = tmp_path_factory.mktemp("wheel")
     subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(work / "dist"), str(ROOT)],
                    check=True, capture_output=True)
     wheels = list((work / "dist").glob("lawful-*.whl"))
     assert len(wheels) == 1
     env_dir = work / "venv"
-    venv.create(env_dir, with_pip=True, system_site_packages=True)
+    venv.create(env_dir, with_pip=True, system_site_packages=False)
     python = env_dir / "bin" / "python"
+    [own] = _site_packages(str(python))
+    Path(own, "_running_environment.pth").write_text("\n".join(_site_packages(sys.executable)) + "\n")
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
                     str(wheels[0])], check=True, capture_output=True)
     return env_dir, wheels[0]
