@@ -22,89 +22,77 @@ import json
 import math
 from typing import Iterable, Iterator
 
-MAX_LINE = 16 * 1024 * 1024  # bytes in a line (without its line break): longer is one invalid event
-MAX_DEPTH = 64  # containers, the event object being level 1
-MAX_INT = 10 ** 15
+from ..events import MAX_DEPTH, MAX_INTEGER, MAX_LINE_BYTES, json_path, json_problems, loads
+
+MAX_LINE = MAX_LINE_BYTES  # bytes in a line (without its line break): longer is one invalid event
 BLOCK = 8 * 1024 * 1024
-WHITESPACE = b" \t\r\n\x0b\x0c"
-TOO_LONG = f"the line is too long (more than {MAX_LINE:,} bytes)"
+WHITESPACE = b" \t\r\n"  # JSON's: a line of these only is blank (as `lawful eval` reads lines)
+TOO_LONG = f"the line is longer than {MAX_LINE_BYTES // (1024 * 1024)} MiB"
 
 
 class _Invalid(Exception):
-    """A JSON text that parses but breaks a rule of events.md."""
+    """Raised by the fast decoder's hooks: the text breaks a rule (which one is
+    said by engine.events, on the rare texts that raise)."""
 
 
 def _object(pairs: list) -> dict:
     value = dict(pairs)
     if len(value) != len(pairs):
-        seen: set = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _Invalid(f"a duplicate key {json.dumps(key)}")
-            seen.add(key)
+        raise _Invalid
     return value
 
 
 def _integer(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:  # more digits than Python converts: far out of range
-        value = MAX_INT + 1
-    if -MAX_INT <= value <= MAX_INT:
+    if len(text) > 17:  # beyond ±10^15 whatever the digits (and beyond int()'s limit)
+        raise _Invalid
+    value = int(text)
+    if -MAX_INTEGER <= value <= MAX_INTEGER:
         return value
-    raise _Invalid(f"the integer {text[:40]}{'…' if len(text) > 40 else ''} is beyond ±10^15")
+    raise _Invalid
 
 
 def _float(text: str) -> float:
     value = float(text)
     if math.isfinite(value):
         return value
-    raise _Invalid(f"the number {text[:40]}{'…' if len(text) > 40 else ''} is not finite")
+    raise _Invalid
 
 
 def _constant(name: str):
-    raise _Invalid(f"`{name}` is not a JSON value")
+    raise _Invalid
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_int=_integer, parse_float=_float,
-                            parse_constant=_constant)
-
-
-def _walk(value, surrogates: bool) -> str | None:
-    """Depth beyond MAX_DEPTH, or (with `surrogates`) a string or key that is not
-    valid Unicode, in a parsed value (iteratively: no recursion limit)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, (dict, list)):
-            if depth > MAX_DEPTH:
-                return f"nested too deeply (more than {MAX_DEPTH} levels)"
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-            if surrogates and isinstance(item, dict):
-                stack.extend((key, depth) for key in item)
-        elif surrogates and isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return "a string with a lone surrogate (not valid Unicode)"
-    return None
+# detection only, in C but for the hooks: one call per object and per number
+_FAST = json.JSONDecoder(object_pairs_hook=_object, parse_int=_integer, parse_float=_float, parse_constant=_constant)
 
 
 def json_problem(text: str) -> str | None:
-    """Why the JSON text cannot be a valid event's text (not JSON, or a rule of
-    events.md 1–3 broken), or None."""
+    """Why the JSON text cannot be a valid event's (not JSON, or rules 1–3 of
+    events.md broken: engine.events.json_problems' first problem), or None."""
     try:
-        value = _DECODER.decode(text)
-    except _Invalid as error:
-        return str(error)
+        value = _FAST.decode(text)
+    except _Invalid:
+        return _first_problem(text) or "a value that is not a plain JSON value"
     except RecursionError:
-        return f"nested too deeply (more than {MAX_DEPTH} levels)"
+        return f"nested more than {MAX_DEPTH} levels deep"
     except ValueError as error:
         return f"not valid JSON: {error}"
     deep = text.count("{") + text.count("[") > MAX_DEPTH
-    escaped = "\\u" in text  # a lone surrogate can only come from an escape (the text is valid UTF-8)
-    return _walk(value, escaped) if deep or escaped else None
+    escaped = "\\u" in text  # a lone surrogate only comes from an escape (the text is valid UTF-8)
+    return _first_problem(text, value) if deep or escaped else None
+
+
+def _first_problem(text: str, value=None) -> str | None:
+    try:
+        problems = json_problems(loads(text) if value is None else value)
+    except RecursionError:
+        return f"nested more than {MAX_DEPTH} levels deep"
+    except ValueError:  # an integer of thousands of digits
+        return "an integer beyond ±10^15"
+    if not problems:
+        return None
+    path, problem = problems[0]
+    return f"`{json_path(path)}` {problem}" if path else f"the event {problem}"
 
 
 def split_lines(blocks: Iterable[bytes]) -> Iterator[tuple[int, str, str | None]]:
@@ -171,4 +159,4 @@ def read_lines(path: str) -> Iterator[tuple[int, str, str | None]]:
     return split_lines(file_blocks(path))
 
 
-__all__ = ["MAX_DEPTH", "MAX_INT", "MAX_LINE", "json_problem", "read_lines", "split_lines"]
+__all__ = ["MAX_LINE", "json_problem", "read_lines", "split_lines"]
