@@ -398,3 +398,108 @@ def test_json_problem_agrees_with_the_engines_reading():
         except (ValueError, RecursionError):
             theirs = True
         assert (json_problem(text) is not None) == theirs, raw[:80]
+
+
+# ---- Parquet: the same rules where they apply ------------------------------------------------------------
+
+
+def test_parquet_rows_break_the_same_rules(policy, tmp_path):
+    """Typed Parquet (the event's columns): timestamps as strings, context as JSON
+    text; other Parquet (a float age: NaN) read row by row as JSON: each row
+    decided as the engine decides the same event."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    base = {"purpose": "billing", "categories": ["payment"], "destination": "DE", "at": "2026-11-01T10:00:00Z",
+            "collected_at": "2026-10-30T10:00:00Z", "context": "{}"}
+    changes = [{}, {"at": "2026-11-01T24:00:00Z"}, {"at": "0000-01-01T00:00:00Z"}, {"at": "2026-02-29T10:00:00Z"},
+               {"at": "2026-11-01T10:00:00+99:99"}, {"collected_at": "2026-11-02T00:00:00Z"},
+               {"context": '{"a": 1, "a": 2}'}, {"context": '{"x": NaN}'}, {"context": '{"x": 10000000000000000}'},
+               {"context": '{"x": "\\ud800"}'}, {"context": "[1]"}, {"at": None, "collected_at": None},
+               {"categories": ["contact"]},
+               {"at": "2024-02-29t10:00:00.25+01:30", "collected_at": "2024-02-29T08:30:00.25Z"}]
+    rows = [{**base, **change} for change in changes]
+    path = tmp_path / "typed.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    decided = audit_rows(policy, path)
+    events = [{k: (json.loads(v) if k == "context" and v is not None and "NaN" not in v and "\\ud800" not in v
+                   else v) for k, v in row.items() if v is not None} for row in rows]
+    events[7]["context"] = {"x": float("nan")}
+    events[9]["context"] = {"x": "\ud800"}
+    events[6] = loads(json.dumps({k: v for k, v in events[6].items() if k != "context"})[:-1]
+                      + ', "context": {"a": 1, "a": 2}}')
+    assert [audited(r) for r in decided] == [expected(policy, e) for e in events]
+    assert [r["valid"] for r in decided] == [True, False, False, False, False, False, False, False, False, False,
+                                             False, True, True, True]
+
+    floats = [{"purpose": "billing", "categories": ["payment"], "destination": "DE", "subject": {"age": age}}
+              for age in [30.0, float("nan"), float("inf")]]
+    path = tmp_path / "floats.parquet"
+    pq.write_table(pa.Table.from_pylist(floats), path)
+    decided = audit_rows(policy, path)
+    assert [audited(r) for r in decided] == [expected(policy, e) for e in floats]
+    assert [r["effect"] for r in decided][1:] == ["deny", "deny"]
+
+
+# ---- Spark (real, local[2]): smaller, the same classes ------------------------------------------------------
+
+SPARK_EXAMPLES = int(os.environ.get("LAWFUL_SPARK_EXAMPLES", "5"))
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from engine.audit.spark import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
+
+
+def spark_rows(policy, path: Path, spark) -> list[dict]:
+    from engine.audit.spark import audit_spark
+
+    return sorted(audit_spark(policy, [str(path)], now=NOW, session=spark).query("SELECT * FROM {decisions}"),
+                  key=lambda row: row["eid"])
+
+
+def test_spark_decides_every_bad_line_as_the_engine(policy, tmp_path, spark):
+    lines = [json.dumps(valid_event(n)).encode() for n in range(40)]
+    for bad in list(BAD_LINES.values()) + list(ODD_BUT_VALID.values()):
+        lines += [bad, json.dumps(valid_event(len(lines))).encode()]
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"\r\n".join(lines) + b"\n\n")
+    decided = spark_rows(policy, path, spark)
+    reference = reference_by_line(policy, path)
+    assert [r["line_number"] for r in decided] == sorted(reference)
+    assert [audited(r) for r in decided] == [reference[n] for n in sorted(reference)]
+    assert [audited(r) for r in decided] == [audited(r) for r in audit_rows(policy, path)]
+
+
+@settings(max_examples=SPARK_EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(hostile_line(), min_size=1, max_size=30))
+def test_spark_equals_the_engine_on_hostile_files(policy, tmp_path, spark, lines):
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    decided = spark_rows(policy, path, spark)
+    reference = reference_by_line(policy, path)
+    assert [(r["line_number"], audited(r)) for r in decided] == sorted(reference.items())
+
+
+def test_spark_reads_literals_and_timestamps_as_duckdb(spark):
+    """One query each: every hostile literal, and a grid of timestamp strings."""
+    import itertools
+
+    from engine.audit.spark import SparkDialect
+
+    texts = ["", "'", "\\", "\x00", "a\x00b'c\\d", "é€😀\u2028\n\r\t", '"', "x" * 10_000, "%_*", "\\u0041"]
+    got = spark.sql("SELECT " + ", ".join(f"{quote(t)} AS c{i}" for i, t in enumerate(texts))).collect()[0]
+    assert list(got) == texts
+    grid = [f"{y}-{m}-{d}T{h}:00:00{f}{z}" for y, m, d, h, f, z in itertools.product(
+        ["0000", "0001", "2024", "9999"], ["02", "13"], ["29", "30"], ["00", "23", "24"], ["", ".123456"],
+        ["", "Z", "z", "+23:59", "-01:00", "+99:99", "Z\n"])] + ["2026-11-01t10:00:00.5-00:45", "1795000000"]
+    dialect = SparkDialect()
+    got = spark.sql("SELECT " + ", ".join(f"{dialect.timestamp_us(quote(t))} AS t{i}"
+                                          for i, t in enumerate(grid))).collect()[0]
+    assert list(got) == [engine_us(t) for t in grid]
+    assert any(v is not None for v in got)

@@ -291,7 +291,7 @@ def checked_rows(cursor, sql: str):
 
     from .lines import json_problem
 
-    source = cursor.execute(sql).fetch_record_batch(LINES_BATCH)
+    source = cursor.sql(sql).to_arrow_reader(LINES_BATCH)
     schema = pa.schema([("line_number", pa.int64()), ("line", pa.large_string()), ("lawful_problem", pa.string())])
 
     def batches():
