@@ -148,6 +148,9 @@ class SparkDialect(Dialect):
         # Java's `$` also matches before a final line break: `\z` is the very end
         return f"({text} RLIKE {quote('^(?:' + pattern + ')' + chr(92) + 'z')})"
 
+    def let(self, value: str, var: str, body: str) -> str:
+        return f"element_at(transform(array({value}), {self.lam(var, body)}), 1)"
+
     def regexp_group(self, text: str, pattern: str, group: int) -> str:
         return f"regexp_extract({text}, {quote(pattern)}, {int(group)})"
 

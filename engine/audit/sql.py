@@ -252,7 +252,12 @@ class Dialect:
         0001-9999, offsets below 24 hours, the instant within 0001..9999 in UTC. The
         number is computed from the digits (days from the civil date), not by a
         cast, so that DuckDB and Spark agree exactly."""
-        return f"CASE WHEN {self.matches(text, TIMESTAMP_PATTERN)} THEN {timestamp_digits_us(self, text)} END"
+        body = f"CASE WHEN {self.matches('ts', TIMESTAMP_PATTERN)} THEN {timestamp_digits_us(self, 'ts')} END"
+        return self.let(text, "ts", body)
+
+    def let(self, value: str, var: str, body: str) -> str:
+        """`body` with `var` bound to `value`, computed once (a one-element list)."""
+        return f"(list_transform([{value}], {self.lam(var, body)}))[1]"
 
     def time_in_range(self, us: str) -> str:
         return f"({us} BETWEEN {MIN_US} AND {MAX_US})"
