@@ -18,7 +18,7 @@ from . import __version__
 from .diagnostics import render_all
 from .load import PolicyError, load_policy
 from .events import loads, split_lines
-from .model import Decision, Event
+from .model import Decision
 from .policy import not_json
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -165,8 +165,15 @@ def cmd_explain(args, out: Console, err: Console) -> int:
 
 
 def cmd_schema(args, out: Console, err: Console) -> int:
-    model = {"event": Event, "decision": Decision}[args.what]
-    out.print(json.dumps(model.model_json_schema(), indent=2), markup=False, highlight=False)
+    from .events import event_schema
+
+    if args.what == "decision":
+        if args.policy:
+            raise UsageError("`schema decision` takes no policy")
+        schema = Decision.model_json_schema()
+    else:
+        schema = event_schema(_load(args.policy, err) if args.policy else None)
+    out.print(json.dumps(schema, indent=2), markup=False, highlight=False)
     return EXIT_OK
 
 
@@ -559,6 +566,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("schema", help="print the JSON Schema of events or decisions")
     p.add_argument("what", choices=["event", "decision"])
+    p.add_argument("policy", metavar="POLICY", nargs="?",
+                   help="with `event`: also the policy's purposes, categories and countries as enums")
     p.set_defaults(run=cmd_schema)
     return parser
 

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from . import ir, reference
 from .check import RESERVED_LABEL, CheckedPolicy
 from .countries import iso_codes
-from .events import is_text, json_problems, parse_timestamp
+from .events import flat_json, is_text, json_problems, parse_timestamp
 from .model import MAX_AGE, Decision, Reason, built_decision, built_reason
 from .reference import EvaluationError, _compare, _runtime_kind, _same, _text, forbid_overlap
 
@@ -356,7 +356,7 @@ class CompiledPolicy:
                 raise _Unsure
         context = get("context", _NOTHING)
         if context is not _NOTHING:
-            if type(context) is not dict or (context and json_problems(context, 2)):
+            if type(context) is not dict or (context and not flat_json(context) and json_problems(context, 2)):
                 raise _Unsure
             facts.context = context
 

@@ -166,24 +166,47 @@ def json_problems(data: Any, depth: int = 1) -> list[tuple[tuple, str]]:
             if depth > MAX_DEPTH:
                 problems.append((path, f"is nested more than {MAX_DEPTH} levels deep"))
                 continue
-            if kind is list:
-                stack.extend((item, (*path, index), depth + 1) for index, item in enumerate(value))
+            if kind is list:  # pushed last first, so that they are visited in reading order
+                stack.extend((value[index], (*path, index), depth + 1) for index in range(len(value) - 1, -1, -1))
                 continue
             for key in getattr(value, "duplicates", ()):
                 problems.append(((*path, key), "appears more than once in its object"))
+            members = []
             for key, item in value.items():
                 if type(key) is not str:
                     problems.append((path, f"has a key that is not a string: {_key(key)}"))
                 elif not is_text(key):
                     problems.append((path, "has a key with a lone surrogate (not valid Unicode)"))
                 else:
-                    stack.append((item, (*path, key), depth + 1))
+                    members.append((item, (*path, key), depth + 1))
+            stack.extend(reversed(members))
         elif isinstance(value, (tuple, set, frozenset)):
             problems.append((path, f"is a Python {kind.__name__}: use a list"))
         else:
             problems.append((path, f"is {kind_of(value)}, not a JSON value"))
-    problems.reverse()  # the stack visits the last member first; report in reading order
     return problems
+
+
+def flat_json(mapping: dict) -> bool:
+    """True when every value of the mapping is a valid JSON scalar under a valid
+    key (the usual `context`): the fast path's shortcut past `json_problems`.
+    False says only "look closer"."""
+    for key, value in mapping.items():
+        if type(key) is not str or not (key.isascii() or is_text(key)):
+            return False
+        kind = type(value)
+        if kind is str:
+            if not (value.isascii() or is_text(value)):
+                return False
+        elif kind is int:
+            if not -MAX_INTEGER <= value <= MAX_INTEGER:
+                return False
+        elif kind is float:
+            if value - value != 0.0:  # NaN and the infinities
+                return False
+        elif kind is not bool and value is not None:
+            return False
+    return True
 
 
 def _key(key: Any) -> str:
@@ -252,3 +275,34 @@ def split_lines(chunks: Iterable[bytes | str]) -> Iterator[tuple[int, str | None
             continue
         if text.strip(_JSON_SPACE):
             yield number, text, None
+
+
+def event_schema(policy=None) -> dict:
+    """The JSON Schema of events (`lawful schema event`); with a policy, its names
+    too: purposes that have a basis, categories, consent and objection purposes,
+    and ISO 3166-1 countries as enums, so a schema validator rejects unknown names."""
+    from .countries import iso_codes
+    from .model import Event
+
+    schema = Event.model_json_schema()
+    if policy is None:
+        return schema
+    vocabulary = policy.vocabulary
+    properties, defs = schema["properties"], schema["$defs"]
+    countries = sorted(iso_codes())
+
+    def restrict(node: dict, names: list[str]) -> None:
+        for option in node.get("anyOf", [node]):
+            if option.get("type") == "string":
+                option["enum"] = names
+
+    restrict(properties["purpose"], sorted(vocabulary.bases))
+    properties["categories"]["items"]["enum"] = vocabulary.categories.names()
+    restrict(properties["destination"], countries)
+    restrict(defs["Subject"]["properties"]["country"], countries)
+    defs["ConsentRecord"]["properties"]["purpose"]["enum"] = vocabulary.purposes.names()
+    for option in defs["Subject"]["properties"]["objections"]["anyOf"]:
+        if option.get("type") == "array":
+            option["items"]["enum"] = vocabulary.purposes.names()
+    schema["description"] = f"Events for the policy {policy.name or ''} ({policy.digest})".replace("  ", " ")
+    return schema

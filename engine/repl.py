@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fnmatch
 import io
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from rich.text import Text
 
 from . import ast
 from .diagnostics import Diagnostic, Severity, render_all
+from .events import loads as read_event
 from .explain import explain, render_decision, render_explanation
 from .load import PolicyError, compile_sources, read_paths
 from .policy import Policy
@@ -142,7 +142,7 @@ class Session:
 
     def event(self, text: str) -> Output:
         try:
-            event = json.loads(text)
+            event = read_event(text)
         except (ValueError, RecursionError) as error:
             output = Output(failed=True)
             where = f" at line {error.lineno}, column {error.colno}" if hasattr(error, "lineno") else ""

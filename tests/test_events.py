@@ -402,3 +402,48 @@ def test_threads_on_a_fresh_policy_agree_with_the_reference():
 
 _GUARDED_TEXT = ("category contact.email\ncategory contact.phone\npurpose billing basis contract\n"
                  "rule risky: forbid * when context.risk_score > 80\npermit billing on contact.email to {DE}\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(differential_events())
+def test_the_policy_schema_rejects_unknown_names_and_accepts_every_valid_event(data):
+    schema = _policy_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    if not isinstance(data, dict):
+        assert not validator.is_valid(data)
+        return
+    decision = _generated().evaluate(data, now=NOW)
+    if "invalid-event" not in kinds(decision):
+        assert validator.is_valid(data), list(validator.iter_errors(data))[:1]
+    elif any("the policy has no" in r.message or "not an ISO 3166-1" in r.message for r in decision.reasons):
+        assert not validator.is_valid(data)
+
+
+_POLICY_SCHEMA: list = []
+
+
+def _policy_schema():
+    if not _POLICY_SCHEMA:
+        from engine.events import event_schema
+
+        _POLICY_SCHEMA.append(event_schema(_generated()))
+    return _POLICY_SCHEMA[0]
+
+
+def test_schema_event_for_a_policy_on_the_command_line(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "engine", "schema", "event", "rules/examples/shop"],
+                            capture_output=True, text=True, check=True)
+    validator = jsonschema.Draft202012Validator(json.loads(result.stdout))
+    assert validator.is_valid({"purpose": "billing", "categories": ["payment.card"], "destination": "DE"})
+    assert not validator.is_valid({"purpose": "billing", "categories": ["payment.crad"], "destination": "DE"})
+    assert not validator.is_valid({"purpose": "billing", "categories": ["payment.card"], "destination": "XX"})
+
+
+@given(st.dictionaries(st.text(max_size=3) | st.sampled_from(["\ud800", "é"]),
+                       st.none() | st.booleans() | st.integers(-10**16, 10**16) | st.floats()
+                       | st.text(max_size=3) | st.sampled_from(["\udfff", ("x",), [1], {"a": 1}]), max_size=4))
+def test_the_fast_paths_shortcut_never_passes_what_the_walk_rejects(context):
+    from engine.events import flat_json, json_problems
+
+    if flat_json(context):
+        assert json_problems(context, 2) == []
