@@ -23,8 +23,27 @@ EXAMPLES = int(os.environ.get("LAWFUL_AUDIT_EXAMPLES", "60"))
 ROOT = Path(__file__).parent.parent
 
 
+def unknown_null(event) -> bool:
+    """An unknown field holding null (top level, subject or a consent): invalid by
+    events.md rule 1, which the audit applies; the engine's model drops every null
+    key first (engine/model.py `_null_is_absent`), so it accepts such an event."""
+    from engine.audit.sql import CONSENT_KEYS, EVENT_KEYS, SUBJECT_KEYS
+
+    def unknown(record, known) -> bool:
+        return isinstance(record, dict) and any(v is None and k not in known for k, v in record.items())
+
+    if not isinstance(event, dict):
+        return False
+    subject = event.get("subject")
+    consents = subject.get("consents") if isinstance(subject, dict) else None
+    return unknown(event, EVENT_KEYS) or unknown(subject, SUBJECT_KEYS) or (
+        isinstance(consents, list) and any(unknown(c, CONSENT_KEYS) for c in consents))
+
+
 def expected(policy: engine.Policy, event) -> tuple:
     """The reference decision in the audit's terms."""
+    if unknown_null(event):
+        return "deny", [("invalid-event", None, None, None)], []
     decision = policy.evaluate_reference(event, now=NOW)
     if decision.reasons and all(r.kind == "invalid-event" for r in decision.reasons):
         return "deny", [("invalid-event", None, None, None)], []
@@ -115,7 +134,7 @@ def _columnar(event) -> dict | None:
         return None
     row = dict(event)
     if "context" in row:
-        row["context"] = json.dumps(row["context"])
+        row["context"] = json.dumps(plain(row["context"]))
     return row
 
 
