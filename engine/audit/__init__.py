@@ -320,7 +320,8 @@ def context_problems(path: str):
                 rows.append(start + place + 1)
                 problems.append(problem)
         start += batch.num_rows
-    return pa.table({"lawful_row": pa.array(rows, pa.int64()), "lawful_context_problem": pa.array(problems, pa.string())})
+    return pa.table({"lawful_row": pa.array(rows, pa.int64()),
+                     "lawful_context_problem": pa.array(problems, pa.string())})
 
 
 def read_into(connection, name: str, stream) -> str:

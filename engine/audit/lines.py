@@ -1,11 +1,11 @@
 """JSON lines as the audit reads them, before any SQL: the rules of a valid event
-that are about the JSON text itself (docs/events.md rules 1–3 and 8).
+that are about the JSON text itself (events.md rules 1–3 and 8; engine/events.py).
 
     for number, text, problem in read_lines("logs/2026-11-01.jsonl"): ...
 
 - lines are split on `\\n` only; one trailing `\\r` is stripped (a CRLF file has the
   same line numbers as an LF one); U+2028, U+2029 and U+0085 are characters;
-- a line of ASCII whitespace only is skipped (not an event);
+- a line of JSON whitespace only is skipped (not an event), as `lawful eval` does;
 - a line that is not valid UTF-8, or longer than MAX_LINE bytes, is one invalid
   event (its text is kept, lossily, for the report): it never stops the reader;
 - `json_problem` finds what DuckDB's and Spark's JSON readers accept silently:
