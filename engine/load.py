@@ -6,11 +6,14 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import os
+import stat
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -41,49 +44,220 @@ class PolicyError(Exception):
         return render_all(self.diagnostics, color)
 
 
-def _read(path: Path, name: str, diagnostics: list[Diagnostic]) -> Source | None:
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            diagnostics.append(_file_error(name, "is larger than 10 MiB"))
-            return None
-        data = path.read_bytes()
-    except OSError as error:
-        diagnostics.append(_file_error(name, f"cannot be read: {error.strerror or error}"))
+@dataclass(frozen=True)
+class PolicyFile(Source):
+    """A source read from a policy path. `key` is its path relative to the policy
+    root it was found under (a file given by itself: its name), the same however
+    the root was spelled: the digest orders files by it. `library`: part of a
+    library the policy `use`s (ordered after the policy's own files)."""
+
+    key: str = ""
+    library: bool = False
+
+
+@dataclass
+class Snapshot:
+    """The policy files below some paths as they were read at one moment: the
+    sources, the problems met reading them, and a signature of the tree (every
+    directory listed, link followed and file read, with its inode, size and
+    times) to tell whether it changed since. Two snapshots compare equal when
+    they read the same tree the same way."""
+
+    sources: list[PolicyFile] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    signature: list[tuple] = field(default_factory=list)
+    #: the real directories the files were found in (what a watcher must watch)
+    directories: set[str] = field(default_factory=set)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Snapshot) and self.signature == other.signature
+                and [(s.name, s.text) for s in self.sources] == [(s.name, s.text) for s in other.sources]
+                and [d.message for d in self.diagnostics] == [d.message for d in other.diagnostics])
+
+
+def _stat_signature(st: os.stat_result) -> tuple:
+    return (st.st_dev, st.st_ino, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _problem(error: BaseException) -> str:
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    return str(error) or type(error).__name__
+
+
+def _read(path: Path, name: str, diagnostics: list[Diagnostic], key: str = "",
+          library: bool = False) -> PolicyFile | None:
+    try:  # non-blocking: a FIFO put in a file's place must not hang the reader
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with open(descriptor, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                diagnostics.append(_file_error(name, "is not a regular file"))
+                return None
+            data = file.read(MAX_FILE_BYTES + 1)
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        diagnostics.append(_file_error(name, f"cannot be read: {_problem(error)}"))
+        return None
+    if len(data) > MAX_FILE_BYTES:
+        diagnostics.append(_file_error(name, "is larger than 10 MiB"))
         return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         diagnostics.append(_file_error(name, f"is not UTF-8 (byte {error.start})"))
         return None
-    return Source(name, text.removeprefix("\ufeff").replace("\r\n", "\n"))
+    return PolicyFile(name, text.removeprefix("\ufeff").replace("\r\n", "\n"),
+                      key=key or name, library=library)
 
 
 def _file_error(name: str, problem: str) -> Diagnostic:
     return Diagnostic("E0001", f"`{name}` {problem}", Span(Source(name, ""), 0, 0))
 
 
-def read_paths(paths: Iterable[str | os.PathLike], diagnostics: list[Diagnostic]) -> list[Source]:
-    """Files as given, and every `*.law` below a directory in sorted path order."""
-    sources = []
+def _display(path: str) -> str:
+    """How a path names its files: `./p/` and `p` both as `p`."""
+    return str(Path(path))
+
+
+def _missing(path: str, name: str) -> str:
+    """Why a path that cannot be stat'ed cannot be: a broken or looping link, or absent."""
+    try:
+        target = os.readlink(path)
+    except (OSError, ValueError):
+        return "does not exist"
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return f"is a symbolic link loop (it points to `{target}`)"
+        return f"is a symbolic link to `{target}`, which cannot be read: {_problem(error)}"
+    except ValueError:
+        pass
+    return f"is a symbolic link to `{target}`"
+
+
+def hidden(name: str) -> bool:
+    """Entries of a policy directory that are not read: names starting with `.`
+    (`.git`, editors' lock files, and a Kubernetes ConfigMap's `..data` and
+    `..2026_…` internals, whose files are reached through the top-level links)."""
+    return name.startswith(".")
+
+
+def _is_dir(path) -> bool:
+    try:
+        return os.path.isdir(path)
+    except (OSError, ValueError):
+        return False
+
+
+def scan(paths: Iterable[str | os.PathLike], read: bool = True) -> Snapshot:
+    """Read the policy files at `paths`: files as given, and every `*.law` below a
+    directory, following symbolic links (each file once, however many names lead to
+    it), skipping hidden entries. Anything that cannot be read or listed is a
+    diagnostic, never a silent skip. `read=False` only lists and stats (to compare
+    signatures cheaply)."""
+    snapshot = Snapshot()
+    seen_files: set[tuple[int, int]] = set()
+    seen_dirs: set[tuple[int, int]] = set()
+    paths = list(paths)
+    # directories first: a file both given and found below a given directory is named (and
+    # ordered) the same way whatever the order of the paths
+    paths.sort(key=lambda given: not _is_dir(given))
     for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*.law") if p.is_file())
-            if not files:
-                diagnostics.append(Diagnostic(
-                    "E0002", f"`{given}` holds no `.law` files", None,
+        display = _display(os.fspath(given))
+        try:
+            st = os.stat(given)
+        except (OSError, ValueError):
+            spelled = os.fspath(given)  # named as the user wrote it
+            snapshot.diagnostics.append(_file_error(spelled, _missing(spelled, display)))
+            snapshot.signature.append(("missing", display))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            problems = len(snapshot.diagnostics)
+            found = _walk(Path(given), display, st, snapshot, seen_files, seen_dirs, read)
+            if not found and len(snapshot.diagnostics) == problems:
+                snapshot.diagnostics.append(Diagnostic(
+                    "E0002", f"`{display}` holds no `.law` files", None,
                     help="policy files end in `.law`"))
-            for file in files:
-                source = _read(file, str(Path(given) / file.relative_to(path)), diagnostics)
-                if source:
-                    sources.append(source)
-        elif path.exists():
-            source = _read(path, str(given), diagnostics)
-            if source:
-                sources.append(source)
         else:
-            diagnostics.append(_file_error(str(given), "does not exist"))
-    return sources
+            if (st.st_dev, st.st_ino) in seen_files:
+                continue
+            seen_files.add((st.st_dev, st.st_ino))
+            snapshot.directories.add(os.path.dirname(os.path.realpath(given)))
+            _add_file(Path(given), display, Path(given).name, st, snapshot, read)
+    return snapshot
+
+
+def _add_file(path: Path, name: str, key: str, st: os.stat_result, snapshot: Snapshot, read: bool) -> None:
+    snapshot.signature.append(("file", name, _stat_signature(st)))
+    if not stat.S_ISREG(st.st_mode):
+        snapshot.diagnostics.append(_file_error(name, "is not a regular file"))
+    elif read:
+        source = _read(path, name, snapshot.diagnostics, key)
+        if source is not None:
+            snapshot.sources.append(source)
+
+
+def _walk(root: Path, display: str, root_stat: os.stat_result, snapshot: Snapshot,
+          seen_files: set, seen_dirs: set, read: bool) -> int:
+    """Depth first, in sorted name order; returns the number of `.law` files found."""
+    found = 0
+    # each frame: (directory, its display name, its key prefix, the (dev, ino) of it and its ancestors)
+    stack = [(root, display, "", ((root_stat.st_dev, root_stat.st_ino),))]
+    seen_dirs.add((root_stat.st_dev, root_stat.st_ino))
+    while stack:
+        folder, name, prefix, ancestors = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted((entry.name for entry in listing), reverse=True)
+            st = os.stat(folder)
+        except (OSError, ValueError) as error:
+            snapshot.diagnostics.append(_file_error(name, f"cannot be listed: {_problem(error)}"))
+            snapshot.signature.append(("unlistable", name, _problem(error)))
+            continue
+        snapshot.signature.append(("dir", name, _stat_signature(st), tuple(entries)))
+        snapshot.directories.add(os.path.realpath(folder))
+        subfolders = []
+        for entry in reversed(entries):  # sorted order
+            if hidden(entry):
+                continue
+            path, entry_name, key = folder / entry, f"{name}/{entry}", prefix + entry
+            try:
+                if os.path.islink(path):
+                    snapshot.signature.append(("link", entry_name, os.readlink(path)))
+                st = os.stat(path)
+            except (OSError, ValueError):
+                snapshot.diagnostics.append(_file_error(entry_name, _missing(os.fspath(path), entry_name)))
+                snapshot.signature.append(("missing", entry_name))
+                continue
+            identity = (st.st_dev, st.st_ino)
+            if stat.S_ISDIR(st.st_mode) and entry.endswith(".law"):  # a file replaced by a folder
+                snapshot.diagnostics.append(_file_error(entry_name, "is a directory, not a policy file"))
+                snapshot.signature.append(("file", entry_name, _stat_signature(st)))
+            elif stat.S_ISDIR(st.st_mode):
+                if identity in ancestors:
+                    snapshot.diagnostics.append(_file_error(
+                        entry_name, "is a symbolic link loop (it leads back to a directory above it)"))
+                    snapshot.signature.append(("loop", entry_name))
+                elif identity not in seen_dirs:  # else: already read under another name
+                    seen_dirs.add(identity)
+                    subfolders.append((path, entry_name, key + "/", ancestors + (identity,)))
+            elif entry.endswith(".law"):
+                if identity in seen_files:  # the same file under a second name: read once
+                    continue
+                seen_files.add(identity)
+                if os.path.islink(path):  # a change at the link's target must be seen too
+                    snapshot.directories.add(os.path.dirname(os.path.realpath(path)))
+                found += 1
+                _add_file(path, entry_name, key, st, snapshot, read)
+        stack.extend(reversed(subfolders))
+    return found
+
+
+def read_paths(paths: Iterable[str | os.PathLike], diagnostics: list[Diagnostic]) -> list[Source]:
+    """Files as given, and every `*.law` below a directory in sorted path order (see `scan`)."""
+    snapshot = scan(list(paths))
+    diagnostics.extend(snapshot.diagnostics)
+    return list(snapshot.sources)
 
 
 def library_sources(name: str) -> list[Source]:
@@ -92,7 +266,7 @@ def library_sources(name: str) -> list[Source]:
     diagnostics: list[Diagnostic] = []
     sources = []
     for file in sorted(folder.rglob("*.law")):
-        source = _read(file, f"<{name}>/{file.relative_to(folder).as_posix()}", diagnostics)
+        source = _read(file, f"<{name}>/{file.relative_to(folder).as_posix()}", diagnostics, library=True)
         if source:
             sources.append(source)
     if diagnostics:  # a broken installation, not the user's fault
@@ -131,16 +305,27 @@ def parse_all(sources: list[Source], diagnostics: list[Diagnostic]) -> list[ast.
 
 def digest(modules: list[ast.Module]) -> str:
     """A hash of the formatted source of every file (libraries included), in
-    path order: layout and whitespace do not change it, comments and rules do."""
+    path order: layout and whitespace do not change it, comments and rules do.
+
+    The order is that of each file's path relative to its policy root (`PolicyFile.key`),
+    then the libraries': never the spelling of the paths the policy was loaded from
+    (relative, absolute, `./p`, `p/`, through a link, files listed in another order).
+    Files with the same relative path (under two roots) are ordered by their text."""
     from .fmt import format_module
 
-    hasher = hashlib.sha256()
-    for module in sorted(modules, key=lambda m: m.source.name):
+    def canonical(module: ast.Module) -> str:
         try:
-            canonical = format_module(module)
+            return format_module(module)
         except (AssertionError, RecursionError):  # never expected; the raw text still identifies
-            canonical = module.source.text
-        text = canonical.encode("utf-8")
+            return module.source.text
+
+    def order(entry: tuple[ast.Module, str]) -> tuple:
+        source = entry[0].source
+        return (getattr(source, "library", False), getattr(source, "key", "") or source.name, entry[1])
+
+    hasher = hashlib.sha256()
+    for _, formatted in sorted(((m, canonical(m)) for m in modules), key=order):
+        text = formatted.encode("utf-8")
         hasher.update(len(text).to_bytes(8, "big"))
         hasher.update(text)
     return "sha256:" + hasher.hexdigest()

@@ -1,5 +1,5 @@
-"""The guard API (decorator, context manager, Denied), PolicyStore's hot reload
-(real watchfiles on real files) and thread safety under reload."""
+"""The guard API (decorator, context manager, Denied) and thread safety under
+PolicyStore's reload (its hot reload itself: tests/test_store.py)."""
 
 from __future__ import annotations
 
@@ -147,91 +147,6 @@ def test_check_as_async_context_manager():
 
 
 # ---- PolicyStore --------------------------------------------------------------------------------------
-
-GOOD = "category email\npurpose billing basis contract\npermit billing on email\n"
-OTHER = "category email\npurpose billing basis contract\nforbid billing on email\n"
-BROKEN = "category email\npurpose billing basis contract\npermit billing on emial\n"
-BILLING = {"purpose": "billing", "categories": ["email"], "destination": "DE", "at": AT}
-
-
-def test_store_reload_swaps_and_keeps_the_last_good_policy(tmp_path, caplog):
-    path = tmp_path / "policy.law"
-    path.write_text(GOOD)
-    reloaded, errors = [], []
-    store = engine.PolicyStore(path, on_reload=reloaded.append, on_error=errors.append)
-    first = store.digest
-    assert store.evaluate(BILLING).allowed
-
-    path.write_text(OTHER)
-    assert store.reload() is True
-    assert not store.evaluate(BILLING).allowed and store.evaluate(BILLING).digest == store.digest != first
-    assert reloaded == [store.policy]
-
-    path.write_text(BROKEN)
-    with caplog.at_level(logging.ERROR, logger="lawful"):
-        assert store.reload() is False
-    assert store.evaluate(BILLING).digest == reloaded[0].digest  # still the last good one
-    assert [d.code for d in errors[0]] == [d.code for d in store.errors] and store.errors
-    assert "does not compile" in caplog.text and "emial" in caplog.text
-
-    path.write_text(OTHER)  # the same text as is served: nothing to swap
-    assert store.reload() is False and store.errors == []
-
-
-def test_store_first_load_must_compile(tmp_path):
-    path = tmp_path / "policy.law"
-    path.write_text(BROKEN)
-    with pytest.raises(engine.PolicyError):
-        engine.PolicyStore(path)
-
-
-def test_store_guard_uses_the_policy_served_at_call_time(tmp_path):
-    path = tmp_path / "policy.law"
-    path.write_text(GOOD)
-    store = engine.PolicyStore(path)
-
-    @store.guard(event=lambda: BILLING)
-    def bill():
-        return engine.current_decision().digest
-
-    assert bill() == store.digest
-    path.write_text(OTHER)
-    store.reload()
-    with pytest.raises(engine.Denied) as caught:
-        bill()
-    assert caught.value.decision.digest == store.digest
-
-
-def wait_for(condition, timeout=10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
-
-
-def test_store_watches_files_for_real(tmp_path):
-    folder = tmp_path / "policies"
-    folder.mkdir()
-    (folder / "policy.law").write_text(GOOD)
-    errors = []
-    with engine.PolicyStore(folder, watch=True, on_error=errors.append, debounce_ms=20) as store:
-        first = store.digest
-        (folder / "policy.law").write_text(OTHER)
-        assert wait_for(lambda: store.digest != first), "the change was not picked up"
-        assert not store.evaluate(BILLING).allowed
-        second = store.digest
-
-        (folder / "policy.law").write_text(BROKEN)
-        assert wait_for(lambda: errors), "the broken change was not reported"
-        assert store.digest == second and not store.evaluate(BILLING).allowed
-
-        (folder / "notes.txt").write_text("not a policy")  # ignored
-        (folder / "policy.law").write_text(GOOD)
-        assert wait_for(lambda: store.digest == first)
-    assert store._watcher is None
-
 
 # ---- thread safety ----------------------------------------------------------------------------------------
 
