@@ -131,6 +131,10 @@ def _columnar(event) -> dict | None:
             "subject": lambda v: kinds(v, subject)}
     if not kinds(event, spec):
         return None
+    try:  # Parquet strings are UTF-8: a lone surrogate outside context cannot be written
+        json.dumps(plain({k: v for k, v in event.items() if k != "context"}), ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return None
     row = dict(event)
     if "context" in row:
         row["context"] = json.dumps(plain(row["context"]))

@@ -315,7 +315,8 @@ def context_problems(path: str):
     rows, problems, start = [], [], 0
     for batch in pq.ParquetFile(path).iter_batches(columns=["context"], batch_size=LINES_BATCH):
         for place, text in enumerate(batch.column(0).to_pylist()):
-            problem = json_problem(text) if text is not None else None
+            # read where it sits in the event (level 2), for the depth limit
+            problem = json_problem('{"context": ' + text + "}") if text is not None else None
             if problem is not None:
                 rows.append(start + place + 1)
                 problems.append(problem)
