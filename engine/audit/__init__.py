@@ -232,7 +232,7 @@ def audit_duckdb(policy: Policy, inputs: Sequence[str], now: datetime | None = N
         con.execute("SET enable_progress_bar = true")
         con.execute("SET enable_progress_bar_print = true")
     dialect = Dialect()
-    stages = duckdb_stages(policy, files, dialect, now_us(now))
+    stages = duckdb_stages(policy, files, dialect, now_us(now), con)
     plan = audit_plan(policy, stages, dialect, files, *_window(since, until))
     facts, outcomes = f"{table}_events", f"{table}_outcomes"
     for kind in ("VIEW", "TABLE"):
@@ -251,13 +251,96 @@ def _window(since: datetime | None, until: datetime | None) -> tuple[int | None,
     return (now_us(since) if since else None, now_us(until) if until else None)
 
 
-def duckdb_stages(policy: Policy, files: list[str], dialect: Dialect, now: int) -> str:
+LINES_BATCH = 65_536  # lines per Arrow batch handed to DuckDB
+BATCH_BYTES = 64 * 1024 * 1024
+
+
+def line_batches(path: str):
+    """The non-blank lines of a JSON-lines file as an Arrow stream (line_number,
+    line, lawful_problem), read by lines.read_lines: a bad line is one row with its
+    problem, never an error."""
+    import pyarrow as pa
+
+    from .lines import read_lines
+
+    schema = pa.schema([("line_number", pa.int64()), ("line", pa.large_string()),
+                        ("lawful_problem", pa.string())])
+
+    def batches():
+        numbers, texts, problems, size = [], [], [], 0
+        for number, text, problem in read_lines(path):
+            numbers.append(number)
+            texts.append(text)
+            problems.append(problem)
+            size += len(text)
+            if len(numbers) >= LINES_BATCH or size >= BATCH_BYTES:
+                yield pa.RecordBatch.from_arrays([pa.array(numbers, pa.int64()), pa.array(texts, pa.large_string()),
+                                                  pa.array(problems, pa.string())], schema=schema)
+                numbers, texts, problems, size = [], [], [], 0
+        if numbers:
+            yield pa.RecordBatch.from_arrays([pa.array(numbers, pa.int64()), pa.array(texts, pa.large_string()),
+                                              pa.array(problems, pa.string())], schema=schema)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def checked_rows(cursor, sql: str):
+    """The rows of `sql` (line_number, line: JSON text DuckDB made, of a Parquet or
+    CSV row) as an Arrow stream with lines.json_problem's `lawful_problem` added."""
+    import pyarrow as pa
+
+    from .lines import json_problem
+
+    source = cursor.sql(sql).to_arrow_reader(LINES_BATCH)
+    schema = pa.schema([("line_number", pa.int64()), ("line", pa.large_string()), ("lawful_problem", pa.string())])
+
+    def batches():
+        for batch in source:
+            texts = batch.column(1).to_pylist()
+            yield pa.RecordBatch.from_arrays([batch.column(0).cast(pa.int64()), pa.array(texts, pa.large_string()),
+                                              pa.array([json_problem(t) for t in texts], pa.string())],
+                                             schema=schema)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def context_problems(path: str):
+    """(row, problem) for each row of a Parquet file whose `context` text is not a
+    valid event's JSON (lines.json_problem): few rows, joined to the typed read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .lines import json_problem
+
+    rows, problems, start = [], [], 0
+    for batch in pq.ParquetFile(path).iter_batches(columns=["context"], batch_size=LINES_BATCH):
+        for place, text in enumerate(batch.column(0).to_pylist()):
+            # read where it sits in the event (level 2), for the depth limit
+            problem = json_problem('{"context": ' + text + "}") if text is not None else None
+            if problem is not None:
+                rows.append(start + place + 1)
+                problems.append(problem)
+        start += batch.num_rows
+    return pa.table({"lawful_row": pa.array(rows, pa.int64()),
+                     "lawful_context_problem": pa.array(problems, pa.string())})
+
+
+def read_into(connection, name: str, stream) -> str:
+    """SQL reading the Arrow `stream` of checked lines, registered as `name`: scanned
+    once, while DuckDB decides (the reader's Python overlaps the SQL; measured faster
+    than copying the lines into a table first, and no copy of the file is held)."""
+    connection.register(name, stream)
+    return f"(SELECT line_number, CAST(line AS VARCHAR) AS line, lawful_problem FROM {name})"
+
+
+def duckdb_stages(policy: Policy, files: list[str], dialect: Dialect, now: int, connection) -> str:
     """Stage 1 for every file, as one UNION ALL: Parquet files whose columns are the
-    event's are read as columns; everything else as JSON text, one event a line."""
+    event's are read as columns; JSON lines by lines.read_lines (an Arrow stream
+    registered on `connection`); other files row by row as JSON text."""
     from .sql import arrow_shape, quote, typed_events_sql
 
     parts, offset = [], 0
-    for path in files:
+    for number, path in enumerate(files):
         kind, name = input_kind(path), quote(path)
         shape = None
         if kind == "parquet":
@@ -268,24 +351,32 @@ def duckdb_stages(policy: Policy, files: list[str], dialect: Dialect, now: int) 
             except Exception as error:  # noqa: BLE001 — named in the message
                 raise AuditError(f"{path}: cannot read the Parquet schema: {error}") from None
         if shape is not None:
-            source = (f"(SELECT {offset} + file_row_number + 1 AS eid, {name} AS file, file_row_number + 1 "
-                      f"AS line_number, CAST(NULL AS VARCHAR) AS line, * FROM read_parquet({name}, "
-                      f"file_row_number = true))")
+            problems = "CAST(NULL AS VARCHAR) AS lawful_context_problem"
+            joined = ""
+            if "context" in shape:  # the context's JSON text checked by lines.json_problem
+                table = f"lawful_context_{number}"
+                connection.register(table, context_problems(path))
+                problems = "c.lawful_context_problem"
+                joined = f" LEFT JOIN {table} AS c ON c.lawful_row = r.file_row_number + 1"
+            source = (f"(SELECT {offset} + r.file_row_number + 1 AS eid, {name} AS file, r.file_row_number + 1 "
+                      f"AS line_number, CAST(NULL AS VARCHAR) AS line, {problems}, r.* FROM read_parquet({name}, "
+                      f"file_row_number = true) AS r{joined})")
             parts.append(typed_events_sql(policy.checked, source, shape, dialect, now))
         else:
             if kind == "jsonl":
-                lines = (f"SELECT row_number() OVER () AS line_number, line FROM read_csv({name}, "
-                         f"columns = {{'line': 'VARCHAR'}}, header = false, delim = '\\x1e', quote = '', "
-                         f"escape = '', auto_detect = false, strict_mode = false, null_padding = true)")
-            elif kind == "parquet":
-                lines = (f"SELECT row_number() OVER () AS line_number, CAST(to_json(p) AS VARCHAR) AS line "
-                         f"FROM read_parquet({name}) AS p")
-            else:
-                lines = (f"SELECT row_number() OVER () + 1 AS line_number, CAST(to_json(c) AS VARCHAR) AS line "
-                         f"FROM read_csv({name}) AS c")
-            source = (f"(SELECT {offset} + line_number AS eid, {name} AS file, line_number, line, "
-                      f"CASE WHEN json_valid(line) THEN CAST(line AS JSON) END AS j FROM ({lines}) AS l "
-                      f"WHERE trim(coalesce(line, '')) <> '')")
+                if "://" in path:
+                    raise AuditError(f"{path}: JSON lines are read from local files with DuckDB "
+                                     "(use --engine spark for object storage)")
+                lines = f"SELECT * FROM {read_into(connection, f'lawful_lines_{number}', line_batches(path))}"
+            else:  # each row as JSON text, checked as a line is
+                rows = (f"SELECT file_row_number + 1 AS line_number, CAST(to_json(p) AS VARCHAR) AS line "
+                        f"FROM read_parquet({name}, file_row_number = true) AS p" if kind == "parquet" else
+                        f"SELECT row_number() OVER () + 1 AS line_number, CAST(to_json(c) AS VARCHAR) AS line "
+                        f"FROM read_csv({name}) AS c")
+                lines = (f"SELECT * FROM "
+                         f"{read_into(connection, f'lawful_rows_{number}', checked_rows(connection.cursor(), rows))}")
+            source = (f"(SELECT {offset} + line_number AS eid, {name} AS file, line_number, line, lawful_problem, "
+                      f"CASE WHEN lawful_problem IS NULL THEN TRY_CAST(line AS JSON) END AS j FROM ({lines}) AS l)")
             parts.append(events_sql(policy.checked, source, dialect, now))
         offset += FILE_STEP  # event ids: file number in the high bits, line in the low
     return " UNION ALL ".join(f"SELECT * FROM ({part}) AS p{i}" for i, part in enumerate(parts))

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from ..policy import Policy
-from . import FILE_STEP, AuditError, AuditResult, _window, audit_plan, input_kind, now_us
+from . import FILE_STEP, AuditError, AuditResult, _window, audit_plan, context_problems, input_kind, now_us
 from .sql import Dialect, arrow_shape, events_sql, quote, typed_events_sql
 
 
@@ -144,9 +144,15 @@ class SparkDialect(Dialect):
         text = f"to_json(array({value}))"
         return f"substring({text}, 2, length({text}) - 2)"
 
-    def timestamp_us(self, text: str) -> str:
-        return (f"CASE WHEN {text} RLIKE {quote('^' + _pattern() + '$')} "
-                f"THEN unix_micros(try_cast({text} AS TIMESTAMP)) END")
+    def matches(self, text: str, pattern: str) -> str:
+        # Java's `$` also matches before a final line break: `\z` is the very end
+        return f"({text} RLIKE {quote('^(?:' + pattern + ')' + chr(92) + 'z')})"
+
+    def let(self, value: str, var: str, body: str) -> str:
+        return f"element_at(transform(array({value}), {self.lam(var, body)}), 1)"
+
+    def regexp_group(self, text: str, pattern: str, group: int) -> str:
+        return f"regexp_extract({text}, {quote(pattern)}, {int(group)})"
 
     def epoch_us(self, timestamp: str) -> str:
         return f"unix_micros({timestamp})"
@@ -164,10 +170,23 @@ class SparkDialect(Dialect):
         return f"try_parse_json({text})"
 
 
-def _pattern() -> str:
-    from .sql import TIMESTAMP_PATTERN
+def file_lines(pair: tuple) -> list[tuple[int, str, str | None]]:
+    """(line number, text, problem) of a file given as (path, bytes)."""
+    from .lines import split_lines
 
-    return TIMESTAMP_PATTERN
+    return list(split_lines([pair[1]]))
+
+
+class checked_row:
+    """A row turned JSON (text, index) as (line number, text, json_problem)."""
+
+    def __init__(self, first: int):
+        self.first = first
+
+    def __call__(self, pair: tuple) -> tuple[int, str, str | None]:
+        from .lines import json_problem
+
+        return pair[1] + self.first, pair[0], json_problem(pair[0])
 
 
 def spark_session(master: str | None = None, app: str = "lawful-audit"):
@@ -249,21 +268,29 @@ def audit_spark(policy: Policy, inputs: Sequence[str], now: datetime | None = No
             frame = spark.read.parquet(path)  # the row's place in its file, from Parquet's metadata
             frame = frame.select((frame["_metadata.row_index"] + 1).alias("lawful_line"), "*")
             frame.createOrReplaceTempView(name)
-            source = (f"(SELECT {offset} + lawful_line AS eid, {quote(path)} AS file, lawful_line AS line_number, "
-                      f"CAST(NULL AS STRING) AS line, * FROM {name})")
+            problems, joined = "CAST(NULL AS STRING) AS lawful_context_problem", ""
+            if "context" in shape:  # the context's JSON text checked by lines.json_problem
+                found = context_problems(path)
+                spark.createDataFrame(found.to_pylist() or [], "lawful_row long, lawful_context_problem string") \
+                    .createOrReplaceTempView(f"{name}_context")
+                problems = "c.lawful_context_problem"
+                joined = f" LEFT JOIN {name}_context AS c ON c.lawful_row = r.lawful_line"
+            source = (f"(SELECT {offset} + r.lawful_line AS eid, {quote(path)} AS file, r.lawful_line AS "
+                      f"line_number, CAST(NULL AS STRING) AS line, {problems}, r.* FROM {name} AS r{joined})")
             parts.append(typed_events_sql(policy.checked, source, shape, dialect, now_us(now)))
             continue
-        if kind == "jsonl":
-            lines = spark.sparkContext.textFile(path).zipWithIndex().map(lambda pair: (pair[1] + 1, pair[0]))
+        if kind == "jsonl":  # each file's bytes split by lines.split_lines (a file is one task)
+            lines = spark.sparkContext.binaryFiles(path).flatMap(file_lines)
         elif kind == "parquet":
             frame = spark.read.parquet(path)
-            lines = frame.toJSON().zipWithIndex().map(lambda pair: (pair[1] + 1, pair[0]))
+            lines = frame.toJSON().zipWithIndex().map(checked_row(1))
         else:
             frame = spark.read.option("header", "true").csv(path)
-            lines = frame.toJSON().zipWithIndex().map(lambda pair: (pair[1] + 2, pair[0]))
-        spark.createDataFrame(lines, "line_number long, line string").createOrReplaceTempView(name)
-        source = (f"(SELECT {offset} + line_number AS eid, {quote(path)} AS file, line_number, line, "
-                  f"try_parse_json(line) AS j FROM {name} WHERE trim(coalesce(line, '')) <> '')")
+            lines = frame.toJSON().zipWithIndex().map(checked_row(2))
+        spark.createDataFrame(lines, "line_number long, line string, lawful_problem string") \
+            .createOrReplaceTempView(name)
+        source = (f"(SELECT {offset} + line_number AS eid, {quote(path)} AS file, line_number, line, lawful_problem, "
+                  f"CASE WHEN lawful_problem IS NULL THEN try_parse_json(line) END AS j FROM {name})")
         parts.append(events_sql(policy.checked, source, dialect, now_us(now)))
     stages = " UNION ALL ".join(f"SELECT * FROM ({part}) AS p{i}" for i, part in enumerate(parts))
     plan = audit_plan(policy, stages, dialect, files, *_window(since, until))

@@ -32,7 +32,11 @@ from .. import ir
 from ..check import RESERVED_LABEL, CheckedPolicy
 from ..countries import iso_codes
 
-TIMESTAMP_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})?"
+# events.md rule 6 (the day of the month, the year 0000 and the range are checked apart)
+TIMESTAMP_PATTERN = ("[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+                     "([.][0-9]{1,6})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?")
+MIN_US = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
+MAX_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
 EVENT_KEYS = ["purpose", "categories", "destination", "subject", "safeguards", "automated",
               "collected_at", "at", "context"]
 SUBJECT_KEYS = ["id", "age", "country", "kind", "consents", "objections"]
@@ -43,16 +47,19 @@ INVALID_CONSENT = 8
 COSTLY_SQL = 120  # characters: a condition this long is worth skipping where it cannot matter
 
 
+SPELLED = "'\\\x00"  # characters a literal never holds: a quote, a backslash, NUL
+
+
 def quote(text: str) -> str:
     """A SQL string literal (the only way policy text enters the SQL), spelled the
-    same for DuckDB and Spark: a quote or backslash becomes chr(39)/chr(92) in a
-    concat(), since the two dialects escape differently inside literals."""
-    text = text.replace("\x00", "")
-    if "'" not in text and "\\" not in text:
+    same for DuckDB and Spark and exact for every string: a quote, a backslash or a
+    NUL becomes chr(39)/chr(92)/chr(0) in a concat(), since the two dialects escape
+    differently inside literals (and neither can hold NUL in one)."""
+    if not any(char in text for char in SPELLED):
         return "'" + text + "'"
     parts, current = [], ""
     for char in text:
-        if char in "'\\":
+        if char in SPELLED:
             if current:
                 parts.append("'" + current + "'")
             parts.append(f"chr({ord(char)})")
@@ -61,7 +68,7 @@ def quote(text: str) -> str:
             current += char
     if current:
         parts.append("'" + current + "'")
-    return "concat(" + ", ".join(parts) + ")"
+    return "concat(" + ", ".join(parts) + ")" if len(parts) > 1 else parts[0]
 
 
 class Dialect:
@@ -232,10 +239,57 @@ class Dialect:
     def timestamp_from_us(self, us: str) -> str:
         return f"make_timestamp({us})"
 
+    def regexp_group(self, text: str, pattern: str, group: int) -> str:
+        return f"regexp_extract({text}, {quote(pattern)}, {int(group)})"
+
+    def matches(self, text: str, pattern: str) -> str:
+        """Whether the whole of `text` matches the regular expression `pattern`."""
+        return f"regexp_full_match({text}, {quote(pattern)})"
+
     def timestamp_us(self, text: str) -> str:
-        """Microseconds since the epoch of an RFC 3339 string (NULL if not one)."""
-        return (f"CASE WHEN regexp_full_match({text}, {quote(TIMESTAMP_PATTERN)}) "
-                f"THEN epoch_us(TRY_CAST({text} AS TIMESTAMPTZ)) END")
+        """Microseconds since the epoch (UTC) of a timestamp string, or NULL when it
+        is not one by events.md rule 6: the pattern, a real day of the month, year
+        0001-9999, offsets below 24 hours, the instant within 0001..9999 in UTC. The
+        number is computed from the digits (days from the civil date), not by a
+        cast, so that DuckDB and Spark agree exactly."""
+        body = f"CASE WHEN {self.matches('ts', TIMESTAMP_PATTERN)} THEN {timestamp_digits_us(self, 'ts')} END"
+        return self.let(text, "ts", body)
+
+    def let(self, value: str, var: str, body: str) -> str:
+        """`body` with `var` bound to `value`, computed once (a one-element list)."""
+        return f"(list_transform([{value}], {self.lam(var, body)}))[1]"
+
+    def time_in_range(self, us: str) -> str:
+        return f"({us} BETWEEN {MIN_US} AND {MAX_US})"
+
+
+def timestamp_digits_us(d: "Dialect", text: str) -> str:
+    """SQL: the instant of `text` (already matching TIMESTAMP_PATTERN) in
+    microseconds, NULL when the day does not exist or the instant is out of range."""
+    def number(start: int, length: int) -> str:
+        return f"CAST(substr({text}, {start}, {length}) AS BIGINT)"
+
+    year, month, day = number(1, 4), number(6, 2), number(9, 2)
+    leap = f"(({year} % 4 = 0 AND {year} % 100 <> 0) OR {year} % 400 = 0)"
+    month_days = (f"CASE WHEN {month} = 2 THEN CASE WHEN {leap} THEN 29 ELSE 28 END "
+                  f"WHEN {month} IN (4, 6, 9, 11) THEN 30 ELSE 31 END")
+    shifted = f"({year} - CASE WHEN {month} <= 2 THEN 1 ELSE 0 END)"  # years from March
+    era = d.int_div(shifted, "400")
+    yoe = f"({shifted} - {era} * 400)"
+    doy = f"({d.int_div(f'(153 * (({month} + 9) % 12) + 2)', '5')} + {day} - 1)"
+    doe = f"({yoe} * 365 + {d.int_div(yoe, '4')} - {d.int_div(yoe, '100')} + {doy})"
+    days = f"({era} * 146097 + {doe} - 719468)"
+    seconds = f"({days} * 86400 + {number(12, 2)} * 3600 + {number(15, 2)} * 60 + {number(18, 2)})"
+    fraction = (f"CASE WHEN substr({text}, 20, 1) = '.' THEN CAST(substr(concat("
+                f"{d.regexp_group(text, '^.{19}[.]([0-9]+)', 1)}, '000000'), 1, 6) AS BIGINT) ELSE 0 END")
+    size = f"length({text})"
+    sign = f"substr({text}, {size} - 5, 1)"
+    offset = (f"CASE WHEN {size} > 19 AND {sign} IN ('+', '-') THEN (CASE WHEN {sign} = '-' THEN -1 ELSE 1 END) * "
+              f"(CAST(substr({text}, {size} - 4, 2) AS BIGINT) * 60 + CAST(substr({text}, {size} - 1, 2) AS BIGINT))"
+              f" * 60000000 ELSE 0 END")
+    us = f"({seconds} * 1000000 + {fraction} - {offset})"
+    return (f"CASE WHEN {year} >= 1 AND {day} <= {month_days} AND {us} BETWEEN {MIN_US} AND {MAX_US} "
+            f"THEN {us} END")
 
 
 def _json_key(key: str) -> str:
@@ -291,8 +345,10 @@ def split_json(dialect: Dialect, source: str, doc: str, prefix: str, keys: list[
 
 
 def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int) -> str:
-    """SELECT over `source` (columns `eid`, `line`: the raw JSON text) giving `valid`,
-    `problem` (why not) and the typed event columns."""
+    """SELECT over `source` (columns `eid`, `file`, `line_number`, `line`: the raw
+    JSON text, `j`: it parsed, `lawful_problem`: what the reader found wrong with the
+    text, see lines.py) giving `valid`, `problem` (why not) and the typed event
+    columns."""
     d, n = dialect, names(policy)
     j = "j"
     s = ("subject",)
@@ -306,9 +362,6 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
         if path[0] == "subject" and len(path) > 1:
             return f"j_subject_{path[1]}", path[2:]
         return f"j_{path[0]}", path[1:]
-
-    def absent(path) -> str:
-        return f"({d.jtype(*at(path))} IS NULL)"
 
     def absent_or_null(path) -> str:
         return f"(coalesce({d.jtype(*at(path))}, 'NULL') = 'NULL')"
@@ -337,9 +390,10 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
         f"{d.jtype('c', ('purpose',))} = {d.STRING}", known(d.jstring("c", ("purpose",)), n.purposes),
         timestamp("c", ("given_at",)),
         f"(coalesce({d.jtype('c', ('withdrawn_at',))}, 'NULL') = 'NULL' OR {timestamp('c', ('withdrawn_at',))})",
-        f"({d.jtype('c', ('explicit',))} IS NULL OR {d.jtype('c', ('explicit',))} = {d.BOOLEAN})",
-        f"({d.jtype('c', ('parental',))} IS NULL OR {d.jtype('c', ('parental',))} = {d.BOOLEAN})",
+        f"(coalesce({d.jtype('c', ('explicit',))}, 'NULL') IN ('NULL', {d.BOOLEAN}))",
+        f"(coalesce({d.jtype('c', ('parental',))}, 'NULL') IN ('NULL', {d.BOOLEAN}))",
     ])
+    collected = d.timestamp_us(d.jstring(*at(("collected_at",))))
     checks = [
         ("the line is not a JSON object", f"({j} IS NOT NULL AND {d.jtype(j)} = {d.OBJECT})"),
         ("an unknown field", only_keys((), EVENT_KEYS)),
@@ -348,25 +402,26 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
                          f"{d.length(d.jitems(*at(('categories',))))} > 0)"),
         ("`destination`", f"({is_type(('destination',), d.STRING)} AND "
                           f"{known(d.jstring(*at(('destination',))), n.countries)})"),
-        ("`subject`", f"({absent(s)} OR ({is_type(s, d.OBJECT)} AND {only_keys(s, SUBJECT_KEYS)}))"),
+        ("`subject`", f"({absent_or_null(s)} OR ({is_type(s, d.OBJECT)} AND {only_keys(s, SUBJECT_KEYS)}))"),
         ("`subject.id`", f"({absent_or_null(s + ('id',))} OR {is_type(s + ('id',), d.STRING)})"),
         ("`subject.kind`", f"({absent_or_null(s + ('kind',))} OR {is_type(s + ('kind',), d.STRING)})"),
         ("`subject.age`", f"({absent_or_null(s + ('age',))} OR ({d.jtype(*at(s + ('age',)))} IN {d.INT_TYPES} "
                           f"AND {d.jint(*at(s + ('age',)))} BETWEEN 0 AND 200))"),
         ("`subject.country`", f"({absent_or_null(s + ('country',))} OR ({is_type(s + ('country',), d.STRING)} "
                               f"AND {known(d.jstring(*at(s + ('country',))), n.countries)}))"),
-        ("`subject.consents`", f"({absent(s + ('consents',))} OR ({is_type(s + ('consents',), d.ARRAY)} AND "
+        ("`subject.consents`", f"({absent_or_null(s + ('consents',))} OR ({is_type(s + ('consents',), d.ARRAY)} AND "
                                f"{d.all(d.jitems(*at(s + ('consents',))), 'c', consent_ok)}))"),
-        ("`subject.objections`", f"({absent(s + ('objections',))} OR "
+        ("`subject.objections`", f"({absent_or_null(s + ('objections',))} OR "
                                  f"{string_list(s + ('objections',), n.purposes)})"),
-        ("`safeguards`", f"({absent(('safeguards',))} OR {string_list(('safeguards',), None)})"),
-        ("`automated`", f"({absent(('automated',))} OR {is_type(('automated',), d.BOOLEAN)})"),
+        ("`safeguards`", f"({absent_or_null(('safeguards',))} OR {string_list(('safeguards',), None)})"),
+        ("`automated`", f"({absent_or_null(('automated',))} OR {is_type(('automated',), d.BOOLEAN)})"),
         ("`collected_at`", f"({absent_or_null(('collected_at',))} OR {timestamp(*at(('collected_at',)))})"),
         ("`at`", f"({absent_or_null(('at',))} OR {timestamp(*at(('at',)))})"),
-        ("`context`", f"({absent(('context',))} OR {is_type(('context',), d.OBJECT)})"),
+        ("`context`", f"({absent_or_null(('context',))} OR {is_type(('context',), d.OBJECT)})"),
+        ("`collected_at` is later than `at`", f"({collected} IS NULL OR {collected} <= lawful_at)"),
     ]
-    problem = "CASE " + " ".join(f"WHEN NOT coalesce({test}, false) THEN {quote(what)}"
-                                 for what, test in checks) + " END"
+    problem = "coalesce(lawful_problem, CASE " + " ".join(f"WHEN NOT coalesce({test}, false) THEN {quote(what)}"
+                                                          for what, test in checks) + " END)"
     consent = d.struct({
         "purpose": d.jstring("c", ("purpose",)),
         "given_at": d.timestamp_us(d.jstring("c", ("given_at",))),
@@ -398,8 +453,8 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
     fields = split_json(d, fields, "j_subject", "j_subject", SUBJECT_KEYS)
     return (f"SELECT eid, file, line_number, line, problem IS NULL AS valid, problem, false AS deferred, "
             + ", ".join(f"CASE WHEN problem IS NULL THEN {expr} END AS {name}" for name, expr in columns.items())
-            + f", CASE WHEN problem IS NULL THEN lawful_at END AS at_us FROM (SELECT *, "
-            f"{problem} AS problem, {at} AS lawful_at, {cover} AS lawful_cover FROM {fields}) AS checked")
+            + f", CASE WHEN problem IS NULL THEN lawful_at END AS at_us FROM (SELECT *, {problem} AS problem "
+            f"FROM (SELECT *, {at} AS lawful_at, {cover} AS lawful_cover FROM {fields}) AS timed) AS checked")
 
 
 # ---- stage 2: decisions ------------------------------------------------------------------------
@@ -434,10 +489,20 @@ class Compiler:
             return None
         return sorted(n for n, up in ancestors.items() if up & names)
 
+    def overlapping(self, names: frozenset[str] | None) -> list[str] | None:
+        """The categories that overlap one of `names`: a descendant or an ancestor
+        (each itself included). A forbid (residency and retain too) matches an event
+        having one (spec §7.2); a permit only a descendant."""
+        if names is None:
+            return None
+        above = set().union(*(self.category_ancestors.get(n, {n}) for n in names))
+        return sorted(set(self.expand(names, self.category_ancestors)) | above)
+
     def rules(self) -> list[RuleSql]:
         return [RuleSql(
             rule.index, rule.effect, rule.label, rule.location,
             self.expand(rule.purposes, self.purpose_ancestors),
+            self.overlapping(rule.categories) if rule.effect == "forbid" else
             self.expand(rule.categories, self.category_ancestors),
             sorted(rule.destination) if rule.destination is not None else None,
             self.condition(rule), rule.obligations) for rule in self.policy.rules]
@@ -734,7 +799,8 @@ def packed_facts(signature: list[str]) -> list[tuple[str, str]]:
     columns (NULL 0, true 1, false 2), 31 to a column: a short, exact key."""
     columns = []
     for start in range(0, len(signature), PACK):
-        digits = [f"(CASE WHEN {name} IS NULL THEN 0 WHEN {name} THEN 1 ELSE 2 END) * {4 ** i}"
+        digits = [f"CAST(CASE WHEN {name} IS NULL THEN 0 WHEN {name} THEN 1 ELSE 2 END AS BIGINT) * "
+                  f"CAST({4 ** i} AS BIGINT)"
                   for i, name in enumerate(signature[start:start + PACK])]
         columns.append((f"CAST({' + '.join(digits)} AS BIGINT)", f"k{start // PACK}"))
     return columns
@@ -947,12 +1013,14 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
     def time_us(expr: str, spec) -> str:
         if spec is None:
             return "CAST(NULL AS BIGINT)"
-        return d.epoch_us(expr) if spec[1] else d.timestamp_us(expr)
+        if spec[1]:  # a timestamp column: its instant, within events.md's range
+            return f"CASE WHEN {d.time_in_range(d.epoch_us(expr))} THEN {d.epoch_us(expr)} END"
+        return d.timestamp_us(expr)
 
     def time_ok(expr: str, spec) -> str:
-        if spec is None or spec[1]:
+        if spec is None:
             return "true"
-        return f"({expr} IS NULL OR {d.timestamp_us(expr)} IS NOT NULL)"
+        return f"({expr} IS NULL OR {time_us(expr, spec)} IS NOT NULL)"
 
     def known(value: str, values: list[str]) -> str:
         return d.one_of(value, values)
@@ -976,7 +1044,10 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
         ("`collected_at`", time_ok("collected_at", shape.get("collected_at"))),
         ("`at`", time_ok(d.ident("at"), shape.get("at"))),
         ("`context`", "true" if "context" not in shape else
-         f"(context IS NULL OR {d.jtype(d.as_json('context'))} = {d.OBJECT})"),
+         f"(context IS NULL OR (lawful_context_problem IS NULL AND {d.jtype(d.as_json('context'))} = "
+         f"{d.OBJECT}))"),
+        ("`collected_at` is later than `at`", f"({time_us('collected_at', shape.get('collected_at'))} IS NULL "
+                                              f"OR {time_us('collected_at', shape.get('collected_at'))} <= lawful_at)"),
     ]
     scan = "0"
     if consent_shape is not None:

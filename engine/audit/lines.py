@@ -1,0 +1,162 @@
+"""JSON lines as the audit reads them, before any SQL: the rules of a valid event
+that are about the JSON text itself (events.md rules 1–3 and 8; engine/events.py).
+
+    for number, text, problem in read_lines("logs/2026-11-01.jsonl"): ...
+
+- lines are split on `\\n` only; one trailing `\\r` is stripped (a CRLF file has the
+  same line numbers as an LF one); U+2028, U+2029 and U+0085 are characters;
+- a line of JSON whitespace only is skipped (not an event), as `lawful eval` does;
+- a line that is not valid UTF-8, or longer than MAX_LINE bytes, is one invalid
+  event (its text is kept, lossily, for the report): it never stops the reader;
+- `json_problem` finds what DuckDB's and Spark's JSON readers accept silently:
+  duplicate keys (at any depth), NaN and ±Infinity, integers beyond ±10^15,
+  floats that overflow to infinity, lone surrogates, nesting deeper than 64.
+
+The cost is linear: the file is read once in blocks, each line parsed once by
+Python's C JSON scanner (the hooks run per object and per number).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Iterable, Iterator
+
+from ..events import MAX_DEPTH, MAX_INTEGER, MAX_LINE_BYTES, json_path, json_problems, loads
+
+MAX_LINE = MAX_LINE_BYTES  # bytes in a line (without its line break): longer is one invalid event
+BLOCK = 8 * 1024 * 1024
+WHITESPACE = b" \t\r\n"  # JSON's: a line of these only is blank (as `lawful eval` reads lines)
+TOO_LONG = f"the line is longer than {MAX_LINE_BYTES // (1024 * 1024)} MiB"
+
+
+class _Invalid(Exception):
+    """Raised by the fast decoder's hooks: the text breaks a rule (which one is
+    said by engine.events, on the rare texts that raise)."""
+
+
+def _object(pairs: list) -> dict:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise _Invalid
+    return value
+
+
+def _integer(text: str) -> int:
+    if len(text) > 17:  # beyond ±10^15 whatever the digits (and beyond int()'s limit)
+        raise _Invalid
+    value = int(text)
+    if -MAX_INTEGER <= value <= MAX_INTEGER:
+        return value
+    raise _Invalid
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if math.isfinite(value):
+        return value
+    raise _Invalid
+
+
+def _constant(name: str):
+    raise _Invalid
+
+
+# detection only, in C but for the hooks: one call per object and per number
+_FAST = json.JSONDecoder(object_pairs_hook=_object, parse_int=_integer, parse_float=_float, parse_constant=_constant)
+
+
+def json_problem(text: str) -> str | None:
+    """Why the JSON text cannot be a valid event's (not JSON, or rules 1–3 of
+    events.md broken: engine.events.json_problems' first problem), or None."""
+    try:
+        value = _FAST.decode(text)
+    except _Invalid:
+        return _first_problem(text) or "a value that is not a plain JSON value"
+    except RecursionError:
+        return f"nested more than {MAX_DEPTH} levels deep"
+    except ValueError as error:
+        return f"not valid JSON: {error}"
+    deep = text.count("{") + text.count("[") > MAX_DEPTH
+    escaped = "\\u" in text  # a lone surrogate only comes from an escape (the text is valid UTF-8)
+    return _first_problem(text, value) if deep or escaped else None
+
+
+def _first_problem(text: str, value=None) -> str | None:
+    try:
+        problems = json_problems(loads(text) if value is None else value)
+    except RecursionError:
+        return f"nested more than {MAX_DEPTH} levels deep"
+    except ValueError:  # an integer of thousands of digits
+        return "an integer beyond ±10^15"
+    if not problems:
+        return None
+    path, problem = problems[0]
+    return f"`{json_path(path)}` {problem}" if path else f"the event {problem}"
+
+
+def split_lines(blocks: Iterable[bytes]) -> Iterator[tuple[int, str, str | None]]:
+    """(line number, text, problem) of each line that is not blank, from the bytes
+    of a file in blocks. `problem` is None, not-UTF-8, too long, or json_problem's."""
+    number = 0
+    pending: list[bytes] = []  # the start of the current line, from earlier blocks
+    pending_size = 0
+    head = b""  # the first bytes of a line found too long (for the report)
+
+    def finish(raw: bytes) -> tuple[int, str, str | None] | None:
+        if head or len(raw) > MAX_LINE + raw.endswith(b"\r"):
+            return number, (head or raw)[:200].decode("utf-8", "replace") + "…", TOO_LONG
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        if not raw.strip(WHITESPACE):
+            return None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return number, raw.decode("utf-8", "replace"), f"not valid UTF-8 (byte {error.start + 1} of the line)"
+        return number, text, json_problem(text)
+
+    def add(tail: bytes) -> None:
+        nonlocal pending_size, head
+        if head:
+            return
+        pending.append(tail)
+        pending_size += len(tail)
+        if pending_size > MAX_LINE + 1:  # + 1: a `\r` that would be stripped
+            head = b"".join(pending)[:200]
+            pending.clear()
+
+    for block in blocks:
+        pieces = block.split(b"\n")
+        for piece in pieces[:-1]:
+            number += 1
+            if pending or head:
+                add(piece)
+                piece = b"".join(pending)
+                pending.clear()
+                pending_size = 0
+            done = finish(piece)
+            head = b""
+            if done is not None:
+                yield done
+        if pieces[-1]:
+            add(pieces[-1])
+    if pending or head:
+        number += 1
+        done = finish(b"".join(pending))
+        if done is not None:
+            yield done
+
+
+def file_blocks(path: str, size: int = BLOCK) -> Iterator[bytes]:
+    with open(path, "rb") as handle:
+        while block := handle.read(size):
+            yield block
+
+
+def read_lines(path: str) -> Iterator[tuple[int, str, str | None]]:
+    """split_lines over a local file."""
+    return split_lines(file_blocks(path))
+
+
+__all__ = ["MAX_LINE", "json_problem", "read_lines", "split_lines"]
