@@ -20,6 +20,9 @@ from __future__ import annotations
 import bisect
 import json
 import math
+import os
+import stat
+import tempfile
 from dataclasses import dataclass
 
 from . import ast
@@ -555,3 +558,49 @@ def format_text(text: str, name: str = "<policy>") -> str:
     if problems or _shape(again) != _shape(module):
         raise FormatError(f"formatting {name} would change its meaning; it is left as it is")
     return formatted
+
+
+# ---- writing ----------------------------------------------------------------------------
+
+
+def replace_file(path: str, text: str) -> None:
+    """Replace the contents of `path` atomically: a temporary file in the same
+    folder, written and synced, given the original's permission bits (and owner,
+    where allowed), renamed over the original, and the folder synced. A symbolic
+    link is kept and its target formatted. On any error (OSError) the original is
+    as it was and the temporary file is gone."""
+    target = os.path.realpath(path)
+    info = os.stat(target)
+    if not os.access(target, os.W_OK):
+        raise PermissionError(13, "Permission denied", path)
+    folder = os.path.dirname(target)
+    handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
+                                         dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, stat.S_IMODE(info.st_mode))
+        if hasattr(os, "chown"):
+            try:
+                os.chown(temporary, info.st_uid, info.st_gid)
+            except OSError:  # not allowed to give it away: it stays ours
+                pass
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:  # some systems cannot open a folder; the rename is done
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
