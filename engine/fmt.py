@@ -547,15 +547,19 @@ def _shape(module: ast.Module) -> tuple:
 def format_text(text: str, name: str = "<policy>") -> str:
     """The canonical form of one file's text; raises FormatError if it does not
     parse (or, never expected, if the formatted text would not mean the same)."""
-    module, diagnostics = parse_module(Source(name, text))
-    if diagnostics:
-        raise FormatError(f"{name} does not parse", diagnostics)
-    try:
-        formatted = format_module(module)
-    except RecursionError:
-        raise FormatError(f"{name}: nested too deeply to format; it is left as it is") from None
-    again, problems = parse_module(Source(name, formatted))
-    if problems or _shape(again) != _shape(module):
+    from .load import _collector_paused  # parsing builds many young objects, as compiling does
+
+    with _collector_paused():
+        module, diagnostics = parse_module(Source(name, text))
+        if diagnostics:
+            raise FormatError(f"{name} does not parse", diagnostics)
+        try:
+            formatted = format_module(module)
+        except RecursionError:
+            raise FormatError(f"{name}: nested too deeply to format; it is left as it is") from None
+        again, problems = parse_module(Source(name, formatted))
+        unsound = problems or _shape(again) != _shape(module)
+    if unsound:
         raise FormatError(f"formatting {name} would change its meaning; it is left as it is")
     return formatted
 
