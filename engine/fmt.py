@@ -550,14 +550,14 @@ def format_text(text: str, name: str = "<policy>") -> str:
     from .load import _collector_paused  # parsing builds many young objects, as compiling does
 
     with _collector_paused():
-        module, diagnostics = parse_module(Source(name, text))
-        if diagnostics:
-            raise FormatError(f"{name} does not parse", diagnostics)
         try:
+            module, diagnostics = parse_module(Source(name, text))
+            if diagnostics:
+                raise FormatError(f"{name} does not parse", diagnostics)
             formatted = format_module(module)
+            again, problems = parse_module(Source(name, formatted))
         except RecursionError:
             raise FormatError(f"{name}: nested too deeply to format; it is left as it is") from None
-        again, problems = parse_module(Source(name, formatted))
         unsound = problems or _shape(again) != _shape(module)
     if unsound:
         raise FormatError(f"formatting {name} would change its meaning; it is left as it is")

@@ -291,3 +291,13 @@ def test_a_write_cut_short_by_a_file_size_limit_leaves_the_policy_intact(tmp_pat
     assert "Traceback" not in done.stderr
     assert path.read_bytes() == original
     assert [p.name for p in tmp_path.iterdir()] == ["shop.law"]
+
+
+def test_text_nested_too_deeply_is_one_error_not_a_traceback(tmp_path, capsys):
+    path = tmp_path / "deep.law"
+    text = 'test "t" { event {"a": ' + "[" * 5000 + "]" * 5000 + "} expect allow }\n"
+    path.write_text(text)
+    assert main(["fmt", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lawful: error: ") and str(path) in err and "Traceback" not in err
+    assert path.read_text() == text
