@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from engine.fmt import format_text  # noqa: E402
 from fuzz.fmt import generate_policy, with_comments  # noqa: E402
 
-SIZES = [1_000, 10_000, 40_000]
+SIZES = [1_000, 10_000, 20_000]
 
 
 def measure(text: str) -> float:
