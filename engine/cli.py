@@ -194,17 +194,23 @@ def _law_files(paths: list[str]) -> list[str]:
 
 
 def cmd_fmt(args, out: Console, err: Console) -> int:
+    """Format files in place (atomically), or show what would change. A file that
+    cannot be read, does not parse or cannot be written gets its diagnostics or
+    one `lawful: error:` line and is left as it was; the others are still done."""
     import difflib
 
-    from .fmt import FormatError, format_text
+    from .fmt import FormatError, format_text, replace_file
+
+    def fail(message: str) -> None:
+        err.print(f"lawful: error: {message}", markup=False, highlight=False)
 
     changed, broken = [], 0
     for name in _law_files(args.paths):
         try:
-            with open(name, encoding="utf-8") as handle:
+            with open(name, encoding="utf-8", newline="") as handle:
                 text = handle.read()
         except (OSError, UnicodeDecodeError) as error:
-            err.print(f"lawful fmt: {name}: cannot be read: {error}", markup=False, highlight=False)
+            fail(f"{name}: cannot be read: {getattr(error, 'strerror', None) or error}")
             broken += 1
             continue
         try:
@@ -214,21 +220,26 @@ def cmd_fmt(args, out: Console, err: Console) -> int:
             if error.diagnostics:
                 err.print(render_all(error.diagnostics, color=_color(err)), markup=False, highlight=False)
             else:
-                err.print(f"lawful fmt: {error}", markup=False, highlight=False)
+                fail(str(error))
             continue
         if formatted == text:
             continue
-        changed.append(name)
         if args.diff:
             diff = difflib.unified_diff(text.splitlines(keepends=True), formatted.splitlines(keepends=True),
                                         fromfile=f"a/{name}", tofile=f"b/{name}")
-            out.print("".join(diff), end="", markup=False, highlight=False)
+            out.file.write("".join(diff))  # as it is: the console would drop \r and \f
+            out.file.flush()
         elif args.check:
             out.print(f"would reformat {name}", markup=False, highlight=False)
         else:
-            with open(name, "w", encoding="utf-8") as handle:
-                handle.write(formatted)
+            try:
+                replace_file(name, formatted)
+            except OSError as error:
+                fail(f"{name}: cannot be written: {error.strerror or error}; the file is unchanged")
+                broken += 1
+                continue
             out.print(f"reformatted {name}", markup=False, highlight=False)
+        changed.append(name)
     if broken:
         return EXIT_USAGE
     if changed and (args.check or args.diff):

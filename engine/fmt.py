@@ -17,13 +17,19 @@ statements, doc comments and comments (Cedar's soundness check).
 
 from __future__ import annotations
 
+import bisect
 import json
+import math
+import os
+import stat
+import tempfile
 from dataclasses import dataclass
 
 from . import ast
 from .diagnostics import Diagnostic
 from .source import Source
 from .syntax import parse_module
+from .syntax.parser import _lex
 
 WIDTH = 88
 INDENT = "  "
@@ -119,28 +125,93 @@ def operand(node) -> str:
     return f"({text})" if isinstance(node, (ast.Or, ast.And, ast.Not, ast.Compare, ast.In)) else text
 
 
-def _offset(node, default: int) -> int:
+def _start(node, default: int) -> int:
     span = getattr(node, "span", None)
     return span.start if span is not None else default
 
 
-def clause(keyword: str, node, indent: str, at: int) -> list[Line]:
+class Anchors:
+    """The significant tokens of one statement, to give every printed line the
+    source offset of a token printed on that line (which is what lets a comment
+    be put back between the same two lines, run after run)."""
+
+    def __init__(self, text: str, start: int, end: int):
+        tokens = [t for t in _lex(text[start:end])
+                  if t.type != "COMMENT" and not t.type.startswith("__")]
+        self.starts = [start + t.start_pos for t in tokens]
+        self.values = [t.value for t in tokens]
+
+    def before(self, pos: int) -> int:
+        """The token before `pos`, past any opening parentheses: the keyword or
+        operator that leads a printed line whose first operand starts at `pos`."""
+        index = bisect.bisect_left(self.starts, pos) - 1
+        while index > 0 and self.values[index] == "(":
+            index -= 1
+        return self.starts[max(index, 0)]
+
+    def find(self, value: str, pos: int) -> int:
+        """The first token `value` at or after `pos` (a keyword that occurs once)."""
+        index = bisect.bisect_left(self.starts, pos)
+        while index < len(self.values) - 1 and self.values[index] != value:
+            index += 1
+        return self.starts[min(index, len(self.starts) - 1)]
+
+    def last(self) -> int:
+        return self.starts[-1]
+
+    def members(self, pos: int) -> list[int]:
+        """Where the keys of the JSON object opening at or after `pos` are."""
+        index = bisect.bisect_left(self.starts, pos)
+        depth, keys = 0, []
+        for i in range(index, len(self.values)):
+            value = self.values[i]
+            if value in ("{", "["):
+                depth += 1
+            elif value in ("}", "]"):
+                depth -= 1
+                if depth == 0:
+                    break
+            elif depth == 1 and i + 1 < len(self.values) and self.values[i + 1] == ":":
+                keys.append(self.starts[i])
+        return keys
+
+
+class _NoAnchors:
+    """Offsets for a layout no comment is placed in: never looked at."""
+
+    def before(self, pos: int) -> int:
+        return pos
+
+    def find(self, value: str, pos: int) -> int:
+        return pos
+
+    def last(self) -> int:
+        return 0
+
+    def members(self, pos: int) -> list[int]:
+        return []
+
+
+_NO_ANCHORS = _NoAnchors()
+
+
+def clause(keyword: str, node, indent: str, at: int, anchors) -> list[Line]:
     """`when EXPR` and friends: one line, or a broken `and`/`or` chain."""
     lead = f"{indent}{keyword} "
     text = lead + expr(node)
     if len(text) <= WIDTH or not isinstance(node, (ast.And, ast.Or)):
-        return [Line(text, _offset(node, at))]
+        return [Line(text, at)]
     kind, word = (ast.Or, "or") if isinstance(node, ast.Or) else (ast.And, "and")
     parent = 3
     operands = _chain(node, kind)
-    lines = [Line(lead + expr(operands[0], parent), _offset(operands[0], at))]
+    lines = [Line(lead + expr(operands[0], parent), at)]
     pad = " " * (len(lead) - len(word) - 1)
     for item in operands[1:]:
-        lines.append(Line(f"{pad}{word} {expr(item, parent)}", _offset(item, at)))
+        lines.append(Line(f"{pad}{word} {expr(item, parent)}", anchors.before(_start(item, at))))
     return lines
 
 
-def wrapped(head: str, items: list[tuple[str, int]], tail: str, at: int,
+def wrapped(head: str, items: list[tuple[str, int]], tail: str, at: int, tail_at: int,
             exploded: bool = False) -> list[Line]:
     """`head item, item, … tail` on one line, or items wrapped inside the braces;
     `exploded`, one item a line (so that each can keep its comment)."""
@@ -150,7 +221,7 @@ def wrapped(head: str, items: list[tuple[str, int]], tail: str, at: int,
         return ([Line(head.rstrip(), at)]
                 + [Line(f"{INDENT}{text}{',' if i < last else ''}", offset)
                    for i, (text, offset) in enumerate(items)]
-                + [Line(tail.strip(), items[-1][1] + 1)])
+                + [Line(tail.strip(), tail_at)])
     if len(one) <= WIDTH or not items:
         return [Line(one, at)]
     lines = [Line(head.rstrip(), at)]
@@ -162,7 +233,7 @@ def wrapped(head: str, items: list[tuple[str, int]], tail: str, at: int,
             current, offset = INDENT, item_offset
         current += ("" if not current.strip() else " ") + piece
     lines.append(Line(current.rstrip(), offset))
-    lines.append(Line(tail.strip(), at))
+    lines.append(Line(tail.strip(), tail_at))
     return lines
 
 
@@ -182,7 +253,10 @@ def _target(target: ast.Target) -> str:
     return text
 
 
-def statement(node, exploded: bool = False) -> list[Line]:
+def statement(node, anchors=None, exploded: bool = False) -> list[Line]:
+    """The printed lines of one statement. `exploded`: one clause, item or member
+    a line, each line with the offset of a source token printed on it (`anchors`)."""
+    anchors = anchors or _NO_ANCHORS
     at = node.span.start if node.span else 0
     if isinstance(node, ast.PolicyDecl):
         return [Line(f"policy {quote(node.name.value)}", at)]
@@ -204,24 +278,25 @@ def statement(node, exploded: bool = False) -> list[Line]:
     if isinstance(node, ast.RegionDecl):
         head = f"region {node.name.value} = "
         if isinstance(node.expr, ast.SetLit):
-            items = [(_expr(i), _offset(i, at)) for i in node.expr.items]
-            return wrapped(head + "{", items, "}", at, exploded)
+            items = [(_expr(i), _start(i, at)) for i in node.expr.items]
+            return wrapped(head + "{", items, "}", at, anchors.last(), exploded)
         return [Line(head + expr(node.expr), at)]
     if isinstance(node, ast.TableDecl):
         default = f" default {node.default.value}" if node.default is not None else ""
-        items = [(f"{e.country.code}: {e.value.value}", _offset(e, at)) for e in node.entries]
-        lines = wrapped(f"table {node.name.value}{default} {{", items, "}", at, exploded)
+        items = [(f"{e.country.code}: {e.value.value}", _start(e, at)) for e in node.entries]
+        lines = wrapped(f"table {node.name.value}{default} {{", items, "}", at, anchors.last(),
+                        exploded)
         if len(lines) == 1 and items:
             lines[0].text = lines[0].text.replace("{", "{ ", 1)[:-1] + " }"
         return lines
     if isinstance(node, ast.Rule):
-        return rule(node, at, broken=exploded)
+        return rule(node, at, anchors, broken=exploded)
     if isinstance(node, ast.TestDecl):
-        return test(node, at, exploded)
+        return test(node, at, anchors, exploded)
     raise AssertionError(f"cannot format {type(node).__name__}")
 
 
-def _rule_clauses(node: ast.Rule, at: int) -> tuple[str, list[tuple[str, object]]]:
+def _rule_clauses(node: ast.Rule) -> tuple[str, list[tuple[str, object]]]:
     """The head of a rule and its clauses as (keyword, value) in canonical order."""
     if node.kind in ("permit", "forbid"):
         head = f"{node.kind} {_target(node.target)}"
@@ -253,47 +328,61 @@ def _clause_text(keyword: str, value) -> str:
     return f"{keyword} {expr(value)}"
 
 
-def rule(node: ast.Rule, at: int, broken: bool = False) -> list[Line]:
+def rule(node: ast.Rule, at: int, anchors=_NO_ANCHORS, broken: bool = False) -> list[Line]:
     lines = []
     if node.label is not None:
         lines.append(Line(f"rule {node.label.value}:", at))
-        at = node.label.span.end if node.label.span else at
-    head, clauses = _rule_clauses(node, at)
+        at = anchors.find(":", node.label.span.end if node.label.span else at)
+        at = anchors.find(node.kind, at)  # the rule's keyword, after the colon
+    head, clauses = _rule_clauses(node)
     one = " ".join([head] + [_clause_text(k, v) for k, v in clauses])
-    if not broken and len(one) <= WIDTH and node.kind != "require":
+    if not broken and len(one) <= WIDTH:
         return lines + [Line(one, at)]
     if node.kind == "require" and len(head) > WIDTH and isinstance(node.requirement, (ast.And, ast.Or)):
         # require A or B … for P: break the requirement like a clause
-        lines += clause("require", node.requirement, "", at)
-        lines.append(Line(f"{INDENT}for {_target(node.target)}", _offset(node.target, at)))
+        lines += clause("require", node.requirement, "", at, anchors)
+        end = node.requirement.span.end if node.requirement.span else at
+        lines.append(Line(f"{INDENT}for {_target(node.target)}", anchors.find("for", end)))
     else:
-        if not broken and len(one) <= WIDTH:
-            return lines + [Line(one, at)]
         lines.append(Line(head, at))
     for keyword, value in clauses:
-        offset = _clause_offset(value, at)
+        offset = anchors.find(keyword, at)
         if keyword in ("when", "unless"):
-            lines += clause(keyword, value, INDENT, offset)
+            lines += clause(keyword, value, INDENT, offset, anchors)
         else:
             lines.append(Line(INDENT + _clause_text(keyword, value), offset))
     return lines
 
 
-def _clause_offset(value, default: int) -> int:
-    if isinstance(value, tuple):
-        return _offset(value[0], default) if value else default
-    return _offset(value, default)
+def _json(value) -> str:
+    """JSON text of a test event's value, as `json.dumps` writes it, but always
+    text that parses back to the same value: lone surrogates escaped, numbers too
+    large for a float written as the infinity they decoded to."""
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = json.dumps(value)
+        return text
+    if isinstance(value, float) and math.isinf(value):
+        return "1e999" if value > 0 else "-1e999"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_json(k)}: {_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_json(v) for v in value) + "]"
+    return json.dumps(value)
 
 
 def json_layout(value, column: int, indent: str = "") -> list[str]:
     """JSON on one line where it fits from `column`; otherwise one member (or
     item) a line, each laid out the same way."""
-    compact = json.dumps(value, ensure_ascii=False)
+    compact = _json(value)
     if column + len(compact) <= WIDTH or not isinstance(value, (dict, list)) or not value:
         return [compact]
     inner = indent + INDENT
     if isinstance(value, dict):
-        parts = [(json.dumps(key, ensure_ascii=False) + ": ", item) for key, item in value.items()]
+        parts = [(_json(key) + ": ", item) for key, item in value.items()]
         open_, close = "{", "}"
     else:
         parts = [("", item) for item in value]
@@ -309,36 +398,43 @@ def json_layout(value, column: int, indent: str = "") -> list[str]:
     return lines
 
 
-def test(node: ast.TestDecl, at: int, exploded: bool = False) -> list[Line]:
-    event = json.dumps(node.event, ensure_ascii=False)
+def test(node: ast.TestDecl, at: int, anchors=_NO_ANCHORS, exploded: bool = False) -> list[Line]:
+    event = _json(node.event)
     expect = f"expect {node.expect}"
     if node.names:
         expect += (" with " if node.expect == "allow" else " by ") + ", ".join(n.value for n in node.names)
-    event_at = node.event_span.start if node.event_span else at
+    event_at = anchors.find("event", at)
+    expect_at = node.expect_span.start if node.expect_span else at
     lines = [Line(f"test {quote(node.name.value)} {{", at)]
-    keys = {path: span.start for path, span in node.event_keys if "." not in path and "[" not in path}
     if exploded and isinstance(node.event, dict) and node.event:
         # one member a line, each where its key was, so comments stay by their member
         lines.append(Line(f"{INDENT}event {{", event_at))
         members = list(node.event.items())
+        keys = anchors.members(event_at + 1)
         for index, (key, value) in enumerate(members):
             comma = "," if index < len(members) - 1 else ""
-            text = f"{INDENT * 2}{json.dumps(key, ensure_ascii=False)}: {json.dumps(value, ensure_ascii=False)}"
-            lines.append(Line(text + comma, keys.get(key, event_at)))
-        lines.append(Line(INDENT + "}", node.event_span.end - 1 if node.event_span else at))
+            text = f"{INDENT * 2}{_json(key)}: {_json(value)}"
+            lines.append(Line(text + comma, keys[index] if index < len(keys) else event_at))
+        lines.append(Line(INDENT + "}", anchors.before(expect_at)))
     elif len(INDENT + "event " + event) <= WIDTH:
         lines.append(Line(f"{INDENT}event {event}", event_at))
     else:
         pretty = json_layout(node.event, len(INDENT + "event "))
         lines.append(Line(f"{INDENT}event {pretty[0]}", event_at))
         lines += [Line(INDENT + line, event_at) for line in pretty[1:]]
-    expect_at = node.expect_span.start if node.expect_span else at
     lines.append(Line(INDENT + expect, expect_at))
-    lines.append(Line("}", node.span.end - 1 if node.span else at))
+    lines.append(Line("}", anchors.last()))
     return lines
 
 
 # ---- comments and the whole file -------------------------------------------------------
+#
+# Every comment belongs in a gap between two printed lines. A comment inside a
+# statement goes in the gap after the last line whose anchor token comes before
+# it; the first comment of a gap that followed a token on its line stays at the
+# end of the line before the gap, the others get lines of their own. The printed
+# lines keep their anchor tokens, so formatting the output puts every comment
+# back in the same gap: formatting is idempotent.
 
 
 def _own_line(source: Source, comment: ast.Comment) -> bool:
@@ -346,100 +442,169 @@ def _own_line(source: Source, comment: ast.Comment) -> bool:
     return not source.line_text(line)[: column - 1].strip()
 
 
-def _place_comments(lines: list[Line], inner: list[ast.Comment], source: Source) -> list[Line]:
-    """Put the comments found inside a statement back among its printed lines."""
-    result = list(lines)
-    for comment in inner:
-        text = comment.text.rstrip()
-        position = comment.span.start
-        if not _own_line(source, comment):
-            candidates = [i for i, line in enumerate(result) if line.offset <= position]
-            index = candidates[-1] if candidates else 0
-            if result[index].comment is None and result[index].offset >= 0:
-                result[index].comment = text
-                continue
-        following = [i for i, line in enumerate(result) if line.offset > position]
-        # with no later line, stand before the last one: the comment stays inside
-        index = following[0] if following else max(len(result) - 1, 0)
-        indent = result[index].text[: len(result[index].text) - len(result[index].text.lstrip())]
-        result.insert(index, Line(indent + text, -1))
-    return result
-
-
-def _blank_between(source: Source, end: int, start: int) -> bool:
-    """Did the source have a blank line between offsets end and start?"""
-    return "\n\n" in source.text[end:start].replace(" ", "").replace("\t", "").replace("\r", "")
-
-
-def format_module(module: ast.Module) -> str:
-    source = module.source
-    statements = sorted(module.statements, key=lambda s: s.span.start)
-    comments = sorted(module.comments, key=lambda c: c.span.start)
-    inside: dict[int, list[ast.Comment]] = {i: [] for i in range(len(statements))}
-    items: list[tuple[int, object]] = []  # (offset, statement index or comment)
-    for comment in comments:
-        owner = next((i for i, s in enumerate(statements)
-                      if s.span.start < comment.span.start < s.span.end), None)
-        if owner is not None:
-            inside[owner].append(comment)
-        else:
-            items.append((comment.span.start, comment))
-    items += [(s.span.start, i) for i, s in enumerate(statements)]
-    items.sort(key=lambda item: item[0])
-
-    out: list[str] = []
-    previous_end: int | None = None
-    last_printed: list[Line] | None = None
-    for offset, item in items:
-        if isinstance(item, ast.Comment):
-            if (last_printed and previous_end is not None and not _own_line(source, item)
-                    and last_printed[-1].comment is None and last_printed[-1].offset >= 0):
-                last_printed[-1].comment = item.text.rstrip()
-                out[-1] = _render(last_printed[-1])
-                previous_end = item.span.end
-                continue
-            if previous_end is not None and _blank_between(source, previous_end, offset):
-                out.append("")
-            out.append(item.text.rstrip())
-            previous_end, last_printed = item.span.end, None
-            continue
-        node = statements[item]
-        inner = inside[item]
-        lines = statement(node)
-        if inner:
-            # one clause (or item) a line, so each comment can stay by its text; but
-            # a lone comment that would end the last line anyway keeps the compact
-            # layout, as a second formatting would (the comment is then after the statement)
-            exploded = _place_comments(statement(node, exploded=True), inner, source)
-            if any(line.comment for line in exploded[:-1]) or any(line.offset < 0 for line in exploded):
-                lines = exploded
-            else:
-                lines = _place_comments(lines, inner, source)
-        if previous_end is not None and _blank_between(source, previous_end, offset):
-            out.append("")
-        out += [_render(line) for line in lines]
-        previous_end, last_printed = node.span.end, lines
-    return ("\n".join(out) + "\n") if out else ""
+def _blank_between(text: str, end: int, start: int) -> bool:
+    """Did the source have a blank line between offsets end and start (only
+    whitespace lies between two items of the file)?"""
+    return text.count("\n", end, start) >= 2
 
 
 def _render(line: Line) -> str:
     return f"{line.text}  {line.comment}" if line.comment else line.text
 
 
+def _indent(text: str) -> str:
+    return text[: len(text) - len(text.lstrip())]
+
+
+def _layout(node, inner: list[ast.Comment], source: Source) -> tuple[list[str], list[ast.Comment]]:
+    """The printed lines of a statement with the comments inside it, and the
+    comments that go after its last line."""
+    if not inner:
+        return [_render(line) for line in statement(node)], []
+    anchors = Anchors(source.text, node.span.start, node.span.end)
+    lines = statement(node, anchors, exploded=True)
+    offsets = [line.offset for line in lines]
+    gaps: list[list[ast.Comment]] = [[] for _ in range(len(lines) + 1)]
+    for comment in inner:
+        gaps[bisect.bisect_right(offsets, comment.span.start)].append(comment)
+    if not any(gaps[:-1]):  # every comment after the last line: the usual layout
+        return [_render(line) for line in statement(node)], gaps[-1]
+    out = []
+    for index, line in enumerate(lines):
+        following = gaps[index + 1] if index + 1 < len(lines) else []
+        if following and not _own_line(source, following[0]):
+            line.comment = following[0].text.rstrip()
+            following = following[1:]
+        out.append(_render(line))
+        if following:  # aligned with the deeper of the two lines around them
+            indent = max(_indent(lines[index + 1].text), _indent(line.text), key=len)
+            out += [indent + comment.text.rstrip() for comment in following]
+    return out, gaps[-1] + gaps[0]  # gaps[0] is empty: the first line starts the statement
+
+
+def _doc_lines(node) -> int:
+    doc = getattr(node, "doc", None)
+    return doc.count("\n") + 1 if doc is not None else 0
+
+
+def format_module(module: ast.Module) -> str:
+    source = module.source
+    text = source.text
+    statements = sorted(module.statements, key=lambda s: s.span.start)
+    comments = sorted(module.comments, key=lambda c: c.span.start)
+    # each comment inside a statement, or between two (linear: both are sorted)
+    inner: list[list[ast.Comment]] = [[] for _ in statements]
+    before: list[list[ast.Comment]] = [[] for _ in range(len(statements) + 1)]
+    index = 0
+    for comment in comments:
+        position = comment.span.start
+        while index < len(statements) and statements[index].span.end <= position:
+            index += 1
+        if index < len(statements) and statements[index].span.start < position:
+            inner[index].append(comment)
+        else:
+            before[index].append(comment)
+
+    out: list[str] = []
+    previous_end: int | None = None
+    can_trail = False  # the last printed line is code without a comment
+    after: list[ast.Comment] = []
+    for index in range(len(statements) + 1):
+        for comment in after + before[index]:
+            if can_trail and not _own_line(source, comment):
+                out[-1] += "  " + comment.text.rstrip()
+            else:
+                if previous_end is not None and _blank_between(text, previous_end, comment.span.start):
+                    out.append("")
+                out.append(comment.text.rstrip())
+            can_trail = False
+            previous_end = max(previous_end or 0, comment.span.end)
+        if index == len(statements):
+            break
+        node = statements[index]
+        if previous_end is not None and _blank_between(text, previous_end, node.span.start):
+            out.append("")
+        # the `##` lines right above a statement are its doc comment: keep any other
+        # `##` line (a comment moved out of the statement before) from joining it
+        run = 0
+        while run < len(out) and out[len(out) - 1 - run].startswith("##"):
+            run += 1
+        if run > _doc_lines(node):
+            out.insert(len(out) - _doc_lines(node), "")
+        lines, after = _layout(node, inner[index], source)
+        out += lines
+        can_trail = True  # a statement's last line never has a comment yet
+        previous_end = node.span.end
+    return ("\n".join(out) + "\n") if out else ""
+
+
 def _shape(module: ast.Module) -> tuple:
-    """What formatting must keep: statements, doc comments and comment texts."""
+    """What formatting must keep: statements, doc comments and comments, in order."""
     return (module.statements, tuple(s.doc for s in module.statements),
-            tuple(sorted(c.text.rstrip() for c in module.comments)))
+            tuple(c.text.rstrip() for c in sorted(module.comments, key=lambda c: c.span.start)))
 
 
 def format_text(text: str, name: str = "<policy>") -> str:
     """The canonical form of one file's text; raises FormatError if it does not
-    parse, or if the formatted text would not mean the same."""
-    module, diagnostics = parse_module(Source(name, text))
-    if diagnostics:
-        raise FormatError(f"{name} does not parse", diagnostics)
-    formatted = format_module(module)
-    again, problems = parse_module(Source(name, formatted))
-    if problems or _shape(again) != _shape(module):
+    parse (or, never expected, if the formatted text would not mean the same)."""
+    from .load import _collector_paused  # parsing builds many young objects, as compiling does
+
+    with _collector_paused():
+        try:
+            module, diagnostics = parse_module(Source(name, text))
+            if diagnostics:
+                raise FormatError(f"{name} does not parse", diagnostics)
+            formatted = format_module(module)
+            again, problems = parse_module(Source(name, formatted))
+        except RecursionError:
+            raise FormatError(f"{name}: nested too deeply to format; it is left as it is") from None
+        unsound = problems or _shape(again) != _shape(module)
+    if unsound:
         raise FormatError(f"formatting {name} would change its meaning; it is left as it is")
     return formatted
+
+
+# ---- writing ----------------------------------------------------------------------------
+
+
+def replace_file(path: str, text: str) -> None:
+    """Replace the contents of `path` atomically: a temporary file in the same
+    folder, written and synced, given the original's permission bits (and owner,
+    where allowed), renamed over the original, and the folder synced. A symbolic
+    link is kept and its target formatted. On any error (OSError) the original is
+    as it was and the temporary file is gone."""
+    target = os.path.realpath(path)
+    info = os.stat(target)
+    if not os.access(target, os.W_OK):
+        raise PermissionError(13, "Permission denied", path)
+    folder = os.path.dirname(target)
+    handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
+                                         dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, stat.S_IMODE(info.st_mode))
+        if hasattr(os, "chown"):
+            try:
+                os.chown(temporary, info.st_uid, info.st_gid)
+            except OSError:  # not allowed to give it away: it stays ours
+                pass
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:  # some systems cannot open a folder; the rename is done
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

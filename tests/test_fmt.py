@@ -3,7 +3,11 @@ kept, refusal of unsound output, and the `lawful fmt` command."""
 
 from __future__ import annotations
 
+import difflib
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +21,10 @@ from engine.syntax import parse_module
 from engine.syntax.parser import _lex
 from helpers import BASE
 from strategies import rules
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from fuzz import fmt as fuzz_fmt  # noqa: E402
 
 HERE = Path(__file__).parent / "fmt"
 CASES = sorted(HERE.glob("*.law"))
@@ -92,6 +100,76 @@ def test_unsound_output_is_refused(monkeypatch, tmp_path, capsys):
     assert "would change its meaning" in capsys.readouterr().err
 
 
+# ---- comments anywhere: the class of inputs fmt refused or did not format idempotently ----
+
+SHIPPED = fuzz_fmt.shipped_policies()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, len(SHIPPED)), st.integers(0, 10**6), st.sampled_from([0.05, 0.3, 1.0]))
+def test_comments_between_any_tokens_are_kept_and_formatting_is_idempotent(which, seed, density):
+    """Comments in random gaps (or every gap) of a shipped or generated policy: the
+    text is formatted, once is enough, and the statements, doc comments, comments
+    (in order), digest and compile outcome are those of the input."""
+    chooser = random.Random(seed)
+    base = SHIPPED[which][1] if which < len(SHIPPED) else fuzz_fmt.generate_policy(chooser, 6)
+    text, _ = fuzz_fmt.with_comments(base, chooser, density)
+    assert fuzz_fmt.check(text, compile_too=seed % 4 == 0) is None
+
+
+@pytest.mark.parametrize("text", [
+    "category a\nrule # between rule and its label\n x: permit * on a\n",
+    "category a\nrule x # after the label\n: # after the colon\n permit * on a\n",
+    "category a\npermit # c1\n * # c2\n on # c3\n a # c4\n",
+    "category a\npermit * when # c1\n subject.age > 1 and # c2\n (\n # c3\n subject.age < 9)\n",
+    "table t default # d\n 1 { # open\n DE # key\n : 2, # after\n FR: 3, # last\n } # end\n",
+    "region r = { # open\n DE, # one\n FR # two\n}\n",
+    "permit * when consent # c\n## not a doc comment\n and objected\ncategory a\n",
+    "## d\ncategory a category b\n",
+    'test "t" { # c\n event { # open\n "a": # key\n [1, # in\n 2], "b.c": 1e400 } # c2\n expect # c3\n allow }\n',
+    'test "t" { event {"s": "\\ud800", "n": -0.0} expect deny }',
+    "category a\r\npurpose p basis contract # crlf\r\n",
+    "# only a comment",
+    "",
+])
+def test_odd_comment_places(text):
+    assert fuzz_fmt.check(text, compile_too=True) is None
+    once = fmt.format_text(text)
+    before, _ = parse_module(Source("a", text))
+    assert [c.text.rstrip() for c in parse_module(Source("b", once))[0].comments] == [
+        c.text.rstrip() for c in before.comments]
+
+
+def test_a_comment_between_rule_and_label_stays_after_the_label():
+    once = fmt.format_text("category a\nrule # why\n x: permit * on a\n")
+    assert once == "category a\nrule x:  # why\npermit * on a\n"
+    assert fmt.format_text(once) == once
+
+
+def test_formatting_time_is_linear_in_the_input():
+    """Twice the rules, about twice the work: counted in lines printed and comments
+    placed, not timed (timings are in benchmarks/fmt-results.md)."""
+    small = fuzz_fmt.with_comments(fuzz_fmt.generate_policy(random.Random(1), 200), random.Random(2), 0.1)[0]
+    large = fuzz_fmt.with_comments(fuzz_fmt.generate_policy(random.Random(1), 1600), random.Random(2), 0.1)[0]
+    calls = {"n": 0}
+    original = fmt._own_line
+
+    def counting(source, comment):
+        calls["n"] += 1
+        return original(source, comment)
+
+    fmt._own_line = counting
+    try:
+        fmt.format_text(small)
+        few = calls["n"]
+        calls["n"] = 0
+        fmt.format_text(large)
+        many = calls["n"]
+    finally:
+        fmt._own_line = original
+    assert many < 12 * few  # 8x the input
+
+
 # ---- the command ------------------------------------------------------------------------
 
 
@@ -123,3 +201,103 @@ def test_fmt_usage_errors(capsys):
     assert main(["fmt", "nowhere.law"]) == 2
     assert "nowhere.law: no such file or directory" in capsys.readouterr().err
     assert main(["fmt", "--check", "--diff", "rules"]) == 2
+
+
+def test_fmt_formats_the_others_when_one_file_does_not_parse(tmp_path, capsys):
+    bad = tmp_path / "a_bad.law"
+    bad.write_text("category c\npermit *\n  when\n")
+    good = tmp_path / "b_good.law"
+    good.write_text("category   c\n")
+    assert main(["fmt", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert f"{bad}:3" in captured.err  # located
+    assert bad.read_text() == "category c\npermit *\n  when\n"
+    assert good.read_text() == "category c\n"
+    assert captured.out == f"reformatted {good}\n"
+
+
+def test_check_and_diff_agree_with_what_fmt_writes(tmp_path, capsys):
+    chooser = random.Random(5)
+    originals = {}
+    for index, (_, text) in enumerate(SHIPPED[:4]):
+        path = tmp_path / f"p{index}.law"
+        originals[path] = fuzz_fmt.with_comments(text, chooser, 0.2)[0]
+        path.write_text(originals[path], encoding="utf-8", newline="")
+    assert main(["fmt", "--diff", str(tmp_path)]) == 1
+    diff = capsys.readouterr().out
+    assert main(["fmt", "--check", str(tmp_path)]) == 1
+    assert capsys.readouterr().out.splitlines() == [f"would reformat {p}" for p in sorted(originals)]
+    assert main(["fmt", str(tmp_path)]) == 0
+    capsys.readouterr()
+    expected = ""
+    for path, before in sorted(originals.items()):
+        after = path.read_bytes().decode("utf-8")
+        assert after == fmt.format_text(before, str(path))
+        expected += "".join(difflib.unified_diff(before.splitlines(keepends=True),
+                                                 after.splitlines(keepends=True),
+                                                 fromfile=f"a/{path}", tofile=f"b/{path}"))
+    assert diff == expected
+    assert main(["fmt", "--check", str(tmp_path)]) == 0
+
+
+def test_fmt_keeps_permissions_and_formats_through_a_symlink(tmp_path):
+    target = tmp_path / "real.law"
+    target.write_text("category   c\n")
+    os.chmod(target, 0o640)
+    link = tmp_path / "link.law"
+    link.symlink_to(target)
+    assert main(["fmt", str(link)]) == 0
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text() == "category c\n"
+    assert oct(target.stat().st_mode & 0o7777) == oct(0o640)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.law", "real.law"]
+
+
+def test_a_failed_replace_leaves_the_file_and_no_temporary(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "p.law"
+    path.write_text("category   c\n")
+
+    def broken(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken)
+    assert main(["fmt", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"lawful: error: {path}: cannot be written: No space left on device; the file is unchanged\n")
+    assert path.read_text() == "category   c\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["p.law"]
+
+
+def test_a_write_cut_short_by_a_file_size_limit_leaves_the_policy_intact(tmp_path):
+    """A real short write: `lawful fmt` in a process whose files may not grow past
+    200 bytes (RLIMIT_FSIZE, SIGXFSZ ignored), on a policy that formats to more."""
+    shop = Path("rules/examples/shop")
+    path = tmp_path / "shop.law"
+    text = "\n\n".join(p.read_text() for p in sorted(shop.glob("*.law"))).replace("\n", "\n\n\n")
+    assert fmt.format_text(text) != text and len(text.encode()) > 200
+    path.write_text(text)
+    original = path.read_bytes()
+    script = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))\n"
+        "from engine.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n")
+    env = {**os.environ, "PYTHONPATH": str(Path.cwd()), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run([sys.executable, "-c", script, "fmt", str(path)], capture_output=True,
+                          text=True, env=env)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == f"lawful: error: {path}: cannot be written: File too large; the file is unchanged\n"
+    assert "Traceback" not in done.stderr
+    assert path.read_bytes() == original
+    assert [p.name for p in tmp_path.iterdir()] == ["shop.law"]
+
+
+def test_text_nested_too_deeply_is_one_error_not_a_traceback(tmp_path, capsys):
+    path = tmp_path / "deep.law"
+    text = 'test "t" { event {"a": ' + "[" * 5000 + "]" * 5000 + "} expect allow }\n"
+    path.write_text(text)
+    assert main(["fmt", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lawful: error: ") and str(path) in err and "Traceback" not in err
+    assert path.read_text() == text

@@ -115,7 +115,11 @@ def _attach_docs(source: Source, statements, comments):
         return statements
     result = []
     for statement in statements:
-        line = statement.span.line - 1
+        line, column = source.position(statement.span.start)
+        if source.line_text(line)[: column - 1].strip():  # not the first on its line
+            result.append(statement)
+            continue
+        line -= 1
         lines = []
         while line in by_line:
             lines.append(by_line[line])
