@@ -571,11 +571,15 @@ def replace_file(path: str, text: str) -> None:
     """Replace the contents of `path` atomically: a temporary file in the same
     folder, written and synced, given the original's permission bits (and owner,
     where allowed), renamed over the original, and the folder synced. A symbolic
-    link is kept and its target formatted. On any error (OSError) the original is
-    as it was and the temporary file is gone."""
+    link is kept and its target formatted. A file that does not exist yet is
+    created the same way. On any error (OSError) the original is as it was and
+    the temporary file is gone."""
     target = os.path.realpath(path)
-    info = os.stat(target)
-    if not os.access(target, os.W_OK):
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:  # a new file
+        info = None
+    if info is not None and not os.access(target, os.W_OK):
         raise PermissionError(13, "Permission denied", path)
     folder = os.path.dirname(target)
     handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
@@ -585,8 +589,11 @@ def replace_file(path: str, text: str) -> None:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, stat.S_IMODE(info.st_mode))
-        if hasattr(os, "chown"):
+        if info is None:  # a new file: readable by all, writable by its owner
+            os.chmod(temporary, 0o644)
+        else:
+            os.chmod(temporary, stat.S_IMODE(info.st_mode))
+        if info is not None and hasattr(os, "chown"):
             try:
                 os.chown(temporary, info.st_uid, info.st_gid)
             except OSError:  # not allowed to give it away: it stays ours

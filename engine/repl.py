@@ -267,7 +267,7 @@ class Session:
         return output
 
     def cmd_save(self, argument: str) -> Output:
-        from .fmt import FormatError, format_text
+        from .fmt import FormatError, format_text, replace_file
 
         if not argument:
             return _usage(":save FILE")
@@ -281,7 +281,7 @@ class Session:
         except FormatError:
             pass  # every input parsed on its own; keep them as typed
         try:
-            Path(argument).write_text(text, encoding="utf-8")
+            replace_file(argument, text)  # atomically: a crash never leaves half a policy
         except OSError as error:
             failed = Output(failed=True)
             failed.add(f"{argument}: cannot be written: {error.strerror or error}", style="red")

@@ -112,6 +112,13 @@ def test_save_writes_the_additions_formatted(session, tmp_path):
         "obligation audit\n\nrule a:\npermit billing on contact to eea with audit\n")
     assert engine.load_policy([SHOP, str(tmp_path / "x.law")]).digest
     assert "cannot be written" in session.one_shot(f":save {tmp_path / 'no' / 'x.law'}")
+    # saving over a file replaces it whole (a temporary file renamed over it), keeping its mode
+    (tmp_path / "x.law").chmod(0o600)
+    session.one_shot("obligation second")
+    assert session.one_shot(f":save {tmp_path / 'x.law'}") == f"saved 3 input(s) to {tmp_path / 'x.law'}"
+    assert (tmp_path / "x.law").read_text().endswith("obligation second\n")
+    assert (tmp_path / "x.law").stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.law"]
 
 
 def test_load_and_reload(tmp_path):
