@@ -414,10 +414,11 @@ def _show_declaration(output: Output, kind: str, name: str, decl) -> None:
 
 def _show_users(output: Output, policy: Policy, graph, nodes) -> None:
     users = set()
-    for node in nodes:
+    kind = nodes[0][0] if nodes else ""
+    # `*` rules reach every name through one shared node, ("all", kind)
+    for node in [*nodes, ("all", kind)]:
         if node in graph:
             users |= {p for p in graph.predecessors(node) if p[0] == "rule"}
-    kind = nodes[0][0] if nodes else ""
     everything = {"purpose": lambda r: r.purposes is None,
                   "category": lambda r: r.categories is None}.get(kind, lambda r: False)
     rules = [r for r in policy.rules if ("rule", r.index) in users and not everything(r)]
