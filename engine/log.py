@@ -660,6 +660,7 @@ class SqliteStore(Store):
         self.path, self.key = path, key
         try:
             self.db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+            self.db.text_factory = _damaged_text
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
             self.db.execute("BEGIN IMMEDIATE")
@@ -676,7 +677,7 @@ class SqliteStore(Store):
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
                 raise
-        except sqlite3.Error as error:
+        except (sqlite3.Error, UnicodeDecodeError) as error:
             raise LogError(f"{path}: cannot open the decision log: {error}") from None
 
     def _store_checkpoint(self, records: int, head: str) -> None:
@@ -976,9 +977,17 @@ def _read_record(entry: Entry, data: bytes | str) -> None:
     entry.text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
 
 
+def _damaged_text(data: bytes) -> str:
+    """TEXT read from SQLite: the writer only stores UTF-8, so bytes that are not
+    are damage; they are kept visible (U+FFFD) and the record's hash no longer
+    matches, so verify names the row instead of raising on it."""
+    return data.decode("utf-8", "replace")
+
+
 def _sqlite_entries(path: Path) -> Iterator[Entry]:
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db.text_factory = _damaged_text
     except sqlite3.Error as error:
         raise LogError(f"{path}: cannot read the decision log: {error}") from None
     try:
@@ -999,6 +1008,9 @@ def _sqlite_entries(path: Path) -> Iterator[Entry]:
             yield entry
     except sqlite3.Error as error:
         raise LogError(f"{path}: cannot read the decision log: {error}") from None
+    except UnicodeDecodeError as error:  # the schema itself is damaged (names are always decoded)
+        raise LogError(f"{path}: cannot read the decision log: the file is damaged ({error.reason} "
+                       f"at byte {error.start} of a name)") from None
     finally:
         db.close()
 
@@ -1010,11 +1022,12 @@ def read_checkpoint(path: str | Path) -> tuple[Any, str]:
     if store_kind(path) == "sqlite":
         try:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            db.text_factory = _damaged_text
             try:
                 row = db.execute("SELECT body FROM checkpoint WHERE id = 1").fetchone()
             finally:
                 db.close()
-        except sqlite3.Error:
+        except (sqlite3.Error, UnicodeDecodeError):
             return None, "the checkpoint table"
         if row is None:
             return None, "the checkpoint table"
