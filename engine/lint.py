@@ -162,13 +162,7 @@ class _Linter:
     def unused(self) -> None:
         graph = self.reference_graph()
         users = [n for n in graph if n[0] in ("rule", "rule-text", "test")]
-        reached = set(users)  # every node some rule or test reaches: one pass, not one per name
-        stack = list(users)
-        while stack:
-            for successor in graph.successors(stack.pop()):
-                if successor not in reached:
-                    reached.add(successor)
-                    stack.append(successor)
+        reached = _reachable(users, graph.successors)  # one pass, not one per name
         named_as_parent = {target for source, target in graph.edges if source[0] == target[0]}
 
         def used(node) -> bool:
@@ -495,13 +489,7 @@ class _Abstract:
         if self.rule.purposes is None:
             return None
         graph = self.vocabulary.purposes.graph  # edges child -> parent
-        found = {p for p in self.rule.purposes if p in graph}
-        stack = list(found)
-        while stack:
-            for child in graph.predecessors(stack.pop()):
-                if child not in found:
-                    found.add(child)
-                    stack.append(child)
+        found = _reachable([p for p in self.rule.purposes if p in graph], graph.predecessors)
         return {p for p in found if p in self.vocabulary.bases}
 
     def truth(self, node):
@@ -570,3 +558,16 @@ class _Abstract:
         if not left & right:
             return node.negated
         return None
+
+
+def _reachable(starts, neighbours) -> set:
+    """Every node reached from `starts` (included) by following `neighbours`:
+    iterative, each node visited once."""
+    found = set(starts)
+    stack = list(found)
+    while stack:
+        for node in neighbours(stack.pop()):
+            if node not in found:
+                found.add(node)
+                stack.append(node)
+    return found
