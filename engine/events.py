@@ -27,13 +27,6 @@ MAX_INTEGER = 10**15
 MAX_DEPTH = 64  # containers, the event object being the first
 MAX_LINE_BYTES = 16 * 1024 * 1024
 
-#: Optional fields, where `null` means absent (required ones are missing when null).
-OPTIONAL_EVENT_FIELDS = ("subject", "safeguards", "automated", "collected_at", "at", "context")
-OPTIONAL_SUBJECT_FIELDS = ("id", "age", "country", "kind", "consents", "objections")
-OPTIONAL_CONSENT_FIELDS = ("withdrawn_at", "explicit", "parental")
-TIMESTAMP_FIELDS = ("at", "collected_at")
-CONSENT_TIMESTAMP_FIELDS = ("given_at", "withdrawn_at")
-
 #: The timestamp grammar, for the JSON Schema (ranges of days per month and the
 #: conversion to UTC are checked by `parse_timestamp`, not by the pattern).
 TIMESTAMP_PATTERN = (r"^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]"
@@ -222,21 +215,6 @@ def json_path(path: Iterable) -> str:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
-
-
-def without_nulls(data: Mapping) -> dict:
-    """The event with every optional `null` dropped (null is absent)."""
-    event = {k: v for k, v in data.items() if not (v is None and k in OPTIONAL_EVENT_FIELDS)}
-    subject = event.get("subject")
-    if isinstance(subject, Mapping):
-        subject = {k: v for k, v in subject.items() if not (v is None and k in OPTIONAL_SUBJECT_FIELDS)}
-        consents = subject.get("consents")
-        if type(consents) is list:
-            subject["consents"] = [
-                {k: v for k, v in c.items() if not (v is None and k in OPTIONAL_CONSENT_FIELDS)}
-                if isinstance(c, Mapping) else c for c in consents]
-        event["subject"] = subject
-    return event
 
 
 def split_lines(chunks: Iterable[bytes | str]) -> Iterator[tuple[int, str | None, str | None]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr,
@@ -52,7 +53,7 @@ class _Model(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _null_is_absent(cls, data: Any) -> Any:
-        if isinstance(data, dict) and None in data.values():
+        if isinstance(data, Mapping) and any(value is None for value in data.values()):
             optional = {name for name, info in cls.model_fields.items() if not info.is_required()}
             return {k: v for k, v in data.items() if v is not None or k not in optional}
         return data

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from . import ir
 from .check import RESERVED_LABEL, CheckedPolicy
 from .countries import is_country
-from .events import is_text, json_path, printable, json_problems, kind_of, without_nulls
+from .events import is_text, json_path, json_problems, kind_of, printable
 from .model import Decision, Event, Reason, describe_problem
 
 CONSENT_CITE = "GDPR Art. 6(1)(a), Art. 7"
@@ -63,7 +63,7 @@ def validate(policy: CheckedPolicy, data: Any, now: datetime | None = None) -> t
     unsound = [path for path, _ in found]
     event = None
     try:
-        event = Event.model_validate(without_nulls(data))
+        event = Event.model_validate(data)  # null is absent: the model's own rule
     except ValidationError as error:  # what the model finds, less what was named above
         problems += [describe_problem(p) for p in error.errors()
                      if not any(tuple(p["loc"][:len(path)]) == path for path in unsound)]
@@ -74,7 +74,7 @@ def validate(policy: CheckedPolicy, data: Any, now: datetime | None = None) -> t
         if at is not None and event.collected_at > at:
             problems.append(f"`collected_at` ({event.collected_at.isoformat()}) is later than `at` "
                             f"({at.isoformat()})")
-    problems += _policy_problems(policy, without_nulls(data))
+    problems += _policy_problems(policy, data)
     return (None, problems) if problems else (event, [])
 
 
