@@ -37,7 +37,7 @@ import bench  # noqa: E402
 import duckdb  # noqa: E402
 
 import engine  # noqa: E402
-from engine.audit import audit_duckdb  # noqa: E402
+from engine.audit import audit_duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
 PURPOSES = ["billing", "delivery", "newsletter", "newsletter.weekly", "analytics", "support"]

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.fmt import format_text  # noqa: E402
+from engine.tools.fmt import format_text
 from fuzz.fmt import generate_policy, with_comments  # noqa: E402
 
 SIZES = [1_000, 10_000, 20_000]

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import engine
-from engine.lint import lint_path
+from engine.tools.lint import lint_path
 
 
 def rules_policy(rules: int) -> str:

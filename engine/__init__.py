@@ -5,19 +5,21 @@
     decision = policy.evaluate({"purpose": "billing", ...})
 """
 
-from .diagnostics import Diagnostic, Severity
-from .guard import Denied, current_decision
+from .core.diagnostics import Diagnostic, Severity
+from .decide.guard import Denied, current_decision
 from .load import PolicyError, load_policy, load_policy_text
-from .log import DecisionLog, LogError
-from .model import ConsentRecord, Decision, Event, Reason, Subject
-from .policy import Policy
-from .reference import InvalidEvent
-from .store import PolicyStore
+from .runtime.log import DecisionLog, LogError
+from .event.model import ConsentRecord, Event, Subject
+from .decide.decision import Decision, Reason
+from .decide.policy import Policy
+from .decide.reference import InvalidEvent
+from .runtime.store import PolicyStore
+from .runtime import log  # `from engine import log`: verify, query and stats of decision logs
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConsentRecord", "Decision", "DecisionLog", "Denied", "Diagnostic", "Event", "InvalidEvent",
     "LogError", "Policy", "PolicyError", "PolicyStore", "Reason", "Severity", "Subject",
-    "current_decision", "load_policy", "load_policy_text",
+    "current_decision", "load_policy", "load_policy_text", "log",
 ]

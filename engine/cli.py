@@ -15,11 +15,11 @@ from typing import Any, Iterator
 from rich.console import Console
 
 from . import __version__
-from .diagnostics import render_all
+from .core.diagnostics import render_all
 from .load import PolicyError, load_policy
-from .events import loads, split_lines
-from .model import Decision
-from .policy import not_json
+from .event.values import loads, split_lines
+from .decide.decision import Decision
+from .decide.policy import not_json
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -126,7 +126,7 @@ def _decide(policy, event: Any) -> Decision:
 
 
 def cmd_eval(args, out: Console, err: Console) -> int:
-    from .explain import render_decision
+    from .decide.explain import render_decision
 
     policy = _load(args.policy, err)
     stream = out.file
@@ -147,7 +147,7 @@ def cmd_eval(args, out: Console, err: Console) -> int:
 
 
 def cmd_explain(args, out: Console, err: Console) -> int:
-    from .explain import explain, render_explanation
+    from .decide.explain import explain, render_explanation
 
     policy = _load(args.policy, err)
     events = list(_events(args.event))
@@ -165,7 +165,7 @@ def cmd_explain(args, out: Console, err: Console) -> int:
 
 
 def cmd_schema(args, out: Console, err: Console) -> int:
-    from .events import event_schema
+    from .event.schema import event_schema
 
     if args.what == "decision":
         if args.policy:
@@ -199,7 +199,7 @@ def cmd_fmt(args, out: Console, err: Console) -> int:
     one `lawful: error:` line and is left as it was; the others are still done."""
     import difflib
 
-    from .fmt import FormatError, format_text, replace_file
+    from .tools.fmt import FormatError, format_text, replace_file
 
     def fail(message: str) -> None:
         err.print(f"lawful: error: {message}", markup=False, highlight=False)
@@ -252,7 +252,7 @@ def cmd_test(args, out: Console, err: Console) -> int:
 
     from rich.text import Text
 
-    from .testing import coverage, describe_failure, junit_xml, run_tests
+    from .tools.testing import coverage, describe_failure, junit_xml, run_tests
 
     policies = [(path, _load(path, err)) for path in args.paths]  # exits 2 if one does not compile
     suites, failed = [], []
@@ -304,8 +304,8 @@ def cmd_test(args, out: Console, err: Console) -> int:
 
 
 def cmd_lint(args, out: Console, err: Console) -> int:
-    from .lint import lint_path
-    from .report import fails, to_github, to_json, to_sarif
+    from .tools.lint import lint_path
+    from .tools.report import fails, to_github, to_json, to_sarif
 
     for path in args.paths:
         import os.path
@@ -327,7 +327,7 @@ def cmd_lint(args, out: Console, err: Console) -> int:
 
 
 def cmd_repl(args, out: Console, err: Console) -> int:
-    from .repl import main as repl_main
+    from .tools.repl import main as repl_main
 
     return repl_main(args.paths, args.history, out)
 
@@ -444,7 +444,7 @@ def _located(console: Console, name: str, problems, label: str = "") -> None:
 def cmd_log(args, out: Console, err: Console) -> int:
     from rich.table import Table
 
-    from . import log
+    from .runtime import log
 
     try:
         if args.action == "verify":

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from .source import Span
+from .core.source import Span
 
 _meta = dict(compare=False, repr=False)
 

@@ -7,24 +7,22 @@
 from __future__ import annotations
 
 import errno
-import gc
 import hashlib
 import os
 import stat
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from . import ast
+from .syntax import ast
 from .check import check
-from .diagnostics import Diagnostic, Severity, did_you_mean, render_all
-from .resources import LIBRARIES, library_dir
-from .source import Source, Span
+from .core.collector import collector_paused
+from .core.diagnostics import Diagnostic, Severity, did_you_mean, render_all
+from .core.resources import LIBRARIES, library_dir
+from .core.source import Source, Span
 
 if TYPE_CHECKING:  # policy.py imports this module's callers; only for annotations
-    from .policy import Policy
+    from .decide.policy import Policy
 from .syntax import parse_module
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -311,7 +309,7 @@ def digest(modules: list[ast.Module]) -> str:
     then the libraries': never the spelling of the paths the policy was loaded from
     (relative, absolute, `./p`, `p/`, through a link, files listed in another order).
     Files with the same relative path (under two roots) are ordered by their text."""
-    from .fmt import format_module
+    from .syntax.printer import format_module
 
     def canonical(module: ast.Module) -> str:
         try:
@@ -331,38 +329,12 @@ def digest(modules: list[ast.Module]) -> str:
     return "sha256:" + hasher.hexdigest()
 
 
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = True
-
-
-@contextmanager
-def _collector_paused():
-    """Compiling builds a large graph of young objects, and Python's cyclic
-    collector would scan it again and again (a third of the time of a large
-    policy). Reference counting still frees memory meanwhile; the collector is
-    back on when the last concurrent compile ends, if it was on before."""
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
-
-
 def compile_sources(sources: list[Source], diagnostics: list[Diagnostic] | None = None):
     """Sources to a Policy; raises PolicyError when any error is found."""
-    from .policy import Policy
+    from .decide.policy import Policy
 
     diagnostics = list(diagnostics or [])
-    with _collector_paused():
+    with collector_paused():
         modules = parse_all(sources, diagnostics)
         checked, found = check(modules)
         diagnostics.extend(found)

@@ -21,11 +21,11 @@ import random
 import sys
 from pathlib import Path
 
-from engine import fmt
+from engine.tools import fmt
 from engine.load import PolicyError, compile_sources, digest
-from engine.source import Source
+from engine.core.source import Source
 from engine.syntax import parse_module
-from engine.syntax.parser import _lex
+from engine.syntax.parser import lex
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -125,7 +125,7 @@ def with_comments(text: str, rng: random.Random, density: float) -> tuple[str, i
     """The same tokens, re-laid out, with comments in random gaps (a gap each
     with probability `density`). Returns the text and how many comments it has."""
     pieces, counter = [], 0
-    tokens = [t for t in _lex(text) if not t.type.startswith("__")]
+    tokens = [t for t in lex(text) if not t.type.startswith("__")]
     for index, token in enumerate(tokens):
         pieces.append(token.value)
         if token.type == "COMMENT":

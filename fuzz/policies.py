@@ -1,11 +1,16 @@
 """Hostile policy text: a generator and a runner.
 
-`run(count, seed)` makes `count` inputs (mutations of the policies in `rules/` and of
-generated ones: byte flips, inserted tokens, deep nesting, huge literals, long names,
-unreadable runs, truncations, unicode) and feeds each to `engine.load_policy_text`
-and to lint. Every input must end in a compiled policy or a PolicyError; anything
-else, or an input slower than `time_bound` seconds, is a failure, saved to
-`failures` (a folder) with the exception.
+`run(count, seed)` makes `count` inputs and feeds each to `engine.load_policy_text`
+and to lint. Most inputs are mutations (byte flips, inserted tokens, truncations,
+duplicated slices, unicode) of one to three *statements* taken from the policies in
+`rules/` and from a built-in policy, often after a small header that declares the
+names they use, so that a mutation reaches the checker and the compiler, not only
+the parser; each is a few hundred bytes, which is what lets a run reach a million
+inputs. A few are whole-file mutations and pathological shapes (deep nesting, huge
+literals, long names, unreadable runs). Every input must end in a compiled policy
+or a PolicyError; anything else, or an input slower than its time bound
+(`time_bound` seconds, or 10 µs per character when that is more), is a failure,
+saved to `failures` (a folder) with the exception.
 
     python -m fuzz.policies 1000000 --seed 1 --out /tmp/fuzz-policies
 """
@@ -58,6 +63,40 @@ def corpus() -> list[str]:
         except (OSError, UnicodeDecodeError):
             continue
     return texts
+
+
+HEADER = """category contact.email
+category health is contact
+purpose billing basis contract
+purpose marketing basis consent
+region eu = {DE, FR}
+table age default 16 { DE: 16, FR: 15 }
+obligation log "keep a log"
+"""
+
+
+def statements(text: str) -> list[str]:
+    """The top-level statements of a policy text: a line that starts at column 0
+    begins one, indented lines and closing braces continue it."""
+    found: list[list[str]] = []
+    for line in text.splitlines(keepends=True):
+        if line.strip() and not line[0].isspace() and not line.startswith("}") and not line.startswith("#"):
+            found.append([line])
+        elif found:
+            found[-1].append(line)
+    return ["".join(lines) for lines in found]
+
+
+def _statement_input(rng: random.Random, pool: list[str]) -> str:
+    """One to three statements, mutated (nine times in ten), usually after the
+    header (itself mutated now and then)."""
+    chosen = "".join(rng.choice(pool) for _ in range(rng.randint(1, 3)))
+    if rng.random() < 0.9:
+        chosen = mutate(chosen, rng)
+    roll = rng.random()
+    if roll < 0.1:
+        return mutate(HEADER + chosen, rng)
+    return HEADER + chosen if roll < 0.75 else chosen
 
 
 def _deep(rng: random.Random) -> str:
@@ -127,8 +166,9 @@ def mutate(text: str, rng: random.Random) -> str:
     return text
 
 
-def generate(rng: random.Random, texts: list[str]) -> str:
-    """One hostile input; most are small mutations (fast), a few are pathological."""
+def generate(rng: random.Random, texts: list[str], pool: list[str] | None = None) -> str:
+    """One hostile input; most are mutated statements (fast), a few are whole-file
+    mutations or pathological shapes."""
     roll = rng.random()
     if roll < 0.02:
         return _deep(rng)
@@ -138,13 +178,15 @@ def generate(rng: random.Random, texts: list[str]) -> str:
         return _long_name(rng)
     if roll < 0.06:
         return _unreadable(rng)
-    return mutate(rng.choice(texts), rng)
+    if pool is None or roll < 0.062:
+        return mutate(rng.choice(texts), rng)
+    return _statement_input(rng, pool)
 
 
 def check(text: str):
     """'compiled' or 'policy-error'; raises anything else."""
     import engine
-    from engine.lint import lint
+    from engine.tools.lint import lint
 
     try:
         policy = engine.load_policy_text(text, "fuzz.law")
@@ -159,13 +201,15 @@ def run(count: int, seed: int, out: str | Path | None = None, time_bound: float 
     """Feed `count` hostile inputs; return the counts and the failing samples."""
     rng = random.Random(seed)
     texts = texts or corpus()
+    pool = [statement for text in texts for statement in statements(text)
+            if not statement.startswith("use ")]
     folder = Path(out) if out else None
     counts = {"compiled": 0, "policy-error": 0, "exception": 0, "slow": 0}
     failures: list[dict] = []
     slowest = (0.0, 0)
     started = time.monotonic()
     for index in range(count):
-        text = generate(rng, texts)
+        text = generate(rng, texts, pool)
         began = time.perf_counter()
         try:
             outcome = check(text)
@@ -175,7 +219,7 @@ def run(count: int, seed: int, out: str | Path | None = None, time_bound: float 
             trace = traceback.format_exc()
         took = time.perf_counter() - began
         slowest = max(slowest, (took, len(text)))
-        if outcome != "exception" and took > time_bound:
+        if outcome != "exception" and took > max(time_bound, len(text) * 1e-5):
             outcome, problem, trace = "slow", f"{took:.2f} s for {len(text)} characters", ""
         counts[outcome] += 1
         if problem is not None:

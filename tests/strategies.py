@@ -216,7 +216,7 @@ def hostile_events(draw, event=None):
     """A valid event with one hostile part (spec section 6 lists the classes):
     non-JSON values anywhere, nulls, duplicate keys, deep nesting, collected_at
     after at, tuples and sets where JSON has arrays."""
-    from engine.events import loads
+    from engine.event.values import loads
 
     event = event if event is not None else draw(events())
     kind = draw(st.integers(0, 7))

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine.audit import audit_duckdb
-from engine.events import loads
+from engine.event.values import loads
 from strategies import differential_events, policies
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)

@@ -19,8 +19,9 @@ import engine
 from engine.audit import audit_duckdb
 from engine.audit.lines import MAX_LINE, json_problem
 from engine.audit.sql import Dialect, packed_facts, quote, unpacked_facts
-from engine.events import loads, parse_timestamp
-from engine.events import split_lines as engine_split_lines
+from engine.event.values import loads
+from engine.event.timestamps import parse_timestamp
+from engine.event.values import split_lines as engine_split_lines
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 EXAMPLES = int(os.environ.get("LAWFUL_AUDIT_EXAMPLES", "60"))
@@ -66,7 +67,7 @@ def valid_event(n: int) -> dict:
 
 def reference_by_line(policy, path: Path) -> dict[int, tuple]:
     """What the engine decides for each non-blank line of the file, reading it as
-    `lawful eval` does (engine.events.split_lines, then the reference)."""
+    `lawful eval` does (engine.event.values.split_lines, then the reference)."""
     decided = {}
     with open(path, "rb") as handle:
         for number, text, problem in engine_split_lines(handle):
@@ -383,8 +384,8 @@ def test_timestamps_read_by_the_sql_equal_the_engines(parts):
 
 
 def test_json_problem_agrees_with_the_engines_reading():
-    """The reader's check finds a problem exactly where engine.events does."""
-    from engine.events import json_problems
+    """The reader's check finds a problem exactly where engine.event.values does."""
+    from engine.event.values import json_problems
 
     for raw in list(BAD_LINES.values()) + list(ODD_BUT_VALID.values()):
         try:

@@ -129,7 +129,7 @@ def test_no_command_prints_help_and_exits_2(capsys):
 def test_colour_on_a_terminal_unless_no_color(monkeypatch):
     from rich.console import Console
 
-    from engine.explain import render_decision
+    from engine.decide.explain import render_decision
     import engine
 
     decision = engine.load_policy(SHOP).evaluate(json.load(open(EVENT)))

@@ -6,7 +6,7 @@ import io
 import json
 
 import engine
-from engine import compiled
+from engine.decide import fast as compiled
 
 SHOP = engine.load_policy("rules/examples/shop")
 EVENTS = [json.loads(open(f"examples/shop/events/{name}.json").read()) for name in (

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine.diagnostics import CODES, Diagnostic, render_all
-from engine.lint import lint_path
+from engine.core.diagnostics import CODES, Diagnostic, render_all
+from engine.tools.lint import lint_path
 
 HERE = Path(__file__).parent / "diagnostics"
 CASES = sorted(p for p in HERE.iterdir() if p.suffix == ".law" or p.is_dir())

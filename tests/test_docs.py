@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine.diagnostics import CODES
+from engine.core.diagnostics import CODES
 from engine.syntax.parser import KEYWORDS
 
 LANGUAGE = Path("docs/language.md").read_text(encoding="utf-8")
@@ -38,7 +38,7 @@ def test_every_compile_code_is_in_the_language_reference():
 
 def diagnostics_doc() -> str:
     """docs/diagnostics.md, made from the registry, the fixes and the golden examples."""
-    from engine.diagnostics import FIXES
+    from engine.core.diagnostics import FIXES
 
     examples = {p.stem.split("-")[0]: p for p in sorted(Path("tests/diagnostics").iterdir())
                 if p.suffix == ".law" or p.is_dir()}
@@ -68,7 +68,7 @@ def diagnostics_doc() -> str:
 
 
 def test_diagnostics_doc_documents_every_code_with_its_golden_example(golden):
-    from engine.diagnostics import FIXES
+    from engine.core.diagnostics import FIXES
 
     assert set(FIXES) == set(CODES)
     golden(Path("docs/diagnostics.md"), diagnostics_doc())

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine.events import loads, parse_timestamp, split_lines
+from engine.event.values import loads, split_lines
+from engine.event.timestamps import parse_timestamp
 from helpers import AT, event, kinds, policy
 from strategies import ODD_TIMES, differential_events, hostile_events
 
@@ -424,7 +425,7 @@ _POLICY_SCHEMA: list = []
 
 def _policy_schema():
     if not _POLICY_SCHEMA:
-        from engine.events import event_schema
+        from engine.event.schema import event_schema
 
         _POLICY_SCHEMA.append(event_schema(_generated()))
     return _POLICY_SCHEMA[0]
@@ -443,7 +444,7 @@ def test_schema_event_for_a_policy_on_the_command_line(tmp_path):
                        st.none() | st.booleans() | st.integers(-10**16, 10**16) | st.floats()
                        | st.text(max_size=3) | st.sampled_from(["\udfff", ("x",), [1], {"a": 1}]), max_size=4))
 def test_the_fast_paths_shortcut_never_passes_what_the_walk_rejects(context):
-    from engine.events import flat_json, json_problems
+    from engine.event.values import flat_json, json_problems
 
     if flat_json(context):
         assert json_problems(context, 2) == []

@@ -14,11 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import fmt
+from engine.syntax import printer
+from engine.tools import fmt
 from engine.cli import main
-from engine.source import Source
+from engine.core.source import Source
 from engine.syntax import parse_module
-from engine.syntax.parser import _lex
+from engine.syntax.parser import lex
 from helpers import BASE
 from strategies import rules
 
@@ -66,7 +67,7 @@ def relayout(text: str, seed: int) -> str:
     """The same tokens with random spacing, line breaks and comments."""
     chooser = random.Random(seed)
     pieces = []
-    for token in _lex(text):
+    for token in lex(text):
         if token.type == "COMMENT" or token.type.startswith("__"):
             continue
         pieces.append(token.value)
@@ -152,13 +153,13 @@ def test_formatting_time_is_linear_in_the_input():
     small = fuzz_fmt.with_comments(fuzz_fmt.generate_policy(random.Random(1), 200), random.Random(2), 0.1)[0]
     large = fuzz_fmt.with_comments(fuzz_fmt.generate_policy(random.Random(1), 1600), random.Random(2), 0.1)[0]
     calls = {"n": 0}
-    original = fmt._own_line
+    original = printer._own_line
 
     def counting(source, comment):
         calls["n"] += 1
         return original(source, comment)
 
-    fmt._own_line = counting
+    printer._own_line = counting
     try:
         fmt.format_text(small)
         few = calls["n"]
@@ -166,7 +167,7 @@ def test_formatting_time_is_linear_in_the_input():
         fmt.format_text(large)
         many = calls["n"]
     finally:
-        fmt._own_line = original
+        printer._own_line = original
     assert many < 12 * few  # 8x the input
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import engine
-from engine.testing import run_tests
+from engine.tools.testing import run_tests
 
 LIBRARY_TESTS = engine.load_policy("rules/gdpr_tests")
 RESULTS = run_tests(LIBRARY_TESTS)

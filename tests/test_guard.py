@@ -262,7 +262,7 @@ def test_the_example_application_runs(tmp_path):
         "allowed  export_clicks(ada, 'DE')", "denied   export_clicks(ada, 'US')",
         "denied   analyse_payments(ada)"]
     assert "log intact: 6 record(s)" in run.stdout
-    from engine import log as decision_log
+    from engine.runtime import log as decision_log
 
     assert decision_log.verify(log).records == 6
     assert b"cust-ada" not in log.read_bytes()

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from engine.cli import main
-from engine.lint import lint_text
+from engine.tools.lint import lint_text
 
 SCHEMA = json.loads(Path("tests/data/sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 MIXED = ["tests/diagnostics/E0202-duplicate-declaration.law", "tests/diagnostics/W0806-shadowed-permit.law",
@@ -32,7 +32,7 @@ def run(capsys, *argv):
 
 def test_shipped_rules_lint_clean():
     for path in ("rules/gdpr", "rules/gdpr_tests", "rules/examples/shop", "rules/examples/health"):
-        from engine.lint import lint_path
+        from engine.tools.lint import lint_path
 
         assert lint_path(path).diagnostics == [], path
 
@@ -152,7 +152,7 @@ def test_github_workflow_commands(capsys):
 
 
 def test_github_escapes_properties_and_data():
-    from engine.report import _escape_data, _escape_property
+    from engine.tools.report import _escape_data, _escape_property
 
     assert _escape_property("a:b,c%d\ne") == "a%3Ab%2Cc%25d%0Ae"
     assert _escape_data("50% done\r\nnext") == "50%25 done%0D%0Anext"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine import log as decision_log
+from engine.runtime import log as decision_log
 from engine.cli import main
 from helpers import AT, policy
 

@@ -74,7 +74,7 @@ def test_installed_cli_runs_from_another_directory(installed, tmp_path):
     assert "gdpr_transfers" in [r["rule"] for r in reasons]
     assert any(r["location"] and r["location"].startswith("<gdpr>/transfers.law") for r in reasons)
     where = subprocess.run([str(env_dir / "bin" / "python"), "-c",
-                            "import engine, engine.resources as r; print(engine.__file__); "
+                            "import engine, engine.core.resources as r; print(engine.__file__); "
                             "print(r.data_dir('grammar')); print(r.data_dir('rules'))"],
                            cwd=tmp_path, capture_output=True, text=True, env=environment, check=True)
     package, grammar, rules = where.stdout.split()

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import engine
 from engine.cli import main
-from engine.testing import coverage, run_tests
+from engine.tools.testing import coverage, run_tests
 
 POLICY = """
 category contact

@@ -17,7 +17,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import Error
 
 import engine
-from engine.repl import Quit, Session, is_complete, transcript
+from engine.tools.repl import Quit, Session, is_complete, transcript
 
 SHOP = "rules/examples/shop"
 EVENT = json.dumps({"purpose": "billing", "categories": ["payment.card"], "destination": "DE",

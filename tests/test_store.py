@@ -383,7 +383,7 @@ def test_an_exception_in_a_reload_does_not_stop_the_watcher(tmp_path, monkeypatc
         reloads.append(policy)
         raise RuntimeError("the application's callback is broken")
 
-    real_compile = engine.store.compile_sources
+    real_compile = engine.runtime.store.compile_sources
     calls = []
 
     def compile_once_broken(*args, **kwargs):  # a bug inside the engine, once
@@ -395,7 +395,7 @@ def test_an_exception_in_a_reload_does_not_stop_the_watcher(tmp_path, monkeypatc
     with caplog.at_level(logging.ERROR, logger="lawful"), engine.PolicyStore(
             folder, watch=True, settle_ms=50, on_error=errors.append, on_reload=on_reload) as store:
         first = store.digest
-        monkeypatch.setattr(engine.store, "compile_sources", compile_once_broken)
+        monkeypatch.setattr(engine.runtime.store, "compile_sources", compile_once_broken)
         (folder / "policy.law").write_text(WHOLE + "# two\n")
         assert wait_for(lambda: errors), "the failure was not reported"
         assert store.digest == first and store.watching

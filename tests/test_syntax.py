@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine import ast
-from engine.source import Source
+from engine.syntax import ast
+from engine.core.source import Source
 from engine.syntax import parse_module
 from engine.syntax.parser import KEYWORDS, parser
 
@@ -183,8 +183,8 @@ def test_deep_nesting_is_a_diagnostic_not_a_crash():
 
 # ---- hostile text: a diagnostic or a policy, never a traceback -------------------------
 
-from engine.lint import lint_text  # noqa: E402
-from engine.syntax.parser import MAX_LEXER_ERRORS, MAX_SYNTAX_ERRORS  # noqa: E402
+from engine.tools.lint import lint_text
+from engine.syntax.parser import MAX_LEXER_ERRORS, MAX_SYNTAX_ERRORS
 from fuzz.policies import BASE, check, generate, mutate  # noqa: E402
 
 HEAD = "category c\npurpose p basis contract\npermit p on c\n"

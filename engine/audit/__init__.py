@@ -18,9 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..policy import Policy
-from .sql import (FACT_COLUMNS, Dialect, decisions_sql, events_sql, facts_sql, packed_facts, reasons_sql,
-                  signature_problem, unpacked_facts)
+from ..decide.policy import Policy
+from .sql import (FACT_COLUMNS, Dialect, decisions_sql, events_sql, facts_sql, packed_facts, reasons_sql, signature_problem, unpacked_facts)
 
 OUTPUT_COLUMNS = ["eid", "file", "line_number", "effect", "reasons", "obligations", "purpose", "categories",
                   "destination", "subject_id", "event_at", "day", "valid", "problem", "line"]

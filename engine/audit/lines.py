@@ -22,7 +22,7 @@ import json
 import math
 from typing import Iterable, Iterator
 
-from ..events import MAX_DEPTH, MAX_INTEGER, MAX_LINE_BYTES, json_path, json_problems, loads
+from ..event.values import MAX_DEPTH, MAX_INTEGER, MAX_LINE_BYTES, json_path, json_problems, loads
 
 MAX_LINE = MAX_LINE_BYTES  # bytes in a line (without its line break): longer is one invalid event
 BLOCK = 8 * 1024 * 1024
@@ -32,7 +32,7 @@ TOO_LONG = f"the line is longer than {MAX_LINE_BYTES // (1024 * 1024)} MiB"
 
 class _Invalid(Exception):
     """Raised by the fast decoder's hooks: the text breaks a rule (which one is
-    said by engine.events, on the rare texts that raise)."""
+    said by engine.event.values, on the rare texts that raise)."""
 
 
 def _object(pairs: list) -> dict:
@@ -68,7 +68,7 @@ _FAST = json.JSONDecoder(object_pairs_hook=_object, parse_int=_integer, parse_fl
 
 def json_problem(text: str) -> str | None:
     """Why the JSON text cannot be a valid event's (not JSON, or rules 1–3 of
-    events.md broken: engine.events.json_problems' first problem), or None."""
+    events.md broken: engine.event.values.json_problems' first problem), or None."""
     try:
         value = _FAST.decode(text)
     except _Invalid:

@@ -15,8 +15,8 @@ import os
 from datetime import datetime
 from typing import Any, Sequence
 
-from ..policy import Policy
-from . import FILE_STEP, AuditError, AuditResult, _window, audit_plan, context_problems, input_kind, now_us
+from ..decide.policy import Policy
+from . import (FILE_STEP, AuditError, AuditResult, _window, audit_plan, context_problems, input_kind, now_us)
 from .sql import Dialect, arrow_shape, events_sql, quote, typed_events_sql
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from .. import ir
 from ..check import RESERVED_LABEL, CheckedPolicy
-from ..countries import iso_codes
+from ..core.countries import iso_codes
 
 # events.md rule 6 (the day of the month, the year 0000 and the range are checked apart)
 TIMESTAMP_PATTERN = ("[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
@@ -905,7 +905,7 @@ def reasons_sql(policy: CheckedPolicy, decided: str, dialect: Dialect) -> str:
     locations = d.array([quote(r.location) if r.location else "NULL" for r in rules])
     forbid_messages = d.array([quote(r.because or f"forbidden by {r.name}") for r in rules])
     permit_messages = d.array([quote(r.because or f"permitted by {r.name}") for r in rules])
-    from ..reference import CONSENT_CITE
+    from ..decide.reference import CONSENT_CITE
 
     def reason(kind: str, rule: str, location: str, category: str, message: str) -> str:
         return d.struct({"kind": quote(kind), "rule": rule, "location": location,

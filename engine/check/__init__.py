@@ -11,9 +11,10 @@ from itertools import chain
 
 from pydantic import ValidationError
 
-from .. import ast, ir
-from ..diagnostics import Diagnostic, Note, did_you_mean, suggestion_budget
-from ..model import Event, describe_problem, json_path
+from ..syntax import ast
+from .. import ir
+from ..core.diagnostics import Diagnostic, Note, did_you_mean, suggestion_budget
+from ..event.model import Event, describe_problem, json_path
 from .declarations import Hierarchy, Vocabulary, declarations, region_value
 from .expressions import Typer
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from .. import ast
-from ..countries import is_country, suggest
-from ..diagnostics import Diagnostic, Note, did_you_mean
+from ..syntax import ast
+from ..core.countries import is_country, suggest
+from ..core.diagnostics import Diagnostic, Note, did_you_mean
 from ..ir import Table
-from ..resources import library_of
-from ..source import Span
+from ..core.resources import library_of
+from ..core.source import Span
 
 BASES = ("consent", "contract", "legal_obligation", "vital_interest", "public_task",
          "legitimate_interest")

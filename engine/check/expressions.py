@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import chain
 
-from .. import ast, ir
-from ..diagnostics import Diagnostic, did_you_mean
+from ..syntax import ast
+from .. import ir
+from ..core.diagnostics import Diagnostic, did_you_mean
 from .declarations import Vocabulary, country
 
 SCALAR_FIELDS = {

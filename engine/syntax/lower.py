@@ -13,9 +13,9 @@ import re
 
 from lark import Token, Tree
 
-from .. import ast
-from ..diagnostics import Diagnostic
-from ..source import Source, Span
+from . import ast
+from ..core.diagnostics import Diagnostic
+from ..core.source import Source, Span
 from .parser import KEYWORDS, parse_tree
 
 MAX_INT = 10**12

@@ -12,11 +12,11 @@ import threading
 from functools import cache
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from ..diagnostics import Diagnostic, did_you_mean
-from ..resources import grammar_text
-from ..source import Source, Span
+from ..core.diagnostics import Diagnostic, did_you_mean
+from ..core.resources import grammar_text
+from ..core.source import Source, Span
 
 #: every reserved word of the language (spec section 2)
 KEYWORDS = frozenset(
@@ -80,7 +80,7 @@ def _full_lexer():
     return BasicLexer(conf)
 
 
-def _lex(text: str) -> list[Token]:
+def lex(text: str) -> list[Token]:
     from lark.lexer import LexerThread
 
     return list(LexerThread.from_text(_full_lexer(), text).lex(None))

@@ -10,8 +10,8 @@ from typing import Any
 
 from rich.text import Text
 
-from .events import printable
-from .model import Decision
+from ..event.values import printable
+from .decision import Decision
 from .policy import Policy
 from .reference import EvaluationError, Evaluation, RuleOutcome
 

@@ -27,11 +27,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from .diagnostics import Diagnostic, render_all
-from .guard import Guarding
-from .load import PolicyError, Snapshot, _file_error, compile_sources, hidden, scan
-from .model import Decision
-from .policy import Policy
+from ..core.diagnostics import Diagnostic, render_all
+from ..decide.guard import Guarding
+from ..load import PolicyError, Snapshot, _file_error, compile_sources, hidden, scan
+from ..decide.decision import Decision
+from ..decide.policy import Policy
 
 if TYPE_CHECKING:
     from .log import DecisionLog

@@ -20,11 +20,11 @@ import inspect
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from .model import Decision
+from .decision import Decision
 from .reference import unreadable
 
 if TYPE_CHECKING:
-    from .log import DecisionLog
+    from ..runtime.log import DecisionLog
 
 _CURRENT: ContextVar[Decision | None] = ContextVar("lawful_decision", default=None)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from .source import Source, Span
+from ..core.source import Source, Span
 
 def _span():
     return field(default=None, compare=False, repr=False)

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from . import reference
-from .check import CheckedPolicy
-from .diagnostics import Diagnostic
+from ..check import CheckedPolicy
+from ..core.diagnostics import Diagnostic
 from .guard import Guarding
-from .model import Decision
+from .decision import Decision
 
 
 class Policy(Guarding):
@@ -17,7 +17,7 @@ class Policy(Guarding):
     `guard` and `check` (from `Guarding`) protect functions and blocks with it."""
 
     def __init__(self, checked: CheckedPolicy, digest: str, diagnostics: list[Diagnostic]):
-        from .compiled import CompiledPolicy
+        from .fast import CompiledPolicy
 
         self.checked = checked
         self.digest = digest
@@ -62,7 +62,7 @@ class Policy(Guarding):
         `newline=""`), or any iterable of lines as bytes or strings. One decision
         per non-blank line, lines split on `\\n` only; a line that is not UTF-8 or
         not JSON is denied, naming it."""
-        from .events import loads, split_lines
+        from ..event.values import loads, split_lines
 
         evaluate = self.compiled.evaluate
         for number, text, problem in split_lines(lines):
@@ -87,7 +87,7 @@ class Policy(Guarding):
 
     def explain(self, event: Any, strict: bool = False,
                 now: datetime | None = None) -> reference.Evaluation:
-        """The decision with how every rule fared (see `engine.explain`)."""
+        """The decision with how every rule fared (see `engine.decide.explain`)."""
         return reference.explain_safely(self.checked, self.digest, event, strict=strict, now=now)
 
     def __repr__(self) -> str:

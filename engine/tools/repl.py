@@ -19,15 +19,15 @@ from typing import Callable
 from rich.console import Console
 from rich.text import Text
 
-from . import ast
-from .diagnostics import Diagnostic, Severity, render_all
-from .events import loads as read_event
-from .explain import explain, render_decision, render_explanation
-from .load import PolicyError, compile_sources, read_paths
-from .policy import Policy
-from .source import Source
-from .syntax import parse_module
-from .syntax.parser import KEYWORDS
+from ..syntax import ast
+from ..core.diagnostics import Diagnostic, Severity, render_all
+from ..event.values import loads as read_event
+from ..decide.explain import explain, render_decision, render_explanation
+from ..load import PolicyError, compile_sources, read_paths
+from ..decide.policy import Policy
+from ..core.source import Source
+from ..syntax import parse_module
+from ..syntax.parser import KEYWORDS
 
 EVENT_FIELDS = ["purpose", "categories", "destination", "subject", "safeguards", "automated",
                 "collected_at", "at", "context", "id", "age", "country", "kind", "consents",
@@ -385,7 +385,7 @@ def show(policy: Policy, name: str) -> Output:
             output.add("  " + rule.text)
     if not found:
         output.failed = True
-        from .diagnostics import did_you_mean
+        from ..core.diagnostics import did_you_mean
 
         hint = did_you_mean(name, _known_names(policy))
         output.add(f"nothing is called `{name}`" + (f"; {hint}" if hint else ""), style="red")

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import ast
-from .model import Decision
-from .policy import Policy
-from .resources import library_of
+from ..syntax import ast
+from ..decide.decision import Decision
+from ..decide.policy import Policy
+from ..core.resources import library_of
 
 BUILT_IN = "consent_required"
 

@@ -6,7 +6,7 @@ the installed `engine` package is used.
 
 import sys
 
-from engine.cli import main
+from .cli import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -21,11 +21,13 @@ from functools import cache
 
 import networkx as nx
 
-from . import ast, ir
-from .diagnostics import Diagnostic, Note
-from .load import PolicyError, _collector_paused, load_policy, load_policy_text
-from .policy import Policy
-from .resources import library_of
+from ..syntax import ast
+from .. import ir
+from ..core.diagnostics import Diagnostic, Note
+from ..load import PolicyError, load_policy, load_policy_text
+from ..core.collector import collector_paused
+from ..decide.policy import Policy
+from ..core.resources import library_of
 
 #: words that name special categories of data (GDPR Art. 9) in a category name
 SPECIAL_WORDS = frozenset("""health medical genetic genome dna biometric biometrics religion
@@ -84,7 +86,7 @@ def _library(span) -> bool:
 def lint(policy: Policy) -> list[Diagnostic]:
     # as when compiling: the cyclic collector would scan the policy's large graph of
     # objects again and again while lint allocates (a cost growing with the policy)
-    with _collector_paused():
+    with collector_paused():
         return _lint(policy)
 
 
@@ -532,7 +534,7 @@ class _Abstract:
         if node.op not in ("==", "!="):
             left, right = node.left, node.right
             if isinstance(left, ir.Const) and isinstance(right, ir.Const):
-                from .reference import EvaluationError, _compare
+                from ..decide.reference import EvaluationError, _compare
 
                 try:
                     return _compare(node, left.value, right.value)

@@ -1,4 +1,4 @@
-"""The formatter: one canonical layout for policy text, comments kept.
+"""The printer: AST to text, one canonical layout for policy text, comments kept.
 
 Layout: one statement per line when it fits in `WIDTH` columns; otherwise a
 rule puts each clause on its own line, indented two spaces, and a long `and` /
@@ -11,8 +11,7 @@ Comments stay where they were: a comment on a line of its own stays on a line of
 its own before the same piece of text; a comment at the end of a line stays at
 the end of the printed line holding the text it followed.
 
-`format_text` is sound or refuses: the result must parse back to the same
-statements, doc comments and comments (Cedar's soundness check).
+`lawful fmt` (`engine.tools.fmt`) and the policy digest both print with it.
 """
 
 from __future__ import annotations
@@ -20,27 +19,14 @@ from __future__ import annotations
 import bisect
 import json
 import math
-import os
-import stat
-import tempfile
 from dataclasses import dataclass
 
 from . import ast
-from .diagnostics import Diagnostic
-from .source import Source
-from .syntax import parse_module
-from .syntax.parser import _lex
+from ..core.source import Source
+from .parser import lex
 
 WIDTH = 88
 INDENT = "  "
-
-
-class FormatError(Exception):
-    """The text does not parse, or formatting would change its meaning."""
-
-    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None):
-        super().__init__(message)
-        self.diagnostics = diagnostics or []
 
 
 @dataclass
@@ -136,7 +122,7 @@ class Anchors:
     be put back between the same two lines, run after run)."""
 
     def __init__(self, text: str, start: int, end: int):
-        tokens = [t for t in _lex(text[start:end])
+        tokens = [t for t in lex(text[start:end])
                   if t.type != "COMMENT" and not t.type.startswith("__")]
         self.starts = [start + t.start_pos for t in tokens]
         self.values = [t.value for t in tokens]
@@ -536,82 +522,3 @@ def format_module(module: ast.Module) -> str:
         can_trail = True  # a statement's last line never has a comment yet
         previous_end = node.span.end
     return ("\n".join(out) + "\n") if out else ""
-
-
-def _shape(module: ast.Module) -> tuple:
-    """What formatting must keep: statements, doc comments and comments, in order."""
-    return (module.statements, tuple(s.doc for s in module.statements),
-            tuple(c.text.rstrip() for c in sorted(module.comments, key=lambda c: c.span.start)))
-
-
-def format_text(text: str, name: str = "<policy>") -> str:
-    """The canonical form of one file's text; raises FormatError if it does not
-    parse (or, never expected, if the formatted text would not mean the same)."""
-    from .load import _collector_paused  # parsing builds many young objects, as compiling does
-
-    with _collector_paused():
-        try:
-            module, diagnostics = parse_module(Source(name, text))
-            if diagnostics:
-                raise FormatError(f"{name} does not parse", diagnostics)
-            formatted = format_module(module)
-            again, problems = parse_module(Source(name, formatted))
-        except RecursionError:
-            raise FormatError(f"{name}: nested too deeply to format; it is left as it is") from None
-        unsound = problems or _shape(again) != _shape(module)
-    if unsound:
-        raise FormatError(f"formatting {name} would change its meaning; it is left as it is")
-    return formatted
-
-
-# ---- writing ----------------------------------------------------------------------------
-
-
-def replace_file(path: str, text: str) -> None:
-    """Replace the contents of `path` atomically: a temporary file in the same
-    folder, written and synced, given the original's permission bits (and owner,
-    where allowed), renamed over the original, and the folder synced. A symbolic
-    link is kept and its target formatted. A file that does not exist yet is
-    created the same way. On any error (OSError) the original is as it was and
-    the temporary file is gone."""
-    target = os.path.realpath(path)
-    try:
-        info = os.stat(target)
-    except FileNotFoundError:  # a new file
-        info = None
-    if info is not None and not os.access(target, os.W_OK):
-        raise PermissionError(13, "Permission denied", path)
-    folder = os.path.dirname(target)
-    handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
-                                         dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if info is None:  # a new file: readable by all, writable by its owner
-            os.chmod(temporary, 0o644)
-        else:
-            os.chmod(temporary, stat.S_IMODE(info.st_mode))
-        if info is not None and hasattr(os, "chown"):
-            try:
-                os.chown(temporary, info.st_uid, info.st_gid)
-            except OSError:  # not allowed to give it away: it stays ours
-                pass
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:  # some systems cannot open a folder; the rename is done
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)

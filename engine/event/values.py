@@ -18,54 +18,15 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Iterator
 
 MAX_INTEGER = 10**15
 MAX_DEPTH = 64  # containers, the event object being the first
 MAX_LINE_BYTES = 16 * 1024 * 1024
-
-#: The timestamp grammar, for the JSON Schema (ranges of days per month and the
-#: conversion to UTC are checked by `parse_timestamp`, not by the pattern).
-TIMESTAMP_PATTERN = (r"^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]"
-                     r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
-                     r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?(?![\s\S])")  # the very end: `$` allows a final newline
-_TIMESTAMP = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?"
-    r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))?", re.ASCII)
-_UTC = timezone.utc
 _JSON_SPACE = " \t\r\n"
-TIMESTAMP_HELP = "an RFC 3339 date-time such as `2026-11-23T09:00:00Z`"
 
-
-def parse_timestamp(value: Any) -> datetime:
-    """A timestamp of the grammar as an aware UTC datetime; ValueError otherwise."""
-    if type(value) is not str:
-        raise ValueError(f"a timestamp is {TIMESTAMP_HELP}, not {kind_of(value)}")
-    match = _TIMESTAMP.fullmatch(value)
-    if match is None:
-        raise ValueError(f"`{_short(value)}` is not {TIMESTAMP_HELP}")
-    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
-    try:
-        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
-                          int((fraction or "").ljust(6, "0") or 0), tzinfo=_UTC)
-    except ValueError as error:  # year 0, month 13, day 31 of a 30-day month, hour 24…
-        raise ValueError(f"`{value}` is out of range: {error}") from None
-    if sign is not None:
-        hours, minutes = int(off_h), int(off_m)
-        if hours > 23 or minutes > 59:
-            raise ValueError(f"`{value}` has an offset out of range (at most ±23:59)")
-        offset = timedelta(hours=hours, minutes=minutes)
-        try:
-            moment = moment - offset if sign == "+" else moment + offset
-        except OverflowError:
-            raise ValueError(f"`{value}` is out of range once converted to UTC") from None
-    return moment
-
-
-def _short(text: str, limit: int = 60) -> str:
+def short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -253,34 +214,3 @@ def split_lines(chunks: Iterable[bytes | str]) -> Iterator[tuple[int, str | None
             continue
         if text.strip(_JSON_SPACE):
             yield number, text, None
-
-
-def event_schema(policy=None) -> dict:
-    """The JSON Schema of events (`lawful schema event`); with a policy, its names
-    too: purposes that have a basis, categories, consent and objection purposes,
-    and ISO 3166-1 countries as enums, so a schema validator rejects unknown names."""
-    from .countries import iso_codes
-    from .model import Event
-
-    schema = Event.model_json_schema()
-    if policy is None:
-        return schema
-    vocabulary = policy.vocabulary
-    properties, defs = schema["properties"], schema["$defs"]
-    countries = sorted(iso_codes())
-
-    def restrict(node: dict, names: list[str]) -> None:
-        for option in node.get("anyOf", [node]):
-            if option.get("type") == "string":
-                option["enum"] = names
-
-    restrict(properties["purpose"], sorted(vocabulary.bases))
-    properties["categories"]["items"]["enum"] = vocabulary.categories.names()
-    restrict(properties["destination"], countries)
-    restrict(defs["Subject"]["properties"]["country"], countries)
-    defs["ConsentRecord"]["properties"]["purpose"]["enum"] = vocabulary.purposes.names()
-    for option in defs["Subject"]["properties"]["objections"]["anyOf"]:
-        if option.get("type") == "array":
-            option["items"]["enum"] = vocabulary.purposes.names()
-    schema["description"] = f"Events for the policy {policy.name or ''} ({policy.digest})".replace("  ", " ")
-    return schema

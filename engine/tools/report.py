@@ -15,8 +15,8 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
-from . import __version__
-from .diagnostics import CODES, FIXES, Severity
+from .. import __version__
+from ..core.diagnostics import CODES, FIXES, Severity
 
 JSON_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

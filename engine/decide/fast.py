@@ -17,11 +17,14 @@ import operator
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from . import ir, reference
-from .check import RESERVED_LABEL, CheckedPolicy
-from .countries import iso_codes
-from .events import flat_json, is_text, json_problems, parse_timestamp
-from .model import MAX_AGE, Decision, Reason, built_decision, built_reason
+from .. import ir
+from . import reference
+from ..check import RESERVED_LABEL, CheckedPolicy
+from ..core.countries import iso_codes
+from ..event.values import flat_json, is_text, json_problems
+from ..event.timestamps import parse_timestamp
+from ..event.model import MAX_AGE
+from .decision import Decision, Reason, built_decision, built_reason
 from .reference import EvaluationError, _compare, _runtime_kind, _same, _text, forbid_overlap
 
 EVENT_KEYS = frozenset({"purpose", "categories", "destination", "subject", "safeguards", "automated",
@@ -261,7 +264,7 @@ class CompiledPolicy:
 
     def facts(self, event: dict, now: datetime | None) -> Facts:
         """Validate a plain dict and read its facts, or raise _Unsure. It vouches
-        only for events that `engine.events` calls valid; anything else (and
+        only for events that `engine.event.values` calls valid; anything else (and
         anything unusual, such as a `null` for an optional field) goes to the
         reference, which names the problems."""
         if type(event) is not dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pygments.lexer import RegexLexer, bygroups, include, words
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Text
 
-from .syntax.parser import KEYWORDS
+from ..syntax.parser import KEYWORDS
 
 BASES = ("consent", "contract", "legal_obligation", "vital_interest", "public_task",
          "legitimate_interest")

@@ -57,7 +57,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from .model import Decision
+from ..decide.decision import Decision
 
 logger = logging.getLogger("lawful")
 

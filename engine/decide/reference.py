@@ -18,11 +18,12 @@ from typing import Any, Mapping
 
 from pydantic import ValidationError
 
-from . import ir
-from .check import RESERVED_LABEL, CheckedPolicy
-from .countries import is_country
-from .events import is_text, json_path, json_problems, kind_of, printable
-from .model import Decision, Event, Reason, describe_problem
+from .. import ir
+from ..check import RESERVED_LABEL, CheckedPolicy
+from ..core.countries import is_country
+from ..event.values import is_text, json_path, json_problems, kind_of, printable
+from .decision import Decision, Reason
+from ..event.model import Event, describe_problem
 
 CONSENT_CITE = "GDPR Art. 6(1)(a), Art. 7"
 
@@ -48,7 +49,7 @@ class EvaluationError(Exception):
 
 def validate(policy: CheckedPolicy, data: Any, now: datetime | None = None) -> tuple[Event | None, list[str]]:
     """The event as a model, or the list of every problem with it (spec section 6,
-    as `engine.events` states it). `now` is the evaluation time, which a
+    as `engine.event.values` states it). `now` is the evaluation time, which a
     `collected_at` may not be later than when the event has no `at`."""
     if isinstance(data, Event):  # a model built by a Python caller: judged as its JSON would be
         data = data.model_dump(exclude_defaults=True)
