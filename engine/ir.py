@@ -14,6 +14,9 @@ from .core.source import Span
 
 _meta = dict(compare=False, repr=False)
 
+#: The label of the built-in consent rule (spec section 7); no rule may take it.
+RESERVED_LABEL = "consent_required"
+
 
 @dataclass(frozen=True)
 class Const:

@@ -333,3 +333,24 @@ def test_decision_carries_digest_and_is_json():
     decision = p.evaluate(event())
     assert decision.digest == p.digest and decision.digest.startswith("sha256:")
     assert engine.Decision.model_validate_json(decision.to_json()) == decision
+
+
+def test_evaluation_errors_are_typed_with_kind_and_span():
+    """An error in a condition says what kind it is and where in the policy it arose,
+    on both paths (the reference's and the fast path's are the same values)."""
+    import engine
+    from engine.decide.values import EvaluationError
+
+    policy = engine.load_policy_text(
+        "category c\npurpose p basis contract\n"
+        "rule r: forbid p on c when subject.age < 18\n"
+        "rule t: forbid p on c when context.tier in context.tiers\npermit p on c\n")
+    evaluation = policy.explain({"purpose": "p", "categories": ["c"], "destination": "DE",
+                                 "context": {"tier": "a", "tiers": "a"}})
+    errors = {o.rule.label: o.holds for o in evaluation.outcomes if isinstance(o.holds, EvaluationError)}
+    assert errors["r"].kind == "missing" and errors["r"].span.text == "subject.age"
+    assert errors["t"].kind == "type" and errors["t"].span.text == "context.tiers"
+    assert errors["t"].kind in EvaluationError.KINDS
+    fast = policy.evaluate({"purpose": "p", "categories": ["c"], "destination": "DE",
+                            "context": {"tier": "a", "tiers": "a"}})
+    assert [r.message for r in fast.reasons] == [r.message for r in evaluation.decision.reasons]

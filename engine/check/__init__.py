@@ -18,7 +18,7 @@ from ..event.model import Event, describe_problem, json_path
 from .declarations import Hierarchy, Vocabulary, declarations, region_value
 from .expressions import Typer
 
-RESERVED_LABEL = "consent_required"
+RESERVED_LABEL = ir.RESERVED_LABEL
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from rich.text import Text
 from ..event.values import printable
 from .decision import Decision
 from .policy import Policy
-from .reference import EvaluationError, Evaluation, RuleOutcome
+from .reference import Evaluation, RuleOutcome
+from .values import EvaluationError
 
 
 def _truth(value) -> Any:

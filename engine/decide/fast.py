@@ -19,13 +19,16 @@ from typing import Any, Callable
 
 from .. import ir
 from . import reference
-from ..check import RESERVED_LABEL, CheckedPolicy
+from ..check import CheckedPolicy
 from ..core.countries import iso_codes
 from ..event.values import flat_json, is_text, json_problems
 from ..event.timestamps import parse_timestamp
 from ..event.model import MAX_AGE
 from .decision import Decision, Reason, built_decision, built_reason
-from .reference import EvaluationError, _compare, _runtime_kind, _same, _text, forbid_overlap
+from . import reasons as words
+from .reference import forbid_overlap
+from .values import (EvaluationError, bad_table_key, compare, missing, no_data_age, no_table_entry,
+                     not_a_list, not_a_truth, not_single, same, source_text)
 
 EVENT_KEYS = frozenset({"purpose", "categories", "destination", "subject", "safeguards", "automated",
                         "collected_at", "at", "context"})
@@ -103,7 +106,7 @@ class CompiledRule:
         self.leaves: dict[int, Truth] | None = None  # the condition's leaves, by id(node)
         self.folded: dict[tuple, Truth | bool] = {}  # by what a plan's key decides of the leaves
         self.forbidden = built_reason(
-            kind="forbidden", rule=rule.label, message=rule.because or f"forbidden by {rule.name}",
+            kind="forbidden", rule=rule.label, message=words.forbidden(rule),
             cite=rule.cite, location=rule.location, category=None, because=rule.because,
             sugar=rule.sugar)
         self.permitted: dict[str, Reason] = {}
@@ -135,7 +138,7 @@ class CompiledRule:
         reason = memo[(self, problem)] = built_reason(
             kind="forbidden", rule=base.rule, cite=base.cite, location=base.location,
             category=None, because=base.because, sugar=base.sugar,
-            message=f"{base.message} (fail closed: {problem})")
+            message=words.fail_closed(base.message, problem))
         return reason
 
     def permitted_for(self, category: str) -> Reason:
@@ -145,7 +148,7 @@ class CompiledRule:
             reason = built_reason(
                 kind="permitted", rule=rule.label, category=category, cite=rule.cite,
                 location=rule.location, because=rule.because, sugar=rule.sugar,
-                message=f"`{category}`: {rule.because or 'permitted by ' + rule.name}")
+                message=words.permitted(rule, category))
             self.permitted[category] = reason
         return reason
 
@@ -176,10 +179,9 @@ class CompiledPolicy:
         self.by_purpose: dict[str, list[CompiledRule]] = {}
         self.plans: dict[tuple, tuple] = {}
         self.no_consent = {p: built_reason(
-            kind="no-consent", rule=RESERVED_LABEL, cite=reference.CONSENT_CITE, location=None,
+            kind="no-consent", rule=words.CONSENT_LABEL, cite=words.CONSENT_CITE, location=None,
             category=None, because=None, sugar=None,
-            message=f"the purpose `{p}` is based on consent, and the subject holds no valid consent "
-            "covering it") for p, basis in self.bases.items() if basis == "consent"}
+            message=words.no_consent(p)) for p, basis in self.bases.items() if basis == "consent"}
 
     # ---- plans -------------------------------------------------------------------------
 
@@ -243,8 +245,7 @@ class CompiledPolicy:
              built_reason(
                  kind="not-permitted", rule=None, cite=None, location=None, category=category,
                  because=None, sugar=None,
-                 message=f"no permit covers the category `{category}` for the purpose `{purpose}` "
-                 f"to `{destination}`"))
+                 message=words.not_permitted(category, purpose, destination)))
             for category, a in ancestors)
         # when no permit has a condition, what the permits grant is fixed by the key:
         # the allow is built once, here
@@ -540,7 +541,7 @@ def _truth(node: ir.Node, vocabulary, known: Known | None, leaves: dict | None =
 def _leaf(node: ir.Node, vocabulary) -> Truth:
     """An operand of and/or/not as a closure giving True, False or an EvaluationError."""
     value = _value(node, vocabulary)
-    text = _text(node)
+    text, span = source_text(node), node.span
 
     def truth(facts: Facts):
         try:
@@ -549,7 +550,7 @@ def _leaf(node: ir.Node, vocabulary) -> Truth:
             return error
         if result is True or result is False:
             return result
-        return EvaluationError(f"`{text}` is {_runtime_kind(result)}, not true or false")
+        return not_a_truth(text, result, span)
 
     return truth
 
@@ -576,7 +577,7 @@ def _value(node: ir.Node, vocabulary) -> Value:
                 node.op in ("==", "!=") or node.left.type in ("int", "duration")):
             op = _ORDER[node.op]
             return lambda facts: op(left(facts), right(facts))
-        return lambda facts: _compare(node, left(facts), right(facts))
+        return lambda facts: compare(node, left(facts), right(facts))
     if isinstance(node, ir.Lookup):
         return _lookup(node, vocabulary)
     truth = _truth(node, vocabulary, None)
@@ -594,7 +595,7 @@ def _value(node: ir.Node, vocabulary) -> Value:
 
 
 def _field(node: ir.Field) -> Value:
-    path = node.path
+    path, name, span = node.path, node.name, node.span
     head = path[0]
     if head == "purpose":
         return lambda facts: facts.purpose
@@ -609,17 +610,16 @@ def _field(node: ir.Field) -> Value:
     if head == "data_age":
         def data_age(facts: Facts):
             if facts.collected_at is None:
-                raise EvaluationError("the event has no `collected_at`, so `data_age` is unknown")
+                raise no_data_age(span)
             return facts.at - facts.collected_at
         return data_age
     if head == "subject":
         attribute = {"age": "age", "country": "country", "kind": "kind", "id": "id"}[path[1]]
-        missing = f"the event has no `{node.name}`"
 
         def subject(facts: Facts):
             value = getattr(facts, attribute)
             if value is None:
-                raise EvaluationError(missing)
+                raise missing(name, span)
             return value
         return subject
     keys = path[1:]
@@ -628,7 +628,7 @@ def _field(node: ir.Field) -> Value:
         value: Any = facts.context
         for depth, key in enumerate(keys, start=2):
             if not isinstance(value, dict) or key not in value:
-                raise EvaluationError(f"the event has no `{'.'.join(path[:depth])}`")
+                raise missing('.'.join(path[:depth]), span)
             value = value[key]
         return value
     return context
@@ -641,32 +641,33 @@ def _member(node: ir.Member, vocabulary) -> Value:
         members = node.right.value
         return lambda facts: (left(facts) in members) != negated
     right = _value(node.right, vocabulary)
-    left_text, right_text = _text(node.left), _text(node.right)
+    left_text, right_text = source_text(node.left), source_text(node.right)
+    left_span, right_span = node.left.span, node.right.span
 
     def member(facts: Facts):
         a, b = left(facts), right(facts)
         if not isinstance(b, (frozenset, list)):
-            raise EvaluationError(f"`{right_text}` is {_runtime_kind(b)}, not a list")
+            raise not_a_list(right_text, b, right_span)
         if isinstance(a, (dict, list, frozenset)) or a is None:
-            raise EvaluationError(f"`{left_text}` is {_runtime_kind(a)}, not a single value")
-        return any(_same(a, item) for item in b) != negated
+            raise not_single(left_text, a, left_span)
+        return any(same(a, item) for item in b) != negated
     return member
 
 
 def _lookup(node: ir.Lookup, vocabulary) -> Value:
     table = vocabulary.tables[node.table]
-    entries, default, name = table.entries, table.default, node.table
+    entries, default, name, span = table.entries, table.default, node.table, node.span
     key = _value(node.key, vocabulary)
 
     def lookup(facts: Facts):
         country = key(facts)
         if not isinstance(country, str):
-            raise EvaluationError(f"the table `{name}` is looked up by country, not {_runtime_kind(country)}")
+            raise bad_table_key(name, country, span)
         found = entries.get(country)
         if found is not None:
             return found
         if default is None:
-            raise EvaluationError(f"the table `{name}` has no entry for `{country}` and no default")
+            raise no_table_entry(name, country, span)
         return default
     return lookup
 

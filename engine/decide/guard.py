@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .decision import Decision
-from .reference import unreadable
+from .reasons import unreadable
 
 if TYPE_CHECKING:
     from ..runtime.log import DecisionLog

@@ -13,20 +13,21 @@ is an error fails closed (a forbid applies, a permit does not).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from pydantic import ValidationError
 
 from .. import ir
-from ..check import RESERVED_LABEL, CheckedPolicy
+from ..check import CheckedPolicy
 from ..core.countries import is_country
 from ..event.values import is_text, json_path, json_problems, kind_of, printable
 from .decision import Decision, Reason
 from ..event.model import Event, describe_problem
-
-CONSENT_CITE = "GDPR Art. 6(1)(a), Art. 7"
-
+from . import reasons as words
+from .reasons import CONSENT_CITE, CONSENT_LABEL, unreadable
+from .values import (EvaluationError, bad_table_key, compare, missing, no_data_age, no_table_entry,
+                     not_a_list, not_a_truth, not_single, same, source_text)
 
 class InvalidEvent(ValueError):
     """Raised by strict evaluation of an invalid event; `.problems` lists them."""
@@ -34,14 +35,6 @@ class InvalidEvent(ValueError):
     def __init__(self, problems: list[str]):
         self.problems = [printable(p) for p in problems]
         super().__init__("invalid event: " + "; ".join(self.problems))
-
-
-class EvaluationError(Exception):
-    """A condition could not be evaluated (a missing field, a wrong type…)."""
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
 
 
 # ---- step 1: is the event valid? --------------------------------------------
@@ -145,26 +138,6 @@ class Facts:
         return any(objection in covering for objection in self.event.subject.objections)
 
 
-def _runtime_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, timedelta):
-        return "a duration"
-    if isinstance(value, (frozenset, list, tuple)):
-        return "a list"
-    if value is None:
-        return "null"
-    return "an object"
-
-
-def _same(a: Any, b: Any) -> bool:
-    return _runtime_kind(a) == _runtime_kind(b) and a == b
-
-
 def field_value(facts: Facts, node: ir.Field) -> Any:
     event = facts.event
     head = node.path[0]
@@ -180,18 +153,18 @@ def field_value(facts: Facts, node: ir.Field) -> Any:
         return event.automated
     if head == "data_age":
         if event.collected_at is None:
-            raise EvaluationError("the event has no `collected_at`, so `data_age` is unknown")
+            raise no_data_age(node.span)
         return facts.at - event.collected_at
     if head == "subject":
         value = getattr(event.subject, node.path[1])
         if value is None:
-            raise EvaluationError(f"the event has no `{node.name}`")
+            raise missing(node.name, node.span)
         return value
     # context.KEY...
     value: Any = event.context
     for depth, key in enumerate(node.path[1:], start=2):
         if not isinstance(value, dict) or key not in value:
-            raise EvaluationError(f"the event has no `{'.'.join(node.path[:depth])}`")
+            raise missing('.'.join(node.path[:depth]), node.span)
         value = value[key]
     return value
 
@@ -211,39 +184,26 @@ def value(facts: Facts, node: ir.Node) -> Any:
     if isinstance(node, ir.Member):
         left, right = value(facts, node.left), value(facts, node.right)
         if not isinstance(right, (frozenset, list)):
-            raise EvaluationError(f"`{_text(node.right)}` is {_runtime_kind(right)}, not a list")
+            raise not_a_list(source_text(node.right), right, node.right.span)
         if isinstance(left, (dict, list, frozenset)) or left is None:
-            raise EvaluationError(f"`{_text(node.left)}` is {_runtime_kind(left)}, not a single value")
-        return any(_same(left, item) for item in right) != node.negated
+            raise not_single(source_text(node.left), left, node.left.span)
+        return any(same(left, item) for item in right) != node.negated
     if isinstance(node, ir.Compare):
-        return _compare(node, value(facts, node.left), value(facts, node.right))
+        return compare(node, value(facts, node.left), value(facts, node.right))
     if isinstance(node, ir.Lookup):
         key = value(facts, node.key)
         table = facts.policy.vocabulary.tables[node.table]
         if not isinstance(key, str):
-            raise EvaluationError(f"the table `{node.table}` is looked up by country, not {_runtime_kind(key)}")
+            raise bad_table_key(node.table, key, node.span)
         if key in table.entries:
             return table.entries[key]
         if table.default is None:
-            raise EvaluationError(f"the table `{node.table}` has no entry for `{key}` and no default")
+            raise no_table_entry(node.table, key, node.span)
         return table.default
     truth = condition(facts, node)
     if isinstance(truth, EvaluationError):
         raise truth
     return truth
-
-
-def _compare(node: ir.Compare, left: Any, right: Any) -> bool:
-    kind_left, kind_right = _runtime_kind(left), _runtime_kind(right)
-    if kind_left != kind_right:
-        raise EvaluationError(f"`{_text(node)}` compares {kind_left} with {kind_right}")
-    if node.op == "==":
-        return left == right
-    if node.op == "!=":
-        return left != right
-    if kind_left not in ("a number", "a duration"):
-        raise EvaluationError(f"`{_text(node)}` orders {kind_left}, which has no order")
-    return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[node.op]
 
 
 def condition(facts: Facts, node: ir.Node) -> bool | EvaluationError:
@@ -259,12 +219,8 @@ def condition(facts: Facts, node: ir.Node) -> bool | EvaluationError:
     except EvaluationError as error:
         return error
     if not isinstance(result, bool):
-        return EvaluationError(f"`{_text(node)}` is {_runtime_kind(result)}, not true or false")
+        return not_a_truth(source_text(node), result, node.span)
     return result
-
-
-def _text(node: ir.Node) -> str:
-    return " ".join(node.span.text.split()) if node.span else type(node).__name__
 
 
 # ---- rules ----------------------------------------------------------------------
@@ -375,9 +331,8 @@ def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False
         evaluation.consent_held = facts.consent(None)
         if not evaluation.consent_held:
             reasons.append(Reason(
-                kind="no-consent", rule=RESERVED_LABEL, cite=CONSENT_CITE,
-                message=f"the purpose `{event.purpose}` is based on consent, and the subject "
-                "holds no valid consent covering it"))
+                kind="no-consent", rule=CONSENT_LABEL, cite=CONSENT_CITE,
+                message=words.no_consent(event.purpose)))
 
     # 4. every category must be covered by a permit that holds
     permitted: list[Reason] = []
@@ -388,14 +343,13 @@ def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False
         if not covering:
             reasons.append(Reason(
                 kind="not-permitted", category=category,
-                message=f"no permit covers the category `{category}` for the purpose "
-                f"`{event.purpose}` to `{event.destination}`"))
+                message=words.not_permitted(category, event.purpose, event.destination)))
             continue
         first = covering[0].rule
         permitted.append(Reason(
             kind="permitted", rule=first.label, category=category, cite=first.cite,
             location=first.location, because=first.because, sugar=first.sugar,
-            message=f"`{category}`: {first.because or 'permitted by ' + first.name}"))
+            message=words.permitted(first, category)))
         for outcome in covering:
             obligations.update(outcome.rule.obligations)
 
@@ -427,16 +381,10 @@ def explain_safely(policy: CheckedPolicy, digest: str, data: Any, strict: bool =
     return Evaluation(unreadable(digest, problem), None)
 
 
-def unreadable(digest: str, problem: str) -> Decision:
-    """The deny for an event that cannot even be read, naming the problem."""
-    return Decision(effect="deny", allowed=False, digest=digest,
-                    reasons=[Reason(kind="invalid-event", message=printable(problem))])
-
-
 def _forbidden(outcome: RuleOutcome) -> Reason:
     rule = outcome.rule
-    message = rule.because or f"forbidden by {rule.name}"
+    message = words.forbidden(rule)
     if isinstance(outcome.holds, EvaluationError):
-        message += f" (fail closed: {outcome.holds.message})"
+        message = words.fail_closed(message, outcome.holds.message)
     return Reason(kind="forbidden", rule=rule.label, message=message, cite=rule.cite,
                   location=rule.location, because=rule.because, sugar=rule.sugar)

@@ -534,10 +534,10 @@ class _Abstract:
         if node.op not in ("==", "!="):
             left, right = node.left, node.right
             if isinstance(left, ir.Const) and isinstance(right, ir.Const):
-                from ..decide.reference import EvaluationError, _compare
+                from ..decide.values import EvaluationError, compare
 
                 try:
-                    return _compare(node, left.value, right.value)
+                    return compare(node, left.value, right.value)
                 except EvaluationError:
                     return None
             return None
