@@ -312,7 +312,14 @@ def cmd_lint(args, out: Console, err: Console) -> int:
 
         if not os.path.exists(path):
             raise UsageError(f"{path}: no such file or directory")
-    results = [lint_path(path) for path in args.paths]
+    results = []
+    for path in args.paths:
+        timings: dict[str, float] = {}
+        results.append(lint_path(path, timings if args.timings else None))
+        if args.timings:  # on stderr: the findings on stdout stay a clean report
+            err.print(f"timings {path}: " + " · ".join(f"{stage} {seconds * 1000:.1f} ms"
+                                                      for stage, seconds in timings.items())
+                      + f" · total {sum(timings.values()) * 1000:.1f} ms", markup=False, highlight=False)
     if args.format == "text":
         findings = [d for r in results for d in r.diagnostics]
         if findings:
@@ -532,6 +539,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(workflow commands)")
     p.add_argument("--fail-on", choices=["error", "warning"], default="warning",
                    help="exit 1 on findings of this severity or worse (default: warning)")
+    p.add_argument("--timings", action="store_true",
+                   help="print on stderr the time of each stage (read, parse, use, check, digest, "
+                   "compile) and of lint, per policy")
     p.set_defaults(run=cmd_lint)
 
     p = commands.add_parser("fmt", help="format policy files in place, in the one canonical layout")

@@ -1,7 +1,9 @@
-"""Loading: paths to sources, `use` to library sources, then parse and check.
+"""The loader: the pipeline from paths to a Policy, as a named list of stages
+(`STAGES`: read → parse → use → check → digest → compile), each timed.
 
-`compile_sources` is the one way from text to a Policy: the API, the CLI and
-(later) the REPL all go through it.
+`build` runs them; `load_policy`, `load_policy_text` and `compile_sources` (the
+store and the REPL) all go through it, so there is one way from text to a
+Policy. `lawful lint --timings` prints each stage's time.
 """
 
 from __future__ import annotations
@@ -10,19 +12,19 @@ import errno
 import hashlib
 import os
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import Callable, Iterable
 
 from .syntax import ast
-from .check import check
+from .check import CheckedPolicy, check
 from .core.collector import collector_paused
 from .core.diagnostics import Diagnostic, Severity, did_you_mean, render_all
 from .core.resources import LIBRARIES, library_dir
 from .core.source import Source, Span
 
-if TYPE_CHECKING:  # policy.py imports this module's callers; only for annotations
-    from .decide.policy import Policy
+from .decide.policy import Policy
 from .syntax import parse_module
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -89,25 +91,25 @@ def _read(path: Path, name: str, diagnostics: list[Diagnostic], key: str = "",
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         with open(descriptor, "rb") as file:
             if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-                diagnostics.append(_file_error(name, "is not a regular file"))
+                diagnostics.append(file_error(name, "is not a regular file"))
                 return None
             data = file.read(MAX_FILE_BYTES + 1)
     except (OSError, ValueError) as error:  # ValueError: a NUL in the path
-        diagnostics.append(_file_error(name, f"cannot be read: {_problem(error)}"))
+        diagnostics.append(file_error(name, f"cannot be read: {_problem(error)}"))
         return None
     if len(data) > MAX_FILE_BYTES:
-        diagnostics.append(_file_error(name, "is larger than 10 MiB"))
+        diagnostics.append(file_error(name, "is larger than 10 MiB"))
         return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        diagnostics.append(_file_error(name, f"is not UTF-8 (byte {error.start})"))
+        diagnostics.append(file_error(name, f"is not UTF-8 (byte {error.start})"))
         return None
     return PolicyFile(name, text.removeprefix("\ufeff").replace("\r\n", "\n"),
                       key=key or name, library=library)
 
 
-def _file_error(name: str, problem: str) -> Diagnostic:
+def file_error(name: str, problem: str) -> Diagnostic:
     return Diagnostic("E0001", f"`{name}` {problem}", Span(Source(name, ""), 0, 0))
 
 
@@ -166,7 +168,7 @@ def scan(paths: Iterable[str | os.PathLike], read: bool = True) -> Snapshot:
             st = os.stat(given)
         except (OSError, ValueError):
             spelled = os.fspath(given)  # named as the user wrote it
-            snapshot.diagnostics.append(_file_error(spelled, _missing(spelled, display)))
+            snapshot.diagnostics.append(file_error(spelled, _missing(spelled, display)))
             snapshot.signature.append(("missing", display))
             continue
         if stat.S_ISDIR(st.st_mode):
@@ -188,7 +190,7 @@ def scan(paths: Iterable[str | os.PathLike], read: bool = True) -> Snapshot:
 def _add_file(path: Path, name: str, key: str, st: os.stat_result, snapshot: Snapshot, read: bool) -> None:
     snapshot.signature.append(("file", name, _stat_signature(st)))
     if not stat.S_ISREG(st.st_mode):
-        snapshot.diagnostics.append(_file_error(name, "is not a regular file"))
+        snapshot.diagnostics.append(file_error(name, "is not a regular file"))
     elif read:
         source = _read(path, name, snapshot.diagnostics, key)
         if source is not None:
@@ -209,7 +211,7 @@ def _walk(root: Path, display: str, root_stat: os.stat_result, snapshot: Snapsho
                 entries = sorted((entry.name for entry in listing), reverse=True)
             st = os.stat(folder)
         except (OSError, ValueError) as error:
-            snapshot.diagnostics.append(_file_error(name, f"cannot be listed: {_problem(error)}"))
+            snapshot.diagnostics.append(file_error(name, f"cannot be listed: {_problem(error)}"))
             snapshot.signature.append(("unlistable", name, _problem(error)))
             continue
         snapshot.signature.append(("dir", name, _stat_signature(st), tuple(entries)))
@@ -224,16 +226,16 @@ def _walk(root: Path, display: str, root_stat: os.stat_result, snapshot: Snapsho
                     snapshot.signature.append(("link", entry_name, os.readlink(path)))
                 st = os.stat(path)
             except (OSError, ValueError):
-                snapshot.diagnostics.append(_file_error(entry_name, _missing(os.fspath(path), entry_name)))
+                snapshot.diagnostics.append(file_error(entry_name, _missing(os.fspath(path), entry_name)))
                 snapshot.signature.append(("missing", entry_name))
                 continue
             identity = (st.st_dev, st.st_ino)
             if stat.S_ISDIR(st.st_mode) and entry.endswith(".law"):  # a file replaced by a folder
-                snapshot.diagnostics.append(_file_error(entry_name, "is a directory, not a policy file"))
+                snapshot.diagnostics.append(file_error(entry_name, "is a directory, not a policy file"))
                 snapshot.signature.append(("file", entry_name, _stat_signature(st)))
             elif stat.S_ISDIR(st.st_mode):
                 if identity in ancestors:
-                    snapshot.diagnostics.append(_file_error(
+                    snapshot.diagnostics.append(file_error(
                         entry_name, "is a symbolic link loop (it leads back to a directory above it)"))
                     snapshot.signature.append(("loop", entry_name))
                 elif identity not in seen_dirs:  # else: already read under another name
@@ -274,11 +276,21 @@ def library_sources(name: str) -> list[Source]:
 
 def parse_all(sources: list[Source], diagnostics: list[Diagnostic]) -> list[ast.Module]:
     """Parse the sources and every library they `use` (each once)."""
+    return resolve_uses(parse_sources(sources, diagnostics), diagnostics)
+
+
+def parse_sources(sources: list[Source], diagnostics: list[Diagnostic]) -> list[ast.Module]:
     modules = []
     for source in sources:
         module, found = parse_module(source)
         diagnostics.extend(found)
         modules.append(module)
+    return modules
+
+
+def resolve_uses(modules: list[ast.Module], diagnostics: list[Diagnostic]) -> list[ast.Module]:
+    """The modules and, after them, those of every library they (or those) `use`, each once."""
+    modules = list(modules)
     loaded: set[str] = set()
     index = 0
     while index < len(modules):
@@ -293,10 +305,7 @@ def parse_all(sources: list[Source], diagnostics: list[Diagnostic]) -> list[ast.
                     or "libraries: " + ", ".join(f"`{n}`" for n in sorted(LIBRARIES))))
             elif name not in loaded:
                 loaded.add(name)
-                for source in library_sources(name):
-                    module, found = parse_module(source)
-                    diagnostics.extend(found)
-                    modules.append(module)
+                modules.extend(parse_sources(library_sources(name), diagnostics))
         index += 1
     return modules
 
@@ -329,29 +338,100 @@ def digest(modules: list[ast.Module]) -> str:
     return "sha256:" + hasher.hexdigest()
 
 
-def compile_sources(sources: list[Source], diagnostics: list[Diagnostic] | None = None):
-    """Sources to a Policy; raises PolicyError when any error is found."""
-    from .decide.policy import Policy
+# ---- the pipeline ---------------------------------------------------------------------
 
-    diagnostics = list(diagnostics or [])
+
+@dataclass
+class Build:
+    """What the stages pass along, each filling in its part."""
+
+    paths: list[str | os.PathLike] | None = None
+    sources: list[Source] = field(default_factory=list)
+    modules: list[ast.Module] = field(default_factory=list)
+    checked: CheckedPolicy | None = None
+    digest: str = ""
+    policy: Policy | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: seconds per stage, in order
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _read_stage(build: Build) -> None:
+    if build.paths is not None:
+        build.sources = read_paths(build.paths, build.diagnostics)
+
+
+def _parse_stage(build: Build) -> None:
+    build.modules = parse_sources(build.sources, build.diagnostics)
+
+
+def _use_stage(build: Build) -> None:
+    build.modules = resolve_uses(build.modules, build.diagnostics)
+
+
+def _check_stage(build: Build) -> None:
+    build.checked, found = check(build.modules)
+    build.diagnostics.extend(found)
+    if any(d.severity is Severity.ERROR for d in build.diagnostics):
+        raise PolicyError(build.diagnostics)
+
+
+def _digest_stage(build: Build) -> None:
+    build.digest = digest(build.modules)
+
+
+def _compile_stage(build: Build) -> None:
+    assert build.checked is not None
+    build.policy = Policy(build.checked, build.digest, sorted(build.diagnostics, key=Diagnostic.sort_key))
+
+
+#: The loader's stages, in order (OPA's compiler keeps its stages as such a list):
+#: read the files, parse each, parse the libraries they `use`, check (names, types,
+#: rules, tests: every diagnostic; errors stop here), digest the canonical text,
+#: compile the fast path.
+STAGES: tuple[tuple[str, Callable[[Build], None]], ...] = (
+    ("read", _read_stage),
+    ("parse", _parse_stage),
+    ("use", _use_stage),
+    ("check", _check_stage),
+    ("digest", _digest_stage),
+    ("compile", _compile_stage),
+)
+
+
+def build(paths: list[str | os.PathLike] | None = None, sources: list[Source] | None = None,
+          diagnostics: list[Diagnostic] | None = None, timings: dict[str, float] | None = None) -> Policy:
+    """Run the stages on paths (or on sources already read); a PolicyError when any
+    error is found. `timings`, when given, receives the seconds of each stage run."""
+    state = Build(paths=paths, sources=list(sources or []), diagnostics=list(diagnostics or []))
     with collector_paused():
-        modules = parse_all(sources, diagnostics)
-        checked, found = check(modules)
-        diagnostics.extend(found)
-        if any(d.severity is Severity.ERROR for d in diagnostics):
-            raise PolicyError(diagnostics)
-        return Policy(checked, digest(modules), sorted(diagnostics, key=Diagnostic.sort_key))
+        try:
+            for name, stage in STAGES:
+                began = time.perf_counter()
+                try:
+                    stage(state)
+                finally:
+                    state.timings[name] = time.perf_counter() - began
+        finally:
+            if timings is not None:
+                timings.update(state.timings)
+    assert state.policy is not None
+    return state.policy
 
 
-def load_policy(paths) -> "Policy":
+def compile_sources(sources: list[Source], diagnostics: list[Diagnostic] | None = None,
+                    timings: dict[str, float] | None = None) -> Policy:
+    """Sources to a Policy (the stages after `read`); raises PolicyError when any error is found."""
+    return build(sources=sources, diagnostics=diagnostics, timings=timings)
+
+
+def load_policy(paths, timings: dict[str, float] | None = None) -> Policy:
     """A file, a directory, or a list of both, to a compiled Policy."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    diagnostics: list[Diagnostic] = []
-    sources = read_paths(list(paths), diagnostics)
-    return compile_sources(sources, diagnostics)
+    return build(paths=list(paths), timings=timings)
 
 
-def load_policy_text(text: str, name: str = "<policy>") -> "Policy":
+def load_policy_text(text: str, name: str = "<policy>") -> Policy:
     """Policy text (one file's worth) to a compiled Policy."""
     return compile_sources([Source(name, text)])

@@ -167,3 +167,30 @@ def test_missing_path_is_a_usage_error(capsys):
                                  ["lint", "rules/gdpr", "--fail-on", "info"]])
 def test_bad_arguments_exit_2(capsys, bad):
     assert main(bad) == 2
+
+
+def test_timings_name_every_stage_in_order_on_stderr(capsys):
+    """`lawful lint --timings` reports each loader stage (engine.load.STAGES) and lint,
+    on stderr, so that `--format json` on stdout stays a clean report."""
+    from engine.load import STAGES
+
+    code, out, err = run(capsys, "lint", "--timings", "--format", "json", "rules/examples/shop")
+    assert code == 0 and json.loads(out)["findings"] == []
+    line = next(l for l in err.splitlines() if l.startswith("timings rules/examples/shop: "))
+    names = [part.split()[0] for part in line.split(": ", 1)[1].split(" · ")]
+    assert names == [name for name, _ in STAGES] + ["lint", "total"]
+
+
+def test_stages_stop_at_check_on_errors(tmp_path):
+    """A policy with an error runs read, parse, use and check, then stops with every
+    diagnostic; the digest and the compile never run."""
+    import engine
+    from engine.load import load_policy
+
+    bad = tmp_path / "bad.law"
+    bad.write_text("category c\npurpose p basis contract\npermit q on c\n")
+    timings: dict[str, float] = {}
+    with pytest.raises(engine.PolicyError) as raised:
+        load_policy(bad, timings)
+    assert list(timings) == ["read", "parse", "use", "check"]
+    assert [d.code for d in raised.value.diagnostics] == ["E0201"]

@@ -18,13 +18,17 @@ from __future__ import annotations
 import functools
 import inspect
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Protocol
 
 from .decision import Decision
 from .reasons import unreadable
 
-if TYPE_CHECKING:
-    from ..runtime.log import DecisionLog
+
+
+class DecisionLog(Protocol):
+    """Where a guard records its decisions (`engine.DecisionLog` is one)."""
+
+    def record(self, event: Any, decision: Decision) -> Any: ...
 
 _CURRENT: ContextVar[Decision | None] = ContextVar("lawful_decision", default=None)
 

@@ -24,7 +24,7 @@ class Policy(Guarding):
         #: warnings found while compiling (errors raise PolicyError instead)
         self.diagnostics = diagnostics
         self.compiled = CompiledPolicy(checked, digest)
-        self.evaluate = self.compiled.evaluate
+        self._evaluate = self.compiled.evaluate
 
     @property
     def name(self) -> str | None:
@@ -45,11 +45,8 @@ class Policy(Guarding):
     def evaluate(self, event: Any, strict: bool = False, now: datetime | None = None) -> Decision:
         """Decide one event (a mapping or an `engine.Event`) on the compiled fast
         path. Never raises on a bad event unless `strict`, which raises
-        `engine.InvalidEvent`. `now` stands in for a missing `at`.
-
-        (Each policy binds this name to its compiled path's `evaluate`, which does
-        exactly this, to save a call on every decision.)"""
-        return self.compiled.evaluate(event, strict, now)
+        `engine.InvalidEvent`. `now` stands in for a missing `at`."""
+        return self._evaluate(event, strict, now)
 
     def evaluate_many(self, events, now: datetime | None = None) -> list[Decision]:
         """Decide many events: a list or any iterable of events (see also

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..core.diagnostics import Diagnostic, render_all
 from ..decide.guard import Guarding
-from ..load import PolicyError, Snapshot, _file_error, compile_sources, hidden, scan
+from ..load import PolicyError, Snapshot, file_error, compile_sources, hidden, scan
 from ..decide.decision import Decision
 from ..decide.policy import Policy
 
@@ -141,7 +141,7 @@ class PolicyStore(Guarding):
             if current == previous:
                 return current
             if time.monotonic() >= deadline:
-                raise PolicyError([_file_error(
+                raise PolicyError([file_error(
                     self._name(), f"kept changing for {deadline - time.monotonic() + quiet:.0f}s"
                     " and was not read (save the files atomically: see docs/guard.md)")])
             previous = current
@@ -180,7 +180,7 @@ class PolicyStore(Guarding):
                 return False
             except Exception as error:  # a bug, a MemoryError, a broken installation...
                 logger.exception("reloading the policy failed")
-                self._failed([_file_error(self._name(), f"could not be reloaded: "
+                self._failed([file_error(self._name(), f"could not be reloaded: "
                                           f"{type(error).__name__}: {error}")],
                              "reloading the policy failed")
                 return False
