@@ -1,7 +1,7 @@
 """Diagnostics: stable codes, severities, spans, and their rendering with carets.
 
 Every problem the tools report about policy text is a :class:`Diagnostic`.
-Codes are stable and never reused; ``CODES`` is the registry, and
+Codes are stable and never reused; ``REGISTRY`` is the one table of them (title and fix), and
 ``docs/language.md`` lists them with examples.
 """
 
@@ -20,77 +20,172 @@ class Severity(str, Enum):
     WARNING = "warning"
 
 
-#: code -> short title. The title is what the code means, the message says
-#: what happened in this instance.
-CODES: dict[str, str] = {
+@dataclass(frozen=True)
+class Code:
+    """One entry of the registry: what the code means (its title; the message
+    says what happened in each instance) and how to fix it (SARIF `help`,
+    docs/diagnostics.md)."""
+
+    title: str
+    fix: str
+
+
+#: The registry of diagnostic codes, each with its title and its fix, in one table
+#: (stable, never reused; `tests/diagnostics/` has a golden example of each).
+REGISTRY: dict[str, Code] = {
     # files and libraries
-    "E0001": "a policy file cannot be read",
-    "E0002": "a policy path holds no `.law` files",
-    "E0003": "`use` names an unknown library",
+    "E0001": Code("a policy file cannot be read",
+                   "Check the path, the file's permissions, and that it is saved as UTF-8."),
+    "E0002": Code("a policy path holds no `.law` files",
+                   "Point at a `.law` file or a directory that holds some; policy"
+                   " files end in `.law`."),
+    "E0003": Code("`use` names an unknown library",
+                   "Use a library that exists (`use gdpr`), or remove the `use`."),
     # syntax
-    "E0101": "a character that cannot start any token",
-    "E0102": "a token where the grammar does not allow it",
-    "E0103": "the file ends in the middle of a statement",
-    "E0104": "a reserved word used as a name",
-    "E0105": "an unterminated string",
-    "E0106": "an escape other than `\\\"` or `\\\\` in a string",
-    "E0107": "a name that is not lower-case",
-    "E0108": "a test event that is not valid JSON",
-    "E0109": "an integer or a duration too large",
-    "E0110": "an expression nested too deeply",
-    "E0111": "a name too long or with too many dotted segments",
+    "E0101": Code("a character that cannot start any token",
+                   "Remove the character. Statements need no `;`; write "
+                   "`and`/`or` for `&&`/`||`, `==` to compare, and double quotes "
+                   "for strings."),
+    "E0102": Code("a token where the grammar does not allow it",
+                   "Follow the grammar the help line gives; a rule's clauses go "
+                   "in the order `when`, `unless`, `with`, `because`, `cite`."),
+    "E0103": Code("the file ends in the middle of a statement",
+                   "Finish the statement the file ends in."),
+    "E0104": Code("a reserved word used as a name",
+                   "Reserved words cannot be names or parts of names; choose "
+                   "another word (`permit_`, `inbox` instead of `in`)."),
+    "E0105": Code("an unterminated string",
+                   "Close the string with `\"` on the same line."),
+    "E0106": Code("an escape other than `\\\"` or `\\\\` in a string",
+                   "Write `\\\"` for a quote and `\\\\` for a backslash; no other "
+                   "escapes exist in policy strings."),
+    "E0107": Code("a name that is not lower-case",
+                   "Write names in lower case: `contact`, not `Contact`."),
+    "E0108": Code("a test event that is not valid JSON",
+                   "Write the event as standard JSON: strings, numbers, `true`, "
+                   "`false`, `null`, objects, arrays."),
+    "E0109": Code("an integer or a duration too large",
+                   "Use a smaller number; integers go up to 10^12, durations to 10000 years."),
+    "E0110": Code("an expression nested too deeply",
+                   "Split the condition over several rules, or flatten it: a "
+                   "chain of `and` or of `or` counts as one level."),
+    "E0111": Code("a name too long or with too many dotted segments",
+                   "Shorten the name: at most 32 dotted segments and 200 characters."),
     # names
-    "E0201": "an undefined name",
-    "E0202": "a name declared twice",
-    "E0203": "a rule label used twice",
-    "E0204": "the reserved label `consent_required`",
-    "E0205": "a declared name that starts with an event field",
-    "E0206": "more than one `policy` declaration",
-    "E0207": "a name of the wrong kind",
+    "E0201": Code("an undefined name",
+                   "Declare the name, or fix its spelling (the help line suggests"
+                   " the closest known name)."),
+    "E0202": Code("a name declared twice",
+                   "Keep one declaration, or rename one; names `use gdpr` "
+                   "declares cannot be declared again."),
+    "E0203": Code("a rule label used twice",
+                   "Give each rule its own label."),
+    "E0204": Code("the reserved label `consent_required`",
+                   "Choose another label; `consent_required` names the built-in consent rule."),
+    "E0205": Code("a declared name that starts with an event field",
+                   "Rename it: `destination`, `safeguards`, `automated`, "
+                   "`data_age`, `subject` and `context` are read from events."),
+    "E0206": Code("more than one `policy` declaration",
+                   "Keep one `policy` declaration for the whole policy."),
+    "E0207": Code("a name of the wrong kind",
+                   "Use the name where its kind belongs: purposes first in a "
+                   "rule, categories after `on`, regions after `to` or `in`, "
+                   "tables as `table[country]`."),
     # hierarchies and bases
-    "E0301": "a cycle in the category hierarchy",
-    "E0302": "a cycle in the purpose hierarchy",
-    "E0303": "a purpose with no basis",
-    "E0304": "a purpose that inherits two different bases",
-    "E0305": "a clause repeated in a purpose declaration",
-    "E0306": "a region defined in terms of itself",
-    "E0307": "a category or purpose hierarchy more than 64 levels deep",
+    "E0301": Code("a cycle in the category hierarchy",
+                   "Remove one `is` on the cycle the message names."),
+    "E0302": Code("a cycle in the purpose hierarchy",
+                   "Remove one `is` on the cycle the message names."),
+    "E0303": Code("a purpose with no basis",
+                   "Give the purpose a basis (`basis contract`), or a parent that has one."),
+    "E0304": Code("a purpose that inherits two different bases",
+                   "Give the purpose a basis of its own."),
+    "E0305": Code("a clause repeated in a purpose declaration",
+                   "Give `basis` once, and list all parents after one `is`."),
+    "E0306": Code("a region defined in terms of itself",
+                   "Define the region from countries and other regions that do "
+                   "not lead back to it."),
+    "E0307": Code("a category or purpose hierarchy more than 64 levels deep",
+                   "Flatten the hierarchy: at most 64 levels from a name to its root."),
     # types
-    "E0401": "operands of different types",
-    "E0402": "a condition that is not true or false",
-    "E0403": "a duration compared with a plain number",
-    "E0404": "an unknown event field",
-    "E0405": "a right-hand side of `in` that is not a region, purpose or set",
-    "E0406": "`+` or `-` on values that are not regions or country sets",
-    "E0407": "a set whose items are not literals of one type",
-    "E0408": "a table lookup whose key is not a country",
-    "E0409": "an ordering comparison of values that have no order",
+    "E0401": Code("operands of different types",
+                   "Compare values of one type; write country codes without quotes (`DE`)."),
+    "E0402": Code("a condition that is not true or false",
+                   "Make it a condition: compare the value (`subject.age >= 16`)."),
+    "E0403": Code("a duration compared with a plain number",
+                   "Give the number a unit: `30 days`, `2 years`."),
+    "E0404": Code("an unknown event field",
+                   "Use a field events have: `subject.age`, `subject.country`, "
+                   "`destination`, `safeguards`, `automated`, `data_age`, "
+                   "`context.KEY`…"),
+    "E0405": Code("a right-hand side of `in` that is not a region, purpose or set",
+                   "Put a region, a set, `safeguards`, or (after `purpose`) a "
+                   "purpose name right of `in`."),
+    "E0406": Code("`+` or `-` on values that are not regions or country sets",
+                   "Join regions and country sets only: `eea + {CH}`."),
+    "E0407": Code("a set whose items are not literals of one type",
+                   "Make the set hold literals of one type: `{DE, FR}` or `{\"scc\", \"bcr\"}`."),
+    "E0408": Code("a table lookup whose key is not a country",
+                   "Look tables up by a country: `table[subject.country]`."),
+    "E0409": Code("an ordering comparison of values that have no order",
+                   "Order integers or durations only; compare strings with `==` or `in`."),
     # countries and tables
-    "E0501": "an unknown country code",
-    "E0502": "a country listed twice in a table",
+    "E0501": Code("an unknown country code",
+                   "Use an ISO 3166-1 alpha-2 code (`GB` for the United Kingdom, "
+                   "`GR` for Greece)."),
+    "E0502": Code("a country listed twice in a table",
+                   "Keep one entry per country."),
     # rules
-    "E0601": "obligations on a `forbid`",
+    "E0601": Code("obligations on a `forbid`",
+                   "Remove `with …` from the forbid, or make the rule a permit."),
     # tests
-    "E0701": "a test event with an unknown or malformed field",
-    "E0702": "a test expecting an unknown rule label",
-    "W0703": "two tests with the same name",
+    "E0701": Code("a test event with an unknown or malformed field",
+                   "Give the test event only event fields, with the right types "
+                   "(`lawful schema event`)."),
+    "E0702": Code("a test expecting an unknown rule label",
+                   "Name a rule label the policy has, or `consent_required`."),
+    "W0703": Code("two tests with the same name",
+                   "Give each test a name of its own."),
     # lint: analysis of the policy
-    "W0801": "a category no rule uses",
-    "W0802": "a purpose no rule uses",
-    "W0803": "a region never used",
-    "W0804": "a table never looked up",
-    "W0805": "an obligation never handed out",
-    "W0806": "a permit an unconditional forbid always overrides",
-    "W0807": "a rule that repeats another",
-    "W0808": "a rule subsumed by a wider one with no condition",
-    "W0809": "a purpose no permit covers",
-    "W0810": "a condition that is always true",
-    "W0811": "a condition that is always false",
+    "W0801": Code("a category no rule uses",
+                   "Remove the category, or write the rule that uses it (or a "
+                   "category related to it)."),
+    "W0802": Code("a purpose no rule uses",
+                   "Remove the purpose, or write the rule that uses it."),
+    "W0803": Code("a region never used",
+                   "Remove the region, or use it in `to`, `in` or `residency`."),
+    "W0804": Code("a table never looked up",
+                   "Remove the table, or look it up in a condition."),
+    "W0805": Code("an obligation never handed out",
+                   "Remove the obligation, or hand it out with `with` in a permit."),
+    "W0806": Code("a permit an unconditional forbid always overrides",
+                   "Narrow the forbid (with `on`, `to` or `when`) or remove the "
+                   "permit that can never apply."),
+    "W0807": Code("a rule that repeats another",
+                   "Remove one of the two rules."),
+    "W0808": Code("a rule subsumed by a wider one with no condition",
+                   "Remove the narrower rule, or give the wider one the condition it lacks."),
+    "W0809": Code("a purpose no permit covers",
+                   "Add a permit for the purpose, or remove it; silence with `# "
+                   "lawful: ignore[W0809]` when another policy permits it."),
+    "W0810": Code("a condition that is always true",
+                   "Remove the condition, or correct it: the rule's own target "
+                   "already decides it."),
+    "W0811": Code("a condition that is always false",
+                   "Correct the condition or the target: as written the rule never applies."),
     # lint: GDPR hints for a policy that does not `use gdpr`
-    "W0901": "special-category data permitted without explicit consent",
-    "W0902": "a transfer outside the EEA permitted with no safeguard",
-    "W0903": "a consent-based purpose with no rule for children",
+    "W0901": Code("special-category data permitted without explicit consent",
+                   "Require `explicit consent` (or an Art. 9(2) ground) for the "
+                   "special categories, or `use gdpr`."),
+    "W0902": Code("a transfer outside the EEA permitted with no safeguard",
+                   "Limit the destinations (`to eea`), check `safeguards`, or `use gdpr`."),
+    "W0903": Code("a consent-based purpose with no rule for children",
+                   "Require `parental consent` below the age of digital consent, or `use gdpr`."),
 }
+
+#: code -> title and code -> fix: views of the registry
+CODES: dict[str, str] = {code: entry.title for code, entry in REGISTRY.items()}
+FIXES: dict[str, str] = {code: entry.fix for code, entry in REGISTRY.items()}
 
 
 @dataclass(frozen=True)
@@ -258,71 +353,3 @@ def did_you_mean(name: str, candidates) -> str | None:
     return f"did you mean `{close[0]}`?" if close else None
 
 
-#: code -> how to fix it (SARIF `help`, docs/diagnostics.md)
-FIXES: dict[str, str] = {
-    "E0001": "Check the path, the file's permissions, and that it is saved as UTF-8.",
-    "E0002": "Point at a `.law` file or a directory that holds some; policy files end in `.law`.",
-    "E0003": "Use a library that exists (`use gdpr`), or remove the `use`.",
-    "E0101": "Remove the character. Statements need no `;`; write `and`/`or` for `&&`/`||`, "
-             "`==` to compare, and double quotes for strings.",
-    "E0102": "Follow the grammar the help line gives; a rule's clauses go in the order "
-             "`when`, `unless`, `with`, `because`, `cite`.",
-    "E0103": "Finish the statement the file ends in.",
-    "E0104": "Reserved words cannot be names or parts of names; choose another word "
-             "(`permit_`, `inbox` instead of `in`).",
-    "E0105": 'Close the string with `"` on the same line.',
-    "E0106": 'Write `\\"` for a quote and `\\\\` for a backslash; no other escapes exist in policy strings.',
-    "E0107": "Write names in lower case: `contact`, not `Contact`.",
-    "E0108": "Write the event as standard JSON: strings, numbers, `true`, `false`, `null`, objects, arrays.",
-    "E0109": "Use a smaller number; integers go up to 10^12, durations to 10000 years.",
-    "E0110": "Split the condition over several rules, or flatten it: a chain of `and` or of `or` "
-             "counts as one level.",
-    "E0111": "Shorten the name: at most 32 dotted segments and 200 characters.",
-    "E0201": "Declare the name, or fix its spelling (the help line suggests the closest known name).",
-    "E0202": "Keep one declaration, or rename one; names `use gdpr` declares cannot be declared again.",
-    "E0203": "Give each rule its own label.",
-    "E0204": "Choose another label; `consent_required` names the built-in consent rule.",
-    "E0205": "Rename it: `destination`, `safeguards`, `automated`, `data_age`, `subject` and "
-             "`context` are read from events.",
-    "E0206": "Keep one `policy` declaration for the whole policy.",
-    "E0207": "Use the name where its kind belongs: purposes first in a rule, categories after "
-             "`on`, regions after `to` or `in`, tables as `table[country]`.",
-    "E0301": "Remove one `is` on the cycle the message names.",
-    "E0302": "Remove one `is` on the cycle the message names.",
-    "E0303": "Give the purpose a basis (`basis contract`), or a parent that has one.",
-    "E0304": "Give the purpose a basis of its own.",
-    "E0305": "Give `basis` once, and list all parents after one `is`.",
-    "E0306": "Define the region from countries and other regions that do not lead back to it.",
-    "E0307": "Flatten the hierarchy: at most 64 levels from a name to its root.",
-    "E0401": "Compare values of one type; write country codes without quotes (`DE`).",
-    "E0402": "Make it a condition: compare the value (`subject.age >= 16`).",
-    "E0403": "Give the number a unit: `30 days`, `2 years`.",
-    "E0404": "Use a field events have: `subject.age`, `subject.country`, `destination`, "
-             "`safeguards`, `automated`, `data_age`, `context.KEY`…",
-    "E0405": "Put a region, a set, `safeguards`, or (after `purpose`) a purpose name right of `in`.",
-    "E0406": "Join regions and country sets only: `eea + {CH}`.",
-    "E0407": "Make the set hold literals of one type: `{DE, FR}` or `{\"scc\", \"bcr\"}`.",
-    "E0408": "Look tables up by a country: `table[subject.country]`.",
-    "E0409": "Order integers or durations only; compare strings with `==` or `in`.",
-    "E0501": "Use an ISO 3166-1 alpha-2 code (`GB` for the United Kingdom, `GR` for Greece).",
-    "E0502": "Keep one entry per country.",
-    "E0601": "Remove `with …` from the forbid, or make the rule a permit.",
-    "E0701": "Give the test event only event fields, with the right types (`lawful schema event`).",
-    "E0702": "Name a rule label the policy has, or `consent_required`.",
-    "W0703": "Give each test a name of its own.",
-    "W0801": "Remove the category, or write the rule that uses it (or a category related to it).",
-    "W0802": "Remove the purpose, or write the rule that uses it.",
-    "W0803": "Remove the region, or use it in `to`, `in` or `residency`.",
-    "W0804": "Remove the table, or look it up in a condition.",
-    "W0805": "Remove the obligation, or hand it out with `with` in a permit.",
-    "W0806": "Narrow the forbid (with `on`, `to` or `when`) or remove the permit that can never apply.",
-    "W0807": "Remove one of the two rules.",
-    "W0808": "Remove the narrower rule, or give the wider one the condition it lacks.",
-    "W0809": "Add a permit for the purpose, or remove it; silence with `# lawful: ignore[W0809]` "
-             "when another policy permits it.",
-    "W0810": "Remove the condition, or correct it: the rule's own target already decides it.",
-    "W0811": "Correct the condition or the target: as written the rule never applies.",
-    "W0901": "Require `explicit consent` (or an Art. 9(2) ground) for the special categories, or `use gdpr`.",
-    "W0902": "Limit the destinations (`to eea`), check `safeguards`, or `use gdpr`.",
-    "W0903": "Require `parental consent` below the age of digital consent, or `use gdpr`.",
-}
