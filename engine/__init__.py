@@ -16,7 +16,7 @@ from .decide.reference import InvalidEvent
 from .runtime.store import PolicyStore
 from .runtime import log  # `from engine import log`: verify, query and stats of decision logs
 
-__version__ = "0.1.0"
+from .core import __version__
 
 __all__ = [
     "ConsentRecord", "Decision", "DecisionLog", "Denied", "Diagnostic", "Event", "InvalidEvent",

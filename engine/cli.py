@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from rich.console import Console
 
-from . import __version__
+from .core import __version__
 from .core.diagnostics import render_all
 from .load import PolicyError, load_policy
 from .event.values import loads, split_lines

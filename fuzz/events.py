@@ -3,7 +3,7 @@
 For every (policy, event) pair: the fast path's decision equals the reference's;
 strict mode raises `InvalidEvent` exactly when the reference names an
 `invalid-event`; an event that an independent check (`plainly_invalid`, written
-apart from engine/events.py) finds invalid is never allowed; every decision
+apart from engine/event/) finds invalid is never allowed; every decision
 serialises to JSON; and the event's JSON text decided by `evaluate_lines` gets
 the same decision as the object.
 """

@@ -164,7 +164,7 @@ def policies(draw):
 
 ODD_TIMES = ["2026-11-23T09:00:00", "2026-11-23T10:00:00+01:00", "2026-11-23T09:00:00.5Z",
              "2026-11-23", 1700000000, "yesterday", None,
-             # the edges of the one timestamp grammar (engine/events.py)
+             # the edges of the one timestamp grammar (engine/event/)
              "2026-11-23t09:00:00z", "2026-11-23 09:00:00Z", "2026-11-23T24:00:00Z", "0000-01-01T00:00:00Z",
              "2026-11-23T09:00:00+99:99", "2026-11-23T09:00:00+24:00", "2026-11-23T09:00:00+23:59",
              "9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+01:00", "2026-02-29T00:00:00Z",
@@ -172,7 +172,7 @@ ODD_TIMES = ["2026-11-23T09:00:00", "2026-11-23T10:00:00+01:00", "2026-11-23T09:
              "2026-11-23T09:00:00.1234567Z", "２０２６-11-23T09:00:00Z", "2026-11-23T09:00:00.5+01:00",
              1795000000.0, True, "2026-11-23T09:00:00Z\n"]
 
-#: JSON-ish values that make an event invalid wherever they sit (engine/events.py)
+#: JSON-ish values that make an event invalid wherever they sit (engine/event/)
 HOSTILE_VALUES = [float("nan"), float("inf"), -float("inf"), 10**15 + 1, -(10**15) - 1, 10**40,
                   "\ud800", "a\udfffb", ("DE",), frozenset({"x"}), {"x"}, b"DE", {1: "x"}, {("k",): 1},
                   {"\ud800": 1}]

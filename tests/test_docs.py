@@ -50,7 +50,7 @@ def diagnostics_doc() -> str:
              "hints that `lawful lint` gives policies that do not `use gdpr`.", "",
              "A warning can be silenced by a comment `# lawful: ignore[CODE]` at the end of its",
              "line or on the line above (several codes: `# lawful: ignore[W0801, W0805]`).", "",
-             "This page is generated from `engine/diagnostics.py` and `tests/diagnostics/`;",
+             "This page is generated from `engine/core/diagnostics.py` and `tests/diagnostics/`;",
              "`pytest --update-goldens` rewrites it.", ""]
     parts += ["| code | meaning |", "| --- | --- |"]
     parts += [f"| [{code}](#{code.lower()}) | {CODES[code]} |" for code in sorted(CODES)]

@@ -1,4 +1,4 @@
-"""One definition of a valid event (spec section 6, engine/events.py), applied by
+"""One definition of a valid event (spec section 6, engine/event/), applied by
 every path that decides: the fast path, the reference, strict mode, JSON lines
 (`evaluate_lines`, `lawful eval`) and `lawful schema event`."""
 

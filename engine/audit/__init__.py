@@ -232,7 +232,7 @@ def audit_duckdb(policy: Policy, inputs: Sequence[str], now: datetime | None = N
         con.execute("SET enable_progress_bar_print = true")
     dialect = Dialect()
     stages = duckdb_stages(policy, files, dialect, now_us(now), con)
-    plan = audit_plan(policy, stages, dialect, files, *_window(since, until))
+    plan = audit_plan(policy, stages, dialect, files, *time_window(since, until))
     facts, outcomes = f"{table}_events", f"{table}_outcomes"
     for kind in ("VIEW", "TABLE"):
         try:
@@ -246,7 +246,7 @@ def audit_duckdb(policy: Policy, inputs: Sequence[str], now: datetime | None = N
     return DuckDBResult(con, table)
 
 
-def _window(since: datetime | None, until: datetime | None) -> tuple[int | None, int | None]:
+def time_window(since: datetime | None, until: datetime | None) -> tuple[int | None, int | None]:
     return (now_us(since) if since else None, now_us(until) if until else None)
 
 

@@ -1,5 +1,5 @@
 """JSON lines as the audit reads them, before any SQL: the rules of a valid event
-that are about the JSON text itself (events.md rules 1–3 and 8; engine/events.py).
+that are about the JSON text itself (events.md rules 1–3 and 8; engine/event/).
 
     for number, text, problem in read_lines("logs/2026-11-01.jsonl"): ...
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from ..decide.policy import Policy
-from . import (FILE_STEP, AuditError, AuditResult, _window, audit_plan, context_problems, input_kind, now_us)
+from . import (FILE_STEP, AuditError, AuditResult, time_window, audit_plan, context_problems, input_kind, now_us)
 from .sql import Dialect, arrow_shape, events_sql, quote, typed_events_sql
 
 
@@ -293,7 +293,7 @@ def audit_spark(policy: Policy, inputs: Sequence[str], now: datetime | None = No
                   f"CASE WHEN lawful_problem IS NULL THEN try_parse_json(line) END AS j FROM {name})")
         parts.append(events_sql(policy.checked, source, dialect, now_us(now)))
     stages = " UNION ALL ".join(f"SELECT * FROM ({part}) AS p{i}" for i, part in enumerate(parts))
-    plan = audit_plan(policy, stages, dialect, files, *_window(since, until))
+    plan = audit_plan(policy, stages, dialect, files, *time_window(since, until))
     # the plan's steps as DuckDB's: events and outcomes cached, each computed once, and
     # the decisions a view joining them (a broadcast join: the outcomes are few)
     events, outcomes = f"{table}_events", f"{table}_outcomes"

@@ -98,7 +98,7 @@ def lint(policy: Policy) -> list[Diagnostic]:
 
 
 def _lint(policy: Policy) -> list[Diagnostic]:
-    linter = _Linter(policy)
+    linter = Linter(policy)
     linter.unused()
     linter.rule_pairs()
     linter.unpermitted_purposes()
@@ -109,7 +109,7 @@ def _lint(policy: Policy) -> list[Diagnostic]:
     return linter.found
 
 
-class _Linter:
+class Linter:
     def __init__(self, policy: Policy):
         self.policy = policy
         self.vocabulary = policy.vocabulary
@@ -338,7 +338,7 @@ class _Linter:
 
 class _CoverIndex:
     """Rules indexed by what their targets name, to find the rules whose target may
-    cover another's (`_Linter.covers` decides): a wide rule names an ancestor of
+    cover another's (`Linter.covers` decides): a wide rule names an ancestor of
     each of the narrow one's purposes (or `*`), the same for categories, and its
     destination holds the narrow one's countries (or is any)."""
 

@@ -338,10 +338,10 @@ def _describe(statement, policy: Policy) -> str:
 
 def show(policy: Policy, name: str) -> Output:
     """A name's declaration(s), doc comment, and the rules that use it."""
-    from .lint import _Linter
+    from .lint import Linter
 
     vocabulary = policy.vocabulary
-    graph = _Linter(policy).reference_graph()
+    graph = Linter(policy).reference_graph()
     output = Output()
     found = False
     for kind, hierarchy in (("purpose", vocabulary.purposes), ("category", vocabulary.categories)):

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
-from .. import __version__
+from ..core import __version__
 from ..core.diagnostics import CODES, FIXES, Severity
 
 JSON_VERSION = 1

@@ -1,0 +1,43 @@
+"""The layout shows the pipeline: each folder of `engine/` is a phase, and no
+module imports a later phase or another module's private names
+(`tests/layers.py` computes the layers from the imports)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import layers
+
+
+def test_every_module_belongs_to_a_named_layer():
+    unknown = {layers.layer_of(layers.module_name(p)) for p in layers.files()} - set(layers.ORDER)
+    assert unknown == set()
+
+
+def test_no_module_imports_a_later_phase_or_a_private_name():
+    _, problems = layers.graph()
+    assert problems == []
+
+
+def test_the_checker_finds_a_back_edge_and_a_private_import(tmp_path, monkeypatch):
+    """The check itself can fail: a module of `core` importing `decide`, and one
+    importing `_private` from another, are both reported."""
+    package = tmp_path / "engine"
+    (package / "core").mkdir(parents=True)
+    (package / "decide").mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "core" / "__init__.py").write_text("")
+    (package / "decide" / "__init__.py").write_text("")
+    (package / "decide" / "values.py").write_text("def _hidden(): pass\n")
+    (package / "core" / "bad.py").write_text("from ..decide.values import _hidden\n")
+    monkeypatch.setattr(layers, "ROOT", tmp_path)
+    monkeypatch.setattr(layers, "PACKAGE", package)
+    _, problems = layers.graph()
+    assert any("core imports the later layer decide" in p for p in problems)
+    assert any("private name _hidden" in p for p in problems)
+
+
+def test_the_design_doc_shows_the_layers_as_they_are():
+    design = (Path(layers.ROOT) / "docs" / "design.md").read_text(encoding="utf-8")
+    start = design.index(layers.BEGIN) + len(layers.BEGIN)
+    assert design[start:design.index(layers.END)] == layers.picture(), "run `python tests/layers.py --write`"
