@@ -16,7 +16,7 @@ from .decide.reference import InvalidEvent
 from .runtime.store import PolicyStore
 from .runtime import log  # `from engine import log`: verify, query and stats of decision logs
 
-from .core import __version__
+from .core import __version__ as __version__
 
 __all__ = [
     "ConsentRecord", "Decision", "DecisionLog", "Denied", "Diagnostic", "Event", "InvalidEvent",

@@ -8,7 +8,7 @@ stands for. Every node keeps its span and its source text for explanations.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Mapping, Union
 
 from .core.source import Span
 
@@ -157,3 +157,47 @@ class CheckedRule:
     def name(self) -> str:
         """How explanations refer to the rule: its label, or its place."""
         return self.label or f"{self.sugar or self.effect} at {self.location}"
+
+
+# ---- the checked policy: what the evaluators read ------------------------------------
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """Purposes or categories at run time: every known name (declared, or implied
+    as the prefix of a dotted one) with its ancestors, itself included."""
+
+    kind: str  # "purpose" or "category"
+    ancestors: Mapping[str, frozenset[str]] = field(hash=False)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.ancestors
+
+    def names(self) -> list[str]:
+        return sorted(self.ancestors)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The names a policy declares, resolved: hierarchies, each purpose's basis,
+    regions as sets of countries, tables, and obligations with their description."""
+
+    purposes: Hierarchy
+    categories: Hierarchy
+    bases: Mapping[str, str] = field(hash=False)  # purpose -> basis (only purposes that have one)
+    regions: Mapping[str, frozenset[str]] = field(hash=False)
+    tables: Mapping[str, Table] = field(hash=False)
+    obligations: Mapping[str, str | None] = field(hash=False)  # name -> description
+    policy_name: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckedPolicy:
+    """The checker's output and the evaluators' whole input: plain frozen data,
+    no syntax tree and no graph (the tools' view of the declarations, with their
+    spans and graphs, is `engine.check.Authored`)."""
+
+    name: str | None
+    vocabulary: Vocabulary
+    rules: tuple[CheckedRule, ...]
+    labels: frozenset[str]

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .syntax import ast
-from .check import CheckedPolicy, check
+from .check import Authored, check
+from .ir import CheckedPolicy
 from .core.collector import collector_paused
 from .core.diagnostics import Diagnostic, Severity, did_you_mean, render_all
 from .core.resources import LIBRARIES, library_dir
@@ -349,6 +350,7 @@ class Build:
     sources: list[Source] = field(default_factory=list)
     modules: list[ast.Module] = field(default_factory=list)
     checked: CheckedPolicy | None = None
+    authored: Authored | None = None
     digest: str = ""
     policy: Policy | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -370,7 +372,7 @@ def _use_stage(build: Build) -> None:
 
 
 def _check_stage(build: Build) -> None:
-    build.checked, found = check(build.modules)
+    build.checked, build.authored, found = check(build.modules)
     build.diagnostics.extend(found)
     if any(d.severity is Severity.ERROR for d in build.diagnostics):
         raise PolicyError(build.diagnostics)
@@ -381,8 +383,8 @@ def _digest_stage(build: Build) -> None:
 
 
 def _compile_stage(build: Build) -> None:
-    assert build.checked is not None
-    build.policy = Policy(build.checked, build.digest, sorted(build.diagnostics, key=Diagnostic.sort_key))
+    assert build.checked is not None and build.authored is not None
+    build.policy = Policy(build.checked, build.authored, build.digest, sorted(build.diagnostics, key=Diagnostic.sort_key))
 
 
 #: The loader's stages, in order (OPA's compiler keeps its stages as such a list):

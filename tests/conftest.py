@@ -6,8 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# No Hypothesis deadline: the tests check decisions, never timings (those are in
+# benchmarks/), and a loaded CI machine must not turn a slow example into a failure.
+settings.register_profile("lawful", deadline=None)
+settings.load_profile("lawful")
 
 
 def pytest_addoption(parser):

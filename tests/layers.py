@@ -123,14 +123,13 @@ def depth(edges: dict[str, set[str]]) -> int:
 
 
 def picture() -> str:
-    """The layers, top (last) to bottom (first), with what each imports and its size."""
+    """The layers, top (last) to bottom (first), with the layers each imports."""
     edges, _ = graph()
-    size = lines_per_layer()
-    rows = ["```", "layer     lines  imports from", "--------  -----  ------------"]
+    rows = ["```", "layer     imports from", "--------  ------------"]
     for name, what in reversed(LAYERS):
         uses = ", ".join(sorted(edges.get(name, ()), key=ORDER.__getitem__, reverse=True)) or "-"
-        rows.append(f"{name:<8}  {size.get(name, 0):>5}  {uses}")
-        rows.append(f"{'':<8}  {'':>5}  ({what})")
+        rows.append(f"{name:<8}  {uses}")
+        rows.append(f"{'':<8}  ({what})")
     rows.append("```")
     return "\n".join(rows) + "\n"
 
@@ -151,6 +150,8 @@ if __name__ == "__main__":
         write()
     edges, problems = graph()
     print(picture(), end="")
+    print("lines: " + ", ".join(f"{name} {count}" for name, count in sorted(
+        lines_per_layer().items(), key=lambda item: ORDER[item[0]])))
     print(f"depth {depth(edges)} layers; {len(problems)} violation(s)")
     for problem in problems:
         print(" ", problem)

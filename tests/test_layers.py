@@ -41,3 +41,38 @@ def test_the_design_doc_shows_the_layers_as_they_are():
     design = (Path(layers.ROOT) / "docs" / "design.md").read_text(encoding="utf-8")
     start = design.index(layers.BEGIN) + len(layers.BEGIN)
     assert design[start:design.index(layers.END)] == layers.picture(), "run `python tests/layers.py --write`"
+
+
+def test_the_checked_policy_is_plain_frozen_data():
+    """The IR is the evaluators' whole input: frozen dataclasses, tuples, sets,
+    mappings and scalars, with no syntax-tree node and no networkx graph in it
+    (those are the tools' `policy.authored`)."""
+    import dataclasses
+
+    import networkx
+
+    import engine
+    from engine import ir
+    from engine.core.source import Span
+    from engine.syntax import ast
+
+    policy = engine.load_policy("rules/examples/shop")
+    seen, stack, kinds = set(), [policy.checked], set()
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        kinds.add(type(value))
+        assert not isinstance(value, (networkx.Graph, ast.Module)), type(value)
+        assert type(value).__module__ != ast.__name__, type(value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, Span):
+            assert type(value).__dataclass_params__.frozen, type(value)
+            stack.extend(getattr(value, f.name) for f in dataclasses.fields(value))
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, (tuple, list, frozenset, set)):
+            stack.extend(value)
+    assert ir.CheckedPolicy in kinds and ir.Hierarchy in kinds and ir.CheckedRule in kinds
+    assert policy.authored.modules and isinstance(policy.authored.modules[0], ast.Module)

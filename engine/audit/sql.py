@@ -330,8 +330,8 @@ class Names:
 
 def names(policy: CheckedPolicy) -> Names:
     vocabulary = policy.vocabulary
-    return Names(sorted(vocabulary.purposes.graph.nodes), sorted(vocabulary.bases),
-                 sorted(vocabulary.categories.graph.nodes), sorted(iso_codes()))
+    return Names(vocabulary.purposes.names(), sorted(vocabulary.bases),
+                 vocabulary.categories.names(), sorted(iso_codes()))
 
 
 def split_json(dialect: Dialect, source: str, doc: str, prefix: str, keys: list[str]) -> str:

@@ -15,23 +15,28 @@ from ..syntax import ast
 from .. import ir
 from ..core.diagnostics import Diagnostic, Note, did_you_mean, suggestion_budget
 from ..event.model import Event, describe_problem, json_path
-from .declarations import Hierarchy, Vocabulary, declarations, region_value
+from .declarations import DeclaredHierarchy, Declarations, declarations, region_value
 from .expressions import Typer
 
 RESERVED_LABEL = ir.RESERVED_LABEL
 
 
+CheckedPolicy = ir.CheckedPolicy
+
+
 @dataclass(frozen=True)
-class CheckedPolicy:
-    name: str | None
-    vocabulary: Vocabulary
-    rules: tuple[ir.CheckedRule, ...]
-    tests: tuple[ast.TestDecl, ...]
+class Authored:
+    """What the authoring tools read beyond the IR: the modules (statements,
+    comments), the test blocks, and the declarations with their spans and
+    hierarchy graphs. The evaluators never see it."""
+
     modules: tuple[ast.Module, ...]
-    labels: frozenset[str]
+    tests: tuple[ast.TestDecl, ...]
+    declarations: Declarations
 
 
-def check(modules: list[ast.Module]) -> tuple[CheckedPolicy, list[Diagnostic]]:
+def check(modules: list[ast.Module]) -> tuple[ir.CheckedPolicy, Authored, list[Diagnostic]]:
+    """Modules to the checked policy (IR), the authored view, and every diagnostic."""
     diagnostics: list[Diagnostic] = []
     statements = [s for m in modules for s in m.statements]
     with suggestion_budget():
@@ -40,12 +45,11 @@ def check(modules: list[ast.Module]) -> tuple[CheckedPolicy, list[Diagnostic]]:
         labels = frozenset(r.label for r in rules if r.label)
         tests = [s for s in statements if isinstance(s, ast.TestDecl)]
         _tests(tests, vocabulary, labels, diagnostics)
-    policy = CheckedPolicy(vocabulary.policy_name, vocabulary, tuple(rules), tuple(tests),
-                           tuple(modules), labels)
-    return policy, diagnostics
+    policy = ir.CheckedPolicy(vocabulary.policy_name, vocabulary.frozen(), tuple(rules), labels)
+    return policy, Authored(tuple(modules), tuple(tests), vocabulary), diagnostics
 
 
-def _names(names, hierarchy: Hierarchy, other: Hierarchy, diagnostics) -> frozenset[str] | None:
+def _names(names, hierarchy: DeclaredHierarchy, other: DeclaredHierarchy, diagnostics) -> frozenset[str] | None:
     if names is None:
         return None
     found = set()
@@ -65,7 +69,7 @@ def _names(names, hierarchy: Hierarchy, other: Hierarchy, diagnostics) -> frozen
     return frozenset(found)
 
 
-def _rules(rules: list[ast.Rule], vocabulary: Vocabulary, diagnostics) -> list[ir.CheckedRule]:
+def _rules(rules: list[ast.Rule], vocabulary: Declarations, diagnostics) -> list[ir.CheckedRule]:
     typer = Typer(vocabulary, diagnostics)
     labels: dict[str, ast.Name] = {}
     checked = []
@@ -139,7 +143,7 @@ def _rules(rules: list[ast.Rule], vocabulary: Vocabulary, diagnostics) -> list[i
     return checked
 
 
-def _tests(tests, vocabulary: Vocabulary, labels, diagnostics) -> None:
+def _tests(tests, vocabulary: Declarations, labels, diagnostics) -> None:
     seen: dict[str, ast.TestDecl] = {}
     for test in tests:
         if test.name.value in seen:

@@ -11,6 +11,7 @@ import networkx as nx
 from ..syntax import ast
 from ..core.countries import is_country, suggest
 from ..core.diagnostics import Diagnostic, Note, did_you_mean
+from .. import ir
 from ..ir import Table
 from ..core.resources import library_of
 from ..core.source import Span
@@ -22,7 +23,7 @@ FIELD_ROOTS = frozenset({"destination", "safeguards", "automated", "data_age", "
 
 
 @dataclass
-class Hierarchy:
+class DeclaredHierarchy:
     """Purposes or categories: every known name (declared or implied), its
     direct parents, and its ancestors (itself included)."""
 
@@ -37,17 +38,33 @@ class Hierarchy:
     def names(self) -> list[str]:
         return sorted(self.graph.nodes)
 
+    def frozen(self) -> ir.Hierarchy:
+        """The run-time form: names and their ancestors, without the graph."""
+        return ir.Hierarchy(self.kind, dict(self.ancestors))
+
 
 @dataclass
-class Vocabulary:
-    purposes: Hierarchy
-    categories: Hierarchy
+class Declarations:
+    """Everything declared, as the checker works with it: hierarchies as graphs,
+    and each declaration's syntax (for spans, docs and the authoring tools)."""
+
+    purposes: DeclaredHierarchy
+    categories: DeclaredHierarchy
     bases: dict[str, str]  # purpose -> basis (only purposes that have one)
     regions: dict[str, frozenset[str]]
     region_decls: dict[str, ast.RegionDecl]
     tables: dict[str, Table]
     obligations: dict[str, ast.ObligationDecl]
     policy_name: str | None
+
+    def frozen(self) -> ir.Vocabulary:
+        """The run-time form (`ir.Vocabulary`): no syntax tree, no graph."""
+        return ir.Vocabulary(
+            self.purposes.frozen(), self.categories.frozen(), dict(self.bases), dict(self.regions),
+            dict(self.tables),
+            {name: decl.description.value if decl.description else None
+             for name, decl in self.obligations.items()},
+            self.policy_name)
 
 
 def _duplicates(kind: str, decls, diagnostics: list[Diagnostic]) -> dict:
@@ -87,7 +104,7 @@ def _check_root(decl_name: ast.Name, kind: str, diagnostics: list[Diagnostic]) -
             decl_name.span, help=f"`{root}` is read from events; choose another name"))
 
 
-def _hierarchy(kind: str, decls, diagnostics: list[Diagnostic]) -> Hierarchy:
+def _hierarchy(kind: str, decls, diagnostics: list[Diagnostic]) -> DeclaredHierarchy:
     declared = _duplicates(kind, decls, diagnostics)
     graph = nx.DiGraph()
     for name in declared:
@@ -106,7 +123,7 @@ def _hierarchy(kind: str, decls, diagnostics: list[Diagnostic]) -> Hierarchy:
                     or f"declare it: `{kind} {parent.value}`"))
             else:
                 graph.add_edge(decl.name.value, parent.value)
-    hierarchy = Hierarchy(kind, graph, declared)
+    hierarchy = DeclaredHierarchy(kind, graph, declared)
     code = "E0301" if kind == "category" else "E0302"
     for cycle in _cycles(graph):
         spans = [(n, declared[n].name.span) for n in cycle if n in declared]
@@ -151,7 +168,7 @@ def _cycles(graph: nx.DiGraph) -> list[list[str]]:
     return sorted(cycles)
 
 
-def _bases(purposes: Hierarchy, diagnostics: list[Diagnostic]) -> dict[str, str]:
+def _bases(purposes: DeclaredHierarchy, diagnostics: list[Diagnostic]) -> dict[str, str]:
     own: dict[str, str] = {}
     for name, decl in purposes.declared.items():
         for extra in decl.bases[1:]:
@@ -296,7 +313,7 @@ def _tables(decls, diagnostics: list[Diagnostic]) -> dict[str, Table]:
     return tables
 
 
-def declarations(statements, diagnostics: list[Diagnostic]) -> Vocabulary:
+def declarations(statements, diagnostics: list[Diagnostic]) -> Declarations:
     by_type = defaultdict(list)
     for statement in statements:
         by_type[type(statement)].append(statement)
@@ -314,7 +331,7 @@ def declarations(statements, diagnostics: list[Diagnostic]) -> Vocabulary:
     obligations = _duplicates("obligation", by_type[ast.ObligationDecl], diagnostics)
     for decl in obligations.values():
         _check_root(decl.name, "obligation", diagnostics)
-    return Vocabulary(
+    return Declarations(
         purposes=purposes,
         categories=categories,
         bases=bases,

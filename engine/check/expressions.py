@@ -13,7 +13,7 @@ from itertools import chain
 from ..syntax import ast
 from .. import ir
 from ..core.diagnostics import Diagnostic, did_you_mean
-from .declarations import Vocabulary, country
+from .declarations import Declarations, country
 
 SCALAR_FIELDS = {
     ("destination",): "country",
@@ -55,7 +55,7 @@ def _compatible(a: str, b: str) -> bool:
 
 
 class Typer:
-    def __init__(self, vocabulary: Vocabulary, diagnostics: list[Diagnostic]):
+    def __init__(self, vocabulary: Declarations, diagnostics: list[Diagnostic]):
         self.vocabulary = vocabulary
         self.diagnostics = diagnostics
 

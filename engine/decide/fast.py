@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from .. import ir
 from . import reference
-from ..check import CheckedPolicy
+from ..ir import CheckedPolicy
 from ..core.countries import iso_codes
 from ..event.values import flat_json, is_text, json_problems
 from ..event.timestamps import parse_timestamp
@@ -164,7 +164,7 @@ class CompiledPolicy:
         self.bases = vocabulary.bases
         self.purpose_ancestors = vocabulary.purposes.ancestors
         self.category_ancestors = vocabulary.categories.ancestors
-        self.known_purposes = frozenset(vocabulary.purposes.graph.nodes)
+        self.known_purposes = frozenset(vocabulary.purposes.ancestors)
         self.countries = iso_codes()
         self.rules = [CompiledRule(rule) for rule in checked.rules]
         # rules by the purposes they name; `*` rules apply to every purpose

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from . import reference
-from ..check import CheckedPolicy
+from ..check import Authored
+from ..ir import CheckedPolicy
 from ..core.diagnostics import Diagnostic
 from .guard import Guarding
 from .decision import Decision
@@ -16,10 +17,14 @@ class Policy(Guarding):
     """A checked policy, ready to decide. Immutable and safe to share between threads.
     `guard` and `check` (from `Guarding`) protect functions and blocks with it."""
 
-    def __init__(self, checked: CheckedPolicy, digest: str, diagnostics: list[Diagnostic]):
+    def __init__(self, checked: CheckedPolicy, authored: Authored, digest: str,
+                 diagnostics: list[Diagnostic]):
         from .fast import CompiledPolicy
 
+        #: the checked policy (IR): all the evaluators read
         self.checked = checked
+        #: the modules, tests and declarations with their spans: what the tools read
+        self.authored = authored
         self.digest = digest
         #: warnings found while compiling (errors raise PolicyError instead)
         self.diagnostics = diagnostics
@@ -36,7 +41,7 @@ class Policy(Guarding):
 
     @property
     def tests(self):
-        return self.checked.tests
+        return self.authored.tests
 
     @property
     def vocabulary(self):

@@ -19,7 +19,7 @@ from typing import Any, Mapping
 from pydantic import ValidationError
 
 from .. import ir
-from ..check import CheckedPolicy
+from ..ir import CheckedPolicy
 from ..core.countries import is_country
 from ..event.values import is_text, json_path, json_problems, kind_of, printable
 from .decision import Decision, Reason

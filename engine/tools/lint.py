@@ -74,7 +74,7 @@ def _own(policy: Policy, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """The user's findings: none inside libraries, none a comment
     `# lawful: ignore[CODE, …]` on the same line or the line above silences."""
     ignored = set()
-    for module in policy.checked.modules:
+    for module in policy.authored.modules:
         for comment in module.comments:
             match = _IGNORE.search(comment.text)
             if match:
@@ -104,7 +104,7 @@ def _lint(policy: Policy) -> list[Diagnostic]:
     linter.unpermitted_purposes()
     linter.constant_conditions()
     if not any(isinstance(s, ast.UseDecl) and s.library.value == "gdpr"
-               for m in policy.checked.modules for s in m.statements):
+               for m in policy.authored.modules for s in m.statements):
         linter.gdpr_hints()
     return linter.found
 
@@ -112,7 +112,7 @@ def _lint(policy: Policy) -> list[Diagnostic]:
 class Linter:
     def __init__(self, policy: Policy):
         self.policy = policy
-        self.vocabulary = policy.vocabulary
+        self.vocabulary = policy.authored.declarations  # with spans and graphs
         self.rules = [r for r in policy.rules]
         self.found: list[Diagnostic] = []
 
@@ -146,7 +146,7 @@ class Linter:
             if ("all", kind) in graph:
                 graph.add_edges_from((("all", kind), (kind, name)) for name in hierarchy.graph.nodes)
         regions = set(self.vocabulary.regions)
-        for module in self.policy.checked.modules:
+        for module in self.policy.authored.modules:
             for statement in module.statements:
                 if isinstance(statement, ast.Rule):
                     # regions are folded into sets when checked: find their names in the text

@@ -340,7 +340,7 @@ def show(policy: Policy, name: str) -> Output:
     """A name's declaration(s), doc comment, and the rules that use it."""
     from .lint import Linter
 
-    vocabulary = policy.vocabulary
+    vocabulary = policy.authored.declarations  # with spans
     graph = Linter(policy).reference_graph()
     output = Output()
     found = False
