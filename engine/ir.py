@@ -114,6 +114,29 @@ class Not:
 
 Node = Union[Const, Field, Consent, Objected, PurposeIn, Member, Compare, Lookup, And, Or, Not]
 
+#: each node kind's child expressions, in source order (the one description the
+#: walkers read; a new node kind is added here)
+CHILDREN: dict[type, tuple[str, ...]] = {
+    Const: (), Field: (), Consent: (), Objected: (), PurposeIn: (),
+    Member: ("left", "right"), Compare: ("left", "right"), Lookup: ("key",),
+    And: ("left", "right"), Or: ("left", "right"), Not: ("operand",),
+}
+
+
+def children(node: Node) -> list[Node]:
+    """The child expressions of a node, in source order."""
+    return [getattr(node, name) for name in CHILDREN[type(node)]]
+
+
+def walk(node: Node | None):
+    """Every node of an expression, parents before children, in source order;
+    iterative, so any depth the checker admits is walked without recursion."""
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
 
 @dataclass(frozen=True)
 class Table:

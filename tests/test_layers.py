@@ -76,3 +76,22 @@ def test_the_checked_policy_is_plain_frozen_data():
             stack.extend(value)
     assert ir.CheckedPolicy in kinds and ir.Hierarchy in kinds and ir.CheckedRule in kinds
     assert policy.authored.modules and isinstance(policy.authored.modules[0], ast.Module)
+
+
+def test_one_walker_knows_every_ir_node_kind_and_its_children():
+    """`ir.CHILDREN` names, for every node kind, exactly the fields that hold
+    expressions, so `ir.walk` (which lint and the tools use) misses none."""
+    import dataclasses
+    import typing
+
+    from engine import ir
+
+    kinds = set(typing.get_args(ir.Node))
+    assert set(ir.CHILDREN) == kinds
+    for kind in kinds:
+        holding = tuple(f.name for f in dataclasses.fields(kind) if "Node" in str(f.type))
+        assert holding == ir.CHILDREN[kind], kind
+    deep = ir.Const(True, "bool")
+    for _ in range(10_000):  # deeper than the recursion limit: the walk is iterative
+        deep = ir.Not(deep)
+    assert sum(1 for _ in ir.walk(deep)) == 10_001

@@ -433,18 +433,8 @@ def _same_rule(a: ir.CheckedRule, b: ir.CheckedRule) -> bool:
         b.purposes, b.categories, b.destination, b.when, b.unless, set(b.obligations))
 
 
-def _walk(node):
-    if node is None:
-        return
-    yield node
-    for child in ("left", "right", "operand", "key"):
-        value = getattr(node, child, None)
-        if value is not None and not isinstance(value, str):
-            yield from _walk(value)
-
-
 def _mentions(rule: ir.CheckedRule, test) -> bool:
-    return any(test(n) for clause in (rule.when, rule.unless) for n in _walk(clause))
+    return any(test(n) for clause in (rule.when, rule.unless) for n in ir.walk(clause))
 
 
 def _reads_transfer(node) -> bool:
@@ -457,7 +447,7 @@ def _reads_children(node) -> bool:
 
 
 def _names_in(node):
-    for item in _walk(node):
+    for item in ir.walk(node):
         if isinstance(item, ir.Lookup):
             yield "table", item.table
         elif isinstance(item, ir.PurposeIn):
