@@ -21,16 +21,17 @@ from .. import ir
 from . import reference
 from ..check import RESERVED_LABEL, CheckedPolicy
 from ..core.countries import iso_codes
+from ..event import fields
 from ..event.values import flat_json, is_text, json_problems
 from ..event.timestamps import parse_timestamp
-from ..event.model import MAX_AGE
 from .decision import Decision, Reason, built_decision, built_reason
 from .reference import EvaluationError, _compare, _runtime_kind, _same, _text, forbid_overlap
 
-EVENT_KEYS = frozenset({"purpose", "categories", "destination", "subject", "safeguards", "automated",
-                        "collected_at", "at", "context"})
-SUBJECT_KEYS = frozenset({"id", "age", "country", "kind", "consents", "objections"})
-CONSENT_KEYS = frozenset({"purpose", "given_at", "withdrawn_at", "explicit", "parental"})
+# the event's shape, from its one description (computed once, here)
+EVENT_KEYS = fields.keys()
+SUBJECT_KEYS = fields.keys("subject")
+CONSENT_KEYS = fields.keys("subject", "consents")
+MIN_AGE, MAX_AGE = fields.at("subject", "age").minimum, fields.at("subject", "age").maximum
 _UTC = timezone.utc
 MAX_PLANS = 100_000
 _NOTHING = object()
@@ -301,7 +302,7 @@ class CompiledPolicy:
         sget = subject.get
         age = sget("age")
         if age is not None:
-            if type(age) is not int or not 0 <= age <= MAX_AGE:
+            if type(age) is not int or not MIN_AGE <= age <= MAX_AGE:
                 raise _Unsure
             facts.age = age
         country = sget("country")
