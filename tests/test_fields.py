@@ -4,6 +4,8 @@ event's shape is the one computed from it."""
 
 from __future__ import annotations
 
+import re
+
 import pydantic
 import pytest
 
@@ -205,3 +207,11 @@ def test_a_purpose_without_a_basis_is_named():
     checked = policy("purpose lab.trial basis consent\npermit billing on contact.email\n")  # `lab` is implied
     decision = checked.evaluate(event(purpose="lab"))
     assert any("`purpose`: `lab` has no basis" in r.message for r in decision.reasons), decision.reasons
+
+
+def test_the_e0404_fix_names_only_fields_conditions_read():
+    """engine.core cannot import the description (an earlier phase): its text is held to it here."""
+    from engine.core.diagnostics import FIXES
+
+    named = set(re.findall(r"`([a-z_.A-Z]+)`", FIXES["E0404"]))
+    assert named and named <= set(expressions.FIELD_NAMES)
