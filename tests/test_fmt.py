@@ -8,13 +8,14 @@ import os
 import random
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.syntax import printer
+from engine.syntax import ast, printer
 from engine.tools import fmt
 from engine.cli import main
 from engine.core.source import Source
@@ -36,6 +37,46 @@ def test_golden_formatting(case, golden):
     formatted = fmt.format_text(case.read_text(encoding="utf-8"), case.name)
     golden(case.with_suffix(".formatted"), formatted)
     assert fmt.format_text(formatted, case.name) == formatted
+
+
+IDENTITY = HERE / "identity" / "statements.law"
+
+
+def identity_statements() -> list[str]:
+    """The statements of the identity file, each with the lines it takes: a line
+    indented, a closing `}` or after `rule NAME:` continues the one before."""
+    statements: list[str] = []
+    for line in IDENTITY.read_text(encoding="utf-8").splitlines(keepends=True):
+        if statements and (line[:1] in (" ", "}") or statements[-1].endswith(":\n")):
+            statements[-1] += line
+        else:
+            statements.append(line)
+    return statements
+
+
+@pytest.mark.parametrize("statement", identity_statements())
+def test_a_canonical_statement_is_its_own_format(statement):
+    assert fmt.format_text(statement, IDENTITY.name) == statement
+
+
+def test_the_identity_file_is_its_own_format_and_covers_every_statement_form():
+    text = IDENTITY.read_text(encoding="utf-8")
+    assert fmt.format_text(text, IDENTITY.name) == text
+    module, diagnostics = parse_module(Source(IDENTITY.name, text))
+    assert not diagnostics
+    forms = set()
+    for statement in module.statements:
+        if isinstance(statement, ast.Rule):
+            forms |= {statement.kind, "labelled rule" if statement.label else "rule"}
+        elif isinstance(statement, ast.TestDecl):
+            forms.add(f"test, expect {statement.expect}" + (" (named)" if statement.names else ""))
+        else:
+            forms.add(type(statement).__name__)
+    declarations = {form.__name__ for form in typing.get_args(ast.Statement)} - {"Rule", "TestDecl"}
+    rules = {"permit", "forbid", "require", "residency", "retain", "rule", "labelled rule"}  # spec section 4
+    tests = {f"test, expect {e}{n}" for e in ("allow", "deny") for n in ("", " (named)")}  # spec section 8
+    assert forms == declarations | rules | tests
+    assert module.comments  # comments and doc comments keep their place too
 
 
 def test_comments_stay_in_place():

@@ -15,11 +15,12 @@ from .. import ir
 from ..ir import Table
 from ..core.resources import library_of
 from ..core.source import Span
+from ..event import fields
 
 BASES = ("consent", "contract", "legal_obligation", "vital_interest", "public_task",
          "legitimate_interest")
 MAX_HIERARCHY_DEPTH = 64
-FIELD_ROOTS = frozenset({"destination", "safeguards", "automated", "data_age", "subject", "context"})
+FIELD_ROOTS = fields.roots()  # what conditions read by a path: no declared name starts with one
 
 
 @dataclass

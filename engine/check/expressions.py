@@ -13,19 +13,14 @@ from itertools import chain
 from ..syntax import ast
 from .. import ir
 from ..core.diagnostics import Diagnostic, did_you_mean
-from .declarations import Declarations, country
+from ..event import fields
+from .declarations import FIELD_ROOTS, Declarations, country
 
-SCALAR_FIELDS = {
-    ("destination",): "country",
-    ("safeguards",): "set:string",
-    ("automated",): "bool",
-    ("data_age",): "duration",
-    ("subject", "age"): "int",
-    ("subject", "country"): "country",
-    ("subject", "kind"): "string",
-    ("subject", "id"): "string",
-}
-FIELD_NAMES = sorted(".".join(path) for path in SCALAR_FIELDS) + ["context.KEY"]
+# the paths conditions read and their types, from the event's description
+SCALAR_FIELDS = {path: field.reads for path, field in fields.readable().items() if not field.open}
+OPEN_FIELDS = {path: field.reads for path, field in fields.readable().items() if field.open}  # `context.KEY`
+FIELD_NAMES = sorted(".".join(path) for path in SCALAR_FIELDS) + sorted(
+    ".".join(path) + ".KEY" for path in OPEN_FIELDS)
 _DESCRIBE = {
     "int": "an integer", "string": "a string", "country": "a country", "duration": "a duration",
     "bool": "a condition", "basis": "a basis", "purpose": "a purpose", "region": "a region",
@@ -112,14 +107,14 @@ class Typer:
 
     def _NameRef(self, e):
         path = tuple(e.name.split("."))
-        if path[0] in ("subject", "context", "destination", "safeguards", "automated", "data_age"):
-            if path[0] == "context" and len(path) > 1:
-                return ir.Field(path, "any", e.span)
+        if path[0] in FIELD_ROOTS:
+            if path[:1] in OPEN_FIELDS and len(path) > 1:
+                return ir.Field(path, OPEN_FIELDS[path[:1]], e.span)
             if path in SCALAR_FIELDS:
                 return ir.Field(path, SCALAR_FIELDS[path], e.span)
             help = did_you_mean(e.name, FIELD_NAMES)
-            if path == ("context",):
-                help = "read a key of the context: `context.KEY`"
+            if path in OPEN_FIELDS:
+                help = f"read a key of the {path[0]}: `{path[0]}.KEY`"
             return self.error("E0404", f"the event has no field `{e.name}`", e.span,
                               help=help or "fields are " + ", ".join(f"`{f}`" for f in FIELD_NAMES))
         if e.name in self.vocabulary.regions:

@@ -21,19 +21,20 @@ from .. import ir
 from . import reference
 from ..ir import CheckedPolicy
 from ..core.countries import iso_codes
+from ..event import fields
 from ..event.values import flat_json, is_text, json_problems
 from ..event.timestamps import parse_timestamp
-from ..event.model import MAX_AGE
 from .decision import Decision, Reason, built_decision, built_reason
 from . import reasons as words
 from .reference import forbid_overlap
 from .values import (EvaluationError, bad_table_key, compare, missing, no_data_age, no_table_entry,
                      not_a_list, not_a_truth, not_single, same, source_text)
 
-EVENT_KEYS = frozenset({"purpose", "categories", "destination", "subject", "safeguards", "automated",
-                        "collected_at", "at", "context"})
-SUBJECT_KEYS = frozenset({"id", "age", "country", "kind", "consents", "objections"})
-CONSENT_KEYS = frozenset({"purpose", "given_at", "withdrawn_at", "explicit", "parental"})
+# the event's shape, from its one description (computed once, here)
+EVENT_KEYS = fields.keys()
+SUBJECT_KEYS = fields.keys("subject")
+CONSENT_KEYS = fields.keys("subject", "consents")
+MIN_AGE, MAX_AGE = fields.at("subject", "age").minimum, fields.at("subject", "age").maximum
 _UTC = timezone.utc
 MAX_PLANS = 100_000
 _NOTHING = object()
@@ -302,7 +303,7 @@ class CompiledPolicy:
         sget = subject.get
         age = sget("age")
         if age is not None:
-            if type(age) is not int or not 0 <= age <= MAX_AGE:
+            if type(age) is not int or not MIN_AGE <= age <= MAX_AGE:
                 raise _Unsure
             facts.age = age
         country = sget("country")

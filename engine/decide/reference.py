@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from .. import ir
 from ..ir import CheckedPolicy
 from ..core.countries import is_country
+from ..event import fields
 from ..event.values import is_text, json_path, json_problems, kind_of, printable
 from .decision import Decision, Reason
 from ..event.model import Event, describe_problem
@@ -28,6 +29,9 @@ from . import reasons as words
 from .reasons import CONSENT_CITE, CONSENT_LABEL, unreadable
 from .values import (EvaluationError, bad_table_key, compare, missing, no_data_age, no_table_entry,
                      not_a_list, not_a_truth, not_single, same, source_text)
+
+_TIMESTAMPS = frozenset(f.name for _, f in fields.walk() if f.kind == fields.TIMESTAMP)
+
 
 class InvalidEvent(ValueError):
     """Raised by strict evaluation of an invalid event; `.problems` lists them."""
@@ -47,7 +51,7 @@ def validate(policy: CheckedPolicy, data: Any, now: datetime | None = None) -> t
     if isinstance(data, Event):  # a model built by a Python caller: judged as its JSON would be
         data = data.model_dump(exclude_defaults=True)
         for holder in [data, *data.get("subject", {}).get("consents", ())]:
-            for name in ("at", "collected_at", "given_at", "withdrawn_at"):
+            for name in _TIMESTAMPS:
                 if isinstance(holder.get(name), datetime):
                     holder[name] = holder[name].isoformat()
     if not isinstance(data, Mapping):
@@ -73,40 +77,23 @@ def validate(policy: CheckedPolicy, data: Any, now: datetime | None = None) -> t
 
 
 def _policy_problems(policy: CheckedPolicy, data: Mapping) -> list[str]:
-    """Names the policy does not know, read from the raw event where well-formed."""
+    """Names the policy does not know, read from the raw event where well-formed:
+    the fields `event.fields` marks as names."""
     vocabulary = policy.vocabulary
     problems: list[str] = []
-
-    def purpose_known(where: str, name: Any) -> None:
-        if type(name) is str and is_text(name) and name not in vocabulary.purposes:
+    for where, described, name in fields.named(data):
+        if type(name) is not str or not is_text(name):
+            continue  # the model names what is wrong with it
+        if described.names == fields.COUNTRY:
+            if not is_country(name):
+                problems.append(f"`{where}`: `{name}` is not an ISO 3166-1 country code")
+        elif described.names == fields.CATEGORY:
+            if name not in vocabulary.categories:
+                problems.append(f"`{where}`: the policy has no category `{name}`")
+        elif name not in vocabulary.purposes:
             problems.append(f"`{where}`: the policy has no purpose `{name}`")
-
-    def country_known(where: str, code: Any) -> None:
-        if type(code) is str and is_text(code) and not is_country(code):
-            problems.append(f"`{where}`: `{code}` is not an ISO 3166-1 country code")
-
-    purpose = data.get("purpose")
-    purpose_known("purpose", purpose)
-    if isinstance(purpose, str) and purpose in vocabulary.purposes and purpose not in vocabulary.bases:
-        problems.append(f"`purpose`: `{purpose}` has no basis, so no event can name it")
-    categories = data.get("categories")
-    if isinstance(categories, list):
-        for i, category in enumerate(categories):
-            if type(category) is str and is_text(category) and category not in vocabulary.categories:
-                problems.append(f"`categories[{i}]`: the policy has no category `{category}`")
-    country_known("destination", data.get("destination"))
-    subject = data.get("subject")
-    if isinstance(subject, Mapping):
-        country_known("subject.country", subject.get("country"))
-        consents = subject.get("consents")
-        if isinstance(consents, list):
-            for i, consent in enumerate(consents):
-                if isinstance(consent, Mapping):
-                    purpose_known(f"subject.consents[{i}].purpose", consent.get("purpose"))
-        objections = subject.get("objections")
-        if isinstance(objections, list):
-            for i, objection in enumerate(objections):
-                purpose_known(f"subject.objections[{i}]", objection)
+        elif described.names == fields.BASED_PURPOSE and name not in vocabulary.bases:
+            problems.append(f"`{where}`: `{name}` has no basis, so no event can name it")
     return problems
 
 

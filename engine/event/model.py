@@ -1,4 +1,7 @@
-"""Pydantic models of the stable surface: events in, decisions out."""
+"""Pydantic models of the stable surface: events in, decisions out.
+
+Written by hand for their messages and JSON Schema; they are the event as
+`event.fields` describes it, which tests/test_fields.py holds them to."""
 
 from __future__ import annotations
 
@@ -9,10 +12,9 @@ from typing import Annotated, Any
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr,
                       WithJsonSchema, model_validator)
 
+from .fields import MAX_AGE
 from .timestamps import TIMESTAMP_PATTERN, parse_timestamp
 from .values import json_path
-
-MAX_AGE = 200
 
 
 def _timestamp(value: Any) -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..core.countries import iso_codes
+from . import fields
 from .model import Event
 
 
@@ -14,21 +15,27 @@ def event_schema(policy=None) -> dict:
     if policy is None:
         return schema
     vocabulary = policy.vocabulary
-    properties, defs = schema["properties"], schema["$defs"]
-    countries = sorted(iso_codes())
-
-    def restrict(node: dict, names: list[str]) -> None:
-        for option in node.get("anyOf", [node]):
-            if option.get("type") == "string":
-                option["enum"] = names
-
-    restrict(properties["purpose"], sorted(vocabulary.bases))
-    properties["categories"]["items"]["enum"] = vocabulary.categories.names()
-    restrict(properties["destination"], countries)
-    restrict(defs["Subject"]["properties"]["country"], countries)
-    defs["ConsentRecord"]["properties"]["purpose"]["enum"] = vocabulary.purposes.names()
-    for option in defs["Subject"]["properties"]["objections"]["anyOf"]:
-        if option.get("type") == "array":
-            option["items"]["enum"] = vocabulary.purposes.names()
+    names = {fields.BASED_PURPOSE: sorted(vocabulary.bases), fields.PURPOSE: vocabulary.purposes.names(),
+             fields.CATEGORY: vocabulary.categories.names(), fields.COUNTRY: sorted(iso_codes())}
+    for path, field in fields.walk():
+        if field.names is not None:
+            for node in _nodes(schema, path):
+                (node["items"] if field.kind == fields.STRINGS else node)["enum"] = names[field.names]
     schema["description"] = f"Events for the policy {policy.name or ''} ({policy.digest})".replace("  ", " ")
     return schema
+
+
+def _nodes(schema: dict, path: tuple[str, ...]) -> list[dict]:
+    """The schemas a field's value may have (not `null`), through `$ref`s and the
+    items of lists of objects."""
+    defs = schema.get("$defs", {})
+
+    def options(node: dict) -> list[dict]:
+        found = [defs[o["$ref"].rsplit("/", 1)[1]] if "$ref" in o else o for o in node.get("anyOf", [node])]
+        return [o for o in found if o.get("type") != "null"]
+
+    holders, found = [schema], []
+    for name in path:
+        found = [option for holder in holders for option in options(holder["properties"][name])]
+        holders = [options(o["items"])[0] if o.get("type") == "array" else o for o in found]
+    return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pygments.lexer import RegexLexer, bygroups, include, words
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Text
 
+from ..event import fields
 from ..syntax.parser import KEYWORDS
 
 BASES = ("consent", "contract", "legal_obligation", "vital_interest", "public_task",
@@ -20,7 +21,7 @@ EFFECTS = ("permit", "forbid", "require", "residency", "retain")
 UNITS = ("day", "days", "month", "months", "year", "years")
 OTHER_KEYWORDS = tuple(sorted(set(KEYWORDS) - set(BASES) - set(DECLARATIONS) - set(EFFECTS)
                               - set(UNITS) - {"true", "false"}))
-FIELDS = ("destination", "safeguards", "automated", "data_age", "subject", "context")
+FIELDS = tuple(sorted(fields.roots(), key=lambda root: (-len(root), root)))  # longest first
 NAME = r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*"
 
 

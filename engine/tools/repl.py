@@ -21,6 +21,7 @@ from rich.text import Text
 
 from ..syntax import ast
 from ..core.diagnostics import Diagnostic, Severity, render_all
+from ..event import fields
 from ..event.values import loads as read_event
 from ..decide.explain import explain, render_decision, render_explanation
 from ..load import PolicyError, compile_sources, read_paths
@@ -29,11 +30,13 @@ from ..core.source import Source
 from ..syntax import parse_module
 from ..syntax.parser import KEYWORDS
 
-EVENT_FIELDS = ["purpose", "categories", "destination", "subject", "safeguards", "automated",
-                "collected_at", "at", "context", "id", "age", "country", "kind", "consents",
-                "objections", "given_at", "withdrawn_at", "explicit", "parental"]
-EXPRESSION_FIELDS = ["subject.age", "subject.country", "subject.kind", "subject.id", "destination",
-                     "safeguards", "automated", "data_age", "context."]
+# from the event's description: the keys of events (completed quoted, in JSON) and
+# the names conditions read (`context.` for `context.KEY`)
+EVENT_FIELDS = list(fields.key_names())
+EXPRESSION_FIELDS = [name.removesuffix("KEY") for name in fields.condition_names()]
+#: what completion shows beside a field
+FIELD_DOCS = {f'"{name}"': doc for name, doc in fields.key_names().items()} | {
+    name.removesuffix("KEY"): doc for name, doc in fields.condition_names().items()}
 
 
 @dataclass(frozen=True)
@@ -537,7 +540,8 @@ def run_interactive(session: Session, console: Console, history: Path) -> int:
                 return
             for candidate in session.names():
                 if candidate.startswith(word) and candidate != word:
-                    yield Completion(candidate, start_position=-len(word))
+                    yield Completion(candidate, start_position=-len(word),
+                                     display_meta=FIELD_DOCS.get(candidate))
 
     bindings = KeyBindings()
 
