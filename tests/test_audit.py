@@ -173,13 +173,13 @@ def test_joining_by_signature_hash_equals_joining_by_signature(tmp_path):
     import duckdb
 
     from engine.audit import audit_plan, duckdb_stages
-    from engine.audit.sql import Dialect
+    from engine.audit.sql import DuckDBDialect
 
     policy = engine.load_policy(ROOT / "rules" / "examples" / "shop")
     events = [json.loads(p.read_text()) for p in sorted((ROOT / "examples" / "shop" / "events").glob("*.json"))]
     path = tmp_path / "events.jsonl"
     write_lines(path, events + ["not an event", {"purpose": "billing"}])
-    connection, dialect = duckdb.connect(), Dialect()
+    connection, dialect = duckdb.connect(), DuckDBDialect()
     plan = audit_plan(policy, duckdb_stages(policy, [str(path)], dialect, 0, connection), dialect, [str(path)])
     connection.execute(f"CREATE TEMP TABLE ev AS {plan.facts}")
     connection.execute(f"CREATE TEMP TABLE oc AS {plan.outcomes('ev')}")
