@@ -167,19 +167,41 @@ def test_duckdb_agrees_with_the_reference_on_parquet_columns(tmp_path, text, eve
     check_agreement(policy, read_back, rows(audit_duckdb(policy, [str(path)], now=NOW)))
 
 
+def test_a_parquet_context_of_json_null_is_the_field_left_out(tmp_path):
+    """`null` is absent for every optional field (spec section 6), in a Parquet
+    column of JSON text as in JSON lines: `"null"`, a NULL cell and no context
+    decide alike, and as the reference does."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    policy = engine.load_policy_text(
+        "category c\npurpose p basis contract\npermit p on c\n"
+        "forbid p on c when context.risk > 5\n", name="context.law")
+    base = {"purpose": "p", "categories": ["c"], "destination": "DE", "at": "2025-01-01T00:00:00Z"}
+    table = [dict(base, context=text) for text in ("null", None, '{"risk": 9}', '{"risk": 1}', "[]")]
+    path = tmp_path / "events.parquet"
+    pq.write_table(pa.Table.from_pylist(table, schema=_event_columns()), path)
+    decided = rows(audit_duckdb(policy, [str(path)], now=NOW))
+    # no context: the forbid's condition cannot be read, so it applies (fail closed);
+    # only the array is not a context at all
+    assert [d["reasons"][0]["kind"] for d in decided] == [
+        "forbidden", "forbidden", "forbidden", "permitted", "invalid-event"]
+    check_agreement(policy, [_read_back(row) for row in pq.read_table(path).to_pylist()], decided)
+
+
 def test_joining_by_signature_hash_equals_joining_by_signature(tmp_path):
     """Events reach their outcome by the signature's hash when no two signatures share
     one (checked on every audit); the exact join on the signature itself agrees."""
     import duckdb
 
     from engine.audit import audit_plan, duckdb_stages
-    from engine.audit.sql import Dialect
+    from engine.audit.sql import DuckDBDialect
 
     policy = engine.load_policy(ROOT / "rules" / "examples" / "shop")
     events = [json.loads(p.read_text()) for p in sorted((ROOT / "examples" / "shop" / "events").glob("*.json"))]
     path = tmp_path / "events.jsonl"
     write_lines(path, events + ["not an event", {"purpose": "billing"}])
-    connection, dialect = duckdb.connect(), Dialect()
+    connection, dialect = duckdb.connect(), DuckDBDialect()
     plan = audit_plan(policy, duckdb_stages(policy, [str(path)], dialect, 0, connection), dialect, [str(path)])
     connection.execute(f"CREATE TEMP TABLE ev AS {plan.facts}")
     connection.execute(f"CREATE TEMP TABLE oc AS {plan.outcomes('ev')}")

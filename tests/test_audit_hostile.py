@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import engine
 from engine.audit import audit_duckdb
 from engine.audit.lines import MAX_LINE, json_problem
-from engine.audit.sql import Dialect, packed_facts, quote, unpacked_facts
+from engine.audit.sql import DuckDBDialect, packed_facts, quote, unpacked_facts
 from engine.event.values import loads
 from engine.event.timestamps import parse_timestamp
 from engine.event.values import split_lines as engine_split_lines
@@ -322,7 +322,7 @@ def test_packed_keys_are_exact_for_any_number_of_facts(count):
     columns = ", ".join(f"CAST({'NULL' if v is None else str(v).lower()} AS BOOLEAN) AS {name}"
                         for name, v in zip(signature, values))
     packed = ", ".join(f"{sql} AS {name}" for sql, name in packed_facts(signature))
-    unpacked = ", ".join(f"{sql} AS {name}" for sql, name in unpacked_facts(signature, Dialect()))
+    unpacked = ", ".join(f"{sql} AS {name}" for sql, name in unpacked_facts(signature, DuckDBDialect()))
     row = one(f"SELECT {unpacked} FROM (SELECT {packed} FROM (SELECT {columns}) AS f) AS p")
     assert list(row) == values
     all_false = ", ".join(f"false AS {name}" for name in signature)
@@ -379,7 +379,7 @@ def test_timestamps_read_by_the_sql_equal_the_engines(parts):
         text = f"{year}-{month}-{day}{t}{hour}:{minute}:{second}{fraction}{zone}"
     else:
         text = parts[0]
-    sql = Dialect().timestamp_us(quote(text))
+    sql = DuckDBDialect().timestamp_us(quote(text))
     assert one(f"SELECT {sql}")[0] == engine_us(text), text
 
 
@@ -491,7 +491,7 @@ def test_spark_reads_literals_and_timestamps_as_duckdb(spark):
     """One query each: every hostile literal, and a grid of timestamp strings."""
     import itertools
 
-    from engine.audit.spark import SparkDialect
+    from engine.audit.sql import SparkDialect
 
     texts = ["", "'", "\\", "\x00", "a\x00b'c\\d", "é€😀\u2028\n\r\t", '"', "x" * 10_000, "%_*", "\\u0041"]
     got = spark.sql("SELECT " + ", ".join(f"{quote(t)} AS c{i}" for i, t in enumerate(texts))).collect()[0]

@@ -6,6 +6,8 @@ reasons' texts here, so the same event gets the same words on every path.
 
 from __future__ import annotations
 
+from string import Formatter
+
 from .. import ir
 from ..event.values import printable
 from .decision import Decision, Reason
@@ -33,17 +35,34 @@ def permitted_by(rule: ir.CheckedRule) -> str:
     return rule.because or f"permitted by {rule.name}"
 
 
+#: The messages that name parts of the event, as templates: Python fills them in
+#: (below), the audit's SQL concatenates their pieces (`pieces`) with columns.
+PERMITTED = "`{category}`: {permit}"
+NO_CONSENT = "the purpose `{purpose}` is based on consent, and the subject holds no valid consent covering it"
+NOT_PERMITTED = "no permit covers the category `{category}` for the purpose `{purpose}` to `{destination}`"
+
+
 def permitted(rule: ir.CheckedRule, category: str) -> str:
-    return f"`{category}`: {permitted_by(rule)}"
+    return PERMITTED.format(category=category, permit=permitted_by(rule))
 
 
 def no_consent(purpose: str) -> str:
-    return (f"the purpose `{purpose}` is based on consent, and the subject holds no valid consent "
-            "covering it")
+    return NO_CONSENT.format(purpose=purpose)
 
 
 def not_permitted(category: str, purpose: str, destination: str) -> str:
-    return f"no permit covers the category `{category}` for the purpose `{purpose}` to `{destination}`"
+    return NOT_PERMITTED.format(category=category, purpose=purpose, destination=destination)
+
+
+def pieces(template: str) -> list[tuple[str, str]]:
+    """A template as ("text", words) and ("field", name) pieces, in order."""
+    found: list[tuple[str, str]] = []
+    for text, name, _, _ in Formatter().parse(template):
+        if text:
+            found.append(("text", text))
+        if name:
+            found.append(("field", name))
+    return found
 
 
 def unreadable(digest: str, problem: str) -> Decision:

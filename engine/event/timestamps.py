@@ -10,11 +10,16 @@ from typing import Any
 
 from .values import kind_of, short
 
-#: The timestamp grammar, for the JSON Schema (ranges of days per month and the
-#: conversion to UTC are checked by `parse_timestamp`, not by the pattern).
-TIMESTAMP_PATTERN = (r"^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]"
-                     r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
-                     r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?(?![\s\S])")  # the very end: `$` allows a final newline
+#: The grammar as a portable regular expression, unanchored: Python, DuckDB, Java
+#: (Spark) and JSON Schema read it the same (`[.]`, not `\.`, which a Spark SQL
+#: string literal would unescape). The day of the month, the year 0000 and the
+#: conversion to UTC are checked apart (`parse_timestamp`, the audit's SQL).
+TIMESTAMP_GRAMMAR = ("[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]"
+                     "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?"
+                     "([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?")
+#: The grammar for the JSON Schema: no year 0000, and anchored at the very end
+#: (`$` would allow a final newline).
+TIMESTAMP_PATTERN = "^(?!0000)" + TIMESTAMP_GRAMMAR + r"(?![\s\S])"
 _TIMESTAMP = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?"
     r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))?", re.ASCII)
