@@ -12,14 +12,11 @@ from typing import Any, Union
 
 from .core.source import Span
 
-_meta = dict(compare=False, repr=False)
-
-
 @dataclass(frozen=True)
 class Const:
     value: Any
     type: str
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -28,7 +25,7 @@ class Field:
 
     path: tuple[str, ...]
     type: str
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -41,13 +38,13 @@ class Consent:
 
     kind: str | None
     type: str = "bool"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Objected:
     type: str = "bool"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -57,7 +54,7 @@ class PurposeIn:
     purpose: str
     negated: bool = False
     type: str = "bool"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -66,7 +63,7 @@ class Member:
     right: "Node"
     negated: bool = False
     type: str = "bool"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -75,7 +72,7 @@ class Compare:
     left: "Node"
     right: "Node"
     type: str = "bool"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,7 @@ class Lookup:
     table: str
     key: "Node"
     type: str = "int"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -91,7 +88,7 @@ class And:
     left: "Node"
     right: "Node"
     type: str = "bool"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -99,14 +96,14 @@ class Or:
     left: "Node"
     right: "Node"
     type: str = "bool"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Not:
     operand: "Node"
     type: str = "bool"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 Node = Union[Const, Field, Consent, Objected, PurposeIn, Member, Compare, Lookup, And, Or, Not]
@@ -117,8 +114,8 @@ class Table:
     name: str
     default: int | None
     entries: dict = field(hash=False)
-    span: Span | None = field(default=None, **_meta)
-    doc: str | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
+    doc: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -143,8 +140,8 @@ class CheckedRule:
     cite: str | None
     sugar: str | None
     text: str = field(default="", compare=False)
-    span: Span | None = field(default=None, **_meta)
-    doc: str | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
+    doc: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def location(self) -> str | None:
