@@ -164,6 +164,7 @@ class Typer:
             node = self.expr(item)
             if node.type == "error":
                 continue
+            assert isinstance(node, ir.Const)  # the other set items are literals
             values.append(node.value)
             types.add(node.type)
         if len(types) > 1:
@@ -181,6 +182,7 @@ class Typer:
             if node.type not in ("region", "set:any") or not isinstance(node, ir.Const):
                 return self.error("E0406", f"`{e.op}` joins regions and country sets, "
                                   f"not {describe(node.type)}", getattr(e, side).span)
+        assert isinstance(left, ir.Const) and isinstance(right, ir.Const)  # checked just above
         value = left.value | right.value if e.op == "+" else left.value - right.value
         return ir.Const(frozenset(value), "region", e.span)
 
@@ -215,6 +217,7 @@ class Typer:
 
     def _In(self, e):
         left = self.expr(e.left)
+        right: ir.Node
         if left.type == "purpose":
             if isinstance(e.right, ast.NameRef) and e.right.name in self.vocabulary.purposes:
                 return ir.PurposeIn(e.right.name, e.negated, span=e.span)
