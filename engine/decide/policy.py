@@ -16,6 +16,8 @@ class Policy(Guarding):
     """A checked policy, ready to decide. Immutable and safe to share between threads.
     `guard` and `check` (from `Guarding`) protect functions and blocks with it."""
 
+    digest: str
+
     def __init__(self, checked: CheckedPolicy, digest: str, diagnostics: list[Diagnostic]):
         from .fast import CompiledPolicy
 
@@ -24,7 +26,8 @@ class Policy(Guarding):
         #: warnings found while compiling (errors raise PolicyError instead)
         self.diagnostics = diagnostics
         self.compiled = CompiledPolicy(checked, digest)
-        self.evaluate = self.compiled.evaluate
+        # deliberate: the compiled path's `evaluate` bound once, one call less per decision
+        self.evaluate = self.compiled.evaluate  # type: ignore[method-assign]
 
     @property
     def name(self) -> str | None:
@@ -69,6 +72,7 @@ class Policy(Guarding):
             if problem is not None:
                 yield self.unreadable(problem)
                 continue
+            assert text is not None  # a line without a problem has its text
             try:
                 event = loads(text)
             except (ValueError, RecursionError) as error:
