@@ -118,7 +118,7 @@ class _Linter:
     def reference_graph(self) -> nx.DiGraph:
         """Edges from each rule (and test) to the names it uses, and from each
         declaration to the names its definition uses."""
-        graph = nx.DiGraph()
+        graph: nx.DiGraph[tuple] = nx.DiGraph()
         for rule in self.rules:
             node = ("rule", rule.index)
             graph.add_node(node)
@@ -141,9 +141,11 @@ class _Linter:
         regions = set(self.vocabulary.regions)
         for module in self.policy.checked.modules:
             for statement in module.statements:
+                span = statement.span
+                assert span is not None  # parsed statements have their spans
                 if isinstance(statement, ast.Rule):
                     # regions are folded into sets when checked: find their names in the text
-                    node = ("rule-text", statement.span.start)
+                    node = ("rule-text", span.start)
                     graph.add_node(node)
                     for part in (statement.target.destination, statement.region, statement.when,
                                  statement.unless, statement.requirement):
@@ -154,7 +156,7 @@ class _Linter:
                         graph.add_edge(("region", statement.name.value), ("region", name))
                 elif isinstance(statement, ast.TestDecl):
                     for name in statement.names:
-                        graph.add_edge(("test", statement.span.start), ("obligation", name.value))
+                        graph.add_edge(("test", span.start), ("obligation", name.value))
                 elif isinstance(statement, (ast.CategoryDecl, ast.PurposeDecl)):
                     kind = "category" if isinstance(statement, ast.CategoryDecl) else "purpose"
                     for parent in statement.parents:
@@ -230,8 +232,8 @@ class _Linter:
                 overriding = next((f for f in forbids.candidates(later) if self.covers(f, later)), None)
             key = (later.effect, later.purposes, later.categories, later.destination, later.when,
                    later.unless, frozenset(later.obligations))
-            same = first_same.setdefault(key, later)
-            same = None if same is later else same
+            first = first_same.setdefault(key, later)
+            same = None if first is later else first
             # as when the rules are read in order: the first finding wins
             if overriding is not None and (same is None or overriding.index < same.index):
                 self.warn("W0806", f"this permit can never apply: {_called(overriding)} always "
