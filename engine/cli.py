@@ -117,8 +117,10 @@ def _events(path: str | None) -> Iterator[tuple[str, Any]]:
         error_text = "the JSON is nested too deeply"
     except UnicodeDecodeError as error:
         error_text = f"is not UTF-8 (byte {error.start + 1})"
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         error_text = f"{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
+    except ValueError as error:  # JSON Python will not read (an integer of over 4,300 digits)
+        error_text = f"not valid JSON: {error}"
     lines = data.split(b"\n")
     if sum(1 for line in lines if line.strip()) <= 1:
         raise UsageError(f"{path}:{error_text}" if error_text[0].isdigit() else f"{path}: {error_text}")
