@@ -448,13 +448,13 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
     columns["consent_bits"] = consent_bits(
         d, d.transform(d.jitems(*at(s + ("consents",))), "c", consent), {k: f"c.{k}" for k in CONSENT_KEYS},
         "lawful_at", "lawful_cover")
-    at = columns.pop("at_us")
+    at_us = columns.pop("at_us")
     fields = split_json(d, source, j, "j", EVENT_KEYS)
     fields = split_json(d, fields, "j_subject", "j_subject", SUBJECT_KEYS)
     return (f"SELECT eid, file, line_number, line, problem IS NULL AS valid, problem, false AS deferred, "
             + ", ".join(f"CASE WHEN problem IS NULL THEN {expr} END AS {name}" for name, expr in columns.items())
             + f", CASE WHEN problem IS NULL THEN lawful_at END AS at_us FROM (SELECT *, {problem} AS problem "
-            f"FROM (SELECT *, {at} AS lawful_at, {cover} AS lawful_cover FROM {fields}) AS timed) AS checked")
+            f"FROM (SELECT *, {at_us} AS lawful_at, {cover} AS lawful_cover FROM {fields}) AS timed) AS checked")
 
 
 # ---- stage 2: decisions ------------------------------------------------------------------------
@@ -496,7 +496,7 @@ class Compiler:
         if names is None:
             return None
         above = set().union(*(self.category_ancestors.get(n, {n}) for n in names))
-        return sorted(set(self.expand(names, self.category_ancestors)) | above)
+        return sorted(set(self.expand(names, self.category_ancestors) or ()) | above)
 
     def rules(self) -> list[RuleSql]:
         return [RuleSql(
@@ -969,7 +969,7 @@ def arrow_shape(schema) -> dict | None:
         if field.name == "subject":
             if not pa.types.is_struct(field.type):
                 return None
-            subject = {}
+            subject: dict = {}
             for inner in field.type:
                 if inner.name == "consents":
                     if not pa.types.is_list(inner.type) or not pa.types.is_struct(inner.type.value_type):
