@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from rich.console import Console
 
@@ -20,6 +20,11 @@ from .load import PolicyError, load_policy
 from .event.values import loads, split_lines
 from .decide.decision import Decision
 from .decide.policy import not_json
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from .audit import AuditResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -86,6 +91,7 @@ def _json_lines(lines, name: str) -> Iterator[tuple[str, Any]]:
         if problem is not None:
             yield f"{name}:{number}", _NotJson(problem)
             continue
+        assert text is not None  # a line without a problem has its text
         try:
             yield f"{name}:{number}", loads(text)
         except (ValueError, RecursionError) as error:
@@ -111,8 +117,10 @@ def _events(path: str | None) -> Iterator[tuple[str, Any]]:
         error_text = "the JSON is nested too deeply"
     except UnicodeDecodeError as error:
         error_text = f"is not UTF-8 (byte {error.start + 1})"
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         error_text = f"{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
+    except ValueError as error:  # JSON Python will not read (an integer of over 4,300 digits)
+        error_text = f"not valid JSON: {error}"
     lines = data.split(b"\n")
     if sum(1 for line in lines if line.strip()) <= 1:
         raise UsageError(f"{path}:{error_text}" if error_text[0].isdigit() else f"{path}: {error_text}")
@@ -283,11 +291,11 @@ def cmd_test(args, out: Console, err: Console) -> int:
             for entry in shown:
                 mark, style = ("✓", "green") if entry.applied else ("✗", "red")
                 times = f"{entry.applied} test{'s' if entry.applied != 1 else ''}" if entry.applied else "never"
-                line = Text(f"  {mark} ", style=style)
+                row = Text(f"  {mark} ", style=style)
                 name = entry.rule.label or entry.rule.text
                 name = name if len(name) <= 40 else name[:39] + "…"
-                line.append(f"{name:<40} {times:<10} {entry.rule.location or ''}")
-                out.print(line)
+                row.append(f"{name:<40} {times:<10} {entry.rule.location or ''}")
+                out.print(row)
     if args.junit:
         try:
             with open(args.junit, "w", encoding="utf-8") as handle:
@@ -369,6 +377,8 @@ def cmd_audit(args, out: Console, err: Console) -> int:
     except OSError as error:
         raise UsageError(f"{args.out}: cannot create the output folder: {error.strerror or error}") from None
     progress = err.is_terminal and not args.quiet
+    result: AuditResult
+    previous: AuditResult | None
     try:
         with err.status(f"deciding with {args.engine}…") if progress else _nothing():
             if args.engine == "spark":
@@ -396,6 +406,7 @@ def cmd_audit(args, out: Console, err: Console) -> int:
     except Exception as error:  # an engine's own error (unreadable file, …): a message, not a traceback
         raise UsageError(f"the audit failed: {type(error).__name__}: {str(error).splitlines()[0]}") from None
     if comparison is not None:
+        assert old is not None  # a comparison is with the old policy
         summary["compare"] = {"old_policy": {"name": old.name, "digest": old.digest}, **comparison}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     (folder / "report.html").write_text(html_report(summary, comparison), encoding="utf-8")
@@ -483,7 +494,8 @@ def cmd_log(args, out: Console, err: Console) -> int:
                 table = Table("seq", "time", "purpose", "categories", "effect", "why", title=(
                     f"{len(records)} decision(s) about this subject"))
                 for record in records:
-                    event = record.get("event") if isinstance(record.get("event"), dict) else {}
+                    stored = record.get("event")
+                    event = stored if isinstance(stored, dict) else {}
                     categories = event.get("categories")
                     why = "; ".join(str(r.get("rule") or r.get("kind", "")) for r in record["reasons"])
                     table.add_row(*map(_cell, (record["seq"], record["time"], record.get("purpose"),

@@ -12,8 +12,6 @@ from typing import Any, Mapping, Union
 
 from .core.source import Span
 
-_meta = dict(compare=False, repr=False)
-
 #: The label of the built-in consent rule (spec section 7); no rule may take it.
 RESERVED_LABEL = "consent_required"
 
@@ -22,7 +20,7 @@ RESERVED_LABEL = "consent_required"
 class Const:
     value: Any
     type: str
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,7 @@ class Field:
 
     path: tuple[str, ...]
     type: str
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -44,13 +42,13 @@ class Consent:
 
     kind: str | None
     type: str = "bool"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Objected:
     type: str = "bool"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,7 @@ class PurposeIn:
     purpose: str
     negated: bool = False
     type: str = "bool"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -69,7 +67,7 @@ class Member:
     right: "Node"
     negated: bool = False
     type: str = "bool"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ class Compare:
     left: "Node"
     right: "Node"
     type: str = "bool"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,7 @@ class Lookup:
     table: str
     key: "Node"
     type: str = "int"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -94,7 +92,7 @@ class And:
     left: "Node"
     right: "Node"
     type: str = "bool"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -102,14 +100,14 @@ class Or:
     left: "Node"
     right: "Node"
     type: str = "bool"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Not:
     operand: "Node"
     type: str = "bool"
-    span: Span | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 Node = Union[Const, Field, Consent, Objected, PurposeIn, Member, Compare, Lookup, And, Or, Not]
@@ -143,8 +141,8 @@ class Table:
     name: str
     default: int | None
     entries: dict = field(hash=False)
-    span: Span | None = field(default=None, **_meta)
-    doc: str | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
+    doc: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -169,8 +167,8 @@ class CheckedRule:
     cite: str | None
     sugar: str | None
     text: str = field(default="", compare=False)
-    span: Span | None = field(default=None, **_meta)
-    doc: str | None = field(default=None, **_meta)
+    span: Span | None = field(default=None, compare=False, repr=False)
+    doc: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def location(self) -> str | None:

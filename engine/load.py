@@ -203,7 +203,8 @@ def _walk(root: Path, display: str, root_stat: os.stat_result, snapshot: Snapsho
     """Depth first, in sorted name order; returns the number of `.law` files found."""
     found = 0
     # each frame: (directory, its display name, its key prefix, the (dev, ino) of it and its ancestors)
-    stack = [(root, display, "", ((root_stat.st_dev, root_stat.st_ino),))]
+    stack: list[tuple[Path, str, str, tuple[tuple[int, int], ...]]] = [
+        (root, display, "", ((root_stat.st_dev, root_stat.st_ino),))]
     seen_dirs.add((root_stat.st_dev, root_stat.st_ino))
     while stack:
         folder, name, prefix, ancestors = stack.pop()
@@ -265,7 +266,7 @@ def library_sources(name: str) -> list[Source]:
     folder = library_dir(name)
     assert folder is not None
     diagnostics: list[Diagnostic] = []
-    sources = []
+    sources: list[Source] = []
     for file in sorted(folder.rglob("*.law")):
         source = _read(file, f"<{name}>/{file.relative_to(folder).as_posix()}", diagnostics, library=True)
         if source:

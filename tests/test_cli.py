@@ -109,6 +109,13 @@ def test_event_file_that_is_not_json_names_line_and_column(capsys, tmp_path):
     assert code == 2 and f"{bad}:1:13: not valid JSON" in err
 
 
+def test_eval_event_with_a_huge_integer_is_a_message(capsys, tmp_path):
+    bad = tmp_path / "e.json"
+    bad.write_text('{"purpose": ' + "1" * 5000 + "}")
+    code, _, err = run(capsys, "eval", SHOP, str(bad))
+    assert code == 2 and f"{bad}: not valid JSON: Exceeds the limit" in err
+
+
 def test_missing_policy_exits_2(capsys):
     code, _, err = run(capsys, "eval", "nowhere/", EVENT)
     assert code == 2 and "error[E0001]: `nowhere/` does not exist" in err

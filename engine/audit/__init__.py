@@ -143,7 +143,9 @@ def audit_duckdb(policy: Policy, inputs: Sequence[str], now: datetime | None = N
             pass
     con.execute(f"CREATE OR REPLACE TEMP TABLE {facts} AS {plan.facts}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {outcomes} AS {plan.outcomes(facts)}")
-    by_hash = bool(con.execute(plan.unique_signatures(outcomes)).fetchone()[0])
+    row = con.execute(plan.unique_signatures(outcomes)).fetchone()
+    assert row is not None  # an aggregate gives its one row
+    by_hash = bool(row[0])
     con.execute(f"CREATE TEMP VIEW {table} AS {plan.joined(facts, outcomes, by_hash)}")
     return DuckDBResult(con, table)
 

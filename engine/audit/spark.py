@@ -56,6 +56,7 @@ def spark_session(master: str | None = None, app: str = "lawful-audit"):
     try:  # a policy's plan can outgrow Java code generation; Spark then interprets it,
         # which is expected here: do not print the compiler's complaint
         jvm = session.sparkContext._jvm
+        assert jvm is not None  # a local or remote session has its JVM gateway
         level = jvm.org.apache.logging.log4j.Level.OFF
         for logger in ("org.apache.spark.sql.catalyst.expressions.codegen",
                        "org.apache.spark.sql.execution.WholeStageCodegenExec"):

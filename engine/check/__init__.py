@@ -98,9 +98,11 @@ def _rules(rules: list[ast.Rule], vocabulary: Declarations, diagnostics) -> list
         unless = typer.condition(rule.unless) if rule.unless is not None else None
         effect = "permit" if rule.kind == "permit" else "forbid"
         if rule.kind == "require":
+            assert rule.requirement is not None  # the parser gives each sugar its operand
             required = ir.Not(typer.condition(rule.requirement), span=rule.requirement.span)
             when = required if when is None else ir.And(when, required, span=rule.span)
         elif rule.kind == "residency":
+            assert rule.region is not None
             region = region_value(rule.region, vocabulary.regions.__getitem__, vocabulary.regions,
                                   diagnostics)
             when = ir.Member(ir.Field(("destination",), "country", rule.region.span),
@@ -109,6 +111,7 @@ def _rules(rules: list[ast.Rule], vocabulary: Declarations, diagnostics) -> list
         elif rule.kind == "retain":
             from datetime import timedelta
 
+            assert rule.period is not None
             when = ir.Compare(">", ir.Field(("data_age",), "duration", rule.period.span),
                               ir.Const(timedelta(days=rule.period.days), "duration", rule.period.span),
                               span=rule.period.span)

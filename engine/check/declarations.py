@@ -4,7 +4,9 @@ regions and tables."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
 
 import networkx as nx
 
@@ -23,14 +25,23 @@ MAX_HIERARCHY_DEPTH = 64
 FIELD_ROOTS = fields.roots()  # what conditions read by a path: no declared name starts with one
 
 
+class _Declaration(Protocol):
+    @property
+    def name(self) -> ast.Name: ...
+
+
+_D = TypeVar("_D", bound=_Declaration)
+_H = TypeVar("_H", ast.CategoryDecl, ast.PurposeDecl)
+
+
 @dataclass
-class DeclaredHierarchy:
+class DeclaredHierarchy(Generic[_H]):
     """Purposes or categories: every known name (declared or implied), its
     direct parents, and its ancestors (itself included)."""
 
     kind: str  # "purpose" or "category"
     graph: nx.DiGraph  # edges child -> parent
-    declared: dict[str, ast.Statement]
+    declared: dict[str, _H]
     ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def __contains__(self, name: str) -> bool:
@@ -49,8 +60,8 @@ class Declarations:
     """Everything declared, as the checker works with it: hierarchies as graphs,
     and each declaration's syntax (for spans, docs and the authoring tools)."""
 
-    purposes: DeclaredHierarchy
-    categories: DeclaredHierarchy
+    purposes: DeclaredHierarchy[ast.PurposeDecl]
+    categories: DeclaredHierarchy[ast.CategoryDecl]
     bases: dict[str, str]  # purpose -> basis (only purposes that have one)
     regions: dict[str, frozenset[str]]
     region_decls: dict[str, ast.RegionDecl]
@@ -68,9 +79,9 @@ class Declarations:
             self.policy_name)
 
 
-def _duplicates(kind: str, decls, diagnostics: list[Diagnostic]) -> dict:
+def _duplicates(kind: str, decls: Iterable[_D], diagnostics: list[Diagnostic]) -> dict[str, _D]:
     """name -> first declaration; every later one is an error showing both."""
-    first: dict[str, object] = {}
+    first: dict[str, _D] = {}
     for decl in decls:
         name = decl.name.value
         if name in first:
@@ -105,9 +116,9 @@ def _check_root(decl_name: ast.Name, kind: str, diagnostics: list[Diagnostic]) -
             decl_name.span, help=f"`{root}` is read from events; choose another name"))
 
 
-def _hierarchy(kind: str, decls, diagnostics: list[Diagnostic]) -> DeclaredHierarchy:
+def _hierarchy(kind: str, decls: Iterable[_H], diagnostics: list[Diagnostic]) -> DeclaredHierarchy[_H]:
     declared = _duplicates(kind, decls, diagnostics)
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     for name in declared:
         parts = name.split(".")
         for i in range(1, len(parts) + 1):
@@ -134,11 +145,11 @@ def _hierarchy(kind: str, decls, diagnostics: list[Diagnostic]) -> DeclaredHiera
             code, f"the {kind} hierarchy has a cycle: {chain}", anchor,
             notes=tuple(Note(f"`{n}` is declared here", s) for n, s in spans[1:]),
             help=f"a {kind} cannot be its own ancestor; remove one `is` on the cycle"))
-    chain = _longest_chain(graph)
-    if len(chain) > MAX_HIERARCHY_DEPTH:
-        deepest = next((n for n in chain if n in declared), None)
+    longest = _longest_chain(graph)
+    if len(longest) > MAX_HIERARCHY_DEPTH:
+        deepest = next((n for n in longest if n in declared), None)
         diagnostics.append(Diagnostic(
-            "E0307", f"the {kind} hierarchy is {len(chain)} levels deep",
+            "E0307", f"the {kind} hierarchy is {len(longest)} levels deep",
             declared[deepest].name.span if deepest else None,
             help=f"a hierarchy has at most {MAX_HIERARCHY_DEPTH} levels (dotted prefixes and `is` "
             "parents both count)"))
@@ -169,7 +180,7 @@ def _cycles(graph: nx.DiGraph) -> list[list[str]]:
     return sorted(cycles)
 
 
-def _bases(purposes: DeclaredHierarchy, diagnostics: list[Diagnostic]) -> dict[str, str]:
+def _bases(purposes: DeclaredHierarchy[ast.PurposeDecl], diagnostics: list[Diagnostic]) -> dict[str, str]:
     own: dict[str, str] = {}
     for name, decl in purposes.declared.items():
         for extra in decl.bases[1:]:
@@ -177,9 +188,9 @@ def _bases(purposes: DeclaredHierarchy, diagnostics: list[Diagnostic]) -> dict[s
                 "E0305", f"the purpose `{name}` gives `basis` twice", extra.span,
                 notes=(Note("first given here", decl.bases[0].span),),
                 help="a purpose has exactly one basis"))
-        for extra in decl.parent_lists[1:]:
+        for group in decl.parent_lists[1:]:
             diagnostics.append(Diagnostic(
-                "E0305", f"the purpose `{name}` gives `is` twice", extra[0].span,
+                "E0305", f"the purpose `{name}` gives `is` twice", group[0].span,
                 help="list every parent after one `is`: `is a, b`"))
         if decl.basis is not None:
             own[name] = decl.basis.value
@@ -200,19 +211,19 @@ def _bases(purposes: DeclaredHierarchy, diagnostics: list[Diagnostic]) -> dict[s
     bases: dict[str, str] = {}
     for name in purposes.names():
         found = inherited(name, frozenset())
-        decl = purposes.declared.get(name)
+        declared = purposes.declared.get(name)
         if len(found) == 1:
             bases[name] = next(iter(found))
-        elif decl is not None and not found:
+        elif declared is not None and not found:
             diagnostics.append(Diagnostic(
-                "E0303", f"the purpose `{name}` has no basis", decl.name.span,
+                "E0303", f"the purpose `{name}` has no basis", declared.name.span,
                 help="give one: `basis consent`, `contract`, `legal_obligation`, "
                 "`vital_interest`, `public_task` or `legitimate_interest`"))
-        elif decl is not None and len(found) > 1:
+        elif declared is not None and len(found) > 1:
             listed = ", ".join(f"`{b}`" for b in sorted(found))
             diagnostics.append(Diagnostic(
                 "E0304", f"the purpose `{name}` inherits different bases: {listed}",
-                decl.name.span, help="give the purpose a basis of its own"))
+                declared.name.span, help="give the purpose a basis of its own"))
     return bases
 
 

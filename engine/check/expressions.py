@@ -17,8 +17,10 @@ from ..event import fields
 from .declarations import FIELD_ROOTS, Declarations, country
 
 # the paths conditions read and their types, from the event's description
-SCALAR_FIELDS = {path: field.reads for path, field in fields.readable().items() if not field.open}
-OPEN_FIELDS = {path: field.reads for path, field in fields.readable().items() if field.open}  # `context.KEY`
+SCALAR_FIELDS: dict[tuple[str, ...], str] = {
+    path: field.reads for path, field in fields.readable().items() if field.reads and not field.open}
+OPEN_FIELDS: dict[tuple[str, ...], str] = {  # `context.KEY`
+    path: field.reads for path, field in fields.readable().items() if field.reads and field.open}
 FIELD_NAMES = sorted(".".join(path) for path in SCALAR_FIELDS) + sorted(
     ".".join(path) + ".KEY" for path in OPEN_FIELDS)
 _DESCRIBE = {
@@ -159,6 +161,7 @@ class Typer:
             node = self.expr(item)
             if node.type == "error":
                 continue
+            assert isinstance(node, ir.Const)  # the other set items are literals
             values.append(node.value)
             types.add(node.type)
         if len(types) > 1:
@@ -176,6 +179,7 @@ class Typer:
             if node.type not in ("region", "set:any") or not isinstance(node, ir.Const):
                 return self.error("E0406", f"`{e.op}` joins regions and country sets, "
                                   f"not {describe(node.type)}", getattr(e, side).span)
+        assert isinstance(left, ir.Const) and isinstance(right, ir.Const)  # checked just above
         value = left.value | right.value if e.op == "+" else left.value - right.value
         return ir.Const(frozenset(value), "region", e.span)
 
@@ -210,6 +214,7 @@ class Typer:
 
     def _In(self, e):
         left = self.expr(e.left)
+        right: ir.Node
         if left.type == "purpose":
             if isinstance(e.right, ast.NameRef) and e.right.name in self.vocabulary.purposes:
                 return ir.PurposeIn(e.right.name, e.negated, span=e.span)

@@ -48,7 +48,8 @@ _DECISION_FIELDS = frozenset(Decision.model_fields)
 _REASON_FIELDS = frozenset(Reason.model_fields)
 
 
-def built_decision(effect: str, allowed: bool, reasons: list, obligations: list, digest: str) -> Decision:
+def built_decision(effect: str, allowed: bool, reasons: tuple[Reason, ...], obligations: tuple[str, ...],
+                   digest: str) -> Decision:
     """A Decision from values already known to be valid (the compiled path's),
     built the way pydantic's `model_construct` builds one, without its per-field
     bookkeeping: a decision is on every data access, and that costs microseconds."""

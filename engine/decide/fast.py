@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import operator
 from datetime import datetime, timezone
+from collections.abc import Sequence
 from typing import Any, Callable
 
 from .. import ir
@@ -34,7 +35,9 @@ from .values import (EvaluationError, bad_table_key, compare, missing, no_data_a
 EVENT_KEYS = fields.keys()
 SUBJECT_KEYS = fields.keys("subject")
 CONSENT_KEYS = fields.keys("subject", "consents")
-MIN_AGE, MAX_AGE = fields.at("subject", "age").minimum, fields.at("subject", "age").maximum
+_AGE = fields.at("subject", "age")
+assert _AGE.minimum is not None and _AGE.maximum is not None
+MIN_AGE, MAX_AGE = _AGE.minimum, _AGE.maximum
 _UTC = timezone.utc
 MAX_PLANS = 100_000
 _NOTHING = object()
@@ -73,6 +76,23 @@ class Facts:
     What an event leaves out keeps the class's value, so a plain event sets few
     attributes."""
 
+    purpose: str
+    ancestors: frozenset[str]  # the purpose's
+    basis: str
+    destination: str
+    at: datetime
+    safeguards: frozenset[str]
+    automated: bool
+    collected_at: datetime | None
+    age: int | None
+    country: str | None
+    kind: str | None
+    id: str | None
+    #: (purpose, given, withdrawn, explicit, parental)
+    consents: Sequence[tuple[str, datetime, datetime | None, bool, bool]]
+    objections: Sequence[str]
+    context: dict[str, Any]
+
     safeguards = _NO_SAFEGUARDS
     automated = False
     collected_at = age = country = kind = id = None
@@ -97,6 +117,10 @@ class Known:
     reading anything else raises AttributeError (decided per event)."""
 
     __slots__ = ("purpose", "ancestors", "basis", "destination")
+    purpose: str
+    ancestors: frozenset[str]
+    basis: str
+    destination: str
 
 
 class CompiledRule:
@@ -289,7 +313,8 @@ class CompiledPolicy:
         facts.basis = bases[purpose]
         facts.destination = destination
         at = get("at")
-        facts.at = (_PARSED.get(at) or _timestamp(at)) if at is not None else (now or datetime.now(_UTC))
+        # _timestamp gives None only for None, excluded here
+        facts.at = (_PARSED.get(at) or _timestamp(at)) if at is not None else (now or datetime.now(_UTC))  # type: ignore[assignment]
         subject = get("subject", _NOTHING)
         # the usual event holds no more than these: the rest is read only when there
         if len(event) > 3 + (at is not None) + (subject is not _NOTHING):
@@ -357,7 +382,7 @@ class CompiledPolicy:
         collected = get("collected_at")
         if collected is not None:
             facts.collected_at = _timestamp(collected)
-            if facts.collected_at > facts.at:
+            if facts.collected_at > facts.at:  # type: ignore[operator]  # not None: `collected` is not
                 raise _Unsure
         context = get("context", _NOTHING)
         if context is not _NOTHING:
@@ -393,7 +418,7 @@ class CompiledPolicy:
         except Exception:  # _Unsure, or a value the checks above did not expect: the reference decides
             return reference.explain_safely(self.checked, self.digest, event, False, now).decision
         categories = event["categories"]
-        key = (facts.purpose, categories[0] if len(categories) == 1 else tuple(categories),
+        key: tuple = (facts.purpose, categories[0] if len(categories) == 1 else tuple(categories),
                facts.destination)
         plan = self.plans.get(key)
         if plan is None:
@@ -465,10 +490,11 @@ def _leaf_nodes(node: ir.Node):
             yield current
 
 
-def _decide(leaf: Truth, known: Known) -> bool | None:
+def _decide(leaf: Truth, known: Known | None) -> bool | None:
     """True or False when what a plan's key fixes decides the leaf; else None."""
     try:
-        value = leaf(known)
+        # deliberate: a Known (or None) reads like Facts, raising AttributeError for the rest
+        value = leaf(known)  # type: ignore[arg-type]
     except AttributeError:  # reads the event: decided per event
         return None
     return value if value is True or value is False else None
@@ -514,11 +540,13 @@ def _truth(node: ir.Node, vocabulary, known: Known | None, leaves: dict | None =
         if right is (not decisive):
             return left
 
+        # left and right are closures here (the constant cases returned above; mypy cannot
+        # narrow on `is decisive`, a bool known only at run time)
         def combine(facts: Facts):
-            a = left(facts)
+            a = left(facts)  # type: ignore[operator]
             if a is decisive:
                 return decisive
-            b = right(facts)
+            b = right(facts)  # type: ignore[operator]
             if b is decisive:
                 return decisive
             return a if a is not (not decisive) else b

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import functools
 import inspect
-from contextvars import ContextVar
-from typing import Any, Callable, Iterable, Protocol
+from contextvars import ContextVar, Token
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Protocol
 
 from .decision import Decision
 from .reasons import unreadable
@@ -57,7 +58,8 @@ class Check:
     __slots__ = ("_guarding", "_event", "_log", "_token")
 
     def __init__(self, guarding: "Guarding", event: Any, log: "DecisionLog | None"):
-        self._guarding, self._event, self._log, self._token = guarding, event, log, None
+        self._guarding, self._event, self._log = guarding, event, log
+        self._token: Token[Decision | None] | None = None
 
     def __enter__(self) -> Decision:
         decision = self._guarding.decide(self._event, self._log)
@@ -66,7 +68,8 @@ class Check:
         self._token = _CURRENT.set(decision)
         return decision
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> Literal[False]:
+        assert self._token is not None  # set on entry
         _CURRENT.reset(self._token)
         return False
 
@@ -82,6 +85,12 @@ class Guarding:
 
     #: where guarded decisions are logged when a guard names no log (PolicyStore sets it)
     decision_log: "DecisionLog | None" = None
+
+    if TYPE_CHECKING:  # what each subclass provides
+        @property
+        def digest(self) -> str: ...
+
+        def evaluate(self, event: Any, strict: bool = False, now: datetime | None = None) -> Decision: ...
 
     def decide(self, event: Any, log: "DecisionLog | None" = None) -> Decision:
         """Evaluate and, with a log (this call's or the default), record the decision."""

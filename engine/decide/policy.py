@@ -17,6 +17,8 @@ class Policy(Guarding):
     """A checked policy, ready to decide. Immutable and safe to share between threads.
     `guard` and `check` (from `Guarding`) protect functions and blocks with it."""
 
+    digest: str
+
     def __init__(self, checked: CheckedPolicy, authored: Authored, digest: str,
                  diagnostics: list[Diagnostic]):
         from .fast import CompiledPolicy
@@ -71,6 +73,7 @@ class Policy(Guarding):
             if problem is not None:
                 yield self.unreadable(problem)
                 continue
+            assert text is not None  # a line without a problem has its text
             try:
                 event = loads(text)
             except (ValueError, RecursionError) as error:

@@ -113,7 +113,9 @@ class Facts:
 
     def consent(self, kind: str | None) -> bool:
         covering = self.ancestors(self.event.purpose)
-        for record in self.event.subject.consents:
+        subject = self.event.subject
+        assert subject is not None and subject.consents is not None  # the model reads null as absent
+        for record in subject.consents:
             valid = record.given_at <= self.at and (
                 record.withdrawn_at is None or record.withdrawn_at > self.at)
             if valid and record.purpose in covering and (kind is None or getattr(record, kind)):
@@ -122,7 +124,9 @@ class Facts:
 
     def objected(self) -> bool:
         covering = self.ancestors(self.event.purpose)
-        return any(objection in covering for objection in self.event.subject.objections)
+        subject = self.event.subject
+        assert subject is not None and subject.objections is not None  # the model reads null as absent
+        return any(objection in covering for objection in subject.objections)
 
 
 def field_value(facts: Facts, node: ir.Field) -> Any:
@@ -135,6 +139,7 @@ def field_value(facts: Facts, node: ir.Field) -> Any:
     if head == "destination":
         return event.destination
     if head == "safeguards":
+        assert event.safeguards is not None  # the model reads null as absent
         return frozenset(event.safeguards)
     if head == "automated":
         return event.automated
@@ -143,12 +148,12 @@ def field_value(facts: Facts, node: ir.Field) -> Any:
             raise no_data_age(node.span)
         return facts.at - event.collected_at
     if head == "subject":
-        value = getattr(event.subject, node.path[1])
+        value: Any = getattr(event.subject, node.path[1])
         if value is None:
             raise missing(node.name, node.span)
         return value
     # context.KEY...
-    value: Any = event.context
+    value = event.context
     for depth, key in enumerate(node.path[1:], start=2):
         if not isinstance(value, dict) or key not in value:
             raise missing('.'.join(node.path[:depth]), node.span)
@@ -254,6 +259,7 @@ def judge_rule(facts: Facts, rule: ir.CheckedRule) -> RuleOutcome:
         outcome.when = condition(facts, rule.when) if rule.when is not None else None
         outcome.unless = condition(facts, rule.unless) if rule.unless is not None else None
         when = True if outcome.when is None else outcome.when
+        not_unless: bool | EvaluationError
         if outcome.unless is None:
             not_unless = True
         elif isinstance(outcome.unless, EvaluationError):
@@ -299,8 +305,8 @@ def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False
     if event is None:
         if strict:
             raise InvalidEvent(problems)
-        reasons = [Reason(kind="invalid-event", message=printable(p)) for p in problems]
-        return Evaluation(Decision(effect="deny", allowed=False, reasons=reasons, digest=digest), None)
+        invalid = [Reason(kind="invalid-event", message=printable(p)) for p in problems]
+        return Evaluation(Decision(effect="deny", allowed=False, reasons=invalid, digest=digest), None)
     at = event.at or now
     facts = Facts(policy, event, at)
     outcomes = [judge_rule(facts, rule) for rule in policy.rules]
@@ -312,11 +318,12 @@ def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False
             reasons.append(_forbidden(outcome))
 
     # 3. the built-in consent rule
-    evaluation = Evaluation(None, event, outcomes)  # decision filled in below
+    consent_required: bool | None = None  # None when the purpose's basis is not consent
+    consent_held: bool | None = None
     if policy.vocabulary.bases[event.purpose] == "consent":
-        evaluation.consent_required = True
-        evaluation.consent_held = facts.consent(None)
-        if not evaluation.consent_held:
+        consent_required = True
+        consent_held = facts.consent(None)
+        if not consent_held:
             reasons.append(Reason(
                 kind="no-consent", rule=CONSENT_LABEL, cite=CONSENT_CITE,
                 message=words.no_consent(event.purpose)))
@@ -346,8 +353,7 @@ def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False
     else:
         decision = Decision(effect="allow", allowed=True, reasons=permitted,
                             obligations=sorted(obligations), digest=digest)
-    evaluation.decision = decision
-    return evaluation
+    return Evaluation(decision, event, outcomes, consent_required, consent_held)
 
 
 def explain_safely(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False,

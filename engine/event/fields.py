@@ -151,7 +151,7 @@ def walk(fields: tuple[Field, ...] = EVENT, path: tuple[str, ...] = ()) -> Itera
 def keys(*path: str) -> frozenset[str]:
     """The keys an object of the event may hold: `keys()` the event's,
     `keys("subject")`, `keys("subject", "consents")` a consent's."""
-    fields = EVENT
+    fields: tuple[Field, ...] = EVENT
     for name in path:
         fields = next(f for f in fields if f.name == name).fields
     return frozenset(f.name for f in fields)
@@ -159,7 +159,8 @@ def keys(*path: str) -> frozenset[str]:
 
 def at(*path: str) -> Field:
     """The field at a path: `at("subject", "age")`."""
-    fields, found = EVENT, None
+    fields: tuple[Field, ...] = EVENT
+    found: Field | None = None
     for name in path:
         found = next(f for f in fields if f.name == name)
         fields = found.fields

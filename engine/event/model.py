@@ -33,7 +33,7 @@ Timestamp = Annotated[datetime, BeforeValidator(_timestamp),
                       WithJsonSchema({"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN})]
 
 
-def describe_problem(problem: dict) -> str:
+def describe_problem(problem: Mapping[str, Any]) -> str:
     """One pydantic error in the language's words."""
     path = json_path(problem["loc"]) or "event"
     kind = problem["type"]

@@ -55,7 +55,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, TypeGuard
 
 from ..decide.decision import Decision
 
@@ -184,8 +184,8 @@ def json_safe(value: Any, depth: int = 0, _active: set | None = None) -> Any:
             number = int(value)
             return number if number.bit_length() <= 14_000 else {ESCAPED: "int", "hex": hex(number)}
         if isinstance(value, float):
-            number = float(value)
-            return number if math.isfinite(number) else {ESCAPED: "float", "repr": repr(number)}
+            real = float(value)
+            return real if math.isfinite(real) else {ESCAPED: "float", "repr": repr(real)}
         if isinstance(value, (bytes, bytearray, memoryview)):
             return {ESCAPED: "bytes", "hex": bytes(value).hex()}
         if isinstance(value, _Opaque):
@@ -320,7 +320,8 @@ class DecisionLog:
                 self._wake.wait(self.interval)
                 self._wake.clear()
                 continue
-            items, markers = [], []
+            items: list[Any] = []
+            markers: list[Any] = []
             while queue and len(items) < self.batch:
                 item = queue.popleft()
                 (markers if isinstance(item, threading.Event) else items).append(item)
@@ -379,6 +380,8 @@ class DecisionLog:
         """The event with every configured identifier replaced by its keyed hash."""
         if self.raw_identifiers or not isinstance(event, dict):
             return event
+        key = self.key
+        assert key is not None  # a log has no key only with raw_identifiers
         for path in self.identifiers:
             parent, ok = event, True
             for part in path[:-1]:
@@ -388,7 +391,7 @@ class DecisionLog:
                     break
                 parent = child
             if ok and path[-1] in parent and parent[path[-1]] is not None:
-                parent[path[-1]] = pseudonym(self.key, parent[path[-1]])
+                parent[path[-1]] = pseudonym(key, parent[path[-1]])
         return event
 
 
@@ -598,7 +601,7 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _is_record(value: Any) -> bool:
+def _is_record(value: Any) -> TypeGuard[dict]:
     return (isinstance(value, dict) and type(value.get("seq")) is int and value["seq"] >= 1
             and isinstance(value.get("hash"), str) and HEX64.fullmatch(value["hash"]) is not None)
 
@@ -762,7 +765,7 @@ class JsonLinesStore(Store):
             same = fd is not None and os.stat(self.checkpoint_file).st_ino == os.fstat(fd).st_ino
         except FileNotFoundError:
             same = False
-        if not same:
+        if fd is None or not same:
             if fd is not None:
                 os.close(fd)
             fd = self._checkpoint_fd = os.open(self.checkpoint_file, os.O_RDWR | os.O_CREAT, 0o644)
@@ -770,7 +773,7 @@ class JsonLinesStore(Store):
         if os.fstat(fd).st_size != CHECKPOINT_SIZE:
             os.ftruncate(fd, CHECKPOINT_SIZE)
         if self.fsync:
-            os.fsync(self._checkpoint_fd)
+            os.fsync(fd)
 
     def _checkpoint(self) -> Any:
         try:
@@ -1135,6 +1138,7 @@ def verify(path: str | Path, head: str | None = None, key: str | bytes | None = 
     prev, expected, placed = GENESIS, 1, True  # placed: the record before was where it belongs
     for entry in entries(path):
         if entry.torn:
+            assert entry.problem is not None  # a torn entry says what it is
             result.warnings.append((entry.where, entry.problem))
             continue
         result.records += 1
@@ -1149,7 +1153,7 @@ def verify(path: str | Path, head: str | None = None, key: str | bytes | None = 
                 expected = max(expected, entry.columns["seq"] + 1)
             continue
         record = entry.record
-        seq = record.get("seq")
+        seq: Any = record.get("seq")
         if not _is_record(record):  # the writer does not chain from it either
             what = "sequence number" if type(seq) is not int or seq < 1 else "hash"
             problem((entry.where, f"is not a record: it has no {what}"))
@@ -1228,9 +1232,9 @@ def verify(path: str | Path, head: str | None = None, key: str | bytes | None = 
 def _check_marker(entry: Entry, record: dict, result: Verification) -> None:
     """A writer's marker record: what it found when it opened the log."""
     kind, seq = record.get("kind"), record.get("seq")
-    found = record.get("found") if isinstance(record.get("found"), dict) else {}
+    found = _dict(record.get("found"))
     if kind == "truncated":
-        signed = record.get("checkpoint") if isinstance(record.get("checkpoint"), dict) else {}
+        signed = _dict(record.get("checkpoint"))
         result.problems.append((entry.where, f"record {seq}: when it was written the log ended at record "
                                 f"{found.get('records')}, but its checkpoint said {signed.get('records')} "
                                 "(records were removed from the end, or the log was rewritten)"))
@@ -1239,9 +1243,13 @@ def _check_marker(entry: Entry, record: dict, result: Verification) -> None:
                                 f"record {found.get('records')} (records removed from the end before "
                                 "then could not be detected)"))
     elif kind == "torn":
-        torn = record.get("torn") if isinstance(record.get("torn"), dict) else {}
+        torn = _dict(record.get("torn"))
         result.warnings.append((entry.where, f"record {seq} sealed a write cut short at line "
                                 f"{torn.get('line')} (a writer was stopped mid-write)"))
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _subject(record: dict) -> Any:
@@ -1295,13 +1303,14 @@ def query(path: str | Path, subject: str, key: str | bytes | None = None,
     secret = log_key(key)
     expected_id = key_id(secret)
     raw, hashed = subject, (pseudonym(secret, subject) if secret is not None else None)
-    found, ids = [], set()
+    found: list[dict] = []
+    ids: set[str] = set()
     for _, record in decisions(path, problems):
         kid = record.get("key_id")
-        ids.add(kid)
+        if kid is not None:
+            ids.add(kid)
         if record.get("subject") == (raw if kid is None else hashed):
             found.append(record)
-    ids.discard(None)
     if ids and secret is None:
         raise LogError(f"this log pseudonymises subject ids (key id {', '.join(sorted(ids))}): give its key "
                        f"(--key-file, or ${KEY_ENV}) to find a subject's records")
@@ -1314,7 +1323,7 @@ def query(path: str | Path, subject: str, key: str | bytes | None = None,
 def stats(path: str | Path) -> dict:
     """Allows and denies in total, by purpose and by rule (denies by reason); the
     records that could not be read, with where they are, under `problems`."""
-    totals = collections.Counter()
+    totals: collections.Counter[str] = collections.Counter()
     by_purpose: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     by_rule: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     first = last = None

@@ -241,7 +241,7 @@ class PolicyStore(Guarding):
     def _identities(targets: list[str]) -> list[tuple]:
         """The folders watched, by path and inode (a folder deleted and made again is
         another folder, and its old watch is dead)."""
-        identities = []
+        identities: list[tuple] = []
         for target in targets:
             try:
                 st = os.stat(target)
@@ -276,17 +276,18 @@ class PolicyStore(Guarding):
                         *targets, watch_filter=self._relevant, stop_event=self._stop,
                         debounce=max(1600, 4 * self.debounce_ms), step=max(self.debounce_ms, 1),
                         rust_timeout=200, yield_on_timeout=True, raise_interrupt=False):
+                    changed = bool(changes)
                     if not self._watching:  # the first yield: the watcher is in place
                         if not first:
                             logger.warning("watching the policy files again (%s)", ", ".join(targets))
                         self._watching = True
                         self._ready.set()
                         first, backoff = False, BACKOFF_S[0]
-                        changes = changes or self._changed()  # anything between loading and watching
-                    elif not changes and self.poll_ms and time.monotonic() - last_poll >= self.poll_ms / 1000:
+                        changed = changed or self._changed()  # anything between loading and watching
+                    elif not changed and self.poll_ms and time.monotonic() - last_poll >= self.poll_ms / 1000:
                         last_poll = time.monotonic()
-                        changes = self._changed()
-                    if changes:
+                        changed = self._changed()
+                    if changed:
                         self.reload()
                         last_poll = time.monotonic()
                     if self._identities(self._targets()) != identities:

@@ -11,12 +11,14 @@ import json
 import math
 import re
 
+from typing import Any
+
 from lark import Token, Tree
 
 from . import ast
 from ..core.diagnostics import Diagnostic
 from ..core.source import Source, Span
-from .parser import KEYWORDS, parse_tree
+from .parser import KEYWORDS, parse_tree, token_span
 
 MAX_INT = 10**12
 MAX_NESTING = 100
@@ -77,25 +79,26 @@ _ESCAPE = re.compile(r"\\(.)")
 
 
 def parse_module(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
-    unicode_errors = _lone_surrogates(source)
-    if unicode_errors:  # text from a Python caller that is not Unicode: read it without them
-        source = Source(source.name, _SURROGATE.sub("\ufffd", source.text))
-        unicode_errors = [Diagnostic(d.code, d.message, Span(source, d.span.start, d.span.end),
-                                     help=d.help) for d in unicode_errors]
+    unicode_errors: list[Diagnostic] = []
+    if _SURROGATE.search(source.text):  # text from a Python caller that is not Unicode: read it without them
+        cleaned = Source(source.name, _SURROGATE.sub("\ufffd", source.text))
+        unicode_errors = _lone_surrogates(source.text, cleaned)
+        source = cleaned
     tree, comment_tokens, diagnostics = parse_tree(source)
     diagnostics[:0] = unicode_errors
     lowering = _Lowering(source, diagnostics)
     statements = lowering.statements(tree) if tree is not None else []
     comments = tuple(
-        ast.Comment(t.value, Span(source, t.start_pos, t.end_pos)) for t in comment_tokens
+        ast.Comment(t.value, token_span(source, t)) for t in comment_tokens
     )
     statements = _attach_docs(source, statements, comments)
     return ast.Module(source, tuple(statements), comments), diagnostics
 
 
-def _lone_surrogates(source: Source) -> list[Diagnostic]:
+def _lone_surrogates(text: str, source: Source) -> list[Diagnostic]:
+    """The lone surrogates in `text`, located in `source` (the text with them replaced)."""
     found = []
-    for match in _SURROGATE.finditer(source.text):
+    for match in _SURROGATE.finditer(text):
         found.append(Diagnostic(
             "E0101", f"`{match.group()!r}` is a lone surrogate, not a Unicode character",
             Span(source, match.start(), match.end()), help="policy text is UTF-8"))
@@ -141,7 +144,7 @@ class _Lowering:
 
     def span(self, node) -> Span:
         if isinstance(node, Token):
-            return Span(self.source, node.start_pos, node.end_pos)
+            return token_span(self.source, node)
         meta = node.meta
         if getattr(meta, "empty", True):
             return Span(self.source, 0, 0)
@@ -172,7 +175,8 @@ class _Lowering:
         return ast.Name(token.value, span)
 
     def names(self, tree: Tree) -> tuple[ast.Name, ...]:
-        return tuple(self.name(t) for t in tree.children)
+        tokens: list[Any] = tree.children  # NAME tokens
+        return tuple(self.name(t) for t in tokens)
 
     def targets(self, tree: Tree) -> tuple[ast.Name, ...] | None:
         if tree.data == "all_targets":
@@ -184,7 +188,7 @@ class _Lowering:
         span = self.span(token)
         for escape in _ESCAPE.finditer(raw):
             if escape.group(1) not in '"\\':
-                start = token.start_pos + 1 + escape.start()
+                start = span.start + 1 + escape.start()
                 self.error(
                     "E0106",
                     f"`\\{escape.group(1)}` is not an escape the language knows",
@@ -218,7 +222,7 @@ class _Lowering:
 
     def statement(self, tree: Tree):
         kind = tree.data
-        c = tree.children
+        c: list[Any] = tree.children  # the grammar decides which are tokens, which trees
         span = self.span(tree)
         if kind == "policy_decl":
             return ast.PolicyDecl(self.string(c[0]), span)
@@ -264,7 +268,7 @@ class _Lowering:
 
     def rule(self, tree: Tree) -> ast.Rule:
         kind = tree.data.removesuffix("_rule")
-        c = tree.children
+        c: list[Any] = tree.children  # the grammar decides which are tokens, which trees
         span = self.span(tree)
         if kind in ("permit", "forbid"):
             target = self.target(c[0])
@@ -280,12 +284,8 @@ class _Lowering:
                 has_with=with_ is not None,
                 span=span,
             )
-        because, cite = c[-2], c[-1]
-        common = dict(
-            because=self.string(because.children[0]) if because is not None else None,
-            cite=self.string(cite.children[0]) if cite is not None else None,
-            span=span,
-        )
+        because = self.string(c[-2].children[0]) if c[-2] is not None else None
+        cite = self.string(c[-1].children[0]) if c[-1] is not None else None
         if kind == "require":
             when = c[2]
             return ast.Rule(
@@ -293,13 +293,15 @@ class _Lowering:
                 self.target(c[1]),
                 requirement=self.expr(c[0]),
                 when=self.expr(when.children[0]) if when is not None else None,
-                **common,
+                because=because, cite=cite, span=span,
             )
         categories = self.targets(c[0])
         target = ast.Target(None, categories, None, self.span(c[0]))
         if kind == "residency":
-            return ast.Rule("residency", target, region=self.expr(c[1]), **common)
-        return ast.Rule("retain", target, period=self.duration(c[1]), **common)
+            return ast.Rule("residency", target, region=self.expr(c[1]),
+                            because=because, cite=cite, span=span)
+        return ast.Rule("retain", target, period=self.duration(c[1]),
+                        because=because, cite=cite, span=span)
 
     def target(self, tree: Tree) -> ast.Target:
         targets, on, to = tree.children
@@ -311,6 +313,8 @@ class _Lowering:
         )
 
     def duration(self, tree: Tree) -> ast.DurationLit:
+        amount: Any
+        unit: Any
         amount, unit = tree.children
         before = len(self.diagnostics)
         duration = ast.DurationLit(self.integer(amount).value, unit.children[0].value, self.span(tree))
@@ -361,7 +365,7 @@ class _Lowering:
         if isinstance(node, Token):  # a bare terminal only reaches here via region_ref
             return ast.NameRef(node.value, self.span(node))
         kind = node.data
-        c = node.children
+        c: list[Any] = node.children  # the grammar decides which are tokens, which trees
         span = self.span(node)
         if kind == "int_lit":
             return ast.IntLit(self.integer(c[0]).value, span)
@@ -418,6 +422,9 @@ class _Lowering:
     # ---- tests ---------------------------------------------------------------
 
     def test(self, tree: Tree) -> ast.TestDecl:
+        name: Any
+        event: Any
+        expect: Any
         name, event, expect = tree.children
         keys: list = []
         before = len(self.diagnostics)
@@ -429,7 +436,7 @@ class _Lowering:
             value = self.json(event, "", keys)
         if len(self.diagnostics) > before:  # malformed JSON: not checked as an event
             value = None
-        names = ()
+        names: tuple[ast.Name, ...] = ()
         if expect.children and expect.children[0] is not None:
             names = self.names(expect.children[0])
         return ast.TestDecl(
@@ -464,7 +471,7 @@ class _Lowering:
         if kind == "json_array":
             return [self.json(v, f"{path}[{i}]", keys) for i, v in enumerate(node.children)
                     if v is not None]
-        token = node.children[0] if node.children else None
+        token: Any = node.children[0] if node.children else None  # a literal's token
         if kind == "json_string":
             return self.json_string(token)
         if kind == "json_number":

@@ -132,7 +132,14 @@ def _expected(names) -> str:
     return ", ".join(described)
 
 
-def _token_span(source: Source, token: Token) -> Span:
+def token_start(token: Token) -> int:
+    """Where a lexed token starts: the lexer gives every token its offset."""
+    assert token.start_pos is not None
+    return token.start_pos
+
+
+def token_span(source: Source, token: Token) -> Span:
+    """Where a token lies (a token made by hand, without positions: at the end)."""
     start = token.start_pos if token.start_pos is not None else len(source.text)
     end = token.end_pos if token.end_pos is not None else start
     return Span(source, start, max(end, start))
@@ -153,7 +160,7 @@ def _syntax_diagnostic(source: Source, error: UnexpectedInput, suggest: bool = T
     assert isinstance(error, UnexpectedToken)
     token = error.token
     expected = set(error.accepts or error.expected)
-    span = _token_span(source, token)
+    span = token_span(source, token)
     if token.value in KEYWORDS and "NAME" in expected and "LPAR" not in expected:
         return Diagnostic(
             "E0104",
@@ -333,7 +340,7 @@ class _Recovery:
         self.hidden: list[Diagnostic] = []
 
     def offset(self, index: int) -> int:
-        return self.tokens[index].start_pos if index < len(self.tokens) else len(self.source.text)
+        return token_start(self.tokens[index]) if index < len(self.tokens) else len(self.source.text)
 
     def diagnose(self, error: UnexpectedToken, state) -> Diagnostic:
         if self.reported >= MAX_SYNTAX_ERRORS:  # not shown: only its code matters
@@ -469,4 +476,4 @@ def _incomplete(source: Source, tokens: list[Token], index: int, found: Diagnost
         return found
     last = tokens[index - 1]
     return Diagnostic("E0102", f"the statement is incomplete after `{last.value}`",
-                      Span(source, last.start_pos, last.end_pos), help=found.help)
+                      token_span(source, last), help=found.help)

@@ -22,8 +22,8 @@ import math
 from dataclasses import dataclass
 
 from . import ast
-from ..core.source import Source
-from .parser import lex
+from ..core.source import Source, Span
+from .parser import lex, token_start
 
 WIDTH = 88
 INDENT = "  "
@@ -124,7 +124,7 @@ class Anchors:
     def __init__(self, text: str, start: int, end: int):
         tokens = [t for t in lex(text[start:end])
                   if t.type != "COMMENT" and not t.type.startswith("__")]
-        self.starts = [start + t.start_pos for t in tokens]
+        self.starts = [start + token_start(t) for t in tokens]
         self.values = [t.value for t in tokens]
 
     def before(self, pos: int) -> int:
@@ -291,8 +291,9 @@ def _rule_clauses(node: ast.Rule) -> tuple[str, list[tuple[str, object]]]:
     elif node.kind == "residency":
         head = f"residency {_names(node.target.categories)} in {expr(node.region)}"
     else:
+        assert node.period is not None  # a retain rule has its period
         head = f"retain {_names(node.target.categories)} for {node.period.amount} {node.period.unit}"
-    clauses = []
+    clauses: list[tuple[str, object]] = []
     if node.when is not None:
         clauses.append(("when", node.when))
     if node.unless is not None:
@@ -473,20 +474,26 @@ def _doc_lines(node) -> int:
     return doc.count("\n") + 1 if doc is not None else 0
 
 
+def _span(node) -> Span:
+    """The span of a parsed statement or comment (parsing gives each one)."""
+    assert node.span is not None
+    return node.span
+
+
 def format_module(module: ast.Module) -> str:
     source = module.source
     text = source.text
-    statements = sorted(module.statements, key=lambda s: s.span.start)
-    comments = sorted(module.comments, key=lambda c: c.span.start)
+    statements = sorted(module.statements, key=lambda s: _span(s).start)
+    comments = sorted(module.comments, key=lambda c: _span(c).start)
     # each comment inside a statement, or between two (linear: both are sorted)
     inner: list[list[ast.Comment]] = [[] for _ in statements]
     before: list[list[ast.Comment]] = [[] for _ in range(len(statements) + 1)]
     index = 0
     for comment in comments:
-        position = comment.span.start
-        while index < len(statements) and statements[index].span.end <= position:
+        position = _span(comment).start
+        while index < len(statements) and _span(statements[index]).end <= position:
             index += 1
-        if index < len(statements) and statements[index].span.start < position:
+        if index < len(statements) and _span(statements[index]).start < position:
             inner[index].append(comment)
         else:
             before[index].append(comment)
@@ -500,15 +507,15 @@ def format_module(module: ast.Module) -> str:
             if can_trail and not _own_line(source, comment):
                 out[-1] += "  " + comment.text.rstrip()
             else:
-                if previous_end is not None and _blank_between(text, previous_end, comment.span.start):
+                if previous_end is not None and _blank_between(text, previous_end, _span(comment).start):
                     out.append("")
                 out.append(comment.text.rstrip())
             can_trail = False
-            previous_end = max(previous_end or 0, comment.span.end)
+            previous_end = max(previous_end or 0, _span(comment).end)
         if index == len(statements):
             break
         node = statements[index]
-        if previous_end is not None and _blank_between(text, previous_end, node.span.start):
+        if previous_end is not None and _blank_between(text, previous_end, _span(node).start):
             out.append("")
         # the `##` lines right above a statement are its doc comment: keep any other
         # `##` line (a comment moved out of the statement before) from joining it
@@ -520,5 +527,5 @@ def format_module(module: ast.Module) -> str:
         lines, after = _layout(node, inner[index], source)
         out += lines
         can_trail = True  # a statement's last line never has a comment yet
-        previous_end = node.span.end
+        previous_end = _span(node).end
     return ("\n".join(out) + "\n") if out else ""

@@ -125,7 +125,7 @@ class Linter:
     def reference_graph(self) -> nx.DiGraph:
         """Edges from each rule (and test) to the names it uses, and from each
         declaration to the names its definition uses."""
-        graph = nx.DiGraph()
+        graph: nx.DiGraph[tuple] = nx.DiGraph()
         for rule in self.rules:
             node = ("rule", rule.index)
             graph.add_node(node)
@@ -148,9 +148,11 @@ class Linter:
         regions = set(self.vocabulary.regions)
         for module in self.policy.authored.modules:
             for statement in module.statements:
+                span = statement.span
+                assert span is not None  # parsed statements have their spans
                 if isinstance(statement, ast.Rule):
                     # regions are folded into sets when checked: find their names in the text
-                    node = ("rule-text", statement.span.start)
+                    node = ("rule-text", span.start)
                     graph.add_node(node)
                     for part in (statement.target.destination, statement.region, statement.when,
                                  statement.unless, statement.requirement):
@@ -161,7 +163,7 @@ class Linter:
                         graph.add_edge(("region", statement.name.value), ("region", name))
                 elif isinstance(statement, ast.TestDecl):
                     for name in statement.names:
-                        graph.add_edge(("test", statement.span.start), ("obligation", name.value))
+                        graph.add_edge(("test", span.start), ("obligation", name.value))
                 elif isinstance(statement, (ast.CategoryDecl, ast.PurposeDecl)):
                     kind = "category" if isinstance(statement, ast.CategoryDecl) else "purpose"
                     for parent in statement.parents:
@@ -181,7 +183,7 @@ class Linter:
                                       ("purpose", "W0802", self.vocabulary.purposes)):
             used_names = {n[1] for n in reached if n[0] == kind}
             # a name is related to its ancestors and to its descendants
-            above_used = set()
+            above_used: set[str] = set()
             for name in used_names:
                 above_used |= hierarchy.ancestors.get(name, frozenset())
             for name, decl in hierarchy.declared.items():
@@ -191,17 +193,17 @@ class Linter:
                     self.warn(code, f"the {kind} `{name}` is declared but no rule names it or a "
                               f"{kind} related to it", decl.name.span,
                               help="remove it, or write the rule that uses it")
-        for name, decl in self.vocabulary.region_decls.items():
+        for name, region in self.vocabulary.region_decls.items():
             if not used(("region", name)):
-                self.warn("W0803", f"the region `{name}` is never used", decl.name.span,
+                self.warn("W0803", f"the region `{name}` is never used", region.name.span,
                           help="remove it, or use it in `to`, `in` or `residency`")
         for name, table in self.vocabulary.tables.items():
             if not used(("table", name)):
                 self.warn("W0804", f"the table `{name}` is never looked up", table.span,
                           help=f"remove it, or use it: `{name}[subject.country]`")
-        for name, decl in self.vocabulary.obligations.items():
+        for name, obligation in self.vocabulary.obligations.items():
             if not used(("obligation", name)):
-                self.warn("W0805", f"the obligation `{name}` is never handed out", decl.name.span,
+                self.warn("W0805", f"the obligation `{name}` is never handed out", obligation.name.span,
                           help=f"remove it, or add `with {name}` to a permit")
 
     # ---- pairs of rules ------------------------------------------------------------------
@@ -237,8 +239,8 @@ class Linter:
                 overriding = next((f for f in forbids.candidates(later) if self.covers(f, later)), None)
             key = (later.effect, later.purposes, later.categories, later.destination, later.when,
                    later.unless, frozenset(later.obligations))
-            same = first_same.setdefault(key, later)
-            same = None if same is later else same
+            first = first_same.setdefault(key, later)
+            same = None if first is later else first
             # as when the rules are read in order: the first finding wins
             if overriding is not None and (same is None or overriding.index < same.index):
                 self.warn("W0806", f"this permit can never apply: {_called(overriding)} always "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import io
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,7 +149,8 @@ class Session:
             event = read_event(text)
         except (ValueError, RecursionError) as error:
             output = Output(failed=True)
-            where = f" at line {error.lineno}, column {error.colno}" if hasattr(error, "lineno") else ""
+            where = (f" at line {error.lineno}, column {error.colno}"
+                     if isinstance(error, json.JSONDecodeError) else "")
             output.add(f"not a JSON event{where}: {getattr(error, 'msg', error)}", style="red")
             return output
         self.last_event = event
@@ -370,7 +372,7 @@ def show(policy: Policy, name: str) -> Output:
     if name in vocabulary.tables:
         found = True
         table = vocabulary.tables[name]
-        output.add(Text(f"table {name}", style="bold") + Text(f"  {table.span.location}", style="dim"))
+        output.add(Text(f"table {name}", style="bold") + Text(f"  {table.span.location if table.span else ''}", style="dim"))
         if table.doc:
             output.add(Text(_indent(table.doc), style="italic"))
         output.add(f"  default: {table.default}; entries: {len(table.entries)}")
@@ -519,7 +521,7 @@ def run_interactive(session: Session, console: Console, history: Path) -> int:
     from prompt_toolkit import PromptSession
     from prompt_toolkit.completion import Completer, Completion, PathCompleter
     from prompt_toolkit.document import Document
-    from prompt_toolkit.history import FileHistory, InMemoryHistory
+    from prompt_toolkit.history import FileHistory, History, InMemoryHistory
     from prompt_toolkit.key_binding import KeyBindings
     from prompt_toolkit.lexers import PygmentsLexer
 
@@ -559,10 +561,10 @@ def run_interactive(session: Session, console: Console, history: Path) -> int:
 
     try:
         history.parent.mkdir(parents=True, exist_ok=True)
-        store = FileHistory(str(history))
+        store: History = FileHistory(str(history))
     except OSError:
         store = InMemoryHistory()
-    prompt = PromptSession(
+    prompt: PromptSession[str] = PromptSession(
         message=[("class:prompt", "law> ")],
         multiline=True,
         prompt_continuation=lambda width, line, wrap: "...  ".rjust(width),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import ir
 from ..syntax import ast
 from ..decide.decision import Decision
 from ..decide.policy import Policy
@@ -83,7 +84,7 @@ def describe_failure(result: TestResult) -> list[str]:
 
 @dataclass
 class RuleCoverage:
-    rule: object  # ir.CheckedRule
+    rule: ir.CheckedRule
     applied: int = 0  # tests in which the rule applied (a forbid denied, a permit covered)
 
     @property

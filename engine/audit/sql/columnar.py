@@ -37,7 +37,7 @@ def arrow_shape(schema) -> dict | None:
         if field.name == "subject":
             if not pa.types.is_struct(field.type):
                 return None
-            subject = {}
+            subject: dict = {}
             for inner in field.type:
                 if inner.name == "consents":
                     if not pa.types.is_list(inner.type) or not pa.types.is_struct(inner.type.value_type):
@@ -154,9 +154,9 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
     }
     columns["consent_bits"] = f"lawful_scan & {INVALID_CONSENT - 1}"
     cover = purpose_cover(policy, purpose)
-    at = columns.pop("at_us")
+    at_us = columns.pop("at_us")
     raw = ("purpose", "categories", "destination")  # the signature: kept as read, checked later
-    scanned = (f"(SELECT *, {scan} AS lawful_scan FROM (SELECT *, {at} AS lawful_at, {cover} AS "
+    scanned = (f"(SELECT *, {scan} AS lawful_scan FROM (SELECT *, {at_us} AS lawful_at, {cover} AS "
                f"lawful_cover FROM {source}) AS timed)")
     return (f"SELECT eid, file, line_number, line, problem IS NULL AS valid, problem, true AS deferred, "
             + ", ".join(expr if name in raw and expr == name else

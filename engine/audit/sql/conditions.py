@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Mapping
 
 from ... import ir
 from ...ir import CheckedPolicy
@@ -44,7 +44,7 @@ class Compiler:
 
     # ---- targets ----------------------------------------------------------------------------
 
-    def expand(self, names: frozenset[str] | None, ancestors: dict) -> list[str] | None:
+    def expand(self, names: frozenset[str] | None, ancestors: Mapping[str, frozenset[str]]) -> list[str] | None:
         if names is None:
             return None
         return sorted(n for n, up in ancestors.items() if up & names)
@@ -56,7 +56,7 @@ class Compiler:
         if names is None:
             return None
         above = set().union(*(self.category_ancestors.get(n, {n}) for n in names))
-        return sorted(set(self.expand(names, self.category_ancestors)) | above)
+        return sorted(set(self.expand(names, self.category_ancestors) or ()) | above)
 
     def rules(self) -> list[RuleSql]:
         return [RuleSql(

@@ -176,10 +176,10 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
     columns["consent_bits"] = consent_bits(
         d, d.transform(d.jitems(*at(s + ("consents",))), "c", consent), {k: f"c.{k}" for k in CONSENT_KEYS},
         "lawful_at", "lawful_cover")
-    at = columns.pop("at_us")
+    at_us = columns.pop("at_us")
     fields = split_json(d, source, j, "j", EVENT_KEYS)
     fields = split_json(d, fields, "j_subject", "j_subject", SUBJECT_KEYS)
     return (f"SELECT eid, file, line_number, line, problem IS NULL AS valid, problem, false AS deferred, "
             + ", ".join(f"CASE WHEN problem IS NULL THEN {expr} END AS {name}" for name, expr in columns.items())
             + f", CASE WHEN problem IS NULL THEN lawful_at END AS at_us FROM (SELECT *, {problem} AS problem "
-            f"FROM (SELECT *, {at} AS lawful_at, {cover} AS lawful_cover FROM {fields}) AS timed) AS checked")
+            f"FROM (SELECT *, {at_us} AS lawful_at, {cover} AS lawful_cover FROM {fields}) AS timed) AS checked")
