@@ -27,10 +27,18 @@ def test_evaluate_lines_reads_json_lines_and_names_bad_lines():
 
 
 def test_models_and_unusual_events_take_the_reference_path():
+    policy = engine.load_policy("rules/examples/shop")
+    for event in EVENTS:
+        assert policy.evaluate(event) == policy.evaluate_reference(event)
+    assert policy.compiled.handovers == 0  # plain valid events: the fast path decided
     model = engine.Event.model_validate(EVENTS[0])
-    assert SHOP.evaluate(model) == SHOP.evaluate_reference(model)
+    assert policy.evaluate(model) == policy.evaluate_reference(model)
+    assert policy.compiled.handovers == 1
     odd = {**EVENTS[0], "at": 1700000000}  # a unix time: valid, but not for the fast validator
-    assert SHOP.evaluate(odd) == SHOP.evaluate_reference(odd)
+    assert policy.evaluate(odd) == policy.evaluate_reference(odd)
+    assert policy.compiled.handovers == 2
+    policy.evaluate(EVENTS[0], strict=True)  # strict is the reference by request: no handover
+    assert policy.compiled.handovers == 2
 
 
 def test_plans_are_memoised_and_bounded(monkeypatch):
@@ -77,3 +85,23 @@ def test_compiling_pauses_the_collector_and_restores_it():
         assert not gc.isenabled()  # an application that turned it off keeps it off
     finally:
         gc.enable()
+
+
+def test_handovers_are_counted_exactly_across_threads():
+    import sys
+    import threading
+
+    policy = engine.load_policy("rules/examples/shop")
+    odd = {**EVENTS[0], "at": 1700000000}
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=lambda: [policy.evaluate(e) for e in [odd, EVENTS[1]] * 50])
+                   for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert policy.compiled.handovers == 4 * 50

@@ -38,13 +38,15 @@ def test_the_same_event_always_gets_the_same_decision(texts, event):
     first = compile_rules(texts)
     again = compile_rules(texts)
     assert first.evaluate(event) == first.evaluate(event) == again.evaluate(event)
+    assert first.compiled.handovers == again.compiled.handovers == 0  # valid: the fast path decided
 
 
 @settings(max_examples=200)
 @given(st.lists(rules(), max_size=5), rules(effect="forbid"), events())
 def test_adding_a_forbid_never_turns_a_deny_into_an_allow(texts, forbid, event):
-    before = compile_rules(texts).evaluate(event)
-    after = compile_rules(texts + [forbid]).evaluate(event)
+    policies = compile_rules(texts), compile_rules(texts + [forbid])
+    before, after = (policy.evaluate(event) for policy in policies)
+    assert [policy.compiled.handovers for policy in policies] == [0, 0]  # the fast path decided
     if not before.allowed:
         assert not after.allowed
     if after.allowed:
@@ -70,3 +72,4 @@ def test_an_event_lacking_a_field_a_forbid_reads_is_denied(field, permits, data)
     decision = policy.evaluate(event)
     assert not decision.allowed
     assert "reads" in [r.rule for r in decision.reasons]
+    assert policy.compiled.handovers == 0  # an absent field is valid: the fast path decided
