@@ -92,6 +92,9 @@ def graph():
             for module, name in targets:
                 there = layer_of(module)
                 where = f"{path.relative_to(ROOT)}:{line}"
+                if module not in modules:
+                    problems.append(f"{where}: imports {module}, which is not a module of engine")
+                    continue
                 if there != here:
                     edges[here].add(there)
                     if ORDER[there] > ORDER[here]:

@@ -617,7 +617,10 @@ HOSTILE_LINES = {
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE_LINES))
 def test_every_command_locates_a_hostile_line(tmp_path, capsys, monkeypatch, kind):
-    monkeypatch.setattr(decision_log, "MAX_RECORD", 4096)
+    from engine.runtime.log import reading, records, stores
+
+    for module in (records, stores, reading):  # each reads the bound it imported
+        monkeypatch.setattr(module, "MAX_RECORD", 4096)
     path = tmp_path / "d.jsonl"
     write(path, EVENTS[:2])
     line, message = HOSTILE_LINES[kind]
