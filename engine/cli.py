@@ -364,18 +364,31 @@ def _moment(text: str | None, option: str):
 def cmd_audit(args, out: Console, err: Console) -> int:
     from pathlib import Path
 
-    from .audit import AuditError
-    from .audit.report import compare, html_report, summarise
-
     policy = _load(args.policy, err)
     old = _load(args.compare, err) if args.compare else None
     window = dict(since=_moment(args.since, "--since"), until=_moment(args.until, "--until"))
     now = _moment(args.now, "--now")
     folder = Path(args.out)
-    try:
+    created = not folder.exists()
+    try:  # before the audit, so that an unwritable folder fails fast
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"{args.out}: cannot create the output folder: {error.strerror or error}") from None
+    try:
+        return _audit(args, out, err, policy, old, window, now, folder)
+    except BaseException:
+        if created:  # a failed audit leaves no empty folder behind
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise
+
+
+def _audit(args, out: Console, err: Console, policy, old, window, now, folder) -> int:
+    from .audit import AuditError
+    from .audit.report import compare, html_report, summarise
+
     progress = err.is_terminal and not args.quiet
     result: AuditResult
     previous: AuditResult | None

@@ -351,9 +351,13 @@ def test_audit_compare_since_until_and_bad_input(tmp_path, capsys):
     at_nine = sum(1 for e in events if isinstance(e, dict) and e.get("at") == "2026-11-23T09:00:00Z")
     assert 0 < summary["events"] - summary["invalid"] <= at_nine
 
-    assert main(["audit", str(ROOT / "rules" / "examples" / "shop"), str(tmp_path / "none*.jsonl")]) == 2
+    elsewhere = ["--out", str(tmp_path / "not-written")]  # never the default ./audit of the checkout
+    assert main(["audit", str(ROOT / "rules" / "examples" / "shop"), str(tmp_path / "none*.jsonl"),
+                 *elsewhere]) == 2
+    assert not (tmp_path / "not-written").exists()  # a failed audit leaves no empty folder behind
     assert "matches nothing" in capsys.readouterr().err
-    assert main(["audit", str(ROOT / "rules" / "examples" / "shop"), str(path), "--since", "last week"]) == 2
+    assert main(["audit", str(ROOT / "rules" / "examples" / "shop"), str(path), "--since", "last week",
+                 *elsewhere]) == 2
     assert "--since: `last week` is not an ISO date" in capsys.readouterr().err
 
 
