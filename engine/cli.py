@@ -44,15 +44,43 @@ class _Console(Console):
         raise BrokenPipeError
 
 
+def _colour_wanted() -> bool | None:
+    """NO_COLOR (set and not empty): never colour; FORCE_COLOR (set and not empty):
+    colour even when the output is not a terminal; neither: colour on a terminal.
+    NO_COLOR wins when both are set (no-color.org, force-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return None
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 def _consoles() -> tuple[Console, Console]:
-    no_color = bool(os.environ.get("NO_COLOR"))
-    out = _Console(highlight=False, soft_wrap=True, no_color=no_color)
-    err = _Console(stderr=True, highlight=False, soft_wrap=True, no_color=no_color)
-    return out, err
+    wanted = _colour_wanted()
+
+    def console(stderr: bool) -> Console:
+        if wanted is None:  # rich decides: a terminal, and not TERM=dumb
+            return _Console(stderr=stderr, highlight=False, soft_wrap=True)
+        if wanted:  # forced: even a pipe, or TERM=dumb (an editor's compile buffer)
+            dumb = os.environ.get("TERM", "").lower() in ("dumb", "unknown")
+            return _Console(stderr=stderr, highlight=False, soft_wrap=True, force_terminal=True,
+                            color_system="standard" if dumb else "auto")
+        stream = sys.stderr if stderr else sys.stdout  # NO_COLOR: FORCE_COLOR does not make a pipe a terminal
+        return _Console(stderr=stderr, highlight=False, soft_wrap=True, no_color=True,
+                        force_terminal=_isatty(stream))
+
+    return console(False), console(True)
 
 
 def _color(console: Console) -> bool:
-    return console.is_terminal and not os.environ.get("NO_COLOR") and console.color_system is not None
+    return console.is_terminal and not console.no_color and console.color_system is not None
 
 
 def _load(paths, err: Console):
@@ -138,10 +166,12 @@ def cmd_eval(args, out: Console, err: Console) -> int:
 
     policy = _load(args.policy, err)
     stream = out.file
+    denied = 0
     for path in args.events or ["-"]:
         live = path == "-"  # decisions are written as the lines arrive
         for where, event in _events(path):
             decision = _decide(policy, event)
+            denied += not decision.allowed
             if args.json:
                 stream.write(decision.to_json() + "\n")
             else:
@@ -151,6 +181,9 @@ def cmd_eval(args, out: Console, err: Console) -> int:
             if live:
                 stream.flush()
     stream.flush()
+    if args.fail_on_deny and denied:
+        err.print(f"lawful: {denied:,} event(s) denied (--fail-on-deny)", markup=False, highlight=False)
+        return EXIT_FINDINGS
     return EXIT_OK
 
 
@@ -389,7 +422,7 @@ def _audit(args, out: Console, err: Console, policy, old, window, now, folder) -
     from .audit import AuditError
     from .audit.report import compare, html_report, summarise
 
-    progress = err.is_terminal and not args.quiet
+    progress = _isatty(err.file) and not args.quiet  # a real terminal: FORCE_COLOR is no reason to animate
     result: AuditResult
     previous: AuditResult | None
     try:
@@ -425,7 +458,7 @@ def _audit(args, out: Console, err: Console, policy, old, window, now, folder) -
     (folder / "report.html").write_text(html_report(summary, comparison), encoding="utf-8")
     if args.json:
         out.print(json.dumps(summary, indent=2, default=str), markup=False, highlight=False)
-        return EXIT_OK
+        return _gates(args, summary, err)
     events = summary["events"]
     out.print(f"{events:,} event(s): {summary['allow']:,} allowed, {summary['deny']:,} denied "
               f"({summary['invalid']:,} unreadable or invalid)", markup=False, highlight=False)
@@ -438,7 +471,46 @@ def _audit(args, out: Console, err: Console, policy, old, window, now, folder) -
                       markup=False, highlight=False)
     out.print(f"wrote {folder / 'decisions.parquet'}, {folder / 'summary.json'}, {folder / 'report.html'}",
               markup=False, highlight=False)
-    return EXIT_OK
+    return _gates(args, summary, err)
+
+
+class _Threshold:
+    """`--max-denied`/`--max-invalid`: a count (`10`) or a share of the events (`2.5%`);
+    the audit fails when the events counted exceed it."""
+
+    def __init__(self, text: str):
+        self.text = text.strip()
+        number = self.text[:-1] if self.text.endswith("%") else self.text
+        self.share = number != self.text
+        problem = (f"`{text}` is not a count (10) or a share of the events (2.5%)")
+        try:
+            value = float(number) if self.share else int(number)
+        except ValueError:
+            raise argparse.ArgumentTypeError(problem) from None
+        if self.share and not 0 <= value <= 100:  # also rejects nan
+            raise argparse.ArgumentTypeError(f"`{text}`: a share is from 0% to 100%")
+        if not self.share and value < 0:
+            raise argparse.ArgumentTypeError(f"`{text}`: a count is 0 or more")
+        self.value = value
+
+    def exceeded(self, count: int, events: int) -> bool:
+        if self.share:
+            return events > 0 and count * 100 > self.value * events
+        return count > self.value
+
+
+def _gates(args, summary: dict, err: Console) -> int:
+    """Exit 1 when the audit's denied or invalid events exceed --max-denied/--max-invalid
+    (the outputs are written first, so a failed nightly audit still has its report)."""
+    events, failed = summary["events"], False
+    for option, threshold, count, what in (("--max-denied", args.max_denied, summary["deny"], "denied"),
+                                           ("--max-invalid", args.max_invalid, summary["invalid"], "invalid")):
+        if threshold is not None and threshold.exceeded(count, events):
+            share = f" ({count * 100 / events:.1f}% of {events:,})" if events else ""
+            err.print(f"lawful: audit failed: {option} {threshold.text}: {count:,} {what} event(s){share}",
+                      markup=False, highlight=False)
+            failed = True
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 class _nothing:
@@ -539,7 +611,7 @@ def cmd_log(args, out: Console, err: Console) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lawful", description="Policy-as-code for GDPR data processing.")
-    parser.add_argument("--version", action="version", version=f"lawful {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"lawful {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = commands.add_parser("eval", help="decide events against a policy")
@@ -548,6 +620,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="JSON event files (one event, or JSON lines each), or - (the default) "
                    "for JSON lines on stdin")
     p.add_argument("--json", action="store_true", help="print each decision as one JSON line")
+    p.add_argument("--fail-on-deny", action="store_true",
+                   help="exit 1 when any event is denied (an invalid or unreadable event is a deny); "
+                        "by default eval exits 0 whatever the effect")
     p.set_defaults(run=cmd_eval)
 
     p = commands.add_parser("explain", help="show every rule considered for one event, and why")
@@ -609,6 +684,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, metavar="N", help="DuckDB threads (default: all cores)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument("--max-denied", type=_Threshold, metavar="N|P%",
+                   help="exit 1 (after writing the outputs) when more than N events, or more than P%% of "
+                        "them, are denied; invalid events are denies too (0: fail on any deny)")
+    p.add_argument("--max-invalid", type=_Threshold, metavar="N|P%",
+                   help="exit 1 (after writing the outputs) when more than N events, or more than P%% of "
+                        "them, are unreadable or invalid")
     p.set_defaults(run=cmd_audit)
 
     p = commands.add_parser("log", help="verify, query and summarise a decision log")
@@ -637,12 +718,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("policy", metavar="POLICY", nargs="?",
                    help="with `event`: also the policy's purposes, categories and countries as enums")
     p.set_defaults(run=cmd_schema)
+
+    p = commands.add_parser("completion", help="print a shell completion script (bash, zsh or fish)",
+                            description="Print the script that makes the shell complete lawful's commands, "
+                                        "options and file names. bash: `source <(lawful completion bash)` "
+                                        "in ~/.bashrc; zsh: `source <(lawful completion zsh)` in ~/.zshrc "
+                                        "(after compinit); fish: `lawful completion fish > "
+                                        "~/.config/fish/completions/lawful.fish`.")
+    p.add_argument("shell", choices=_SHELLS)
+    p.set_defaults(run=cmd_completion)
     return parser
+
+
+_SHELLS = ("bash", "zsh", "fish")
+
+
+def cmd_completion(args, out: Console, err: Console) -> int:
+    """The script (argcomplete's): on each Tab the shell runs `lawful` with the
+    command line in the environment, and `_complete` answers from the parser."""
+    import argcomplete
+
+    out.file.write(argcomplete.shellcode(["lawful"], shell=args.shell))
+    return EXIT_OK
+
+
+def _complete(parser: argparse.ArgumentParser) -> None:
+    """Answer a completion request from a script of `lawful completion` (and exit);
+    otherwise return at once (argcomplete is only imported for a request)."""
+    if "_ARGCOMPLETE" in os.environ:
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
 
 
 def main(argv: list[str] | None = None) -> int:
     out, err = _consoles()
     parser = build_parser()
+    _complete(parser)
     try:
         args = parser.parse_args(argv)
         if not getattr(args, "run", None):

@@ -53,6 +53,7 @@ def test_wheel_contains_grammar_and_rules(installed):
     assert "engine/_data/rules/gdpr/regions.law" in names
     assert "engine/_data/rules/examples/shop/shop.law" in names
     assert "engine/py.typed" in names  # applications that type-check see the annotations
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)  # Apache-2.0, as declared
 
 
 def test_installed_cli_runs_from_another_directory(installed, tmp_path):
