@@ -180,10 +180,15 @@ def _line_of(text: str, prefix: str, table: str, key: str) -> int | None:
     """The line (1-based) of `key` in `table`, by searching the text (tomllib keeps no positions)."""
     lines = text.splitlines()
     header = f"{prefix}.{table}" if prefix and table else (prefix or table)
-    start = 0
-    if header:
-        pattern = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, header.split("."))) + r"\s*\]")
-        start = next((i for i, line in enumerate(lines) if pattern.match(line)), 0)
+
+    def table_line(name: str) -> int | None:
+        pattern = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, name.split("."))) + r"\s*\]")
+        return next((i for i, line in enumerate(lines) if pattern.match(line)), None)
+
+    own = table_line(f"{header}.{key}" if header else key)  # the key is a table of its own
+    if own is not None:
+        return own + 1
+    start = (table_line(header) or 0) if header else 0
     wanted = re.compile(r'^\s*(?:[\w."-]+\.)?"?' + re.escape(key) + r'"?\s*=')
     for number in range(start, len(lines)):
         if number > start and header and lines[number].lstrip().startswith("["):
