@@ -196,6 +196,8 @@ def _project(args):
         config = load_config(file=Path(args.config) if args.config else None)
     except ConfigError as error:
         raise UsageError(str(error)) from None
+    if not args.paths and not args.show_config:
+        raise UsageError(f"`lawful {args.command}` needs a path: `.` for every policy below here")
     if args.force_exclude:
         config.set("force-exclude", True)
     return config, Discovery(config)
@@ -675,7 +677,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_explain)
 
     p = commands.add_parser("lint", help="report compile errors and analysis warnings")
-    p.add_argument("paths", metavar="PATH", nargs="+",
+    p.add_argument("paths", metavar="PATH", nargs="*",
                    help="policy files or folders: a folder is searched for policies; a file stands "
                    "for the policy it belongs to, and only its warnings are reported")
     p.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text",
@@ -699,7 +701,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_lint)
 
     p = commands.add_parser("fmt", help="format policy files in place, in the one canonical layout")
-    p.add_argument("paths", metavar="PATH", nargs="+",
+    p.add_argument("paths", metavar="PATH", nargs="*",
                    help=".law files or folders, or - to format standard input to standard output")
     p.add_argument("--check", action="store_true",
                    help="change nothing; list the files that would change and exit 1 if any")
@@ -710,7 +712,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_fmt)
 
     p = commands.add_parser("test", help="run the test blocks of policies")
-    p.add_argument("paths", metavar="PATH", nargs="+",
+    p.add_argument("paths", metavar="PATH", nargs="*",
                    help="policy files or folders: a folder is searched for policies; a file stands "
                    "for the policy it belongs to")
     p.add_argument("-k", metavar="EXPRESSION",

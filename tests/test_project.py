@@ -279,6 +279,10 @@ def test_show_config_names_where_each_setting_came_from(repo, capsys):
     assert 'ignore = ["W0803"]  # lawful.toml:4' in lines
     assert 'select = ["W08"]  # command line' in lines
     assert 'fail-on = "warning"  # default' in lines
+    code, out, _ = run(capsys, "test", "--show-config", "--coverage")  # no path needed here
+    assert code == 0 and "coverage = true  # command line" in out.splitlines()
+    code, _, err = run(capsys, "test")
+    assert code == 2 and "needs a path" in err
 
 
 def test_config_is_found_walking_up_and_pyproject_needs_its_table(repo, capsys, monkeypatch):

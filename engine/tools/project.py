@@ -316,6 +316,7 @@ class Discovery:
         self.roots = {os.path.normpath(config.root / p) for p in config["paths"]}
         self._gitignores: dict[str, pathspec.GitIgnoreSpec | None] = {}
         self._declares: dict[str, bool] = {}
+        self._chains: dict[str, tuple[str, ...]] = {}
 
     # -- what is skipped
 
@@ -332,14 +333,7 @@ class Discovery:
         """What the `.gitignore` files of the folders above `path` (up to the
         repository's top) say; the deepest one with a matching pattern decides."""
         verdict: bool | None = None
-        folder = os.path.dirname(path)
-        chain = []
-        while True:
-            chain.append(folder)
-            if os.path.exists(os.path.join(folder, ".git")) or os.path.dirname(folder) == folder:
-                break
-            folder = os.path.dirname(folder)
-        for folder in reversed(chain):
+        for folder in self._chain(os.path.dirname(path)):
             spec = self._gitignore(folder)
             if spec is None:
                 continue
@@ -348,6 +342,15 @@ class Discovery:
             if result.include is not None:
                 verdict = result.include
         return bool(verdict)
+
+    def _chain(self, folder: str) -> tuple[str, ...]:
+        """The folders from the repository's top (the nearest holding `.git`, else the
+        filesystem's root) down to `folder`."""
+        if folder not in self._chains:
+            parent = os.path.dirname(folder)
+            top = os.path.exists(os.path.join(folder, ".git")) or parent == folder
+            self._chains[folder] = (folder,) if top else self._chain(parent) + (folder,)
+        return self._chains[folder]
 
     def excluded(self, path: str, is_dir: bool) -> bool:
         """Whether discovery skips `path` (absolute): hidden, a virtual environment,
