@@ -218,35 +218,83 @@ def cmd_schema(args, out: Console, err: Console) -> int:
     return EXIT_OK
 
 
-def _law_files(paths: list[str]) -> list[str]:
-    """Every `.law` file named, or below a named directory, in sorted order."""
+def _project(args):
+    """The configuration (found by walking up, or --config) and discovery for
+    `lint`, `fmt` and `test`; a bad configuration is a usage error."""
     from pathlib import Path
 
-    files = []
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            files += sorted(str(p) for p in path.rglob("*.law") if p.is_file())
-        elif path.is_file():
-            files.append(given)
-        else:
-            raise UsageError(f"{given}: no such file or directory")
-    return files
+    from .tools.project import ConfigError, Discovery, load_config
+
+    try:
+        config = load_config(file=Path(args.config) if args.config else None)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    if not args.paths and not args.show_config:
+        raise UsageError(f"`lawful {args.command}` needs a path: `.` for every policy below here")
+    if args.force_exclude:
+        config.set("force-exclude", True)
+    return config, Discovery(config)
+
+
+def _listed(values: list[str] | None) -> list[str]:
+    """Repeated and comma-separated option values, as one list."""
+    return [item.strip() for value in values or [] for item in value.split(",") if item.strip()]
+
+
+def _policies(args, discovery, config, err: Console):
+    try:
+        targets = discovery.policies(args.paths, config["force-exclude"])
+    except FileNotFoundError as error:
+        raise UsageError(f"{error.args[0]}: no such file or directory") from None
+    if not targets:
+        err.print(f"lawful: warning: no policies found in {', '.join(args.paths)}", markup=False, highlight=False)
+    return targets
 
 
 def cmd_fmt(args, out: Console, err: Console) -> int:
     """Format files in place (atomically), or show what would change. A file that
     cannot be read, does not parse or cannot be written gets its diagnostics or
-    one `lawful: error:` line and is left as it was; the others are still done."""
-    import difflib
-
+    one `lawful: error:` line and is left as it was; the others are still done.
+    `-` formats standard input to standard output."""
     from .tools.fmt import FormatError, format_text, replace_file
+
+    config, discovery = _project(args)
+    if args.show_config:
+        out.file.write(config.show())
+        return EXIT_OK
 
     def fail(message: str) -> None:
         err.print(f"lawful: error: {message}", markup=False, highlight=False)
 
+    def formatted_or_none(text: str, name: str) -> str | None:
+        try:
+            return format_text(text, name)
+        except FormatError as error:
+            if error.diagnostics:
+                err.print(render_all(error.diagnostics, color=_color(err)), markup=False, highlight=False)
+            else:
+                fail(str(error))
+            return None
+
+    if "-" in args.paths:
+        if args.paths != ["-"]:
+            raise UsageError("`-` (standard input) cannot be given with other paths")
+        text = sys.stdin.read()
+        formatted = formatted_or_none(text, "<stdin>")
+        if formatted is None:
+            return EXIT_USAGE
+        if args.diff:
+            _write_diff(out, text, formatted, "<stdin>")
+        elif not args.check:
+            out.file.write(formatted)
+            out.file.flush()
+        return EXIT_FINDINGS if (args.check or args.diff) and formatted != text else EXIT_OK
+    try:
+        names = discovery.files(args.paths, config["force-exclude"])
+    except FileNotFoundError as error:
+        raise UsageError(f"{error.args[0]}: no such file or directory") from None
     changed, broken = [], 0
-    for name in _law_files(args.paths):
+    for name in names:
         try:
             with open(name, encoding="utf-8", newline="") as handle:
                 text = handle.read()
@@ -254,22 +302,16 @@ def cmd_fmt(args, out: Console, err: Console) -> int:
             fail(f"{name}: cannot be read: {getattr(error, 'strerror', None) or error}")
             broken += 1
             continue
-        try:
-            formatted = format_text(text, name)
-        except FormatError as error:
+        formatted = formatted_or_none(text, name)
+        if formatted is None:
             broken += 1
-            if error.diagnostics:
-                err.print(render_all(error.diagnostics, color=_color(err)), markup=False, highlight=False)
-            else:
-                fail(str(error))
             continue
         if formatted == text:
             continue
         if args.diff:
-            diff = difflib.unified_diff(text.splitlines(keepends=True), formatted.splitlines(keepends=True),
-                                        fromfile=f"a/{name}", tofile=f"b/{name}")
-            out.file.write("".join(diff))  # as it is: the console would drop \r and \f
-            out.file.flush()
+            _write_diff(out, text, formatted, name)
+            if args.check:  # the diff on stdout, the list on stderr
+                err.print(f"would reformat {name}", markup=False, highlight=False)
         elif args.check:
             out.print(f"would reformat {name}", markup=False, highlight=False)
         else:
@@ -288,36 +330,82 @@ def cmd_fmt(args, out: Console, err: Console) -> int:
     return EXIT_OK
 
 
+def _write_diff(out: Console, text: str, formatted: str, name: str) -> None:
+    import difflib
+
+    diff = difflib.unified_diff(text.splitlines(keepends=True), formatted.splitlines(keepends=True),
+                                fromfile=f"a/{name}", tofile=f"b/{name}")
+    out.file.write("".join(diff))  # as it is: the console would drop \r and \f
+    out.file.flush()
+
+
 def cmd_test(args, out: Console, err: Console) -> int:
     import time
 
     from rich.text import Text
 
-    from .tools.testing import coverage, describe_failure, junit_xml, run_tests
+    from .tools.testing import coverage, describe_failure, junit_xml, run_test, to_json
+    from .tools.project import TestFilter
 
-    policies = [(path, _load(path, err)) for path in args.paths]  # exits 2 if one does not compile
-    suites, failed = [], []
+    config, discovery = _project(args)
+    for option, key in (("coverage", "test.coverage"), ("coverage_libraries", "test.coverage-libraries"),
+                        ("junit", "test.junit")):
+        if getattr(args, option):
+            config.set(key, getattr(args, option))
+    if args.show_config:
+        out.file.write(config.show())
+        return EXIT_OK
+    try:
+        keep = TestFilter(args.k) if args.k else None
+    except ValueError as error:
+        raise UsageError(f"-k: {error}") from None
+    targets = _policies(args, discovery, config, err)
+    policies = [(t.name, _load(t.files, err)) for t in targets]  # exits 2 if one does not compile
+    suites, failed, deselected = [], [], 0
+    text = args.format == "text"
     started = time.perf_counter()
     for path, policy in policies:
         begin = time.perf_counter()
-        results = run_tests(policy)
+        tests = [t for t in policy.tests if keep is None or keep(t.name.value, t.span.file if t.span else path)]
+        deselected += len(policy.tests) - len(tests)
+        results = [run_test(policy, test) for test in tests]
         suites.append((path, results, time.perf_counter() - begin))
+        failed += [r for r in results if not r.passed]
+        if not text or not results:
+            continue
+        if args.verbose:
+            for result in results:
+                out.print(Text.assemble(("PASSED" if result.passed else "FAILED",
+                                         "green" if result.passed else "bold red"),
+                                        f" {result.location or path}  {result.name}"))
+            continue
         progress = Text(f"{path} ")
         for result in results:
             progress.append("." if result.passed else "F", style="green" if result.passed else "bold red")
         out.print(progress)
-        failed += [r for r in results if not r.passed]
+    junit = config["test.junit"]
+    if junit:
+        try:
+            with open(junit, "w", encoding="utf-8") as handle:
+                handle.write(junit_xml(suites))
+        except OSError as error:
+            raise UsageError(f"{junit}: cannot be written: {error.strerror or error}")
+    seconds = time.perf_counter() - started
+    if not text:
+        out.file.write(to_json(suites, deselected, seconds) + "\n")
+        out.file.flush()
+        return EXIT_FINDINGS if failed else EXIT_OK
     for result in failed:
         out.print()
         out.print(Text(f"FAILED {result.location}  {result.name}", style="bold red"))
         for line in describe_failure(result):
             out.print("  " + line, markup=False, highlight=False)
-    if args.coverage:
+    if config["test.coverage"]:
         out.print()
         for (path, policy), (_, results, _) in zip(policies, suites):
             rules = coverage(policy, results)
             own = [r for r in rules if not r.library]
-            shown = own if own and not args.coverage_libraries else rules
+            shown = own if own and not config["test.coverage-libraries"] else rules
             hit = sum(1 for r in shown if r.applied)
             out.print(Text(f"coverage of {path}: {hit} of {len(shown)} rules applied in some test",
                            style="bold"))
@@ -329,40 +417,61 @@ def cmd_test(args, out: Console, err: Console) -> int:
                 name = name if len(name) <= 40 else name[:39] + "…"
                 row.append(f"{name:<40} {times:<10} {entry.rule.location or ''}")
                 out.print(row)
-    if args.junit:
-        try:
-            with open(args.junit, "w", encoding="utf-8") as handle:
-                handle.write(junit_xml(suites))
-        except OSError as error:
-            raise UsageError(f"{args.junit}: cannot be written: {error.strerror or error}")
     passed = sum(len(results) for _, results, _ in suites) - len(failed)
-    seconds = time.perf_counter() - started
     out.print()
     if passed + len(failed) == 0:
-        out.print("no tests found", markup=False, highlight=False)
-    out.print(f"{passed} passed, {len(failed)} failed in {seconds:.2f}s", markup=False, highlight=False)
+        out.print("no tests found" if not deselected else "no tests selected", markup=False, highlight=False)
+    out.print(f"{passed} passed, {len(failed)} failed" + (f", {deselected} deselected" if deselected else "")
+              + f" in {seconds:.2f}s", markup=False, highlight=False)
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
 def cmd_lint(args, out: Console, err: Console) -> int:
+    from collections import Counter
+
+    from .core.diagnostics import CODES
     from .tools.lint import lint_path
+    from .tools.project import ConfigError, reported, validate_codes
     from .tools.report import fails, to_github, to_json, to_sarif
 
-    for path in args.paths:
-        import os.path
-
-        if not os.path.exists(path):
-            raise UsageError(f"{path}: no such file or directory")
+    config, discovery = _project(args)
+    try:
+        if args.select:
+            config.set("lint.select", validate_codes(_listed(args.select), "--select"))
+        if args.ignore:
+            config.set("lint.ignore", config["lint.ignore"] + validate_codes(_listed(args.ignore), "--ignore"))
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    if args.fail_on:
+        config.set("lint.fail-on", args.fail_on)
+    if args.show_config:
+        out.file.write(config.show())
+        return EXIT_OK
+    if args.statistics and args.format not in ("text", "json"):
+        raise UsageError("--statistics prints text or JSON (--format text or json)")
     results = []
-    for path in args.paths:
+    for target in _policies(args, discovery, config, err):
         timings: dict[str, float] = {}
-        results.append(lint_path(path, timings if args.timings else None))
+        result = lint_path(target.files, timings if args.timings else None)
+        result.path = target.name
+        result.diagnostics = [d for d in result.diagnostics if reported(d, target, config)]
+        results.append(result)
         if args.timings:  # on stderr: the findings on stdout stay a clean report
-            err.print(f"timings {path}: " + " · ".join(f"{stage} {seconds * 1000:.1f} ms"
-                                                      for stage, seconds in timings.items())
+            err.print(f"timings {target.name}: " + " · ".join(f"{stage} {seconds * 1000:.1f} ms"
+                                                             for stage, seconds in timings.items())
                       + f" · total {sum(timings.values()) * 1000:.1f} ms", markup=False, highlight=False)
-    if args.format == "text":
-        findings = [d for r in results for d in r.diagnostics]
+    findings = [d for r in results for d in r.diagnostics]
+    if args.statistics:
+        counts = Counter(d.code for d in findings).most_common()
+        if args.format == "json":
+            out.file.write(json.dumps([{"code": code, "count": count, "message": CODES[code]}
+                                       for code, count in counts], indent=2) + "\n")
+        else:
+            for code, count in counts:
+                out.print(f"{count:>5}  {code}  {CODES[code]}", markup=False, highlight=False)
+            out.print(f"{len(findings)} finding(s) in {len(results)} polic{'y' if len(results) == 1 else 'ies'}",
+                      markup=False, highlight=False)
+    elif args.format == "text":
         if findings:
             out.print(render_all(findings, color=_color(out)), markup=False, highlight=False)
         else:
@@ -371,7 +480,9 @@ def cmd_lint(args, out: Console, err: Console) -> int:
         render = {"json": to_json, "sarif": to_sarif, "github": to_github}[args.format]
         text = render(results)
         out.print(text, markup=False, highlight=False, end="" if text.endswith("\n") or not text else "\n")
-    return EXIT_FINDINGS if fails(results, args.fail_on) else EXIT_OK
+    if args.exit_zero:
+        return EXIT_OK
+    return EXIT_FINDINGS if fails(results, config["lint.fail-on"]) else EXIT_OK
 
 
 def cmd_repl(args, out: Console, err: Console) -> int:
@@ -609,6 +720,15 @@ def cmd_log(args, out: Console, err: Console) -> int:
         raise UsageError(str(error).encode("utf-8", "backslashreplace").decode("utf-8")) from None
 
 
+def _project_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="a lawful.toml or pyproject.toml to use (default: "
+                   "the nearest one at or above the current folder)")
+    p.add_argument("--force-exclude", action="store_true",
+                   help="skip named paths that the excludes or .gitignore cover (for pre-commit)")
+    p.add_argument("--show-config", action="store_true",
+                   help="print the resolved configuration, and where each setting came from, and exit")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lawful", description="Policy-as-code for GDPR data processing.")
     parser.add_argument("-V", "--version", action="version", version=f"lawful {__version__}")
@@ -632,35 +752,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_explain)
 
     p = commands.add_parser("lint", help="report compile errors and analysis warnings")
-    p.add_argument("paths", metavar="POLICY", nargs="+",
-                   help="policies (a .law file or a directory each)")
+    p.add_argument("paths", metavar="PATH", nargs="*",
+                   help="policy files or folders: a folder is searched for policies; a file stands "
+                   "for the policy it belongs to, and only its warnings are reported")
     p.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text",
                    help="text (default), json (a stable contract), sarif (2.1.0), or github "
                    "(workflow commands)")
-    p.add_argument("--fail-on", choices=["error", "warning"], default="warning",
-                   help="exit 1 on findings of this severity or worse (default: warning)")
+    p.add_argument("--fail-on", choices=["error", "warning"], default=None,
+                   help="exit 1 on findings of this severity or worse (default: warning, or the "
+                   "configuration's lint.fail-on)")
+    p.add_argument("--select", action="append", metavar="CODES",
+                   help="only these warnings (codes or prefixes, comma-separated: W0805,W09); "
+                   "replaces the configuration's")
+    p.add_argument("--ignore", action="append", metavar="CODES",
+                   help="also leave out these warnings (codes or prefixes, comma-separated)")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("--statistics", action="store_true", help="print how many findings of each code, "
+                   "instead of the findings")
     p.add_argument("--timings", action="store_true",
                    help="print on stderr the time of each stage (read, parse, use, check, digest, "
                    "compile) and of lint, per policy")
+    _project_options(p)
     p.set_defaults(run=cmd_lint)
 
     p = commands.add_parser("fmt", help="format policy files in place, in the one canonical layout")
-    p.add_argument("paths", metavar="PATH", nargs="+", help=".law files or directories")
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true",
-                      help="change nothing; list the files that would change and exit 1 if any")
-    mode.add_argument("--diff", action="store_true",
-                      help="change nothing; print a unified diff and exit 1 if any file would change")
+    p.add_argument("paths", metavar="PATH", nargs="*",
+                   help=".law files or folders, or - to format standard input to standard output")
+    p.add_argument("--check", action="store_true",
+                   help="change nothing; list the files that would change and exit 1 if any")
+    p.add_argument("--diff", action="store_true",
+                   help="change nothing; print a unified diff and exit 1 if any file would change "
+                   "(with --check: the list goes to stderr)")
+    _project_options(p)
     p.set_defaults(run=cmd_fmt)
 
     p = commands.add_parser("test", help="run the test blocks of policies")
-    p.add_argument("paths", metavar="POLICY", nargs="+",
-                   help="policies (a .law file or a directory each) whose tests to run")
-    p.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML")
+    p.add_argument("paths", metavar="PATH", nargs="*",
+                   help="policy files or folders: a folder is searched for policies; a file stands "
+                   "for the policy it belongs to")
+    p.add_argument("-k", metavar="EXPRESSION",
+                   help="only tests whose name or file matches: words (case-insensitive substrings) "
+                   "with and, or, not and parentheses, as in pytest")
+    p.add_argument("-v", "--verbose", action="store_true", help="one line a test, with PASSED or FAILED")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="text (default) or json")
+    p.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML (one testsuite "
+                   "a policy)")
     p.add_argument("--coverage", action="store_true",
                    help="report which rules the tests exercised and which never were")
     p.add_argument("--coverage-libraries", action="store_true",
                    help="with --coverage, include the rules of libraries such as `use gdpr`")
+    _project_options(p)
     p.set_defaults(run=cmd_test)
 
     p = commands.add_parser("repl", help="explore and debug a policy interactively")

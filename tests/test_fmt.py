@@ -242,7 +242,9 @@ def test_fmt_on_broken_text_shows_diagnostics_and_changes_nothing(tmp_path, caps
 def test_fmt_usage_errors(capsys):
     assert main(["fmt", "nowhere.law"]) == 2
     assert "nowhere.law: no such file or directory" in capsys.readouterr().err
-    assert main(["fmt", "--check", "--diff", "rules"]) == 2
+    assert main(["fmt", "-", "rules"]) == 2  # standard input goes alone
+    assert "cannot be given with other paths" in capsys.readouterr().err
+    assert main(["fmt", "--check", "--diff", "rules"]) == 0  # together: a diff, and the list on stderr
 
 
 def test_fmt_formats_the_others_when_one_file_does_not_parse(tmp_path, capsys):

@@ -55,17 +55,19 @@ def hook_source(tmp_path_factory):
     return source, rev, tmp_path_factory.mktemp("pre-commit-home")
 
 
-def run_hooks(tmp_path, hook_source, files: dict[str, str], hooks: str):
+def run_hooks(tmp_path, hook_source, files: dict[str, str], hooks: str, changed: list[str] | None = None):
     source, rev, home = hook_source
     project = tmp_path / "project"
     (project / "policies").mkdir(parents=True)
     for name, text in files.items():
+        (project / "policies" / name).parent.mkdir(parents=True, exist_ok=True)
         (project / "policies" / name).write_text(text)
     (project / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {source}\n    rev: {rev}\n    hooks:\n{hooks}")
     git(project, "init", "-q")
     git(project, "add", "-A")
-    result = subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files"], cwd=project,
+    which = ["--files", *changed] if changed is not None else ["--all-files"]
+    result = subprocess.run([sys.executable, "-m", "pre_commit", "run", *which], cwd=project,
                             capture_output=True, text=True,
                             env={**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"})
     return result, project
@@ -91,3 +93,18 @@ def test_lint_and_test_hooks_on_policy_folders(tmp_path, hook_source):
     result, _ = run_hooks(tmp_path / "second", hook_source, {"p.law": broken}, hooks)
     assert result.returncode == 1
     assert "W0805" in result.stdout and "FAILED policies/p.law" in result.stdout
+
+
+def test_lint_and_test_hooks_on_changed_files(tmp_path, hook_source):
+    """With no `args`, the hooks get the changed files: each is linted and tested as
+    part of its policy, and only its own warnings are reported."""
+    shop = 'policy "shop"\n' + GOOD
+    files = {"shop/rules.law": shop,
+             "shop/tests.law": TESTED.split(GOOD, 1)[1],  # the test block alone: names from rules.law
+             "lone.law": GOOD + 'obligation unused "x"\n'}
+    hooks = "      - id: lawful-lint\n      - id: lawful-test\n"
+    result, _ = run_hooks(tmp_path, hook_source, files, hooks, ["policies/shop/tests.law"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("Passed") == 2
+    result, _ = run_hooks(tmp_path / "second", hook_source, files, hooks, ["policies/lone.law"])
+    assert result.returncode == 1 and "W0805" in result.stdout and "lone.law" in result.stdout

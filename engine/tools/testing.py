@@ -128,3 +128,22 @@ def junit_xml(suites: list[tuple[str, list[TestResult], float]]) -> str:
     root.set("failures", str(failures))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def to_json(suites: list[tuple[str, list[TestResult], float]], deselected: int = 0,
+            seconds: float = 0.0) -> str:
+    """The results as JSON (version 1): one entry a policy, one a test, and a summary."""
+    import json
+
+    passed = sum(r.passed for _, results, _ in suites for r in results)
+    total = sum(len(results) for _, results, _ in suites)
+    return json.dumps({
+        "version": 1, "tool": "lawful",
+        "policies": [{"path": name, "seconds": round(time, 6), "tests": [
+            {"name": r.name, "file": r.test.span.file if r.test.span else None,
+             "line": r.test.span.line if r.test.span else None, "passed": r.passed,
+             "expected": expectation(r.test), "effect": r.decision.effect, "problems": list(r.problems)}
+            for r in results]} for name, results, time in suites],
+        "summary": {"passed": passed, "failed": total - passed, "deselected": deselected,
+                    "seconds": round(seconds, 6)},
+    }, indent=2, ensure_ascii=False)
