@@ -233,6 +233,10 @@ def _project(args):
         raise UsageError(f"`lawful {args.command}` needs a path: `.` for every policy below here")
     if args.force_exclude:
         config.set("force-exclude", True)
+    if args.exclude is not None:  # as ruff: --exclude replaces the list, --extend-exclude adds to it
+        config.set("exclude", _listed(args.exclude))
+    if args.extend_exclude:
+        config.set("extend-exclude", config["extend-exclude"] + _listed(args.extend_exclude))
     return config, Discovery(config)
 
 
@@ -723,6 +727,11 @@ def cmd_log(args, out: Console, err: Console) -> int:
 def _project_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE", help="a lawful.toml or pyproject.toml to use (default: "
                    "the nearest one at or above the current folder)")
+    p.add_argument("--exclude", metavar="PATTERNS", action="append",
+                   help="gitignore-style patterns to skip, replacing the configured `exclude` "
+                   "(repeat, or separate with commas)")
+    p.add_argument("--extend-exclude", metavar="PATTERNS", action="append",
+                   help="patterns to skip besides `exclude` (added to the configured `extend-exclude`)")
     p.add_argument("--force-exclude", action="store_true",
                    help="skip named paths that the excludes or .gitignore cover (for pre-commit)")
     p.add_argument("--show-config", action="store_true",

@@ -116,6 +116,19 @@ def test_discovery_finds_the_three_policies_and_skips_the_rest(repo):
     assert all(t.only is None for t in targets)
 
 
+def test_exclude_and_extend_exclude_on_the_command_line(repo, capsys):
+    """As ruff: --extend-exclude adds to the configured patterns, --exclude replaces
+    the `exclude` list (so `build/` is read again; the default still skips venvs)."""
+    code, out, _ = run(capsys, "test", ".", "--extend-exclude", "policies/lone.law,policies/hr", "-v")
+    assert code == 0 and "billing in France" in out
+    assert "lone billing" not in out and "payroll" not in out
+    code, out, _ = run(capsys, "lint", ".", "--exclude", "nothing", "--format", "json")
+    files = {f["file"] for f in json.loads(out)["findings"]}
+    assert "build/b.law" in files and not any(f.startswith((".venv", "env/")) for f in files)
+    code, out, _ = run(capsys, "lint", ".", "--show-config", "--extend-exclude", "x/")
+    assert '"vendor/", "x/"' in out and "command line" in out
+
+
 def test_a_policy_directory_inside_another_is_its_own(repo):
     (repo / "policies/hr/inner").mkdir()
     (repo / "policies/hr/inner/p.law").write_text('policy "inner"\ncategory c\n')
