@@ -208,10 +208,15 @@ def cmd_explain(args, out: Console, err: Console) -> int:
 def cmd_schema(args, out: Console, err: Console) -> int:
     from .event.schema import event_schema
 
-    if args.what == "decision":
+    if args.what in ("decision", "test-report"):
         if args.policy:
-            raise UsageError("`schema decision` takes no policy")
-        schema = Decision.model_json_schema()
+            raise UsageError(f"`schema {args.what}` takes no policy")
+        if args.what == "decision":
+            schema = Decision.model_json_schema()
+        else:
+            from .tools.testing import TestReport
+
+            schema = TestReport.model_json_schema()
     else:
         schema = event_schema(_load(args.policy, err) if args.policy else None)
     out.print(json.dumps(schema, indent=2), markup=False, highlight=False)
@@ -863,8 +868,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(run=cmd_log)
 
-    p = commands.add_parser("schema", help="print the JSON Schema of events or decisions")
-    p.add_argument("what", choices=["event", "decision"])
+    p = commands.add_parser("schema", help="print the JSON Schema of events, decisions or test reports")
+    p.add_argument("what", choices=["event", "decision", "test-report"])
     p.add_argument("policy", metavar="POLICY", nargs="?",
                    help="with `event`: also the policy's purposes, categories and countries as enums")
     p.set_defaults(run=cmd_schema)

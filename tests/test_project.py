@@ -373,3 +373,21 @@ def test_this_repository_is_clean_through_the_installed_command():
     targets = Discovery(load_config(ROOT), ROOT).policies([str(ROOT)])
     names = [Path(t.name).relative_to(ROOT).as_posix() for t in targets]
     assert names == ["rules/examples/health", "rules/examples/shop", "rules/gdpr", "rules/gdpr_tests"]
+
+
+def test_test_json_output_follows_its_published_schema(repo, capsys):
+    """`lawful test --format json` is a contract: `lawful schema test-report` prints its
+    JSON Schema, and real output (passing and failing tests) validates against it."""
+    import jsonschema
+
+    code, schema_text, _ = run(capsys, "schema", "test-report")
+    schema = json.loads(schema_text)
+    assert code == 0 and schema["title"] == "TestReport"
+    (repo / "policies/shop/tests.law").write_text(SHOP_TESTS.replace("expect deny", "expect allow"))
+    code, out, _ = run(capsys, "test", ".", "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and report["summary"]["failed"] == 1
+    jsonschema.validate(report, schema)
+    report["summary"]["surprise"] = 1  # the schema is closed: an unknown key is an error
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(report, schema)

@@ -6,6 +6,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from .. import ir
 from ..syntax import ast
@@ -128,6 +131,44 @@ def junit_xml(suites: list[tuple[str, list[TestResult], float]]) -> str:
     root.set("failures", str(failures))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TestOutcome(_Strict):
+    """One test block's result."""
+
+    name: str
+    file: str | None
+    line: int | None
+    passed: bool
+    expected: str
+    effect: Literal["allow", "deny"]
+    problems: list[str]
+
+
+class PolicyTests(_Strict):
+    path: str
+    seconds: float
+    tests: list[TestOutcome]
+
+
+class TestSummary(_Strict):
+    passed: int
+    failed: int
+    deselected: int
+    seconds: float
+
+
+class TestReport(_Strict):
+    """`lawful test --format json` (version 1; `lawful schema test-report`)."""
+
+    version: Literal[1]
+    tool: Literal["lawful"]
+    policies: list[PolicyTests]
+    summary: TestSummary
 
 
 def to_json(suites: list[tuple[str, list[TestResult], float]], deselected: int = 0,
