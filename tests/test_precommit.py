@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,9 @@ def test_hook_definitions():
     assert {h["entry"].split()[1] for h in HOOKS} <= set(commands)
 
 
+RELEASE_TAG = "v" + tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+
+
 def git(cwd, *args):
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
                    env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
@@ -50,9 +54,16 @@ def hook_source(tmp_path_factory):
     git(source, "init", "-q")
     git(source, "add", "-A")
     git(source, "commit", "-qm", "snapshot")
-    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True,
-                         check=True).stdout.strip()
+    # tagged as a release is (docs/ci.md): the hooks are used with `rev: v<version>` as written
+    rev = RELEASE_TAG
+    git(source, "tag", rev)
     return source, rev, tmp_path_factory.mktemp("pre-commit-home")
+
+
+def test_the_documented_rev_is_the_release_tag_the_hooks_are_tested_with():
+    """docs/ci.md's pre-commit example names `rev: v<version>`, the tag these tests use."""
+    ci = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    assert f"    rev: {RELEASE_TAG}\n" in ci and f"@{RELEASE_TAG}" in ci
 
 
 def run_hooks(tmp_path, hook_source, files: dict[str, str], hooks: str, changed: list[str] | None = None):
