@@ -276,11 +276,6 @@ def library_sources(name: str) -> list[Source]:
     return sources
 
 
-def parse_all(sources: list[Source], diagnostics: list[Diagnostic]) -> list[ast.Module]:
-    """Parse the sources and every library they `use` (each once)."""
-    return resolve_uses(parse_sources(sources, diagnostics), diagnostics)
-
-
 def parse_sources(sources: list[Source], diagnostics: list[Diagnostic]) -> list[ast.Module]:
     modules = []
     for source in sources:

@@ -21,9 +21,6 @@ from .expressions import Typer
 RESERVED_LABEL = ir.RESERVED_LABEL
 
 
-CheckedPolicy = ir.CheckedPolicy
-
-
 @dataclass(frozen=True)
 class Authored:
     """What the authoring tools read beyond the IR: the modules (statements,

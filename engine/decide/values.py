@@ -35,7 +35,9 @@ class EvaluationError(Exception):
 
 
 def runtime_kind(value: Any) -> str:
-    """How a value is named in an error: `a number`, `a list`…"""
+    """How a run-time value is named in an error: `a number`, `a list`, `a duration`…
+    (the language's words; `event.values.kind_of` names the JSON kinds of raw
+    event values, arrays and Python types, for event problems)."""
     if isinstance(value, bool):
         return "true or false"
     if isinstance(value, (int, float)):

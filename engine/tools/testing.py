@@ -16,7 +16,7 @@ from ..decide.decision import Decision
 from ..decide.policy import Policy
 from ..core.resources import library_of
 
-BUILT_IN = "consent_required"
+BUILT_IN = ir.RESERVED_LABEL
 
 
 @dataclass(frozen=True)

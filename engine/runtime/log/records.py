@@ -249,9 +249,6 @@ def seal(bodies: list[dict], seq: int, prev: str) -> list[tuple[dict, str]]:
     return records
 
 
-chain = seal  # the name it had
-
-
 def _escaped_body(body: dict) -> dict:
     safe = json_safe(body)
     if not isinstance(safe, dict) or ESCAPED in safe:  # a body's own keys are the writer's: never
