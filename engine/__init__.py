@@ -13,13 +13,14 @@ from .event.model import ConsentRecord, Event, Subject
 from .decide.decision import Decision, Reason
 from .decide.policy import Policy
 from .decide.reference import InvalidEvent
+from .decide.analysis import Diff, Remedies, diff
 from .runtime.store import PolicyStore
 from .runtime import log  # `from engine import log`: verify, query and stats of decision logs
 
 from .core import __version__ as __version__
 
 __all__ = [
-    "ConsentRecord", "Decision", "DecisionLog", "Denied", "Diagnostic", "Event", "InvalidEvent",
-    "LogError", "Policy", "PolicyError", "PolicyStore", "Reason", "Severity", "Subject",
-    "current_decision", "load_policy", "load_policy_text", "log",
+    "ConsentRecord", "Decision", "DecisionLog", "Denied", "Diagnostic", "Diff", "Event", "InvalidEvent",
+    "LogError", "Policy", "PolicyError", "PolicyStore", "Reason", "Remedies", "Severity", "Subject",
+    "current_decision", "diff", "load_policy", "load_policy_text", "log",
 ]

@@ -95,6 +95,15 @@ class Policy(Guarding):
         """The decision with how every rule fared (see `engine.decide.explain`)."""
         return reference.explain_safely(self.checked, self.digest, event, strict=strict, now=now)
 
+    def remedies(self, event: Any, now: datetime | None = None):
+        """For a denied event, the minimal sets of changes a controller can make
+        that would allow it, each verified by the reference; the facts it leaves
+        out that the decision depends on; or, when nothing a controller can change
+        helps, the rules that make it so (`engine.decide.analysis.remedies`)."""
+        from .analysis.remedies import remedies
+
+        return remedies(self, event, now=now)
+
     def __repr__(self) -> str:
         return f"<Policy {self.name or ''} {len(self.rules)} rules {self.digest[:19]}>"
 

@@ -1,0 +1,256 @@
+"""What exactly a policy change does: every class of events whose decision
+changes between two policies, with one concrete event each that both were
+verified (by the reference) to decide differently.
+
+Both policies' decisions are diagrams over one shared space (`space.Space`
+with both policies' conditions), so the events where they differ are the
+diagrams' difference, exactly, over the whole event space. Its disjoint cubes
+are the classes reported: allow → deny, deny → allow, and, where both allow,
+an obligation added or removed. A class is described by the variables it
+constrains (a variable it does not name may hold any value).
+
+The classes are per category: an event on several categories changes from
+allow to deny exactly when every one of its categories is allowed by the old
+policy and some category is in an allow → deny class (and the other way
+round), and its obligations are the union of its categories' obligations.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .. import reference
+from . import words
+from .mdd import FALSE
+from .space import ABSENT, AT, Space, model
+
+KINDS = ("allow-to-deny", "deny-to-allow", "obligation-added", "obligation-removed")
+
+
+class Constraint(BaseModel):
+    """What a class requires of one event field."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str  # purpose, category, destination, consent, safeguard:NAME, subject.age, context.KEY…
+    text: str
+    values: list[Any]  # the values named (durations in seconds; see `text` for ranges)
+    absent: bool  # the field left out is in the class
+
+
+class Change(BaseModel):
+    """One class of events that the two policies decide differently: the events
+    that meet every constraint and that the old policy allows (allow → deny), the
+    new policy allows (deny → allow) or both allow (an obligation changed)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["allow-to-deny", "deny-to-allow", "obligation-added", "obligation-removed"]
+    obligation: str | None = None
+    description: str
+    constraints: list[Constraint]
+    #: a concrete event of the class, decided by both policies as the kind says
+    example: dict[str, Any]
+    old: dict[str, Any]  # the old policy's decision on the example: effect, rules, obligations
+    new: dict[str, Any]
+    verified: bool
+
+
+class Diff(BaseModel):
+    """Every class of events whose decision changes from `old` to `new`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    old: dict[str, Any]  # name and digest
+    new: dict[str, Any]
+    changes: list[Change]
+    counts: dict[str, int]
+    #: false only when nested `context` objects were too many to enumerate
+    exact: bool
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)
+
+
+def diff(old, new) -> Diff:
+    """The exact diff of two policies (`engine.Policy`)."""
+    space = Space([old.checked, new.checked])
+    before, after = model(space, 0), model(space, 1)
+    manager = space.manager
+    regions = {**old.checked.vocabulary.regions, **new.checked.vocabulary.regions}
+    regions_named = {name: members for name, members in regions.items()}
+    both = manager.both(before.allow, after.allow)
+    # (kind, obligation, the events a class is taken from, what changes within them)
+    diagrams: list[tuple[str, str | None, int, int]] = [
+        ("allow-to-deny", None, before.allow, manager.negate(after.allow)),
+        ("deny-to-allow", None, after.allow, manager.negate(before.allow)),
+    ]
+    for name in sorted(set(before.obligations) | set(after.obligations)):
+        had = before.obligations.get(name, FALSE)
+        has = after.obligations.get(name, FALSE)
+        diagrams.append(("obligation-added", name, both, manager.both(has, manager.negate(had))))
+        diagrams.append(("obligation-removed", name, both, manager.both(had, manager.negate(has))))
+    changes: list[Change] = []
+    for kind, obligation, within, changed in diagrams:
+        exact = manager.both(within, changed)
+        if exact == FALSE:
+            continue
+        # each class: the events of `within` in one cube of `changed`, simplified
+        # where `within` does not care, so that it names only what the change reads
+        for cube in manager.cubes(manager.simplify(changed, within)):
+            members = manager.both(exact, manager.all_of(manager.member(level, values)
+                                                          for level, values in cube.items()))
+            if members == FALSE:
+                continue
+            example = next(manager.cubes(members))
+            changes.append(_change(space, old, new, kind, obligation, cube, example, regions_named))
+    changes.sort(key=lambda c: (KINDS.index(c.kind), c.obligation or "", c.description))
+    counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in KINDS}
+    return Diff(old={"name": old.name, "digest": old.digest}, new={"name": new.name, "digest": new.digest},
+                changes=changes, counts=counts, exact=space.exact)
+
+
+def _change(space: Space, old, new, kind: str, obligation: str | None, cube: dict[int, frozenset[int]],
+            example_cube: dict[int, frozenset[int]], regions) -> Change:
+    constraints = []
+    values: dict[str, Any] = {}
+    for variable in space.variables:
+        picked = example_cube.get(variable.level)
+        values[variable.name] = variable.classes[min(picked) if picked else 0][0]
+        chosen = cube.get(variable.level)
+        if chosen is None or len(chosen) == len(variable.classes):
+            continue
+        constraints.append(Constraint(
+            field=variable.name, text=words.describe(variable, set(chosen), regions),
+            values=words.listed(variable, set(chosen)),
+            absent=any(variable.classes[i][0] is ABSENT for i in chosen)))
+    example = example_event(space, values)
+    decided = [reference.evaluate(p.checked, p.digest, example).decision for p in (old, new)]
+    if kind == "allow-to-deny":
+        verified = decided[0].allowed and not decided[1].allowed
+    elif kind == "deny-to-allow":
+        verified = not decided[0].allowed and decided[1].allowed
+    else:
+        had, has = (obligation in d.obligations for d in decided)
+        verified = decided[0].allowed and decided[1].allowed and (has and not had if kind == "obligation-added"
+                                                                 else had and not has)
+    if kind.startswith("obligation"):
+        head = f"`{obligation}` {'added' if kind == 'obligation-added' else 'removed'} (where both allow)"
+    elif kind == "allow-to-deny":
+        head = "allow → deny (where the old policy allowed)"
+    else:
+        head = "deny → allow (where the new policy allows)"
+    description = head + ": " + ("; ".join(c.text for c in constraints) or "every event")
+    return Change(kind=kind, obligation=obligation, description=description, constraints=constraints,
+                  example=example, old=_summary(decided[0]), new=_summary(decided[1]), verified=verified)
+
+
+def _summary(decision) -> dict[str, Any]:
+    return {"effect": decision.effect,
+            "rules": sorted({r.rule or r.kind for r in decision.reasons}),
+            "obligations": list(decision.obligations)}
+
+
+def example_event(space: Space, values: dict[str, Any]) -> dict[str, Any]:
+    """A JSON event whose variables hold `values` (name -> raw value)."""
+    at = AT.isoformat().replace("+00:00", "Z")
+    purpose = values["purpose"]
+    event: dict[str, Any] = {"purpose": purpose, "categories": [values["category"]],
+                             "destination": values["destination"]}
+    subject: dict[str, Any] = {}
+    for name in ("id", "age", "country", "kind"):
+        got = values.get("subject." + name, ABSENT)
+        if got is not ABSENT:
+            subject[name] = got
+    state = values.get("consent", "none")
+    if state != "none":
+        flags = state.split("+")
+        subject["consents"] = [{"purpose": purpose, "given_at": (AT - timedelta(days=1)).isoformat().replace(
+            "+00:00", "Z"), "explicit": "explicit" in flags, "parental": "parental" in flags}]
+    if values.get("objected"):
+        subject["objections"] = [purpose]
+    if subject:
+        event["subject"] = subject
+    safeguards = [name.split(":", 1)[1] for name, on in values.items() if name.startswith("safeguard:") and on]
+    if safeguards:
+        event["safeguards"] = ["another-safeguard" if s == "*" else s for s in safeguards]
+    if values.get("automated"):
+        event["automated"] = True
+    age = values.get("data_age", ABSENT)
+    if age is not ABSENT:
+        event["collected_at"] = (AT - age).isoformat().replace("+00:00", "Z")
+    event["at"] = at
+    context = {name.split(".", 1)[1]: value for name, value in values.items()
+               if name.startswith("context.") and value is not ABSENT}
+    if context:
+        event["context"] = {k: (str(v) if isinstance(v, str) else v) for k, v in context.items()}
+    return event
+
+
+# ---- in words ------------------------------------------------------------------------------------
+
+
+def render_text(result: Diff) -> str:
+    lines = [f"{_name(result.old)} → {_name(result.new)}: " + _counts(result)]
+    for change in result.changes:
+        lines.append(f"  {change.description}")
+        lines.append(f"      e.g. {_compact(change.example)}")
+        lines.append(f"      old: {_decided(change.old)}   new: {_decided(change.new)}")
+    if not result.exact:
+        lines.append("note: nested context objects were too many to enumerate; the diff may be incomplete")
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(result: Diff) -> str:
+    lines = [f"### Policy change: {_name(result.old)} → {_name(result.new)}", "", _counts(result), ""]
+    if result.changes:
+        lines += ["| change | events | old | new |", "| --- | --- | --- | --- |"]
+        for change in result.changes:
+            head, _, rest = change.description.partition(": ")
+            lines.append(f"| {_cell(head)} | {_cell(rest)} | {_cell(_decided(change.old))} | "
+                         f"{_cell(_decided(change.new))} |")
+        lines += ["", "<details><summary>Example events</summary>", ""]
+        for number, change in enumerate(result.changes, 1):
+            lines.append(f"{number}. `{_compact(change.example)}`")
+        lines += ["", "</details>"]
+    if not result.exact:
+        lines += ["", "> Nested context objects were too many to enumerate; the diff may be incomplete."]
+    return "\n".join(lines) + "\n"
+
+
+def _name(policy: dict[str, Any]) -> str:
+    return f"{policy['name'] or 'policy'} ({policy['digest'][7:19]})"
+
+
+def _counts(result: Diff) -> str:
+    if not result.changes:
+        return "no decision changes"
+    return ", ".join(f"{n} {kind}" for kind, n in result.counts.items() if n)
+
+
+def _decided(summary: dict[str, Any]) -> str:
+    text = summary["effect"]
+    if summary["effect"] == "deny":
+        text += " by " + ", ".join(summary["rules"])
+    elif summary["obligations"]:
+        text += " with " + ", ".join(summary["obligations"])
+    return text
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _compact(event: dict[str, Any]) -> str:
+    import json
+    return json.dumps(event, ensure_ascii=False, separators=(", ", ": "))
+
+
+

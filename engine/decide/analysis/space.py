@@ -1,0 +1,644 @@
+"""The event space of one or more policies, cut into finitely many classes, and
+each policy's decisions over it as decision diagrams.
+
+Every field an event can carry is a **variable** (the purpose, one category,
+the destination, the consent the subject holds for the purpose, each
+safeguard, each `context` key, the subject's facts…). A variable's values are
+cut into **classes**: two values are in one class when every condition of every
+policy (every leaf of a `when`/`unless`, every rule target) gives them the same
+result, whatever the other variables hold. The classes are found from the
+policies' own constants (`subject.age < 16` cuts the ages at 15, 16 and 17;
+`destination in eea` cuts the countries into those in and out), then merged by
+their results. A condition's leaves are judged by the reference evaluator
+itself on a stand-in event, so the classes mean exactly what the reference
+means, errors included (a field left out is a value of its own: absent).
+
+`Model` is one policy's decision over the classes: which class combinations are
+allowed, which obligations an allow carries, and for each rule where it
+applies. Everything about decisions (remedies, diffs, redundancy) is then
+exact set algebra on these diagrams; no event is sampled.
+
+A single category per event is enough: an event on categories S is allowed
+exactly when the event on each category of S alone is (forbids match if any
+category matches, each category must be covered, the rest does not read the
+categories), and its obligations are the union of theirs.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable
+
+from ... import ir
+from ...core.countries import iso_codes
+from ...event.fields import MAX_AGE
+from ...event.values import MAX_INTEGER
+from .. import reference
+from ..values import EvaluationError
+from .mdd import FALSE, TRUE, Manager
+
+
+class _Absent:
+    """A field the event leaves out."""
+
+    def __repr__(self) -> str:
+        return "absent"
+
+
+ABSENT: Any = _Absent()
+
+#: the time stand-in events are judged at
+AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+#: what the subject may hold for the event's purpose: (plain, explicit, parental)
+CONSENT_STATES = ("none", "consent", "explicit", "parental", "explicit+parental")
+
+#: combinations tried for nested `context` objects before the space is marked inexact
+MAX_COMBINATIONS = 4096
+
+#: who chooses a variable's value: the controller (a remedy may change it) or
+#: the facts of the case (a remedy never proposes to change them)
+CONTROLLABLE = ("destination", "consent", "automated")
+
+
+def controllable(name: str) -> bool:
+    return name in CONTROLLABLE or name.startswith(("safeguard:", "context."))
+
+
+@dataclass
+class Variable:
+    """One variable: its name, place in the diagrams and classes (each a list of
+    the raw values it stands for, the first its representative)."""
+
+    name: str
+    kind: str  # purpose category country int duration bool consent safeguard value
+    level: int
+    classes: list[list[Any]]
+    #: for int and duration: every raw value, sorted (to describe classes as ranges)
+    raw: list[Any] = field(default_factory=list)
+
+    @property
+    def values(self) -> list[Any]:
+        return [members[0] for members in self.classes]
+
+    @property
+    def controllable(self) -> bool:
+        return controllable(self.name)
+
+    def class_of(self, value: Any) -> int | None:
+        """The class holding a raw value, if it is one of the raw candidates."""
+        for index, members in enumerate(self.classes):
+            for member in members:
+                if member is value or (type(member) is type(value) and member == value):
+                    return index
+        return None
+
+
+# ---- atoms: the leaves every condition is made of ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Atom:
+    """A condition leaf or a rule target, for one policy: the variables it reads and
+    its three-valued result ("T", "F", "E") for values of them."""
+
+    key: Any
+    reads: tuple[str, ...]
+    judge: Callable[[dict[str, Any]], str] = field(compare=False, hash=False)
+
+
+class _Subject:
+    __slots__ = ("age", "country", "kind", "id", "consents", "objections")
+
+    def __init__(self, values: dict[str, Any]):
+        for name in ("age", "country", "kind", "id"):
+            got = values.get("subject." + name, ABSENT)
+            setattr(self, name, None if got is ABSENT else got)
+        self.consents: list = []
+        self.objections: list = []
+
+
+class _Event:
+    """What `reference` reads of an event, built from variable values."""
+
+    def __init__(self, values: dict[str, Any], safeguard_names: Iterable[str]):
+        self.purpose = values.get("purpose")
+        self.categories = [values["category"]] if "category" in values else []
+        self.destination = values.get("destination")
+        present = [name for name in safeguard_names if values.get("safeguard:" + name)]
+        if values.get("safeguard:*"):
+            present.append(OTHER_SAFEGUARD)
+        self.safeguards = present
+        self.automated = bool(values.get("automated", False))
+        age = values.get("data_age", ABSENT)
+        self.collected_at = None if age is ABSENT else AT - age
+        self.subject = _Subject(values)
+        context: dict[str, Any] = {}
+        for name, value in values.items():
+            if name.startswith("context.") and value is not ABSENT:
+                context[name[len("context."):]] = value
+        self.context = context
+
+
+class _Facts(reference.Facts):
+    """The reference's facts, with the consent and objection given as variables."""
+
+    def __init__(self, policy: ir.CheckedPolicy, event: _Event, values: dict[str, Any]):
+        super().__init__(policy, event, AT)  # type: ignore[arg-type]
+        self._consent = values.get("consent", "none")
+        self._objected = bool(values.get("objected", False))
+
+    def consent(self, kind: str | None) -> bool:
+        state = self._consent
+        return state != "none" and (kind is None or kind in state.split("+"))
+
+    def objected(self) -> bool:
+        return self._objected
+
+
+OTHER_SAFEGUARD = "another-safeguard"
+
+
+def reads_of(node: ir.Node, safeguard_names: Iterable[str]) -> tuple[str, ...]:
+    """The variables a condition leaf reads."""
+    if (isinstance(node, ir.Member) and isinstance(node.left, ir.Const)
+            and isinstance(node.left.value, str) and isinstance(node.right, ir.Field)
+            and node.right.path == ("safeguards",)):
+        return ("safeguard:" + node.left.value,)
+    found: set[str] = set()
+    for part in ir.walk(node):
+        if isinstance(part, ir.Field):
+            head = part.path[0]
+            if head in ("purpose", "basis"):
+                found.add("purpose")
+            elif head == "safeguards":
+                found.update("safeguard:" + name for name in safeguard_names)
+                found.add("safeguard:*")
+            elif head in ("subject", "context"):
+                found.add(".".join(part.path[:2]))
+            else:
+                found.add(head)
+        elif isinstance(part, (ir.Consent,)):
+            found.add("consent")
+        elif isinstance(part, ir.Objected):
+            found.add("objected")
+        elif isinstance(part, ir.PurposeIn):
+            found.add("purpose")
+    return tuple(sorted(found))
+
+
+def _leaf_judge(policy: ir.CheckedPolicy, node: ir.Node, names: tuple[str, ...]):
+    def judge(values: dict[str, Any]) -> str:
+        purpose = values.get("purpose")
+        if purpose is not None and purpose not in policy.vocabulary.bases:
+            return "F"  # an event naming it is invalid here: the decision never reads this
+        truth = reference.condition(_Facts(policy, _Event(values, names), values), node)
+        if isinstance(truth, EvaluationError):
+            return "E"
+        return "T" if truth else "F"
+    return judge
+
+
+def _truth(value: bool) -> str:
+    return "T" if value else "F"
+
+
+def purpose_target(policy: ir.CheckedPolicy, purposes: frozenset[str] | None) -> Atom:
+    ancestors = policy.vocabulary.purposes.ancestors
+
+    def judge(values):
+        known = ancestors.get(values["purpose"])
+        return _truth(known is not None and (purposes is None or bool(purposes & known)))
+    return Atom(("purpose-target", id(policy), purposes), ("purpose",), judge)
+
+
+def category_target(policy: ir.CheckedPolicy, rule: ir.CheckedRule) -> Atom:
+    ancestors = policy.vocabulary.categories.ancestors
+
+    def judge(values):
+        category = values["category"]
+        if category not in ancestors:
+            return "F"
+        if rule.categories is None:
+            return "T"
+        return _truth(bool(rule.categories & ancestors[category])
+                      or reference.forbid_overlap(rule, category, ancestors))
+    kind = "forbid" if rule.effect == "forbid" else "permit"
+    return Atom(("category-target", id(policy), kind, rule.categories), ("category",), judge)
+
+
+def destination_target(destinations: frozenset[str]) -> Atom:
+    return Atom(("destination-target", destinations), ("destination",),
+                lambda values: _truth(values["destination"] in destinations))
+
+
+def valid_purpose(policy: ir.CheckedPolicy) -> Atom:
+    return Atom(("valid-purpose", id(policy)), ("purpose",),
+                lambda values: _truth(values["purpose"] in policy.vocabulary.bases))
+
+
+def valid_category(policy: ir.CheckedPolicy) -> Atom:
+    return Atom(("valid-category", id(policy)), ("category",),
+                lambda values: _truth(values["category"] in policy.vocabulary.categories))
+
+
+def consent_basis(policy: ir.CheckedPolicy) -> Atom:
+    return Atom(("consent-basis", id(policy)), ("purpose",),
+                lambda values: _truth(policy.vocabulary.bases.get(values["purpose"]) == "consent"))
+
+
+#: the built-in consent rule's test: some consent covers the purpose
+CONSENT_HELD = Atom(("consent-held",), ("consent",), lambda values: _truth(values["consent"] != "none"))
+
+
+def condition_leaves(node: ir.Node | None) -> list[ir.Node]:
+    """The maximal sub-expressions of a condition that are not `and`, `or`, `not`."""
+    found: list[ir.Node] = []
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ir.And, ir.Or)):
+            stack.extend((current.right, current.left))
+        elif isinstance(current, ir.Not):
+            stack.append(current.operand)
+        else:
+            found.append(current)
+    return found
+
+
+# ---- the space ---------------------------------------------------------------------------------
+
+
+class Other(str):
+    """A string unlike every constant of the policies: it stands for any other string."""
+
+
+def _fresh(taken: set[str], stem: str) -> str:
+    name, number = stem, 2
+    while name in taken:
+        name, number = f"{stem}-{number}", number + 1
+    return Other(name)
+
+
+def _constants(node: ir.Node, policy: ir.CheckedPolicy) -> list[Any]:
+    found: list[Any] = []
+    for part in ir.walk(node):
+        if isinstance(part, ir.Const):
+            if isinstance(part.value, frozenset):
+                found.extend(part.value)
+            else:
+                found.append(part.value)
+        elif isinstance(part, ir.Lookup):
+            table = policy.vocabulary.tables[part.table]
+            found.extend(table.entries.values())
+            found.extend(table.entries)
+            if table.default is not None:
+                found.append(table.default)
+    return found
+
+
+def _ints(constants: Iterable[Any], low: int, high: int) -> list[int]:
+    points = {0, 1, 2}
+    for value in constants:
+        if isinstance(value, int) and not isinstance(value, bool):
+            points.update((value - 1, value, value + 1))
+    return sorted(p for p in points if low <= p <= high)
+
+
+class Space:
+    """The variables and atoms of one or more policies, and the diagram store."""
+
+    ORDER = ("purpose", "category", "destination", "consent", "safeguard:", "automated", "context.",
+             "objected", "subject.", "data_age")
+
+    def __init__(self, policies: list[ir.CheckedPolicy]):
+        self.policies = policies
+        self.exact = True
+        #: every rule's atoms per policy: (target atoms, leaves of when and unless)
+        self._leaf_atoms: dict[tuple[int, ir.Node], Atom] = {}
+        names: set[str] = set()
+        for policy in policies:
+            for rule in policy.rules:
+                for node in (rule.when, rule.unless):
+                    for leaf in condition_leaves(node):
+                        names.update(_safeguard_names(leaf))
+        self.safeguard_names = tuple(sorted(names))
+        atoms: list[Atom] = [CONSENT_HELD]
+        for index, policy in enumerate(policies):
+            atoms += [valid_purpose(policy), valid_category(policy), consent_basis(policy)]
+            for rule in policy.rules:
+                atoms.append(purpose_target(policy, rule.purposes))
+                atoms.append(category_target(policy, rule))
+                if rule.destination is not None:
+                    atoms.append(destination_target(rule.destination))
+                for node in (rule.when, rule.unless):
+                    for leaf in condition_leaves(node):
+                        atoms.append(self.leaf(index, leaf))
+        unique: dict[Any, Atom] = {}
+        for atom in atoms:
+            unique.setdefault(atom.key, atom)
+        self.atoms = list(unique.values())
+        self.variables = self._variables()
+        self.by_name = {v.name: v for v in self.variables}
+        self.manager = Manager({v.level: len(v.classes) for v in self.variables})
+        self._diagrams: dict[Any, tuple[int, int]] = {}
+
+    def leaf(self, index: int, node: ir.Node) -> Atom:
+        key = (index, node)
+        atom = self._leaf_atoms.get(key)
+        if atom is None:
+            policy = self.policies[index]
+            atom = Atom(("leaf", id(policy), node), reads_of(node, self.safeguard_names),
+                        _leaf_judge(policy, node, self.safeguard_names))
+            self._leaf_atoms[key] = atom
+        return atom
+
+    # ---- variables and their classes ---------------------------------------------------
+
+    def _candidates(self) -> dict[str, tuple[str, list[Any]]]:
+        """Every variable with its kind and raw values: enough values that every
+        class any condition can tell apart has one."""
+        reading: dict[str, list[Any]] = {}
+        for atom in self.atoms:
+            for name in atom.reads:
+                reading.setdefault(name, [])
+        for (index, node), atom in self._leaf_atoms.items():
+            for name in atom.reads:
+                reading[name].extend(_constants(node, self.policies[index]))
+        purposes = sorted({p for policy in self.policies for p in policy.vocabulary.bases})
+        categories = sorted({c for policy in self.policies for c in policy.vocabulary.categories.names()})
+        countries = sorted(iso_codes())
+        result: dict[str, tuple[str, list[Any]]] = {
+            "purpose": ("purpose", purposes), "category": ("category", categories),
+            "destination": ("country", countries)}
+        if any(b == "consent" for policy in self.policies for b in policy.vocabulary.bases.values()):
+            reading.setdefault("consent", [])  # the built-in consent rule reads it
+        for name, constants in sorted(reading.items()):
+            if name in result:
+                continue
+            if name == "consent":
+                result[name] = ("consent", list(CONSENT_STATES))
+            elif name in ("objected", "automated") or name.startswith("safeguard:"):
+                result[name] = ("bool", [False, True])
+            elif name == "subject.age":
+                result[name] = ("int", [ABSENT, *_ints(constants, 0, MAX_AGE)])
+            elif name == "subject.country":
+                result[name] = ("country", [ABSENT, *countries])
+            elif name == "data_age":
+                result[name] = ("duration", [ABSENT, *self._durations(constants)])
+            elif name.startswith("subject."):
+                strings = sorted({c for c in constants if isinstance(c, str)})
+                others = [_fresh(set(strings), "other"), _fresh(set(strings), "another")]
+                result[name] = ("value", [ABSENT, *strings, *others])
+            elif name.startswith("context."):
+                result[name] = ("value", self._context_values(name, constants))
+        return result
+
+    def _durations(self, constants: Iterable[Any]) -> list[timedelta]:
+        second = timedelta(seconds=1)
+        points = {timedelta(0)}
+        oldest = AT - datetime(1, 1, 2, tzinfo=timezone.utc)
+        for value in constants:
+            if isinstance(value, timedelta):
+                points.update((value - second, value, value + second))
+        if any(p > oldest for p in points):
+            points = {p for p in points if p <= oldest}  # older data cannot be dated
+        return sorted(p for p in points if p >= timedelta(0))
+
+    def _context_values(self, name: str, constants: list[Any]) -> list[Any]:
+        """Values of a top-level `context` key: every kind of JSON value, the
+        constants compared with it and their neighbours, lists of them, and objects
+        built from the values of the nested keys the conditions read."""
+        key = name[len("context."):]
+        nested: dict[tuple[str, ...], list[Any]] = {}
+        for (index, node), atom in self._leaf_atoms.items():
+            for part in ir.walk(node):
+                if isinstance(part, ir.Field) and part.path[:2] == ("context", key) and len(part.path) > 2:
+                    nested.setdefault(part.path[2:], []).extend(_constants(node, self.policies[index]))
+        return [ABSENT, *self._json_values(constants, nested)]
+
+    def _json_values(self, constants: list[Any], nested: dict[tuple[str, ...], list[Any]]) -> list[Any]:
+        strings = sorted({c for c in constants if isinstance(c, str)})
+        numbers = [n for n in _ints(constants, -MAX_INTEGER, MAX_INTEGER) if n not in (0, 1, 2)] + [0, 1, 2, -1]
+        values: list[Any] = [None, False, True, *sorted(set(numbers)), *strings,
+                             _fresh(set(strings), "other"), [], {}]
+        values += [[s] for s in strings] + ([list(strings)] if len(strings) > 1 else [])
+        values += [[n] for n in numbers[:8]]
+        if nested:
+            heads = sorted({path[0] for path in nested})
+            options = []
+            for head in heads:
+                deeper = {path[1:]: c for path, c in nested.items() if path[0] == head and len(path) > 1}
+                own = [c for path, cs in nested.items() if path == (head,) for c in cs]
+                options.append([ABSENT, *self._json_values(own + [c for cs in deeper.values() for c in cs],
+                                                           deeper)])
+            total = 1
+            for option in options:
+                total *= len(option)
+            combos: Iterable[tuple] = itertools.product(*options)
+            if total > MAX_COMBINATIONS:
+                self.exact = False
+                combos = itertools.islice(combos, MAX_COMBINATIONS)
+            for combo in combos:
+                values.append({h: v for h, v in zip(heads, combo) if v is not ABSENT})
+        unique: list[Any] = []
+        for value in values:
+            if not any(type(value) is type(u) and value == u for u in unique):
+                unique.append(value)
+        return unique
+
+    def _variables(self) -> list[Variable]:
+        candidates = self._candidates()
+        reading: dict[str, list[Atom]] = {name: [] for name in candidates}
+        for atom in self.atoms:
+            for name in atom.reads:
+                reading[name].append(atom)
+        domains: dict[str, list[list[Any]]] = {name: [[v] for v in raw] for name, (_, raw) in candidates.items()}
+        # cut the largest first, so the others are cut against its classes
+        for name in sorted(candidates, key=lambda n: -len(candidates[n][1])):
+            domains[name] = self._classes(name, domains, reading[name])
+
+        def rank(name: str) -> tuple[int, str]:
+            for position, stem in enumerate(self.ORDER):
+                if name == stem or (stem.endswith((":", ".")) and name.startswith(stem)):
+                    return position, name
+            return len(self.ORDER), name
+        ordered = sorted(candidates, key=rank)
+        result = []
+        for level, name in enumerate(ordered):
+            kind, raw = candidates[name]
+            result.append(Variable(name, kind, level, domains[name],
+                                   raw=[r for r in raw if r is not ABSENT] if kind in ("int", "duration") else []))
+        return result
+
+    def classify(self, name: str, value: Any) -> int | None:
+        """The class of any value of a variable (None: no class behaves like it,
+        which would make the space incomplete; it does not happen for values the
+        event model admits)."""
+        variable = self.by_name[name]
+        found = variable.class_of(value)
+        if found is not None:
+            return found
+        signature = self._signature(name, value)
+        for index, members in enumerate(variable.classes):
+            if self._signature(name, members[0]) == signature:
+                return index
+        return None
+
+    def _signature(self, name: str, value: Any) -> tuple:
+        atoms = [atom for atom in self.atoms if name in atom.reads]
+        domains = {v.name: v.classes for v in self.variables}
+        results = []
+        for atom in atoms:
+            others = [n for n in atom.reads if n != name]
+            for combo in itertools.product(*[[m[0] for m in domains[o]] for o in others]):
+                values = dict(zip(others, combo))
+                values[name] = value
+                results.append(atom.judge(values))
+        return tuple(results)
+
+    def _classes(self, name: str, domains: dict[str, list[list[Any]]], atoms: list[Atom]) -> list[list[Any]]:
+        """The raw values of a variable merged into classes by what every atom says."""
+        signatures: dict[tuple, list[Any]] = {}
+        for members in domains[name]:
+            for value in members:
+                signature = []
+                for atom in atoms:
+                    others = [n for n in atom.reads if n != name]
+                    results = []
+                    for combo in itertools.product(*[[m[0] for m in domains[o]] for o in others]):
+                        values = dict(zip(others, combo))
+                        values[name] = value
+                        results.append(atom.judge(values))
+                    signature.append(tuple(results))
+                signatures.setdefault(tuple(signature), []).append(value)
+        return list(signatures.values())
+
+    # ---- diagrams ----------------------------------------------------------------------------
+
+    def diagram(self, atom: Atom) -> tuple[int, int]:
+        """The atom as a pair of diagrams: where it is true, where it is false
+        (neither: an evaluation error)."""
+        found = self._diagrams.get(atom.key)
+        if found is None:
+            variables = sorted((self.by_name[n] for n in atom.reads), key=lambda v: v.level)
+            levels = tuple(v.level for v in variables)
+            results: dict[tuple[int, ...], str] = {}
+
+            def result(chosen: tuple[int, ...]) -> str:
+                if chosen not in results:
+                    results[chosen] = atom.judge({v.name: v.classes[i][0] for v, i in zip(variables, chosen)})
+                return results[chosen]
+            manager = self.manager
+            true = manager.table(levels, lambda chosen: TRUE if result(chosen) == "T" else FALSE)
+            false = manager.table(levels, lambda chosen: TRUE if result(chosen) == "F" else FALSE)
+            found = (true, false)
+            self._diagrams[atom.key] = found
+        return found
+
+    def condition(self, index: int, node: ir.Node | None) -> tuple[int, int] | None:
+        """A condition as (true, false) diagrams, three-valued as the reference
+        judges it: `and`/`or` absorb an error when the other side decides."""
+        if node is None:
+            return None
+        manager = self.manager
+        done: dict[int, tuple[int, int]] = {}
+        stack: list[tuple[ir.Node, bool]] = [(node, False)]
+        while stack:
+            current, expanded = stack.pop()
+            if id(current) in done:
+                continue
+            if isinstance(current, (ir.And, ir.Or, ir.Not)):
+                kids = [current.operand] if isinstance(current, ir.Not) else [current.left, current.right]
+                if not expanded:
+                    stack.append((current, True))
+                    stack.extend((kid, False) for kid in kids)
+                    continue
+                parts = [done[id(kid)] for kid in kids]
+                if isinstance(current, ir.Not):
+                    done[id(current)] = (parts[0][1], parts[0][0])
+                elif isinstance(current, ir.And):
+                    done[id(current)] = (manager.both(parts[0][0], parts[1][0]),
+                                         manager.either(parts[0][1], parts[1][1]))
+                else:
+                    done[id(current)] = (manager.either(parts[0][0], parts[1][0]),
+                                         manager.both(parts[0][1], parts[1][1]))
+            else:
+                done[id(current)] = self.diagram(self.leaf(index, current))
+        return done[id(node)]
+
+
+def _safeguard_names(leaf: ir.Node) -> set[str]:
+    names: set[str] = set()
+    reads_safeguards = any(isinstance(p, ir.Field) and p.path == ("safeguards",) for p in ir.walk(leaf))
+    if reads_safeguards:
+        for part in ir.walk(leaf):
+            if isinstance(part, ir.Const):
+                values = part.value if isinstance(part.value, frozenset) else [part.value]
+                names.update(v for v in values if isinstance(v, str))
+    return names
+
+
+# ---- one policy's decisions ------------------------------------------------------------------
+
+
+@dataclass
+class RuleDiagram:
+    rule: ir.CheckedRule
+    #: where the rule applies: a forbid when it matches and its condition is not
+    #: false (true or an error: fail closed), a permit when it matches and holds
+    applies: int
+
+
+@dataclass
+class Model:
+    """One policy's decision over the space (see the module's doc)."""
+
+    index: int
+    policy: ir.CheckedPolicy
+    valid: int
+    consent_ok: int
+    forbidden: int
+    covered: int
+    allow: int
+    rules: list[RuleDiagram]
+    #: obligation -> where an allow hands it out
+    obligations: dict[str, int]
+
+
+def model(space: Space, index: int) -> Model:
+    policy = space.policies[index]
+    manager = space.manager
+    valid = manager.both(space.diagram(valid_purpose(policy))[0], space.diagram(valid_category(policy))[0])
+    consent_needed = space.diagram(consent_basis(policy))[0]
+    consent_ok = manager.either(manager.negate(consent_needed), space.diagram(CONSENT_HELD)[0])
+    rules: list[RuleDiagram] = []
+    for rule in policy.rules:
+        target = manager.both(space.diagram(purpose_target(policy, rule.purposes))[0],
+                              space.diagram(category_target(policy, rule))[0])
+        if rule.destination is not None:
+            target = manager.both(target, space.diagram(destination_target(rule.destination))[0])
+        when = space.condition(index, rule.when)
+        unless = space.condition(index, rule.unless)
+        holds: tuple[int, int] = (TRUE, FALSE)
+        if when is not None:
+            holds = when
+        if unless is not None:
+            holds = (manager.both(holds[0], unless[1]), manager.either(holds[1], unless[0]))
+        if rule.effect == "forbid":
+            applies = manager.both(target, manager.negate(holds[1]))
+        else:
+            applies = manager.both(target, holds[0])
+        rules.append(RuleDiagram(rule, applies))
+    forbidden = manager.any_of(r.applies for r in rules if r.rule.effect == "forbid")
+    covered = manager.any_of(r.applies for r in rules if r.rule.effect == "permit")
+    allow = manager.all_of([valid, manager.negate(forbidden), consent_ok, covered])
+    obligations: dict[str, int] = {}
+    for name in sorted(policy.vocabulary.obligations):
+        handing = manager.any_of(r.applies for r in rules
+                                 if r.rule.effect == "permit" and name in r.rule.obligations)
+        if handing != FALSE:
+            obligations[name] = manager.both(allow, handing)
+    return Model(index, policy, valid, consent_ok, forbidden, covered, allow, rules, obligations)
