@@ -17,15 +17,15 @@ round), and its obligations are the union of its categories' obligations.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from .. import reference
 from . import words
 from .mdd import FALSE
-from .space import ABSENT, AT, Space, model
+from .space import ABSENT, AT, Space, event_values, model
 
 KINDS = ("allow-to-deny", "deny-to-allow", "obligation-added", "obligation-removed")
 
@@ -71,9 +71,45 @@ class Diff(BaseModel):
     #: false only when nested `context` objects were too many to enumerate
     exact: bool
 
+    #: purposes whose ancestors differ: a consent or objection naming an ancestor
+    #: covers them in one policy only (the classes read records naming the purpose)
+    notes: list[str] = []
+
+    _classes: list = PrivateAttr(default_factory=list)  # (change, its cube and within, per change)
+    _space: Any = PrivateAttr(default=None)
+    _old: Any = PrivateAttr(default=None)
+
     @property
     def empty(self) -> bool:
         return not self.changes
+
+    def find(self, event: Any, policy=None, now: datetime | None = None) -> list[Change]:
+        """The changes whose classes hold an event (one of its categories in the
+        class); the consent and objection are read as `policy` (default: the old
+        one's purposes) reads them. Empty for an event invalid in both."""
+        space = self._space
+        checked = (policy or self._old).checked
+        evaluation = reference.evaluate(checked, "", event, now=now)
+        if evaluation.event is None:
+            return []
+        valid = evaluation.event
+        at = valid.at or now or datetime.now(timezone.utc)
+        values = space.assignment(event_values(space, checked, valid, at))
+        if values is None:
+            return []
+        category = space.by_name["category"]
+        found = []
+        for change, cube, members in self._classes:
+            for name in dict.fromkeys(valid.categories):
+                index = space.classify("category", name)
+                if index is None:
+                    continue
+                point = {**values, category.level: index}
+                if space.manager.value(members, point) and all(point[level] in chosen
+                                                               for level, chosen in cube.items()):
+                    found.append(change)
+                    break
+        return found
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)
@@ -98,6 +134,7 @@ def diff(old, new) -> Diff:
         diagrams.append(("obligation-added", name, both, manager.both(has, manager.negate(had))))
         diagrams.append(("obligation-removed", name, both, manager.both(had, manager.negate(has))))
     changes: list[Change] = []
+    classes = []
     for kind, obligation, within, changed in diagrams:
         exact = manager.both(within, changed)
         if exact == FALSE:
@@ -110,11 +147,30 @@ def diff(old, new) -> Diff:
             if members == FALSE:
                 continue
             example = next(manager.cubes(members))
-            changes.append(_change(space, old, new, kind, obligation, cube, example, regions_named))
+            change = _change(space, old, new, kind, obligation, cube, example, regions_named)
+            changes.append(change)
+            classes.append((change, cube, exact))
     changes.sort(key=lambda c: (KINDS.index(c.kind), c.obligation or "", c.description))
     counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in KINDS}
-    return Diff(old={"name": old.name, "digest": old.digest}, new={"name": new.name, "digest": new.digest},
-                changes=changes, counts=counts, exact=space.exact)
+    result = Diff(old={"name": old.name, "digest": old.digest}, new={"name": new.name, "digest": new.digest},
+                  changes=changes, counts=counts, exact=space.exact, notes=_hierarchy_notes(old, new))
+    result._classes = classes
+    result._space = space
+    result._old = old
+    return result
+
+
+def _hierarchy_notes(old, new) -> list[str]:
+    notes = []
+    before = old.checked.vocabulary.purposes.ancestors
+    after = new.checked.vocabulary.purposes.ancestors
+    for purpose in sorted(set(old.checked.vocabulary.bases) & set(new.checked.vocabulary.bases)):
+        gained, lost = after[purpose] - before[purpose], before[purpose] - after[purpose]
+        if gained or lost:
+            parts = [f"now also `{a}`" for a in sorted(gained)] + [f"no longer `{a}`" for a in sorted(lost)]
+            notes.append(f"purpose `{purpose}` descends from " + ", ".join(parts) +
+                         ": a consent or objection naming that purpose covers it in one policy only")
+    return notes
 
 
 def _change(space: Space, old, new, kind: str, obligation: str | None, cube: dict[int, frozenset[int]],
@@ -203,6 +259,8 @@ def render_text(result: Diff) -> str:
         lines.append(f"  {change.description}")
         lines.append(f"      e.g. {_compact(change.example)}")
         lines.append(f"      old: {_decided(change.old)}   new: {_decided(change.new)}")
+    for note in result.notes:
+        lines.append(f"note: {note}")
     if not result.exact:
         lines.append("note: nested context objects were too many to enumerate; the diff may be incomplete")
     return "\n".join(lines) + "\n"

@@ -35,7 +35,7 @@ from ..decision import Reason
 from ...event.model import Event
 from . import words
 from .mdd import FALSE, TRUE
-from .space import ABSENT, Model, Space, model
+from .space import ABSENT, Model, Space, event_values, model
 
 #: events with more categories than this are analysed without dropping any
 MAX_DROPPED = 8
@@ -165,36 +165,6 @@ class _Search:
         self.facts = reference.Facts(policy.checked, self.event, self.at)
         self.raw = self._raw_event()
 
-    # the event's values, variable by variable
-    def _values(self) -> dict[str, Any]:
-        event, facts = self.event, self.facts
-        values: dict[str, Any] = {"purpose": event.purpose, "destination": event.destination}
-        for variable in self.space.variables:
-            name = variable.name
-            if name == "consent":
-                plain, explicit, parental = (facts.consent(None), facts.consent("explicit"),
-                                             facts.consent("parental"))
-                flags = [k for k, on in (("explicit", explicit), ("parental", parental)) if on]
-                values[name] = "+".join(flags) if flags else ("consent" if plain else "none")
-            elif name == "objected":
-                values[name] = facts.objected()
-            elif name == "automated":
-                values[name] = bool(event.automated)
-            elif name == "safeguard:*":
-                values[name] = any(s not in self.space.safeguard_names for s in event.safeguards or ())
-            elif name.startswith("safeguard:"):
-                values[name] = name.split(":", 1)[1] in (event.safeguards or ())
-            elif name.startswith("subject."):
-                got = getattr(event.subject, name.split(".", 1)[1], None)
-                values[name] = ABSENT if got is None else got
-            elif name == "data_age":
-                values[name] = ABSENT if event.collected_at is None else self.at - event.collected_at
-            elif name.startswith("context."):
-                context = event.context or {}
-                key = name.split(".", 1)[1]
-                values[name] = context[key] if key in context else ABSENT
-        return values
-
     def _raw_event(self) -> dict[str, Any]:
         raw = self.event.model_dump(mode="json", exclude_none=True)
         raw["at"] = self.at.isoformat().replace("+00:00", "Z")
@@ -202,17 +172,12 @@ class _Search:
 
     def run(self, base: dict) -> Remedies:
         space, manager = self.space, self.manager
-        values = self._values()
-        current: dict[int, int] = {}
-        for name, value in values.items():
-            variable = space.by_name.get(name)
-            if variable is None:
-                continue
-            index = space.classify(name, value)
-            if index is None:  # no class behaves like it: say so rather than guess
-                return Remedies(valid=True, remedies=[], facts=[], no_remedy=False, exact=False,
-                                blocked_by=[], **base)
-            current[variable.level] = index
+        values = event_values(space, self.policy.checked, self.event, self.at)
+        found = space.assignment(values)
+        if found is None:  # no class behaves like a value: say so rather than guess
+            return Remedies(valid=True, remedies=[], facts=[], no_remedy=False, exact=False,
+                            blocked_by=[], **base)
+        current = found
         category = space.by_name["category"]
         fixed = {level: index for level, index in current.items()
                  if not space.variables[level].controllable}

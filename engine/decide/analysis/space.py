@@ -487,6 +487,20 @@ class Space:
                 return index
         return None
 
+    def assignment(self, values: dict[str, Any]) -> dict[int, int] | None:
+        """The class of each variable's value (level -> class), from raw values by
+        name (`event_values`); None when some value has no class."""
+        out: dict[int, int] = {}
+        for name, value in values.items():
+            variable = self.by_name.get(name)
+            if variable is None:
+                continue
+            index = self.classify(name, value)
+            if index is None:
+                return None
+            out[variable.level] = index
+        return out
+
     def _signature(self, name: str, value: Any) -> tuple:
         atoms = [atom for atom in self.atoms if name in atom.reads]
         domains = {v.name: v.classes for v in self.variables}
@@ -579,6 +593,38 @@ def _safeguard_names(leaf: ir.Node) -> set[str]:
                 values = part.value if isinstance(part.value, frozenset) else [part.value]
                 names.update(v for v in values if isinstance(v, str))
     return names
+
+
+def event_values(space: Space, policy: ir.CheckedPolicy, event, at: datetime) -> dict[str, Any]:
+    """A valid event (`engine.Event`) as raw values of the space's variables (the
+    category left out: an event may have several). The consent held and the
+    objection are read as `policy` reads them."""
+    facts = reference.Facts(policy, event, at)
+    values: dict[str, Any] = {"purpose": event.purpose, "destination": event.destination}
+    safeguards = event.safeguards or ()
+    for variable in space.variables:
+        name = variable.name
+        if name == "consent":
+            flags = [kind for kind in ("explicit", "parental") if facts.consent(kind)]
+            values[name] = "+".join(flags) if flags else ("consent" if facts.consent(None) else "none")
+        elif name == "objected":
+            values[name] = facts.objected()
+        elif name == "automated":
+            values[name] = bool(event.automated)
+        elif name == "safeguard:*":
+            values[name] = any(s not in space.safeguard_names for s in safeguards)
+        elif name.startswith("safeguard:"):
+            values[name] = name.split(":", 1)[1] in safeguards
+        elif name.startswith("subject."):
+            got = getattr(event.subject, name.split(".", 1)[1], None)
+            values[name] = ABSENT if got is None else got
+        elif name == "data_age":
+            values[name] = ABSENT if event.collected_at is None else at - event.collected_at
+        elif name.startswith("context."):
+            context = event.context or {}
+            key = name.split(".", 1)[1]
+            values[name] = context[key] if key in context else ABSENT
+    return values
 
 
 # ---- one policy's decisions ------------------------------------------------------------------
