@@ -173,6 +173,9 @@ REGISTRY: dict[str, Code] = {
                    "already decides it."),
     "W0811": Code("a condition that is always false",
                    "Correct the condition or the target: as written the rule never applies."),
+    "W0812": Code("a rule whose removal changes no decision",
+                   "Remove the rule: the policy decides every event the same without it "
+                   "(`lawful diff` of the two shows no change)."),
     # lint: GDPR hints for a policy that does not `use gdpr`
     "W0901": Code("special-category data permitted without explicit consent",
                    "Require `explicit consent` (or an Art. 9(2) ground) for the "

@@ -101,8 +101,9 @@ def _lint(policy: Policy) -> list[Diagnostic]:
     linter = Linter(policy)
     linter.unused()
     linter.rule_pairs()
-    linter.unpermitted_purposes()
     linter.constant_conditions()
+    linter.redundant_rules()
+    linter.unpermitted_purposes()
     if not any(isinstance(s, ast.UseDecl) and s.library.value == "gdpr"
                for m in policy.authored.modules for s in m.statements):
         linter.gdpr_hints()
@@ -115,10 +116,22 @@ class Linter:
         self.vocabulary = policy.authored.declarations  # with spans and graphs
         self.rules = [r for r in policy.rules]
         self.found: list[Diagnostic] = []
+        #: finding -> the rule it calls redundant (W0806-W0808)
+        self.paired: dict[int, int] = {}
+        #: rules a finding already shows never apply (W0811)
+        self.explained: set[int] = set()
 
-    def warn(self, code, message, span, help=None, notes=()):
+    def warn(self, code, message, span, help=None, notes=(), rule: ir.CheckedRule | None = None,
+             explains: ir.CheckedRule | None = None):
+        """`rule`: the finding calls that rule redundant (checked by W0812's exact
+        analysis); `explains`: it says why that rule never applies (W0812 is then
+        not repeated for it)."""
         if not _library(span):
             self.found.append(Diagnostic(code, message, span, help=help, notes=tuple(notes)))
+            if rule is not None:
+                self.paired[len(self.found) - 1] = rule.index
+            if explains is not None:
+                self.explained.add(explains.index)
 
     # ---- unused declarations -------------------------------------------------------
 
@@ -246,10 +259,11 @@ class Linter:
                 self.warn("W0806", f"this permit can never apply: {_called(overriding)} always "
                           "forbids what it permits", later.span,
                           notes=[Note("the forbid is here", overriding.span)],
-                          help="narrow the forbid with `on`, `to` or `when`, or remove the permit")
+                          help="narrow the forbid with `on`, `to` or `when`, or remove the permit",
+                          rule=later)
             elif same is not None:
                 self.warn("W0807", f"this rule repeats {_called(same)}", later.span,
-                          notes=[Note("the same rule is here", same.span)], help="remove one")
+                          notes=[Note("the same rule is here", same.span)], help="remove one", rule=later)
                 reported.add(later.index)
         for rule in self.rules:
             if rule.index in reported:
@@ -264,8 +278,39 @@ class Linter:
                               f"{'permits' if rule.effect == 'permit' else 'forbids'} all it covers, "
                               "with no condition", rule.span,
                               notes=[Note("the wider rule is here", other.span)],
-                              help="remove it, or narrow the wider rule")
+                              help="remove it, or narrow the wider rule", rule=rule)
                     break
+
+    def redundant_rules(self) -> None:
+        """W0812, exactly: a rule whose removal changes no decision (the diff of the
+        policy with and without it is empty, `engine.decide.analysis.redundancy`).
+        Where a rule-pair finding (W0806-W0808) already names the rule it keeps its
+        more specific message; a pair finding the exact analysis does not confirm
+        is withdrawn. Guards (forbids of what no permit allows) are not reported."""
+        from ..decide.analysis.redundancy import redundant, singly
+
+        alone = {r.rule.index for r in singly(self.policy)}
+        withdrawn = {i for i, index in self.paired.items() if index not in alone}
+        named = {index for i, index in self.paired.items() if i not in withdrawn} | self.explained
+        found = {r.rule.index: r for r in redundant(self.policy, frozenset(named)) if r.kind != "guard"}
+        self.found = [d for i, d in enumerate(self.found) if i not in withdrawn]
+        self.paired = {}
+        for index, finding in sorted(found.items()):
+            if index in named:
+                continue
+            rule = finding.rule
+            notes = [Note(f"{'permitted' if p.effect == 'permit' else 'forbidden'} also "
+                          + (f"by `{p.label}`" if p.label else "here"), p.span)
+                     for p in finding.partners[:3]]
+            if finding.kind == "permit":
+                message = ("this permit changes no decision: without it, every event is allowed or "
+                           "denied as now, with the same obligations")
+            else:
+                message = "this forbid changes no decision: what it denies is denied anyway"
+                if finding.consent:
+                    notes.append(Note("denied also by the built-in consent rule (`consent_required`)"))
+            self.warn("W0812", message, rule.span, notes=notes,
+                      help="remove it; `lawful diff` of the policy with and without it shows no change")
 
     def unpermitted_purposes(self) -> None:
         covering = _Covering([r for r in self.rules if r.effect == "permit"])
@@ -292,7 +337,7 @@ class Linter:
                 what = f"this `{clause}` condition" if rule.sugar is None else "the condition of this rule"
                 code = "W0810" if value else "W0811"
                 self.warn(code, f"{what} is always {'true' if value else 'false'}: {effect}", span,
-                          help="remove the condition, or fix it")
+                          help="remove the condition, or fix it", explains=rule if never else None)
 
     # ---- GDPR hints for policies without `use gdpr` ---------------------------------------
 
