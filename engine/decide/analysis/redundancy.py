@@ -48,10 +48,11 @@ class _Cells:
 
     def split(self, node: int) -> dict[tuple[int | None, int | None], int]:
         """(purpose class or None for any, category class or None) -> the rest."""
-        manager, out = self.manager, {}
+        manager = self.manager
+        out: dict[tuple[int | None, int | None], int] = {}
         if node == FALSE:
             return out
-        heads = ([(p, kid) for p, kid in enumerate(manager.kids(node)) if kid != FALSE]
+        heads: list[tuple[int | None, int]] = ([(p, kid) for p, kid in enumerate(manager.kids(node)) if kid != FALSE]
                  if node != TRUE and manager.level(node) == self.purposes.level else [(None, node)])
         for p, rest in heads:
             if rest != TRUE and manager.level(rest) == self.categories.level:
