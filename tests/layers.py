@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, str]] = [
     ("event", "the event: its fields, JSON checks, timestamps, model, schema"),
     ("ir", "the contract between the checker and the evaluators"),
     ("check", "AST → IR + diagnostics"),
-    ("decide", "values, reasons, the reference, the fast path, explain, Policy, guard"),
+    ("decide", "values, reasons, the reference, the fast path, explain, Policy, guard, analysis"),
     ("load", "the pipeline: read → parse → use → check → digest → compile"),
     ("runtime", "the policy store (hot reload) and the decision log"),
     ("tools", "fmt, lint, testing, repl, highlight, report formats"),

@@ -1,0 +1,287 @@
+"""The exact analysis (engine/decide/analysis): decision diagrams, the classes of
+the event space, remedies, the diff and redundant rules.
+
+The central property: the diagram of a policy decides every event as the
+reference does (effect and obligations), for events drawn far outside the
+policies' own constants. Remedies, diffs and lint all read that diagram.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import engine
+from engine.decide.analysis import mdd
+from engine.decide.analysis.diff import render_markdown, render_text
+from engine.decide.analysis.redundancy import redundant
+from engine.decide.analysis.remedies import analysis
+from engine.decide.analysis.space import event_values
+from engine.core.countries import iso_codes
+
+SHOP = engine.load_policy("rules/examples/shop")
+HEALTH = engine.load_policy("rules/examples/health")
+AT = "2026-11-23T09:00:00Z"
+
+
+# ---- decision diagrams ---------------------------------------------------------------------
+
+
+SIZES = {0: 2, 1: 3, 2: 2}
+POINTS = list(itertools.product(*[range(SIZES[level]) for level in sorted(SIZES)]))
+
+
+def build(manager: mdd.Manager, table: tuple[bool, ...]) -> int:
+    truth = dict(zip(POINTS, table))
+    return manager.table((0, 1, 2), lambda chosen: mdd.TRUE if truth[chosen] else mdd.FALSE)
+
+
+def truth_of(manager: mdd.Manager, node: int) -> tuple[bool, ...]:
+    return tuple(manager.value(node, dict(enumerate(point))) for point in POINTS)
+
+
+tables = st.tuples(*[st.booleans() for _ in POINTS])
+
+
+@settings(max_examples=200)
+@given(tables, tables)
+def test_diagram_operations_agree_with_truth_tables(left, right):
+    manager = mdd.Manager(SIZES)
+    a, b = build(manager, left), build(manager, right)
+    assert truth_of(manager, manager.both(a, b)) == tuple(x and y for x, y in zip(left, right))
+    assert truth_of(manager, manager.either(a, b)) == tuple(x or y for x, y in zip(left, right))
+    assert truth_of(manager, manager.differ(a, b)) == tuple(x != y for x, y in zip(left, right))
+    assert truth_of(manager, manager.negate(a)) == tuple(not x for x in left)
+    assert (a == b) == (left == right)  # hash-consed: equal functions are one node
+    simplified = manager.simplify(a, b)
+    assert all(s == x for s, x, care in zip(truth_of(manager, simplified), left, right) if care)
+    cubes = list(manager.cubes(a))
+    covered = [point for point in POINTS
+               if any(all(point[level] in values for level, values in cube.items()) for cube in cubes)]
+    assert covered == [point for point, x in zip(POINTS, left) if x]
+    assert manager.count(a, [0, 1, 2]) == sum(left)
+    fixed = manager.restrict(a, {1: 2})
+    assert truth_of(manager, fixed) == tuple(left[POINTS.index((p[0], 2, p[2]))] for p in POINTS)
+
+
+# ---- the diagram decides as the reference ----------------------------------------------------
+
+
+def events(policy):
+    vocabulary = policy.vocabulary
+    purposes = sorted(vocabulary.purposes.ancestors)
+    categories = vocabulary.categories.names()
+    countries = sorted(iso_codes())
+    timestamp = st.integers(0, 800).map(
+        lambda days: (datetime(2026, 11, 23, 9, tzinfo=timezone.utc) - timedelta(days=days, seconds=days * 7))
+        .isoformat())
+    consent = st.fixed_dictionaries(
+        {"purpose": st.sampled_from(purposes), "given_at": timestamp},
+        optional={"withdrawn_at": timestamp, "explicit": st.booleans(), "parental": st.booleans()})
+    subject = st.fixed_dictionaries({}, optional={
+        "age": st.integers(0, 200), "country": st.sampled_from(countries),
+        "kind": st.sampled_from(["customer", "employee", "x"]), "id": st.just("u-1"),
+        "consents": st.lists(consent, max_size=3), "objections": st.lists(st.sampled_from(purposes), max_size=2)})
+    grounds = st.sampled_from(["a", "b", "g", "j", "official_authority", "zzz", 3, True, None, [], ["b"], {}])
+    context = st.dictionaries(st.sampled_from(["art9_ground", "art49_derogation", "art22_ground", "art10_basis",
+                                               "other"]), grounds, max_size=3)
+    return st.fixed_dictionaries({
+        "purpose": st.sampled_from(purposes),
+        "categories": st.lists(st.sampled_from(categories), min_size=1, max_size=3),
+        "destination": st.sampled_from(countries + ["DE", "FR", "US", "US", "JP", "IN"]),
+        "at": st.just(AT)}, optional={
+        "subject": subject, "context": context, "automated": st.booleans(), "collected_at": timestamp,
+        "safeguards": st.lists(st.sampled_from(["scc", "bcr", "dpf", "ad_hoc_clauses", "other"]), max_size=3)})
+
+
+def diagram_decision(policy, event):
+    """(allowed, obligations) read from the policy's diagram."""
+    space, model = analysis(policy)
+    evaluation = policy.explain(event)
+    valid = evaluation.event
+    assert valid is not None
+    values = space.assignment(event_values(space, policy.checked, valid, valid.at))
+    assert values is not None, "every value of a valid event has a class"
+    manager = space.manager
+    category = space.by_name["category"]
+    points = [{**values, category.level: space.classify("category", c)} for c in valid.categories]
+    allowed = all(manager.value(model.allow, point) for point in points)
+    obligations = sorted(name for name, node in model.obligations.items()
+                         if allowed and any(manager.value(node, point) for point in points))
+    return allowed, obligations
+
+
+@pytest.mark.parametrize("policy", [SHOP, HEALTH], ids=["shop", "health"])
+@settings(max_examples=300)
+@given(data=st.data())
+def test_the_diagram_decides_every_event_as_the_reference(policy, data):
+    event = data.draw(events(policy))
+    decision = policy.evaluate_reference(event)
+    if any(r.kind == "invalid-event" for r in decision.reasons):
+        return
+    assert diagram_decision(policy, event) == (decision.allowed, list(decision.obligations))
+
+
+def test_classes_cut_where_the_policy_cuts():
+    space, _ = analysis(SHOP)
+    ages = space.by_name["subject.age"]
+    # the Art. 8 table has ages 13..16: each is a class of its own, below and above too
+    assert [sorted(c)[0] for c in ages.classes[1:]] == [0, 13, 14, 15, 16]
+    countries = space.by_name["subject.country"]
+    assert {len(c) for c in countries.classes} != {1}  # countries with one age share a class
+    assert sum(len(c) for c in countries.classes) == len(iso_codes()) + 1  # and absent
+
+
+# ---- remedies -------------------------------------------------------------------------------------
+
+
+def shop_test(name):
+    return next(t.event for t in SHOP.tests if t.name.value == name)
+
+
+def kinds(remedy):
+    return [(a.kind, a.consent or a.safeguard or a.category or a.field) for a in remedy.actions]
+
+
+def test_every_remedy_allows_and_none_is_wider_than_needed():
+    for policy in (SHOP, HEALTH):
+        for test in policy.tests:
+            found = policy.remedies(test.event)
+            decision = policy.evaluate_reference(test.event)
+            assert found.allowed == decision.allowed
+            for remedy in found.remedies:
+                assert policy.evaluate_reference(remedy.event).allowed, (test.name, remedy)
+                assert remedy.actions
+            if not decision.allowed and found.valid:
+                assert found.no_remedy == (not found.remedies)
+                assert found.no_remedy == bool(found.blocked_by)
+            sizes = [len(r.actions) for r in found.remedies]
+            assert sizes == sorted(sizes)  # fewest changes first
+
+
+def test_remedies_name_the_controllers_actions():
+    consent = SHOP.remedies(shop_test("newsletter without consent denied"))
+    assert [kinds(r) for r in consent.remedies] == [[("obtain-consent", "consent")]]
+    child = SHOP.remedies(shop_test("newsletter child without parent denied"))
+    assert [kinds(r) for r in child.remedies] == [[("obtain-consent", "parental")]]
+    transfer = SHOP.remedies(shop_test("support us without safeguard denied"))
+    found = [kinds(r) for r in transfer.remedies]
+    for expected in ([("add-safeguard", "scc")], [("add-safeguard", "dpf")], [("add-safeguard", "bcr")],
+                     [("change-destination", None)], [("state-ground", "context.art49_derogation")]):
+        assert expected in found
+    ground = next(r for r in transfer.remedies if r.actions[0].kind == "state-ground").actions[0]
+    assert "gdpr_transfers" in ground.rules and "a" in ground.values
+    billing = SHOP.remedies(shop_test("billing to us denied"))
+    (destination,) = [a for r in billing.remedies for a in r.actions]
+    assert destination.kind == "change-destination" and "DE" in destination.countries
+    assert "US" not in destination.countries and "in eea" in destination.message
+    payment = SHOP.remedies(shop_test("analytics on payment denied"))
+    assert [kinds(r) for r in payment.remedies] == [[("drop-category", "payment.card")]]
+
+
+def test_facts_are_never_changed_and_missing_ones_are_asked_for():
+    objected = SHOP.remedies(shop_test("newsletter objected denied"))
+    assert objected.no_remedy and not objected.remedies
+    assert "gdpr_direct_marketing_objection" in [b.rule for b in objected.blocked_by]
+    old = SHOP.remedies(shop_test("analytics old data denied"))
+    assert old.no_remedy and [b.rule for b in old.blocked_by] == ["usage_retention"]
+    unknown = SHOP.remedies(shop_test("newsletter age unknown denied"))
+    (fact,) = unknown.facts
+    assert fact.field == "subject.age" and "16 or more" in fact.allowing
+    for remedy in [r for f in (objected, old, unknown) for r in f.remedies]:
+        assert not any(a.field and a.field.startswith("subject.") for a in remedy.actions)
+
+
+def test_remedies_never_raise_and_answer_allowed_and_invalid_events():
+    allowed = SHOP.remedies(shop_test("billing allowed"))
+    assert allowed.allowed and not allowed.remedies and not allowed.no_remedy
+    for bad in (None, [], {"purpose": 1}, {"purpose": "nope", "categories": [], "destination": "XX"}, "{"):
+        answer = SHOP.remedies(bad)
+        assert not answer.valid and answer.no_remedy and not answer.allowed
+    answer = json.loads(SHOP.remedies(shop_test("newsletter without consent denied")).to_json())
+    assert set(answer) == {"allowed", "valid", "reasons", "remedies", "facts", "no_remedy", "blocked_by",
+                           "exact", "digest"}
+    assert answer["remedies"][0]["actions"][0]["kind"] == "obtain-consent"
+
+
+# ---- the diff -------------------------------------------------------------------------------------
+
+
+OLD = SHOP
+NEW = engine.load_policy_text(
+    re.sub("retain usage for 13 months", "retain usage for 12 months",
+           re.sub(r"permit billing on contact, payment to eea", "permit billing on contact, payment to eea + adequate",
+                  open("rules/examples/shop/shop.law", encoding="utf-8").read()))
+    + "\n" + open("rules/examples/shop/tests.law", encoding="utf-8").read(), name="shop-new.law")
+
+
+def test_a_policy_against_itself_has_no_diff():
+    assert engine.diff(SHOP, SHOP).empty
+    assert engine.diff(HEALTH, HEALTH).changes == []
+
+
+def test_the_diff_finds_each_change_with_a_verified_example():
+    result = engine.diff(OLD, NEW)
+    assert result.counts["allow-to-deny"] >= 1 and result.counts["deny-to-allow"] >= 1
+    for change in result.changes:
+        assert change.verified
+        old, new = OLD.evaluate_reference(change.example), NEW.evaluate_reference(change.example)
+        if change.kind == "allow-to-deny":
+            assert old.allowed and not new.allowed
+        elif change.kind == "deny-to-allow":
+            assert new.allowed and not old.allowed
+        assert change in result.find(change.example)
+    widening = [c for c in result.changes if c.kind == "deny-to-allow"]
+    assert any("destination in adequate" in c.description for c in widening)
+    shortening = [c for c in result.changes if c.kind == "allow-to-deny"]
+    assert any("data_age more than 360 days, at most 390 days" in c.description for c in shortening)
+    # events outside every class are decided alike
+    same = {"purpose": "billing", "categories": ["contact.email"], "destination": "DE", "at": AT}
+    assert result.find(same) == [] and OLD.evaluate(same).allowed == NEW.evaluate(same).allowed
+
+
+def test_the_diff_has_json_text_and_markdown():
+    result = engine.diff(OLD, NEW)
+    data = json.loads(result.to_json())
+    assert data["counts"] == result.counts and len(data["changes"]) == len(result.changes)
+    text, markdown = render_text(result), render_markdown(result)
+    for change in result.changes:
+        assert change.description in text
+    assert markdown.startswith("### Policy change") and "| change | events | old | new |" in markdown
+
+
+# ---- redundant rules --------------------------------------------------------------------------------
+
+
+def test_removing_every_redundant_rule_changes_no_decision():
+    text = """
+category contact.email
+category contact.phone
+purpose billing basis contract
+purpose news basis consent
+permit billing on contact.email to {DE}
+permit billing on contact.phone to {DE} when subject.age >= 18
+permit billing on contact.phone to {DE} unless subject.age >= 18
+permit billing on contact to {DE} when subject.age >= 18
+permit billing on contact to {DE} when subject.age >= 18
+forbid news when not consent
+forbid billing on contact.email to {FR}
+permit news on contact.email to {DE}
+"""
+    policy = engine.load_policy_text(text)
+    found = redundant(policy)
+    # 1: `contact` (rules 3 and 4) covers contact.phone for adults; 4 repeats 3 (the later
+    # of the two is the one reported); 6 is a guard: no permit sends billing data to FR
+    assert [(r.rule.index, r.kind) for r in found] == [(1, "permit"), (4, "permit"), (5, "forbid"),
+                                                       (6, "guard")]
+    assert found[2].consent  # the consent rule denies what `forbid news when not consent` does
+    lines = text.strip().splitlines()
+    kept = [line for number, line in enumerate(lines) if number - 4 not in {r.rule.index for r in found}]
+    assert engine.diff(policy, engine.load_policy_text("\n".join(kept) + "\n")).empty
+    # while removing a rule that is not redundant shows in the diff
+    assert not engine.diff(policy, engine.load_policy_text("\n".join(lines[:-1]) + "\n")).empty
