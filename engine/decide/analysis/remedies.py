@@ -166,7 +166,7 @@ class _Search:
         self.raw = self._raw_event()
 
     def _raw_event(self) -> dict[str, Any]:
-        raw = self.event.model_dump(mode="json", exclude_none=True)
+        raw = self.event.model_dump(mode="json", exclude_defaults=True)
         raw["at"] = self.at.isoformat().replace("+00:00", "Z")
         return raw
 

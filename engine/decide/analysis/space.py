@@ -308,7 +308,12 @@ def _ints(constants: Iterable[Any], low: int, high: int) -> list[int]:
 
 
 class Space:
-    """The variables and atoms of one or more policies, and the diagram store."""
+    """The variables and atoms of one or more policies, and the diagram store.
+
+    `exact` is false when the classes may not be exact: a condition compares two
+    open-ended event fields with each other (`subject.age < context.limit`: the
+    classes come from constants, and there is none), or nested `context` objects
+    had more combinations than `MAX_COMBINATIONS`."""
 
     ORDER = ("purpose", "category", "destination", "consent", "safeguard:", "automated", "context.",
              "objected", "subject.", "data_age")
@@ -340,6 +345,9 @@ class Space:
         for atom in atoms:
             unique.setdefault(atom.key, atom)
         self.atoms = list(unique.values())
+        for atom in self._leaf_atoms.values():
+            if sum(1 for name in atom.reads if not _enumerated(name)) > 1:
+                self.exact = False  # two open-ended fields compared with each other
         self.variables = self._variables()
         self.by_name = {v.name: v for v in self.variables}
         self.manager = Manager({v.level: len(v.classes) for v in self.variables})
@@ -582,6 +590,13 @@ class Space:
             else:
                 done[id(current)] = self.diagram(self.leaf(index, current))
         return done[id(node)]
+
+
+def _enumerated(name: str) -> bool:
+    """Whether a variable's raw values are all its values (countries, names, the
+    consent state, truths), rather than a policy's constants and their neighbours."""
+    return name in ("purpose", "category", "destination", "subject.country", "consent", "objected",
+                    "automated") or name.startswith("safeguard:")
 
 
 def _safeguard_names(leaf: ir.Node) -> set[str]:
