@@ -285,3 +285,13 @@ permit news on contact.email to {DE}
     assert engine.diff(policy, engine.load_policy_text("\n".join(kept) + "\n")).empty
     # while removing a rule that is not redundant shows in the diff
     assert not engine.diff(policy, engine.load_policy_text("\n".join(lines[:-1]) + "\n")).empty
+
+
+def test_remedies_from_many_threads_are_the_single_threaded_answers():
+    from concurrent.futures import ThreadPoolExecutor
+
+    denied = [t.event for t in HEALTH.tests if not HEALTH.evaluate(t.event).allowed]
+    fresh = engine.load_policy("rules/examples/health")  # its diagrams are built under the threads
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda event: fresh.remedies(event).to_json(), denied * 6))
+    assert answers == [HEALTH.remedies(event).to_json() for event in denied * 6]

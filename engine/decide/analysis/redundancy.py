@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ... import ir
 from .mdd import FALSE, TRUE
-from .remedies import analysis
+from .remedies import analysis, guard
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,11 @@ def redundant(policy, first: frozenset[int] = frozenset()) -> list[Redundant]:
     without those already found (of two rules that repeat each other, the later
     is reported; rules whose indexes are in `first` are tried before the others).
     Guards are listed too; keeping or removing them changes nothing either."""
+    with guard(policy):
+        return _redundant(policy, first)
+
+
+def _redundant(policy, first: frozenset[int]) -> list[Redundant]:
     space, model = analysis(policy)
     cells = _cells(policy, space, model)
     single = {r.rule.index: r for r in _each(policy)}
@@ -133,7 +138,8 @@ def redundant(policy, first: frozenset[int] = frozenset()) -> list[Redundant]:
 def singly(policy) -> list[Redundant]:
     """Each rule whose removal alone changes no decision (two rules that repeat
     each other are both in it)."""
-    return list(_each(policy))
+    with guard(policy):
+        return list(_each(policy))
 
 
 def _cells(policy, space, model) -> _Cells:

@@ -44,16 +44,23 @@ _lock = threading.Lock()
 
 
 def analysis(policy) -> tuple[Space, Model]:
-    """The policy's space and decision diagram, built once and kept on the policy."""
+    """The policy's space and decision diagram, built once and kept on the policy.
+    The diagram store grows as it is used: hold `guard(policy)` while using it."""
     found = getattr(policy, "_analysis", None)
     if found is None:
         with _lock:
             found = getattr(policy, "_analysis", None)
             if found is None:
                 space = Space([policy.checked])
-                found = (space, model(space, 0))
+                found = (space, model(space, 0), threading.Lock())
                 object.__setattr__(policy, "_analysis", found)
-    return found
+    return found[0], found[1]
+
+
+def guard(policy) -> threading.Lock:
+    """The lock of a policy's diagram store (one thread builds diagrams at a time)."""
+    analysis(policy)
+    return policy._analysis[2]
 
 
 # ---- the answer -----------------------------------------------------------------------------
@@ -150,7 +157,8 @@ def remedies(policy, data: Any, now: datetime | None = None) -> Remedies:
     if decision.allowed:
         return Remedies(valid=True, remedies=[], facts=[], no_remedy=False, blocked_by=[], exact=True,
                         **base)
-    return _Search(policy, evaluation, now).run(base)
+    with guard(policy):
+        return _Search(policy, evaluation, now).run(base)
 
 
 class _Search:
@@ -391,7 +399,8 @@ class _Search:
                 continue
             if all(manager.restrict(diagram.applies, restricted[c]) == TRUE for c in categories):
                 blocked.append(Blocker(rule=rule.name, location=rule.location, cite=rule.cite,
-                                       message=f"{rule.name} denies it whatever a controller changes"
+                                       message=f"{rule.name} denies it whatever a controller changes, "
+                                               "given the facts of the event"
                                        + (f": {rule.because}" if rule.because else "")))
         for c in categories:
             if manager.restrict(self.model.covered, restricted[c]) == FALSE:
