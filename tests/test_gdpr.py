@@ -19,6 +19,8 @@ AGES = {
     "IS": 13, "LI": 16, "NO": 13,
 }
 EEA_ONLY = {"IS", "LI", "NO"}
+# EU territories with ISO codes of their own, with the state whose age they carry
+TERRITORIES = {"RE": "FR", "GP": "FR", "MQ": "FR", "GF": "FR", "YT": "FR", "MF": "FR", "AX": "FI"}
 
 
 @pytest.mark.parametrize("result", RESULTS, ids=lambda r: r.name)
@@ -46,6 +48,7 @@ def test_regions():
     assert len(regions["eu"]) == 27
     assert regions["eea"] == regions["eu"] | EEA_ONLY
     assert set(AGES) == regions["eea"]
+    assert set(TERRITORIES) == regions["eu_outermost"]
     assert "US" not in regions["adequate"]
     assert {"CH", "GB", "JP", "KR", "CA", "BR"} <= regions["adequate"]
     assert not regions["adequate"] & regions["eea"]
@@ -54,7 +57,8 @@ def test_regions():
 
 def test_age_table_matches_the_facts():
     table = LIBRARY_TESTS.vocabulary.tables["digital_consent_age"]
-    assert table.entries == AGES and table.default == 16
+    assert table.entries == {**AGES, **{t: AGES[state] for t, state in TERRITORIES.items()}}
+    assert table.default == 16
     assert all(13 <= age <= 16 for age in AGES.values())
 
 
@@ -66,13 +70,30 @@ def _child_event(country: str, age: int, parental: bool = False) -> dict:
                                       "parental": parental}]}}
 
 
-@pytest.mark.parametrize("country", sorted(AGES))
+@pytest.mark.parametrize("country", sorted(AGES) + sorted(TERRITORIES))
 def test_age_of_digital_consent_at_the_boundary(country):
-    age = AGES[country]
+    age = AGES[TERRITORIES.get(country, country)]
     below = LIBRARY_TESTS.evaluate(_child_event(country, age - 1))
     assert not below.allowed and [r.rule for r in below.reasons] == ["gdpr_child_consent"]
     assert LIBRARY_TESTS.evaluate(_child_event(country, age - 1, parental=True)).allowed
     assert LIBRARY_TESTS.evaluate(_child_event(country, age)).allowed
+
+
+@pytest.mark.parametrize("age", [16, 17, 40])
+def test_from_16_no_country_is_needed(age):
+    event = _child_event("DE", age)
+    del event["subject"]["country"]
+    assert LIBRARY_TESTS.evaluate(event).allowed
+
+
+@pytest.mark.parametrize("age", [0, 12, 13, 15])
+def test_below_16_an_unknown_country_fails_closed(age):
+    event = _child_event("DE", age)
+    del event["subject"]["country"]
+    decision = LIBRARY_TESTS.evaluate(event)
+    assert not decision.allowed and [r.rule for r in decision.reasons] == ["gdpr_child_consent"]
+    assert LIBRARY_TESTS.evaluate({**event, "subject": {**event["subject"], "consents": [
+        {"purpose": "newsletter", "given_at": "2026-01-01T00:00:00Z", "parental": True}]}}).allowed
 
 
 def test_public_names_are_the_documented_contract():
