@@ -188,7 +188,7 @@ def cmd_eval(args, out: Console, err: Console) -> int:
 
 
 def cmd_explain(args, out: Console, err: Console) -> int:
-    from .decide.explain import explain, render_explanation
+    from .decide.explain import explain, render_explanation, render_remedies
 
     policy = _load(args.policy, err)
     events = list(_events(args.event))
@@ -198,10 +198,64 @@ def cmd_explain(args, out: Console, err: Console) -> int:
     if isinstance(event, _NotJson):
         raise UsageError(f"{args.event}: {event.message}")
     data = explain(policy, event)
+    found = policy.remedies(event) if args.remedies else None
     if args.json:
+        if found is not None:
+            data["remedies"] = found.model_dump(mode="json")
         out.print(json.dumps(data, indent=2, default=str), markup=False, highlight=False)
     else:
         out.print(render_explanation(data), end="")
+        if found is not None:
+            out.print()
+            out.print(render_remedies(found), end="")
+    return EXIT_OK
+
+
+#: `lawful diff --fail-on`: the kinds of change each word stands for
+_FAIL_ON = {"deny-to-allow": ("deny-to-allow",), "allow-to-deny": ("allow-to-deny",),
+            "obligation-added": ("obligation-added",), "obligation-removed": ("obligation-removed",),
+            "obligations": ("obligation-added", "obligation-removed"),
+            "any": ("allow-to-deny", "deny-to-allow", "obligation-added", "obligation-removed")}
+
+
+class _Kinds(tuple):
+    text = ""
+
+
+def _fail_on(text: str) -> _Kinds:
+    """`--fail-on deny-to-allow,obligations`: the kinds of change that fail the diff."""
+    words = [word.strip() for word in text.split(",") if word.strip()]
+    unknown = [word for word in words if word not in _FAIL_ON]
+    if unknown or not words:
+        raise argparse.ArgumentTypeError(
+            f"`{unknown[0] if unknown else text}` is not a kind of change: use a comma list of "
+            + ", ".join(_FAIL_ON))
+    kinds = _Kinds(dict.fromkeys(kind for word in words for kind in _FAIL_ON[word]))
+    kinds.text = ",".join(words)
+    return kinds
+
+
+def cmd_diff(args, out: Console, err: Console) -> int:
+    """Every class of events whose decision changes from OLD to NEW (`engine.diff`);
+    exit 1 when a change is of a kind --fail-on names."""
+    from .decide.analysis.diff import diff, render_markdown, render_text
+
+    old = _load(args.old, err)
+    new = _load(args.new, err)
+    result = diff(old, new)
+    if args.format == "json":
+        text = result.to_json() + "\n"
+    else:
+        text = (render_markdown if args.format == "markdown" else render_text)(result)
+    out.file.write(text)
+    out.file.flush()
+    failing = [change for change in result.changes if change.kind in (args.fail_on or ())]
+    if failing:
+        kinds = ", ".join(f"{sum(1 for c in failing if c.kind == kind)} {kind}"
+                          for kind in dict.fromkeys(c.kind for c in failing))
+        err.print(f"lawful: the policy change has {kinds} (--fail-on {args.fail_on.text})",
+                  markup=False, highlight=False)
+        return EXIT_FINDINGS
     return EXIT_OK
 
 
@@ -763,7 +817,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("policy", metavar="POLICY")
     p.add_argument("event", metavar="EVENT", help="a JSON event file, or - for stdin")
     p.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    p.add_argument("--remedies", action="store_true",
+                   help="also show what would make a denied event allowed: the minimal sets of changes "
+                   "a controller can make, the facts to supply, or the rules that leave no lawful remedy "
+                   "(with --json: a `remedies` key)")
     p.set_defaults(run=cmd_explain)
+
+    p = commands.add_parser("diff", help="every class of events whose decision changes between two policies",
+                            description="Compare two policies exactly, over every possible event: each class "
+                                        "of events that changes from allow to deny, from deny to allow, or "
+                                        "gains or loses an obligation, with an example event both policies "
+                                        "were verified to decide differently.")
+    p.add_argument("old", metavar="OLD", help="the policy before the change: a .law file or a directory")
+    p.add_argument("new", metavar="NEW", help="the policy after the change")
+    p.add_argument("--format", choices=["text", "json", "markdown"], default="text",
+                   help="text (default), json (a stable contract) or markdown (for a pull-request comment)")
+    p.add_argument("--fail-on", type=_fail_on, metavar="KINDS",
+                   help="exit 1 when the diff has a change of these kinds (a comma list of deny-to-allow, "
+                   "allow-to-deny, obligations, any): `--fail-on deny-to-allow` passes a change that only "
+                   "makes the policy stricter")
+    p.set_defaults(run=cmd_diff)
 
     p = commands.add_parser("lint", help="report compile errors and analysis warnings")
     p.add_argument("paths", metavar="PATH", nargs="*",

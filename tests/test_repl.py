@@ -69,6 +69,29 @@ def test_explain_traces_the_last_event(session):
     assert "rules considered" in out and "applies        rule billing_data" in out
 
 
+def test_why_not_shows_the_remedies_of_the_last_event(session):
+    assert "no event yet" in session.one_shot(":why-not")
+    session.one_shot(EVENT.replace('"DE"', '"US"'))
+    out = session.one_shot(":why-not")
+    assert out.startswith("1 remedy") and "1. send the data to a destination in eea" in out
+    assert "obligations: tokenize_card" in out
+    session.one_shot('{"purpose": "newsletter", "categories": ["contact.email"], "destination": "DE", '
+                     '"subject": {"age": 30, "country": "DE", "objections": ["newsletter"]}}')
+    blocked = session.one_shot(":why-not")
+    assert blocked.startswith("no lawful remedy") and "rule gdpr_direct_marketing_objection" in blocked
+    session.one_shot(EVENT)
+    assert session.one_shot(":why-not") == "allowed: the event needs no remedy"
+
+
+def test_completion_reads_a_command_with_a_dash():
+    from prompt_toolkit.document import Document
+
+    from engine.tools.repl import _WORD
+
+    assert Document(":why-n").get_word_before_cursor(pattern=_WORD) == ":why-n"
+    assert Document("permit a when x-subject.a").get_word_before_cursor(pattern=_WORD) == "subject.a"
+
+
 def test_starting_empty():
     session = Session()
     assert session.one_shot("category c\npurpose p basis contract\npermit p on c") == (
@@ -137,7 +160,8 @@ def test_load_and_reload(tmp_path):
 
 def test_help_quit_and_unknown_commands(session):
     out = session.one_shot(":help")
-    for command in (":load", ":reload", ":rules", ":vocab", ":show", ":explain", ":test", ":save", ":quit"):
+    for command in (":load", ":reload", ":rules", ":vocab", ":show", ":explain", ":why-not", ":test", ":save",
+                    ":quit"):
         assert command in out
     assert "did you mean `:rules`?" in session.one_shot(":rule")
     assert session.one_shot(":show") == "usage: :show NAME"
@@ -147,7 +171,7 @@ def test_help_quit_and_unknown_commands(session):
 
 def test_completion_candidates(session):
     names = session.names()
-    for word in ("permit", ":explain", "newsletter.weekly", "contact.email", "eea", "digital_consent_age",
+    for word in ("permit", ":explain", ":why-not", "newsletter.weekly", "contact.email", "eea", "digital_consent_age",
                  "tokenize_card", "billing_data", "subject.age", '"categories"', "consent_required"):
         assert word in names
 

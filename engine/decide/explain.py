@@ -6,7 +6,7 @@ decisions and explanations into rich Text for terminals.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
@@ -15,6 +15,9 @@ from .decision import Decision
 from .policy import Policy
 from .reference import Evaluation, RuleOutcome
 from .values import EvaluationError
+
+if TYPE_CHECKING:
+    from .analysis.remedies import Remedies
 
 
 def _truth(value) -> Any:
@@ -178,4 +181,58 @@ def render_explanation(data: dict) -> Text:
         text.append("  ● " if not held else "  ○ ", style="red" if not held else "green")
         text.append("consent_required: the purpose's basis is consent; a valid consent "
                     + ("is held\n" if held else "is NOT held\n"))
+    return text
+
+
+def render_remedies(result: "Remedies") -> Text:
+    """What would make the event allowed (`Policy.remedies`), for a terminal: each
+    minimal remedy numbered (its actions joined by " + ", its obligations), the
+    facts to supply, or "no lawful remedy" and the rules that make it so."""
+    text = Text()
+    if not result.valid:
+        text.append("the event is invalid: correct it first\n", style="bold magenta")
+        for reason in result.reasons:
+            if reason.kind == "invalid-event":
+                text.append("  ✗ ", style="magenta")
+                text.append(reason.message + "\n")
+        return text
+    if result.allowed:
+        text.append("allowed: ", style="bold green")
+        text.append("the event needs no remedy\n")
+        return text
+    if result.remedies:
+        count = len(result.remedies)
+        text.append(f"{count} remed{'y' if count == 1 else 'ies'}", style="bold")
+        text.append(" (each a minimal set of changes after which the event is allowed)\n", style="dim")
+        for number, remedy in enumerate(result.remedies, 1):
+            text.append(f"  {number}. ", style="bold green")
+            text.append(" + ".join(action.message for action in remedy.actions) + "\n")
+            if remedy.obligations:
+                text.append("       obligations: ", style="dim")
+                text.append(", ".join(remedy.obligations) + "\n")
+    elif result.no_remedy:
+        text.append("no lawful remedy", style="bold red")
+        text.append(": no change a controller can make allows the event\n", style="dim")
+        for blocker in result.blocked_by:
+            text.append("  ✗ ", style="red")
+            text.append(blocker.message)
+            extras = [e for e in (blocker.rule and f"rule {blocker.rule}", blocker.cite, blocker.location) if e]
+            if extras:
+                text.append("  [" + " · ".join(extras) + "]", style="dim")
+            text.append("\n")
+    else:
+        text.append("no remedy found", style="bold yellow")
+        text.append(": the analysis could not place the event's values\n", style="dim")
+    if result.facts:
+        text.append("missing facts", style="bold")
+        text.append(" (the decision depends on them; they are not a controller's choice)\n", style="dim")
+    for fact in result.facts:
+        text.append("  ? ", style="yellow")
+        text.append(fact.message)
+        if fact.allowing:
+            text.append(f" (with {fact.allowing} the event is allowed as it is)", style="dim")
+        text.append("\n")
+    if not result.exact:
+        text.append("note: nested context objects were too many to enumerate; the answer may be "
+                    "incomplete\n", style="dim")
     return text

@@ -24,7 +24,7 @@ from ..syntax import ast
 from ..core.diagnostics import Diagnostic, Severity, render_all
 from ..event import fields
 from ..event.values import loads as read_event
-from ..decide.explain import explain, render_decision, render_explanation
+from ..decide.explain import explain, render_decision, render_explanation, render_remedies
 from ..load import PolicyError, compile_sources, read_paths
 from ..decide.policy import Policy
 from ..core.source import Source
@@ -54,6 +54,7 @@ COMMANDS = [
     Command(":vocab", ":vocab", "list purposes, categories, regions, tables, obligations, labels"),
     Command(":show", ":show NAME", "show a declaration, its doc comment and where it is used"),
     Command(":explain", ":explain", "trace the last event: every rule considered, and why"),
+    Command(":why-not", ":why-not", "what would make the last event allowed: the minimal changes, or why none"),
     Command(":test", ":test", "run the policy's test blocks"),
     Command(":save", ":save FILE", "write what this session added, formatted, to FILE"),
     Command(":help", ":help", "this list"),
@@ -166,6 +167,7 @@ class Session:
         handlers: dict[str, Callable[[str], Output]] = {
             ":load": self.cmd_load, ":reload": self.cmd_reload, ":rules": self.cmd_rules,
             ":vocab": self.cmd_vocab, ":show": self.cmd_show, ":explain": self.cmd_explain,
+            ":why-not": self.cmd_why_not,
             ":test": self.cmd_test, ":save": self.cmd_save, ":help": self.cmd_help,
         }
         if name in (":quit", ":exit", ":q"):
@@ -254,6 +256,14 @@ class Session:
             output.add("no event yet: paste a JSON event first", style="yellow")
             return output
         output.add(render_explanation(explain(self.policy, self.last_event)))
+        return output
+
+    def cmd_why_not(self, argument: str) -> Output:
+        output = Output()
+        if self.last_event is None:
+            output.add("no event yet: paste a JSON event first", style="yellow")
+            return output
+        output.add(render_remedies(self.policy.remedies(self.last_event)))
         return output
 
     def cmd_test(self, argument: str) -> Output:
@@ -594,7 +604,9 @@ def run_interactive(session: Session, console: Console, history: Path) -> int:
             console.print(piece)
 
 
-_WORD = __import__("re").compile(r'[A-Za-z0-9_.:"]+')
+# what Tab completes: a name, a field, a `:command` (with its `-`, as `:why-not`);
+# prompt_toolkit matches it on the reversed text before the cursor
+_WORD = __import__("re").compile(r'[a-z-]+:|[A-Za-z0-9_.:"]+')
 
 
 def main(paths: list[str], history: str | None, console: Console, stdin=None) -> int:
