@@ -262,11 +262,19 @@ def cmd_diff(args, out: Console, err: Console) -> int:
 def cmd_schema(args, out: Console, err: Console) -> int:
     from .event.schema import event_schema
 
-    if args.what in ("decision", "test-report"):
+    if args.what != "event":
         if args.policy:
             raise UsageError(f"`schema {args.what}` takes no policy")
         if args.what == "decision":
             schema = Decision.model_json_schema()
+        elif args.what == "remedies":
+            from .decide.analysis import Remedies
+
+            schema = Remedies.model_json_schema()
+        elif args.what == "diff":
+            from .decide.analysis import Diff
+
+            schema = Diff.model_json_schema()
         else:
             from .tools.testing import TestReport
 
@@ -941,8 +949,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(run=cmd_log)
 
-    p = commands.add_parser("schema", help="print the JSON Schema of events, decisions or test reports")
-    p.add_argument("what", choices=["event", "decision", "test-report"])
+    p = commands.add_parser("schema", help="print the JSON Schema of events, decisions, test reports, "
+                                           "remedies or diffs")
+    p.add_argument("what", choices=["event", "decision", "test-report", "remedies", "diff"])
     p.add_argument("policy", metavar="POLICY", nargs="?",
                    help="with `event`: also the policy's purposes, categories and countries as enums")
     p.set_defaults(run=cmd_schema)

@@ -168,3 +168,28 @@ def test_diff_of_a_policy_that_does_not_compile_exits_2_with_its_diagnostics(cap
     code, out, err = run(capsys, "diff", OLD, str(bad))
     assert code == 2 and out == ""
     assert "error[E0201]: undefined purpose `billing`" in err and "^^^^^^^" in err
+
+
+@pytest.mark.parametrize("what", ["remedies", "diff"])
+def test_json_output_follows_its_published_schema(capsys, what):
+    """`lawful schema remedies` and `lawful schema diff` print the JSON Schemas of
+    `explain --remedies --json` (its `remedies`) and `diff --format json`: real
+    output validates, and the schemas are closed (an unknown key is an error)."""
+    import jsonschema
+
+    code, text, _ = run(capsys, "schema", what)
+    schema = json.loads(text)
+    assert code == 0 and schema["title"] == what.capitalize()
+    outputs = []
+    if what == "remedies":
+        for event in sorted(EVENTS.glob("*.json")):
+            _, out, _ = run(capsys, "explain", SHOP, str(event), "--remedies", "--json")
+            outputs.append(json.loads(out)["remedies"])
+    else:
+        _, out, _ = run(capsys, "diff", OLD, NEW, "--format", "json")
+        outputs.append(json.loads(out))
+    for output in outputs:
+        jsonschema.validate(output, schema)
+    outputs[0]["surprise"] = 1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(outputs[0], schema)

@@ -33,7 +33,7 @@ KINDS = ("allow-to-deny", "deny-to-allow", "obligation-added", "obligation-remov
 class Constraint(BaseModel):
     """What a class requires of one event field."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     field: str  # purpose, category, destination, consent, safeguard:NAME, subject.age, context.KEY…
     text: str
@@ -46,7 +46,7 @@ class Change(BaseModel):
     that meet every constraint and that the old policy allows (allow → deny), the
     new policy allows (deny → allow) or both allow (an obligation changed)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: Literal["allow-to-deny", "deny-to-allow", "obligation-added", "obligation-removed"]
     obligation: str | None = None
@@ -62,7 +62,7 @@ class Change(BaseModel):
 class Diff(BaseModel):
     """Every class of events whose decision changes from `old` to `new`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     old: dict[str, Any]  # name and digest
     new: dict[str, Any]

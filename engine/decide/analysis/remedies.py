@@ -69,7 +69,7 @@ def guard(policy) -> threading.Lock:
 class Action(BaseModel):
     """One change a controller can make."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: Literal["obtain-consent", "drop-consent", "add-safeguard", "remove-safeguard",
                   "change-destination", "drop-category", "state-ground", "remove-ground",
@@ -88,7 +88,7 @@ class Action(BaseModel):
 class Remedy(BaseModel):
     """A minimal set of changes after which the event is allowed."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     actions: list[Action]
     #: the event with the changes made (the first value where several do),
@@ -100,7 +100,7 @@ class Remedy(BaseModel):
 class Fact(BaseModel):
     """A fact the event leaves out that the decision depends on."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     field: str
     message: str
@@ -112,7 +112,7 @@ class Blocker(BaseModel):
     """Why no change a controller can make helps: a rule (or a category no permit
     can cover) that denies whatever is changed."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     message: str
     rule: str | None = None
@@ -124,7 +124,7 @@ class Blocker(BaseModel):
 class Remedies(BaseModel):
     """The answer to "what would make this allowed?"."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     allowed: bool
     valid: bool
