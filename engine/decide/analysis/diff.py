@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr
 from .. import reference
 from . import words
 from .mdd import FALSE
-from .space import ABSENT, AT, Space, event_values, model
+from .space import ABSENT, AT, Space, event_values, model, plain
 
 KINDS = ("allow-to-deny", "deny-to-allow", "obligation-added", "obligation-removed")
 
@@ -246,7 +246,7 @@ def example_event(space: Space, values: dict[str, Any]) -> dict[str, Any]:
     context = {name.split(".", 1)[1]: value for name, value in values.items()
                if name.startswith("context.") and value is not ABSENT}
     if context:
-        event["context"] = {k: (str(v) if isinstance(v, str) else v) for k, v in context.items()}
+        event["context"] = plain(context)
     return event
 
 

@@ -35,7 +35,7 @@ from ..decision import Reason
 from ...event.model import Event
 from . import words
 from .mdd import FALSE, TRUE
-from .space import ABSENT, Model, Space, event_values, model
+from .space import ABSENT, Model, Space, event_values, model, plain
 
 #: events with more categories than this are analysed without dropping any
 MAX_DROPPED = 8
@@ -280,18 +280,21 @@ class _Search:
                 if value is ABSENT:
                     context.pop(key, None)
                 else:
-                    context[key] = value
+                    context[key] = plain(value)
         return event
 
     def _consent(self, event: dict[str, Any], state: str) -> None:
         subject = event.setdefault("subject", {})
         records = subject.get("consents", [])
         covering = self.facts.ancestors(self.event.purpose)
+        # the records covering the purpose are replaced, not added to: a consent
+        # state (explicit, say) must not keep the flags of the records held before
+        kept = [r for r in records if r["purpose"] not in covering]
         if state == "none":
-            subject["consents"] = [r for r in records if r["purpose"] not in covering]
+            subject["consents"] = kept
             return
         flags = state.split("+")
-        subject["consents"] = records + [{
+        subject["consents"] = kept + [{
             "purpose": self.event.purpose, "given_at": event["at"],
             "explicit": "explicit" in flags, "parental": "parental" in flags}]
 

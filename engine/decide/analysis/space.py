@@ -275,6 +275,18 @@ class Other(str):
     """A string unlike every constant of the policies: it stands for any other string."""
 
 
+def plain(value: Any) -> Any:
+    """A class's value as a JSON value of an event: `Other` strings (nested too)
+    as plain strings, which the event model requires."""
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    return value
+
+
 def _fresh(taken: set[str], stem: str) -> str:
     name, number = stem, 2
     while name in taken:
