@@ -31,6 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ... import ir
+from ...core.collector import collector_paused
 from .. import reference
 from ..decision import Reason
 from ...event.model import Event
@@ -51,8 +52,9 @@ def analysis(policy) -> tuple[Space, Model]:
         with _lock:
             found = getattr(policy, "_analysis", None)
             if found is None:
-                space = Space([policy.checked])
-                found = (space, model(space, 0))
+                with collector_paused():
+                    space = Space([policy.checked])
+                    found = (space, model(space, 0))
                 object.__setattr__(policy, "_analysis", found)
     return found
 
