@@ -52,9 +52,8 @@ def analysis(policy) -> tuple[Space, Model]:
         with _lock:
             found = getattr(policy, "_analysis", None)
             if found is None:
-                with collector_paused():
-                    space = Space([policy.checked])
-                    found = (space, model(space, 0))
+                space = Space([policy.checked])
+                found = (space, model(space, 0))
                 object.__setattr__(policy, "_analysis", found)
     return found
 
@@ -153,7 +152,8 @@ def remedies(policy, data: Any, now: datetime | None = None) -> Remedies:
     if decision.allowed:
         return Remedies(valid=True, remedies=[], facts=[], no_remedy=False, blocked_by=[], exact=True,
                         **base)
-    return _Search(policy, evaluation, now).run(base)
+    with collector_paused():  # the reference's checks make many short-lived objects
+        return _Search(policy, evaluation, now).run(base)
 
 
 class _Search:
