@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
+from ...core.collector import collector_paused
 from .. import reference
 from . import words
 from .mdd import FALSE
@@ -117,6 +118,11 @@ class Diff(BaseModel):
 
 def diff(old, new) -> Diff:
     """The exact diff of two policies (`engine.Policy`)."""
+    with collector_paused():  # many young nodes and memo entries: see `collector_paused`
+        return _diff(old, new)
+
+
+def _diff(old, new) -> Diff:
     space = Space([old.checked, new.checked])
     before, after = model(space, 0), model(space, 1)
     manager = space.manager

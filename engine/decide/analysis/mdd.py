@@ -35,7 +35,7 @@ class Manager:
 
     def node(self, level: int, kids: tuple[int, ...]) -> int:
         first = kids[0]
-        if all(kid == first for kid in kids):
+        if kids.count(first) == len(kids):
             return first
         key = (level, kids)
         found = self._unique.get(key)
@@ -127,6 +127,8 @@ class Manager:
         return nodes[0]
 
     def _apply(self, op: str, a: int, b: int) -> int:
+        """`op` of two non-constant nodes, child by child from the top variable of
+        either (the constant cases of `both`/`either` inline: same calls, same order)."""
         if a > b:
             a, b = b, a
         key = (op, a, b)
@@ -134,11 +136,20 @@ class Manager:
         if found is not None:
             return found
         la, lb = self._level[a], self._level[b]
-        level = min(l for l in (la, lb) if l >= 0)
+        level = la if la <= lb else lb
         ka = self._kids[a] if la == level else (a,) * self.sizes[level]
         kb = self._kids[b] if lb == level else (b,) * self.sizes[level]
-        step = {"and": self.both, "or": self.either, "xor": self.differ}[op]
-        found = self.node(level, tuple(step(x, y) for x, y in zip(ka, kb)))
+        apply = self._apply
+        if op == "and":
+            kids = [FALSE if x == FALSE or y == FALSE else y if x == TRUE or x == y else x if y == TRUE
+                    else apply("and", x, y) for x, y in zip(ka, kb)]
+        elif op == "or":
+            kids = [TRUE if x == TRUE or y == TRUE else y if x == FALSE or x == y else x if y == FALSE
+                    else apply("or", x, y) for x, y in zip(ka, kb)]
+        else:
+            differ = self.differ
+            kids = [differ(x, y) for x, y in zip(ka, kb)]
+        found = self.node(level, tuple(kids))
         self._memo[key] = found
         return found
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import threading
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -30,6 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ... import ir
+from ...core.collector import collector_paused
 from .. import reference
 from ..decision import Reason
 from ...event.model import Event
@@ -157,7 +159,9 @@ def remedies(policy, data: Any, now: datetime | None = None) -> Remedies:
     if decision.allowed:
         return Remedies(valid=True, remedies=[], facts=[], no_remedy=False, blocked_by=[], exact=True,
                         **base)
-    with guard(policy):
+    # one thread builds diagrams at a time; the reference's checks make many
+    # short-lived objects, which the cyclic collector need not scan
+    with guard(policy), collector_paused():
         return _Search(policy, evaluation, now).run(base)
 
 
@@ -172,6 +176,9 @@ class _Search:
         self.now = now
         self.facts = reference.Facts(policy.checked, self.event, self.at)
         self.raw = self._raw_event()
+        #: the reference's decisions on changed events, by the event's JSON: remedies
+        #: share most of the subsets their minimality check evaluates
+        self._decided: dict[str, Any] = {}
 
     def _raw_event(self) -> dict[str, Any]:
         raw = self.event.model_dump(mode="json", exclude_defaults=True)
@@ -241,17 +248,24 @@ class _Search:
             steps.append((self._action(variable, changes[level]),
                           ("set", variable.name, variable.classes[min(changes[level])][0])))
         changed = self._apply([step for _, step in steps])
-        decision = reference.evaluate(self.policy.checked, self.policy.digest, changed, now=self.now).decision
+        decision = self._decide(changed)
         if not decision.allowed:
             return None  # the diagram and the reference disagree: never offer it
         for size in range(len(steps)):
             for subset in itertools.combinations([step for _, step in steps], size):
-                partial = self._apply(list(subset))
-                if reference.evaluate(self.policy.checked, self.policy.digest, partial,
-                                      now=self.now).decision.allowed:
+                if self._decide(self._apply(list(subset))).allowed:
                     return None  # not minimal
         return Remedy(actions=[action for action, _ in steps], event=changed,
                       obligations=list(decision.obligations))
+
+    def _decide(self, event: dict[str, Any]):
+        """The reference's decision on a changed event (once per distinct event)."""
+        key = json.dumps(event, sort_keys=True)
+        found = self._decided.get(key)
+        if found is None:
+            found = reference.evaluate(self.policy.checked, self.policy.digest, event, now=self.now).decision
+            self._decided[key] = found
+        return found
 
     def _apply(self, steps: list) -> dict[str, Any]:
         event = copy.deepcopy(self.raw)
