@@ -114,7 +114,7 @@ def field_of(action) -> str:
     kind = action.kind
     if kind == "change-destination":
         return "destination"
-    if kind in ("obtain-consent", "drop-consent"):
+    if kind in ("obtain-consent", "replace-consent", "drop-consent"):
         return "consent"
     if kind in ("add-safeguard", "remove-safeguard"):
         return "safeguard:" + action.safeguard

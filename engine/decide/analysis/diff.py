@@ -69,7 +69,8 @@ class Diff(BaseModel):
     new: dict[str, Any]
     changes: list[Change]
     counts: dict[str, int]
-    #: false only when nested `context` objects were too many to enumerate
+    #: false when the classes may not be exact (`space.Space.exact`): what is reported
+    #: is still verified, but a change may be missing
     exact: bool
 
     #: purposes whose ancestors differ: a consent or objection naming an ancestor
@@ -268,7 +269,8 @@ def render_text(result: Diff) -> str:
     for note in result.notes:
         lines.append(f"note: {note}")
     if not result.exact:
-        lines.append("note: nested context objects were too many to enumerate; the diff may be incomplete")
+        lines.append("note: the classes may not be exact (a condition compares two open-ended fields, or "
+                     "nested context objects were too many to enumerate): the diff may be incomplete")
     return "\n".join(lines) + "\n"
 
 
@@ -284,8 +286,11 @@ def render_markdown(result: Diff) -> str:
         for number, change in enumerate(result.changes, 1):
             lines.append(f"{number}. `{_compact(change.example)}`")
         lines += ["", "</details>"]
+    for note in result.notes:
+        lines += ["", f"> Note: {note}"]
     if not result.exact:
-        lines += ["", "> Nested context objects were too many to enumerate; the diff may be incomplete."]
+        lines += ["", "> The classes may not be exact (a condition compares two open-ended fields, or nested "
+                  "context objects were too many to enumerate): the diff may be incomplete."]
     return "\n".join(lines) + "\n"
 
 

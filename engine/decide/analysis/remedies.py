@@ -73,7 +73,7 @@ class Action(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kind: Literal["obtain-consent", "drop-consent", "add-safeguard", "remove-safeguard",
+    kind: Literal["obtain-consent", "replace-consent", "drop-consent", "add-safeguard", "remove-safeguard",
                   "change-destination", "drop-category", "state-ground", "remove-ground",
                   "involve-human", "automate"]
     message: str
@@ -136,7 +136,8 @@ class Remedies(BaseModel):
     #: true when no change a controller can make allows the event
     no_remedy: bool
     blocked_by: list[Blocker]
-    #: false only when nested `context` objects were too many to enumerate
+    #: false when the classes may not be exact (`space.Space.exact`) or no remedy
+    #: found could be verified: what is offered is verified, but one may be missing
     exact: bool
     digest: str
 
@@ -207,9 +208,12 @@ class _Search:
         facts = self._missing(values, current, categories, kept_current)
         blocked: list[Blocker] = []
         if not found:
-            blocked = self._blockers(fixed, categories)
+            blocked = self._blockers(fixed, categories, facts)
+        # a remedy the reference does not confirm is never offered; should every one
+        # fail, the answer says it is not exact rather than "no remedy"
+        exact = space.exact and (bool(remedies) or not found)
         return Remedies(valid=True, remedies=remedies, facts=facts, no_remedy=not found,
-                        blocked_by=blocked, exact=space.exact, **base)
+                        blocked_by=blocked, exact=exact, **base)
 
     def _category(self, name: str) -> int:
         index = self.space.classify("category", name)
@@ -334,9 +338,12 @@ class _Search:
             kind = {"consent": "a consent", "explicit": "an explicit consent",
                     "parental": "a parental consent",
                     "explicit+parental": "an explicit parental consent"}[state]
-            also = " (or " + " or ".join(chosen[1:]) + ")" if len(chosen) > 1 else ""
+            held = self._held()
+            if held != "none" and not set(held.split("+")) - {"consent"} <= set(state.split("+")):
+                return Action(kind="replace-consent", purpose=purpose, consent=state,
+                              message=f"rely on {kind} covering `{purpose}` instead of the one held")
             return Action(kind="obtain-consent", purpose=purpose, consent=state,
-                          message=f"obtain {kind}{also} covering `{purpose}`")
+                          message=f"obtain {kind} covering `{purpose}`")
         if name == "automated":
             if chosen[0] is False:
                 return Action(kind="involve-human",
@@ -359,6 +366,13 @@ class _Search:
         text = words.describe(variable, set(indexes), self._regions())
         return Action(kind="state-ground", field=name, values=words.listed(variable, set(indexes)),
                       rules=rules, message=f"state {text}{asked}".replace(f"{name} ", f"`{name}` as ", 1))
+
+    def _held(self) -> str:
+        """The consent state the event holds for its purpose."""
+        variable = self.space.by_name.get("consent")
+        if variable is None:
+            return "none"
+        return event_values(self.space, self.policy.checked, self.event, self.at)["consent"]
 
     def _asking(self, name: str) -> list[str]:
         """The rules matching the event's purpose whose conditions read a field."""
@@ -405,27 +419,55 @@ class _Search:
                                     "fail closed"))
         return out
 
-    def _blockers(self, fixed: dict[int, int], categories: list[str]) -> list[Blocker]:
+    def _blockers(self, fixed: dict[int, int], categories: list[str], facts: list[Fact]) -> list[Blocker]:
         space, manager = self.space, self.manager
         category = space.by_name["category"]
         blocked: list[Blocker] = []
         restricted = {c: {**fixed, category.level: self._category(c)} for c in categories}
+        missing = {f.field for f in facts}
         for diagram in self.model.rules:
             rule = diagram.rule
             if rule.effect != "forbid":
                 continue
             if all(manager.restrict(diagram.applies, restricted[c]) == TRUE for c in categories):
+                unknown = sorted(missing & set(self._reads(rule)))
+                if unknown:
+                    why = ("denies it while " + " and ".join(f"`{u}`" for u in unknown)
+                           + " is unknown (fail closed): supply it")
+                else:
+                    why = "denies it whatever a controller changes, given the facts of the event"
                 blocked.append(Blocker(rule=rule.name, location=rule.location, cite=rule.cite,
-                                       message=f"{rule.name} denies it whatever a controller changes, "
-                                               "given the facts of the event"
+                                       message=f"{rule.name} {why}"
                                        + (f": {rule.because}" if rule.because else "")))
         for c in categories:
             if manager.restrict(self.model.covered, restricted[c]) == FALSE:
-                blocked.append(Blocker(category=c, message=f"no permit can cover `{c}` for "
-                                                           f"`{self.event.purpose}`"))
+                blocked.append(self._uncovered(c))
         if not blocked:
             blocked.append(Blocker(message="no combination of changes a controller can make allows it"))
         return blocked
+
+
+    def _reads(self, rule: ir.CheckedRule) -> list[str]:
+        """The fields a rule's conditions read, as variable names."""
+        return [".".join(part.path[:2]) if part.path[0] in ("subject", "context") else part.path[0]
+                for node in (rule.when, rule.unless) for part in ir.walk(node) if isinstance(part, ir.Field)]
+
+    def _uncovered(self, category: str) -> Blocker:
+        """Why no permit can cover a category: none targets it, or the facts of the
+        event switch off every one that does."""
+        ancestors = self.policy.checked.vocabulary.categories.ancestors[category]
+        purposes = self.facts.ancestors(self.event.purpose)
+        targeting = [r for r in self.policy.checked.rules if r.effect == "permit"
+                     and (r.purposes is None or r.purposes & purposes)
+                     and (r.categories is None or r.categories & ancestors)]
+        where = f"`{category}` for `{self.event.purpose}`"
+        if not targeting:
+            return Blocker(category=category, message=f"no permit covers {where}")
+        named = ", ".join(r.name for r in targeting[:3]) + (" …" if len(targeting) > 3 else "")
+        return Blocker(category=category, rule=targeting[0].name, location=targeting[0].location,
+                       cite=targeting[0].cite,
+                       message=f"no permit can cover {where} given the facts of the event: the conditions "
+                               f"of {named} do not hold whatever a controller changes")
 
 
 def _values_of(manager, diagram: int, variable) -> list[bool]:

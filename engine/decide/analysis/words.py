@@ -32,6 +32,10 @@ def countries(chosen: set[str], regions: Mapping[str, frozenset[str]], everythin
             return f"outside {name}"
     if len(chosen) <= SHOWN:
         return "in {" + ", ".join(sorted(chosen)) + "}"
+    inside = sorted((len(m), n) for n, m in regions.items() if m <= chosen)
+    if inside and len(chosen - regions[inside[-1][1]]) <= SHOWN:
+        name = inside[-1][1]  # the largest region inside, and the few countries beside it
+        return f"in {name} + {{" + ", ".join(sorted(chosen - regions[name])) + "}"
     wider = sorted((len(m), n) for n, m in regions.items() if chosen <= m)
     if wider and len(regions[wider[0][1]] - chosen) <= SHOWN:
         name = wider[0][1]
