@@ -193,8 +193,39 @@ def check(text: str):
         policy = engine.load_policy_text(text, "fuzz.law")
     except engine.PolicyError:
         return "policy-error"
-    lint(policy)
+    lint(policy)  # its W0812 builds the policy's decision diagrams
+    analyse(policy)
     return "compiled"
+
+
+def analyse(policy) -> None:
+    """The exact analysis on a compiled policy: a policy's diff with itself is
+    empty, its diff with an empty policy and the remedies of a denied event answer
+    without raising."""
+    import engine
+
+    assert engine.diff(policy, policy).empty, "a policy differs from itself"
+    engine.diff(policy, _empty())
+    vocabulary = policy.vocabulary
+    purposes = sorted(vocabulary.bases) or ["x"]
+    categories = vocabulary.categories.names() or ["x"]
+    for destination in ("US", "DE"):
+        event = {"purpose": purposes[0], "categories": categories[:2], "destination": destination,
+                 "subject": {"age": 15, "country": "DE"}, "at": "2026-11-23T09:00:00Z"}
+        answer = policy.remedies(event)
+        for remedy in answer.remedies:
+            assert policy.evaluate_reference(remedy.event).allowed, "a remedy that does not allow"
+
+
+_EMPTY = []
+
+
+def _empty():
+    import engine
+
+    if not _EMPTY:
+        _EMPTY.append(engine.load_policy_text("category x\npurpose x basis contract\n", "empty.law"))
+    return _EMPTY[0]
 
 
 def run(count: int, seed: int, out: str | Path | None = None, time_bound: float = 2.0,

@@ -295,3 +295,21 @@ def test_remedies_from_many_threads_are_the_single_threaded_answers():
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda event: fresh.remedies(event).to_json(), denied * 6))
     assert answers == [HEALTH.remedies(event).to_json() for event in denied * 6]
+
+
+@pytest.mark.parametrize("text", [
+    "", "category a\n", "purpose p basis contract\n", "use gdpr\n", "category a\npurpose p.x basis contract\n",
+    "category a\npurpose p basis consent\nforbid p when subject.age < context.limit\npermit p\n",
+])
+def test_degenerate_policies_are_analysed_without_raising(text):
+    """Policies with no purpose, no category or no rule (a class the policy fuzzer
+    found: an empty variable domain) still have a space; every event is denied."""
+    from engine.tools.lint import lint
+
+    policy = engine.load_policy_text(text, "d.law")
+    assert engine.diff(policy, policy).empty
+    lint(policy)
+    event = {"purpose": "p", "categories": ["a"], "destination": "DE", "at": AT}
+    answer = policy.remedies(event)
+    assert answer.allowed == policy.evaluate_reference(event).allowed
+    assert engine.diff(policy, SHOP).counts["deny-to-allow"] >= 1

@@ -271,6 +271,10 @@ def condition_leaves(node: ir.Node | None) -> list[ir.Node]:
 # ---- the space ---------------------------------------------------------------------------------
 
 
+#: the stand-in name of a space with no purpose or no category (no name is spelt so)
+UNNAMED = "~none"
+
+
 class Other(str):
     """A string unlike every constant of the policies: it stands for any other string."""
 
@@ -390,8 +394,10 @@ class Space:
         purposes = sorted({p for policy in self.policies for p in policy.vocabulary.bases})
         categories = sorted({c for policy in self.policies for c in policy.vocabulary.categories.names()})
         countries = sorted(iso_codes())
+        # a policy with no purpose (or no category) still has a space: one name no
+        # policy knows, so every event in it is invalid
         result: dict[str, tuple[str, list[Any]]] = {
-            "purpose": ("purpose", purposes), "category": ("category", categories),
+            "purpose": ("purpose", purposes or [UNNAMED]), "category": ("category", categories or [UNNAMED]),
             "destination": ("country", countries)}
         if any(b == "consent" for policy in self.policies for b in policy.vocabulary.bases.values()):
             reading.setdefault("consent", [])  # the built-in consent rule reads it
