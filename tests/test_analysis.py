@@ -313,3 +313,45 @@ def test_degenerate_policies_are_analysed_without_raising(text):
     answer = policy.remedies(event)
     assert answer.allowed == policy.evaluate_reference(event).allowed
     assert engine.diff(policy, SHOP).counts["deny-to-allow"] >= 1
+
+
+# ---- found by review: each a class of its own ---------------------------------------------------
+
+
+def test_nested_context_numbers_are_not_truths():
+    """`{"j": 1}` and `{"j": true}` are different values (Python's == says otherwise)."""
+    once = engine.load_policy_text("category c\npurpose a basis contract\npermit a on c when context.k.j == 1\n")
+    assert redundant(once) == []
+    old = engine.load_policy_text("category c\npurpose a basis contract\npermit a on c when context.k.j == 2\n")
+    new = engine.load_policy_text("category c\npurpose a basis contract\n"
+                                  "permit a on c when context.k.j == 1 or context.k.j == 2\n")
+    event = {"purpose": "a", "categories": ["c"], "destination": "DE", "context": {"k": {"j": 1}}, "at": AT}
+    found = engine.diff(old, new).find(event)
+    assert [c.kind for c in found] == ["deny-to-allow"] and new.evaluate(event).allowed
+    (remedy,) = once.remedies({**event, "context": {}}).remedies
+    assert remedy.event["context"] == {"k": {"j": 1}}
+
+
+def test_a_field_compared_with_the_safeguards_is_open_ended():
+    from engine.tools.lint import lint
+
+    policy = engine.load_policy_text("category c\npurpose a basis contract\n"
+                                     "permit a on c when \"scc\" in safeguards\n"
+                                     "permit a on c when context.x in safeguards\n")
+    assert not engine.diff(policy, policy).exact
+    assert "W0812" not in [d.code for d in lint(policy)]  # no claim without its proof
+
+
+def test_many_categories_still_get_remedies_that_drop_none():
+    text = "region eea = {DE, FR}\n" + "".join(f"category k{i}\n" for i in range(9))
+    policy = engine.load_policy_text(text + "purpose a basis contract\npermit a on * to eea\n")
+    answer = policy.remedies({"purpose": "a", "categories": [f"k{i}" for i in range(9)],
+                              "destination": "US", "at": AT})
+    assert [[a.kind for a in r.actions] for r in answer.remedies] == [["change-destination"]]
+
+
+def test_a_purpose_only_one_policy_knows_is_noted():
+    old = engine.load_policy_text("category c\npurpose a basis contract\npurpose b basis contract\npermit a on c\n")
+    new = engine.load_policy_text("category c\npurpose a basis contract\npermit a on c\n")
+    (note,) = engine.diff(old, new).notes
+    assert "`b` is known to the old policy only" in note

@@ -222,7 +222,7 @@ def render_remedies(result: "Remedies") -> Text:
             text.append("\n")
     else:
         text.append("no remedy found", style="bold yellow")
-        text.append(": the analysis could not place the event's values\n", style="dim")
+        text.append(": the analysis could not place the event's values, or verify a remedy\n", style="dim")
     if result.facts:
         text.append("missing facts", style="bold")
         text.append(" (the decision depends on them; they are not a controller's choice)\n", style="dim")
@@ -233,6 +233,7 @@ def render_remedies(result: "Remedies") -> Text:
             text.append(f" (with {fact.allowing} the event is allowed as it is)", style="dim")
         text.append("\n")
     if not result.exact:
-        text.append("note: nested context objects were too many to enumerate; the answer may be "
-                    "incomplete\n", style="dim")
+        text.append("note: the classes may not be exact (a condition compares two open-ended fields, "
+                    "or nested context objects were too many to enumerate): a remedy may be missing\n",
+                    style="dim")
     return text

@@ -288,7 +288,10 @@ class Linter:
         more specific message; a pair finding the exact analysis does not confirm
         is withdrawn. Guards (forbids of what no permit allows) are not reported."""
         from ..decide.analysis.redundancy import redundant, singly
+        from ..decide.analysis.remedies import analysis
 
+        if not analysis(self.policy)[0].exact:
+            return  # the classes may not be exact: no claim of redundancy without its proof
         alone = {r.rule.index for r in singly(self.policy)}
         withdrawn = {i for i, index in self.paired.items() if index not in alone}
         named = {index for i, index in self.paired.items() if i not in withdrawn} | self.explained

@@ -169,6 +169,11 @@ def _diff(old, new) -> Diff:
 
 def _hierarchy_notes(old, new) -> list[str]:
     notes = []
+    known = [set(p.checked.vocabulary.purposes.ancestors) for p in (old, new)]
+    for purpose in sorted(known[0] ^ known[1]):
+        which = "old" if purpose in known[0] else "new"
+        notes.append(f"purpose `{purpose}` is known to the {which} policy only: an event whose consents or "
+                     "objections name it is invalid under the other")
     before = old.checked.vocabulary.purposes.ancestors
     after = new.checked.vocabulary.purposes.ancestors
     for purpose in sorted(set(old.checked.vocabulary.bases) & set(new.checked.vocabulary.bases)):

@@ -225,7 +225,7 @@ class _Search:
         manager = self.manager
         candidates: list[tuple[frozenset[str], dict[int, frozenset[int]]]] = []
         droppable = categories if len(categories) <= MAX_DROPPED else []
-        for size in range(len(droppable)):
+        for size in range(max(1, len(droppable))):  # size 0: nothing dropped
             for dropped in itertools.combinations(droppable, size):
                 kept = manager.all_of(allows[c] for c in categories if c not in dropped)
                 if kept == FALSE:
@@ -305,13 +305,15 @@ class _Search:
         subject = event.setdefault("subject", {})
         records = subject.get("consents", [])
         covering = self.facts.ancestors(self.event.purpose)
-        # the records covering the purpose are replaced, not added to: a consent
-        # state (explicit, say) must not keep the flags of the records held before
-        kept = [r for r in records if r["purpose"] not in covering]
+        flags = [] if state == "none" else state.split("+")
+        # a record covering the purpose whose flags the new state lacks is replaced:
+        # a consent state (plain, say) must not keep an explicit record's flag; the
+        # others (a plain consent to an ancestor, where the state is explicit) stay
+        kept = [r for r in records if r["purpose"] not in covering
+                or (state != "none" and {k for k in ("explicit", "parental") if r.get(k)} <= set(flags))]
         if state == "none":
             subject["consents"] = kept
             return
-        flags = state.split("+")
         subject["consents"] = kept + [{
             "purpose": self.event.purpose, "given_at": event["at"],
             "explicit": "explicit" in flags, "parental": "parental" in flags}]

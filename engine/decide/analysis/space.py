@@ -89,11 +89,30 @@ class Variable:
 
     def class_of(self, value: Any) -> int | None:
         """The class holding a raw value, if it is one of the raw candidates."""
+        wanted = identity(value)
         for index, members in enumerate(self.classes):
             for member in members:
-                if member is value or (type(member) is type(value) and member == value):
+                if member is value or identity(member) == wanted:
                     return index
         return None
+
+
+def identity(value: Any) -> Any:
+    """A value as the language tells values apart: of its kind, nested too (`1` is
+    not `true`, `{"j": 1}` is not `{"j": true}`, though Python's == says so)."""
+    if value is ABSENT:
+        return ("absent",)
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    if isinstance(value, str):
+        return ("string", str(value))
+    if isinstance(value, (list, tuple)):
+        return ("list", tuple(identity(v) for v in value))
+    if isinstance(value, dict):
+        return ("object", tuple(sorted((k, identity(v)) for k, v in value.items())))
+    return (type(value).__name__, value)
 
 
 # ---- atoms: the leaves every condition is made of ------------------------------------------
@@ -470,8 +489,10 @@ class Space:
             for combo in combos:
                 values.append({h: v for h, v in zip(heads, combo) if v is not ABSENT})
         unique: list[Any] = []
+        seen: set = set()
         for value in values:
-            if not any(type(value) is type(u) and value == u for u in unique):
+            if identity(value) not in seen:
+                seen.add(identity(value))
                 unique.append(value)
         return unique
 
@@ -612,9 +633,11 @@ class Space:
 
 def _enumerated(name: str) -> bool:
     """Whether a variable's raw values are all its values (countries, names, the
-    consent state, truths), rather than a policy's constants and their neighbours."""
+    consent state, truths), rather than a policy's constants and their neighbours
+    (`safeguard:*` stands for every safeguard the policies do not name: a field
+    compared with the safeguards as a whole is open-ended)."""
     return name in ("purpose", "category", "destination", "subject.country", "consent", "objected",
-                    "automated") or name.startswith("safeguard:")
+                    "automated") or (name.startswith("safeguard:") and name != "safeguard:*")
 
 
 def _safeguard_names(leaf: ir.Node) -> set[str]:

@@ -83,6 +83,27 @@ def ranges(variable: Variable, indexes: set[int]) -> list[str]:
     return parts
 
 
+def _number(item: Any) -> bool:
+    return isinstance(item, (int, float)) and not isinstance(item, bool)
+
+
+def _numbers(variable: Variable, members: list[Any]) -> list[str]:
+    """The numbers among chosen values, with the largest candidate read as "or
+    more" and the smallest as "or less" (they stand for every number beyond)."""
+    raw = sorted({m for c in variable.classes for m in c if _number(m)})
+    chosen = sorted(m for m in members if _number(m))
+    if not chosen:
+        return []
+    text = ", ".join(json.dumps(m) for m in chosen[:SHOWN])
+    if len(chosen) > SHOWN:
+        text += f" and {len(chosen) - SHOWN} more"
+    if chosen[-1] == raw[-1]:
+        text = f"{text} or more" if len(chosen) == 1 else f"{text}, or more"
+    if chosen[0] == raw[0] and len(raw) > 1:
+        text = f"{text} (or less)"
+    return [f"a number: {text}"]
+
+
 def _period(low: timedelta | None, following: timedelta | None) -> str:
     """A range of durations: bounds a second off a whole day read as "more than"
     and "at most" (that is how `data_age > 13 months` cuts them)."""
@@ -131,6 +152,8 @@ def describe(variable: Variable, indexes: set[int], regions: Mapping[str, frozen
     else:
         others = [m for m in members if isinstance(m, Other)]
         members = [m for m in members if not isinstance(m, Other)]
+        parts += _numbers(variable, members)
+        members = [m for m in members if not _number(m)]
         parts += [value(m) for m in members[:SHOWN]]
         if others:
             parts.append("another string")
