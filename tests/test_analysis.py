@@ -171,11 +171,14 @@ def test_remedies_name_the_controllers_actions():
     assert [kinds(r) for r in child.remedies] == [[("obtain-consent", "parental")]]
     transfer = SHOP.remedies(shop_test("support us without safeguard denied"))
     found = [kinds(r) for r in transfer.remedies]
-    for expected in ([("add-safeguard", "scc")], [("add-safeguard", "dpf")], [("add-safeguard", "bcr")],
+    assessed = ("state-ground", "context.transfer_impact_assessment")  # Schrems II
+    for expected in ([("add-safeguard", "scc"), assessed], [("add-safeguard", "dpf")],
+                     [("add-safeguard", "bcr"), assessed],
                      [("change-destination", None)], [("state-ground", "context.art49_derogation")]):
         assert expected in found
     ground = next(r for r in transfer.remedies if r.actions[0].kind == "state-ground").actions[0]
-    assert "gdpr_transfers" in ground.rules and "a" in ground.values
+    # Art. 49(1)(a) needs an explicit consent as well, so stating "a" alone is no remedy
+    assert "gdpr_transfers" in ground.rules and "b" in ground.values and "a" not in ground.values
     billing = SHOP.remedies(shop_test("billing to us denied"))
     (destination,) = [a for r in billing.remedies for a in r.actions]
     assert destination.kind == "change-destination" and "DE" in destination.countries

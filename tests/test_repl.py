@@ -113,7 +113,7 @@ def test_rules_vocab_show(session):
     assert "purpose newsletter  rules/examples/shop/shop.law:27:1" in shown
     assert "## Marketing e-mails" in shown and "basis: consent" in shown
     assert "named by 2 rules:" in shown and "newsletter_email" in shown
-    assert "covered by 8 rules for every purpose" in shown
+    assert "covered by 10 rules for every purpose" in shown
     assert "implied by contact.email" in session.one_shot(":show contact")
     assert "nothing is called `tokenise_card`; did you mean `tokenize_card`?" in session.one_shot(
         ":show tokenise_card")
@@ -196,7 +196,7 @@ def test_script_mode_reads_statements_and_events_without_prompts(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "loaded rules/examples/shop: 15 rules, 19 tests"
+    assert lines[0] == "loaded rules/examples/shop: 17 rules, 19 tests"
     assert lines[1] == "added forbid rule kids"
     assert lines[2].startswith("ALLOW  billing")
     assert "too young" in result.stdout and "law>" not in result.stdout
