@@ -71,8 +71,6 @@ def test_output_shows_event_expected_actual_and_reasons(tmp_path, capsys):
 
 
 def test_all_passing_exits_0(capsys):
-    import engine
-
     count = sum(len(engine.load_policy(p).tests) for p in ("rules/examples/shop", "rules/gdpr_tests"))
     assert main(["test", "rules/examples/shop", "rules/gdpr_tests"]) == 0
     assert capsys.readouterr().out.rstrip().splitlines()[-1].startswith(f"{count} passed, 0 failed")
