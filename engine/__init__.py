@@ -13,7 +13,6 @@ from .event.model import ConsentRecord, Event, Subject
 from .decide.decision import Decision, Reason
 from .decide.policy import Policy
 from .decide.reference import InvalidEvent
-from .decide.analysis import Diff, Remedies, diff
 from .runtime.store import PolicyStore
 from .runtime import log  # `from engine import log`: verify, query and stats of decision logs
 
@@ -24,3 +23,13 @@ __all__ = [
     "LogError", "Policy", "PolicyError", "PolicyStore", "Reason", "Remedies", "Severity", "Subject",
     "current_decision", "diff", "load_policy", "load_policy_text", "log",
 ]
+
+
+def __getattr__(name: str):
+    """`engine.diff`, `engine.Diff` and `engine.Remedies`, imported when first used:
+    the analysis is not needed to decide, and `import engine` stays quick."""
+    if name in ("Diff", "Remedies", "diff"):
+        from .decide import analysis
+
+        return getattr(analysis, name)
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")
