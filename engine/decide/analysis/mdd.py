@@ -202,11 +202,6 @@ class Manager:
             return found
         return go(f, care)
 
-    def limit(self, a: int, allowed: dict[int, frozenset[int]]) -> int:
-        """The function where each variable of `allowed` takes only those values
-        (false elsewhere)."""
-        return self.both(a, self.all_of(self.member(level, values) for level, values in allowed.items()))
-
     def value(self, a: int, assignment: dict[int, int]) -> bool:
         """The function's value at a full assignment (level -> value index)."""
         while a > TRUE:

@@ -80,10 +80,6 @@ class Variable:
     raw: list[Any] = field(default_factory=list)
 
     @property
-    def values(self) -> list[Any]:
-        return [members[0] for members in self.classes]
-
-    @property
     def controllable(self) -> bool:
         return controllable(self.name)
 
