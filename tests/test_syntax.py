@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
@@ -270,3 +271,26 @@ def test_hostile_policies_compile_or_raise_policy_error(rng):
 @given(st.randoms(use_true_random=False))
 def test_mutated_policies_compile_or_raise_policy_error(rng):
     assert check(mutate(BASE, rng)) in ("compiled", "policy-error")
+
+
+def test_soft_keywords_are_names_wherever_a_name_goes():
+    # words added after 0.2 must not change the meaning of older policies
+    from engine.core.resources import grammar_text
+    from engine.syntax.parser import SOFT_KEYWORDS
+
+    rule = next(line for line in grammar_text().splitlines() if line.startswith("!_name:"))
+    assert set(re.findall(r"\"(\w+)\"", rule)) == set(SOFT_KEYWORDS)
+    assert not SOFT_KEYWORDS & KEYWORDS
+    for word in sorted(SOFT_KEYWORDS):
+        text = (
+            f"category {word}\ncategory {word}.x is {word}\npurpose {word} basis contract\n"
+            f"region {word} = {{DE}}\ntable {word} default 1 {{ DE: 2 }}\nobligation {word}\n"
+            f"rule {word}: permit {word} on {word} to {word} when {word}[destination] > 1 "
+            f"and destination in {word} with {word}\n"
+            f'test "{word}" {{ event {{"purpose": "{word}", "categories": ["{word}.x"], '
+            f'"destination": "DE"}} expect allow with {word} }}\n'
+        )
+        policy = engine.load_policy_text(text)
+        decision = policy.evaluate({"purpose": word, "categories": [f"{word}.x"], "destination": "DE"})
+        assert decision.allowed, (word, decision)
+        assert decision.obligations == (word,)

@@ -27,6 +27,11 @@ KEYWORDS = frozenset(
     legitimate_interest day days month months year years""".split()
 )
 
+#: words added after 0.2: keywords where their construct begins, names
+#: everywhere else (grammar rule `_name`), so older policies keep their meaning
+SOFT_KEYWORDS = frozenset("fact has marker oblige".split())
+_SOFT_TYPES = frozenset(word.upper() for word in SOFT_KEYWORDS)
+
 _STATEMENT_KEYWORDS = frozenset(
     "POLICY USE REGION CATEGORY TABLE OBLIGATION RULE TEST PERMIT FORBID REQUIRE RESIDENCY RETAIN".split()
 )
@@ -119,6 +124,8 @@ _ATOMS = _EXPRESSION_START | set(
 
 def _expected(names) -> str:
     names = set(names)
+    if "NAME" in names:
+        names -= _SOFT_TYPES  # where a name may come, a soft keyword is one
     groups = []
     if _EXPRESSION_START <= names:
         groups.append("an expression")
