@@ -37,6 +37,16 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Present:
+    """`has FIELD`: the optional field is present in the event (never an error).
+    The operand is always a `Field` (a Node, so walkers reach it)."""
+
+    operand: "Node"
+    type: str = "bool"
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Consent:
     """A valid consent covering the event's purpose; kind None, "explicit" or "parental"."""
 
@@ -110,12 +120,12 @@ class Not:
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
-Node = Union[Const, Field, Consent, Objected, PurposeIn, Member, Compare, Lookup, And, Or, Not]
+Node = Union[Const, Field, Present, Consent, Objected, PurposeIn, Member, Compare, Lookup, And, Or, Not]
 
 #: each node kind's child expressions, in source order (the one description the
 #: walkers read; a new node kind is added here)
 CHILDREN: dict[type, tuple[str, ...]] = {
-    Const: (), Field: (), Consent: (), Objected: (), PurposeIn: (),
+    Const: (), Field: (), Present: ("operand",), Consent: (), Objected: (), PurposeIn: (),
     Member: ("left", "right"), Compare: ("left", "right"), Lookup: ("key",),
     And: ("left", "right"), Or: ("left", "right"), Not: ("operand",),
 }

@@ -50,7 +50,8 @@ def events(draw, omit: tuple[str, ...] = ()):
         "automated": draw(st.booleans()),
         "at": draw(st.sampled_from(TIMES)),
         "context": draw(st.dictionaries(st.sampled_from(["tier", "ground", "n"]),
-                                        st.sampled_from(["gold", "h", 3, True, None]), max_size=2)),
+                                        st.sampled_from(["gold", "h", 3, True, None, {"level": 2}]),
+                                        max_size=2)),
     }
     if draw(st.booleans()):  # collected no later than `at` (else the event is invalid)
         event["collected_at"] = draw(st.sampled_from([t for t in TIMES if t <= event["at"]]))
@@ -85,6 +86,8 @@ CONDITIONS = [
     "objected", "destination in home", 'context.tier == "gold"', "context.n > 2",
     '"scc" in safeguards', "automated", "data_age > 90 days", "basis == consent",
     "purpose in marketing", 'subject.kind == "customer"', "age[subject.country] <= subject.age",
+    "has subject.age", "not has context.tier", "has context.n", "has data_age", "has context.tier.level",
+    "has subject.country and subject.country in home",
 ]
 
 

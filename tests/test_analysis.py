@@ -358,3 +358,36 @@ def test_a_purpose_only_one_policy_knows_is_noted():
     new = engine.load_policy_text("category c\npurpose a basis contract\npermit a on c\n")
     (note,) = engine.diff(old, new).notes
     assert "`b` is known to the old policy only" in note
+
+
+# ---- the presence test `has` ---------------------------------------------------------------------
+
+
+def _presence(condition: str):
+    return engine.load_policy_text(f"category c\npurpose a basis contract\npermit a on c when {condition}\n")
+
+
+def test_has_makes_absence_a_class_of_its_own():
+    event = {"purpose": "a", "categories": ["c"], "destination": "DE", "at": AT}
+    # an age is an integer 0..200: being present is being at least 0
+    assert engine.diff(_presence("has subject.age"), _presence("subject.age >= 0")).empty
+    # a null in context is present (and equal to itself)
+    assert engine.diff(_presence("has context.x"), _presence("context.x == context.x")).empty
+    # present but not a truth: reading it is an error where `has` is true
+    result = engine.diff(_presence("has context.x"), _presence("context.x == true or context.x != true"))
+    assert result.changes and {c.kind for c in result.changes} == {"allow-to-deny"}
+    for change in result.changes:
+        assert change.verified and "x" in change.example["context"]
+        assert not isinstance(change.example["context"]["x"], bool)
+    assert result.find({**event, "context": {"x": True}}) == result.find(event) == []
+    # the remedy states the key, any value; nested keys are stated inside their object
+    (remedy,) = _presence("has context.x").remedies(event).remedies
+    (action,) = remedy.actions
+    assert action.kind == "state-ground" and action.field == "context.x"
+    assert action.message.startswith("state `context.x` (any value)")
+    (nested,) = _presence("has context.order.total").remedies(event).remedies
+    assert "total" in nested.event["context"]["order"]
+    assert _presence("has context.order.total").evaluate(nested.event).allowed
+    # facts of the case are asked for, never changed
+    answer = _presence("has subject.age").remedies(event)
+    assert not answer.remedies and [f.field for f in answer.facts] == ["subject.age"]

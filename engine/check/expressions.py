@@ -21,6 +21,8 @@ SCALAR_FIELDS: dict[tuple[str, ...], str] = {
     path: field.reads for path, field in fields.readable().items() if field.reads and not field.open}
 OPEN_FIELDS: dict[tuple[str, ...], str] = {  # `context.KEY`
     path: field.reads for path, field in fields.readable().items() if field.reads and field.open}
+#: the fields an event may leave out (no default): what `has` tests, beside `context.KEY`
+OPTIONAL_FIELDS = frozenset(path for path, field in fields.optional().items() if not field.open)
 FIELD_NAMES = sorted(".".join(path) for path in SCALAR_FIELDS) + sorted(
     ".".join(path) + ".KEY" for path in OPEN_FIELDS)
 _DESCRIBE = {
@@ -28,6 +30,20 @@ _DESCRIBE = {
     "bool": "a condition", "basis": "a basis", "purpose": "a purpose", "region": "a region",
     "any": "a context value",
 }
+
+
+OPTIONAL_NAMES = sorted(".".join(path) for path in OPTIONAL_FIELDS)
+_EXAMPLES = {"basis": "basis == consent", "consent": "consent",
+             "objected": "not objected"}
+
+
+def _keyword(node) -> str:
+    """The word a `has` operand that is not a name was written as."""
+    if isinstance(node, ast.BasisField):
+        return "basis"
+    if isinstance(node, ast.ConsentAtom):
+        return "consent"
+    return "objected"
 
 
 def describe(type_: str) -> str:
@@ -135,8 +151,32 @@ class Typer:
             if name in names:
                 return self.error("E0207", f"the {kind} `{name}` is not a value here", span, help=help)
         candidates = chain(v.regions, FIELD_NAMES)
-        return self.error("E0201", f"undefined name `{name}`", span,
-                          help=did_you_mean(name, candidates))
+        hint = did_you_mean(name, candidates)
+        if name == "has" and hint is None:
+            hint = ("`has` tests an optional field: `has subject.age`, `has context.KEY`; "
+                    "`purpose` is always present")
+        return self.error("E0201", f"undefined name `{name}`", span, help=hint)
+
+    def _Has(self, e):
+        operand = e.operand
+        name = operand.name if isinstance(operand, ast.NameRef) else _keyword(operand)
+        always = f"`{name}` is always present: `has` tests optional fields"
+        if isinstance(operand, ast.NameRef) and name.split(".")[0] in FIELD_ROOTS:
+            if (name,) in OPEN_FIELDS:
+                return self.error("E0410", always, e.span, help=f"test a key of it: `has {name}.KEY`")
+            node = self._NameRef(operand)
+            if node.type == "error":  # an unknown field: E0404 said so
+                return node
+            assert isinstance(node, ir.Field)
+            if node.path[:1] in OPEN_FIELDS or node.path in OPTIONAL_FIELDS:
+                return ir.Present(node, span=e.span)
+            return self.error("E0410", always, e.span, help="`has` tests " + ", ".join(
+                f"`{f}`" for f in OPTIONAL_NAMES) + " or `context.KEY`")
+        if not isinstance(operand, ast.NameRef):
+            return self.error("E0410", always, e.span,
+                              help=f"test its value, for example `{_EXAMPLES[name]}`")
+        return self.error("E0410", f"`has` tests an optional event field, and `{name}` is not one",
+                          e.span, help="for example `has subject.age` or `has context.KEY`")
 
     def _Lookup(self, e):
         key = self.expr(e.key)

@@ -129,6 +129,9 @@ REGISTRY: dict[str, Code] = {
                    "Look tables up by a country: `table[subject.country]`."),
     "E0409": Code("an ordering comparison of values that have no order",
                    "Order integers or durations only; compare strings with `==` or `in`."),
+    "E0410": Code("`has` on something that is not an optional event field",
+                   "Test an optional field: `has subject.age`, `has context.KEY`, "
+                   "`has data_age`; the others are always present."),
     # countries and tables
     "E0501": Code("an unknown country code",
                    "Use an ISO 3166-1 alpha-2 code (`GB` for the United Kingdom, "

@@ -598,6 +598,8 @@ def _value(node: ir.Node, vocabulary) -> Value:
         return lambda facts: constant
     if isinstance(node, ir.Field):
         return _field(node)
+    if isinstance(node, ir.Present):
+        return _present(node)
     if isinstance(node, ir.Consent):
         kind = node.kind
         return lambda facts: facts.consent(kind)
@@ -669,6 +671,19 @@ def _field(node: ir.Field) -> Value:
             value = value[key]
         return value
     return context
+
+
+def _present(node: ir.Present) -> Value:
+    assert isinstance(node.operand, ir.Field)  # the checker builds no other
+    read = _field(node.operand)
+
+    def present(facts: Facts):
+        try:
+            read(facts)
+        except EvaluationError:
+            return False
+        return True
+    return present
 
 
 def _member(node: ir.Member, vocabulary) -> Value:

@@ -167,6 +167,12 @@ def value(facts: Facts, node: ir.Node) -> Any:
         return node.value
     if isinstance(node, ir.Field):
         return field_value(facts, node)
+    if isinstance(node, ir.Present):  # absent is what reading it would fail on
+        try:
+            field_value(facts, node.operand)  # type: ignore[arg-type]  # a Field
+        except EvaluationError:
+            return False
+        return True
     if isinstance(node, ir.Consent):
         return facts.consent(node.kind)
     if isinstance(node, ir.Objected):

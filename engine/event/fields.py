@@ -187,6 +187,18 @@ def readable() -> dict[tuple[str, ...], Field]:
     return found
 
 
+def optional() -> dict[tuple[str, ...], Field]:
+    """What `has FIELD` tests: the paths conditions read that an event may leave
+    out (no default), an `open` field standing for the keys under it."""
+    return {path: field for path, field in readable().items()
+            if not field.required and (field.default is ABSENT or field.open)}
+
+
+def presence_names() -> dict[str, str]:
+    """The names `has` takes, as written (`subject.age`, …, `context.KEY`) -> doc."""
+    return {".".join(path) + (".KEY" if field.open else ""): field.doc for path, field in optional().items()}
+
+
 def condition_names() -> dict[str, str]:
     """The names conditions read, as written (`subject.age`, …, `context.KEY`) -> doc."""
     return {".".join(path) + (".KEY" if field.open else ""): field.doc for path, field in readable().items()}

@@ -106,6 +106,15 @@ class NameRef:
 
 
 @dataclass(frozen=True)
+class Has:
+    """`has FIELD`: whether an optional event field is present. The operand is
+    what followed `has` (a name, or a keyword the checker rejects)."""
+
+    operand: "Expr"
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
 class Lookup:
     table: Name
     key: "Expr"
@@ -166,7 +175,7 @@ class Not:
 
 Expr = Union[
     IntLit, StringLit, CountryLit, DurationLit, BoolLit, BasisLit, ConsentAtom,
-    ObjectedAtom, PurposeField, BasisField, NameRef, Lookup, SetLit, BinaryOp,
+    ObjectedAtom, PurposeField, BasisField, NameRef, Has, Lookup, SetLit, BinaryOp,
     Compare, In, And, Or, Not,
 ]
 

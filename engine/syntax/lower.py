@@ -397,6 +397,8 @@ class _Lowering:
             return ast.BasisLit("consent", span)
         if kind in ("name_ref", "region_ref"):
             return ast.NameRef(self.name(c[0]).value, span)
+        if kind == "has_field":
+            return ast.Has(self._expr(c[0]), span)
         if kind == "lookup":
             return ast.Lookup(self.name(c[0]), self._expr(c[1]), span)
         if kind == "set":

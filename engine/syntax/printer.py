@@ -98,6 +98,8 @@ def _expr(node) -> str:
         return "basis"
     if isinstance(node, ast.NameRef):
         return node.name
+    if isinstance(node, ast.Has):
+        return f"has {_expr(node.operand)}"
     if isinstance(node, ast.Lookup):
         return f"{node.table.value}[{_expr(node.key)}]"
     if isinstance(node, ast.SetLit):

@@ -13,6 +13,7 @@ import fnmatch
 import io
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -35,6 +36,9 @@ from ..syntax.parser import KEYWORDS
 # the names conditions read (`context.` for `context.KEY`)
 EVENT_FIELDS = list(fields.key_names())
 EXPRESSION_FIELDS = [name.removesuffix("KEY") for name in fields.condition_names()]
+#: what completes after `has `: the fields an event may leave out
+PRESENCE_FIELDS = [name.removesuffix("KEY") for name in fields.presence_names()]
+_AFTER_HAS = re.compile(r"(?:^|[^A-Za-z0-9_.])has\s+$")
 #: what completion shows beside a field
 FIELD_DOCS = {f'"{name}"': doc for name, doc in fields.key_names().items()} | {
     name.removesuffix("KEY"): doc for name, doc in fields.condition_names().items()}
@@ -323,8 +327,17 @@ class Session:
         words |= set(vocabulary.purposes.names()) | set(vocabulary.categories.names())
         words |= set(vocabulary.regions) | set(vocabulary.tables) | set(vocabulary.obligations)
         words |= {r.label for r in self.policy.rules if r.label} | {"consent_required"}
-        words |= set(EXPRESSION_FIELDS) | {f'"{f}"' for f in EVENT_FIELDS}
+        words |= set(EXPRESSION_FIELDS) | {f'"{f}"' for f in EVENT_FIELDS} | {"has"}
         return sorted(words)
+
+    def completions(self, before: str, word: str) -> list[str]:
+        """What Tab offers for `word`, the end of `before` (the line up to the cursor):
+        after `has `, the fields an event may leave out (for an empty word too)."""
+        if _AFTER_HAS.search(before[:len(before) - len(word)]):
+            return [f for f in PRESENCE_FIELDS if f.startswith(word) and f != word]
+        if not word:
+            return []
+        return [name for name in self.names() if name.startswith(word) and name != word]
 
 
 def _usage(usage: str) -> Output:
@@ -548,12 +561,9 @@ def run_interactive(session: Session, console: Console, history: Path) -> int:
                     yield from self.paths.get_completions(sub, complete_event)
                     return
             word = document.get_word_before_cursor(pattern=_WORD)
-            if not word:
-                return
-            for candidate in session.names():
-                if candidate.startswith(word) and candidate != word:
-                    yield Completion(candidate, start_position=-len(word),
-                                     display_meta=FIELD_DOCS.get(candidate))
+            for candidate in session.completions(line, word):
+                yield Completion(candidate, start_position=-len(word),
+                                 display_meta=FIELD_DOCS.get(candidate))
 
     bindings = KeyBindings()
 

@@ -112,6 +112,8 @@ class Compiler:
             return self.constant(node.value)
         if isinstance(node, ir.Field):
             return self.field(node)
+        if isinstance(node, ir.Present):
+            return self.present(node.operand), "bool"
         if isinstance(node, ir.Consent):
             return self.consent(node.kind), "bool"
         if isinstance(node, ir.Objected):  # most subjects object to nothing: no list built then
@@ -158,6 +160,17 @@ class Compiler:
             attribute = node.path[1]
             return f"subject_{attribute}", "int" if attribute == "age" else "string"
         return ("context", node.path[1:]), "json"
+
+    def present(self, node: ir.Node) -> str:
+        """`has FIELD`: a subject column or `collected_us` not NULL, a context key
+        held (a JSON null included: it is a JSON value, absence is SQL NULL)."""
+        assert isinstance(node, ir.Field)  # the checker builds no other
+        if node.path[0] == "data_age":
+            return "(collected_us IS NOT NULL)"
+        value, kind = self.field(node)
+        if kind == "json":
+            return f"({self.d.jvalue(*value)} IS NOT NULL)"
+        return f"({value} IS NOT NULL)"
 
     def consent(self, kind: str | None) -> str:
         return f"((consent_bits & {CONSENT_BITS[kind]}) <> 0)"

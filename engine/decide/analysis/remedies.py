@@ -365,9 +365,14 @@ class _Search:
         if all(value is ABSENT for value in chosen):
             return Action(kind="remove-ground", field=name, rules=rules,
                           message=f"do not state `{name}`{asked}")
-        text = words.describe(variable, set(indexes), self._regions())
+        present = {i for i, members in enumerate(variable.classes) if all(m is not ABSENT for m in members)}
+        if set(indexes) == present:  # only its presence matters (`has context.KEY`)
+            message = f"state `{name}` (any value){asked}"
+        else:
+            text = words.describe(variable, set(indexes), self._regions())
+            message = f"state {text}{asked}".replace(f"{name} ", f"`{name}` as ", 1)
         return Action(kind="state-ground", field=name, values=words.listed(variable, set(indexes)),
-                      rules=rules, message=f"state {text}{asked}".replace(f"{name} ", f"`{name}` as ", 1))
+                      rules=rules, message=message)
 
     def _held(self) -> str:
         """The consent state the event holds for its purpose."""

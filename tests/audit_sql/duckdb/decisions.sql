@@ -16,9 +16,10 @@ ELSE []::VARCHAR[] END AS obligations
 FROM (
   SELECT *,
   list_filter(
-    [CASE
-    WHEN list_has_any(categories, ['health']::VARCHAR[])
-    AND coalesce(h2, true) THEN 2 END]::INTEGER[],
+    [CASE WHEN list_has_any(categories, ['health']::VARCHAR[]) AND coalesce(h2, true) THEN 2 END,
+    CASE
+    WHEN list_contains(['newsletter']::VARCHAR[], purpose)
+    AND coalesce(h3, true) THEN 3 END]::INTEGER[],
     lambda x: x IS NOT NULL
   ) AS forbidden,
   (basis = 'consent' AND NOT consent_held) AS no_consent,
@@ -32,7 +33,10 @@ FROM (
     AND list_contains(['contact.email']::VARCHAR[], c)
     AND coalesce(h1, false) THEN 1 END
   ) AS permitted,
-  ((list_has_any(categories, ['health']::VARCHAR[]) AND coalesce(h2, true))) AS any_forbid
+  (
+    (list_has_any(categories, ['health']::VARCHAR[]) AND coalesce(h2, true))
+    OR (list_contains(['newsletter']::VARCHAR[], purpose) AND coalesce(h3, true))
+  ) AS any_forbid
   FROM (
     SELECT *,
     (

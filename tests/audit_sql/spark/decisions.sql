@@ -20,7 +20,10 @@ FROM (
       array(
         CASE
         WHEN coalesce(arrays_overlap(categories, CAST(array('health') AS ARRAY<STRING>)), false)
-        AND coalesce(h2, true) THEN 2 END
+        AND coalesce(h2, true) THEN 2 END,
+        CASE
+        WHEN array_contains(CAST(array('newsletter') AS ARRAY<STRING>), purpose)
+        AND coalesce(h3, true) THEN 3 END
       ) AS ARRAY<INT>
     ),
     x -> x IS NOT NULL
@@ -41,6 +44,7 @@ FROM (
       coalesce(arrays_overlap(categories, CAST(array('health') AS ARRAY<STRING>)), false)
       AND coalesce(h2, true)
     )
+    OR (array_contains(CAST(array('newsletter') AS ARRAY<STRING>), purpose) AND coalesce(h3, true))
   ) AS any_forbid
   FROM (
     SELECT *,

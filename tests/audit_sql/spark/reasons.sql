@@ -21,14 +21,15 @@ WHEN effect = 'deny' THEN concat(
       'kind',
       'forbidden',
       'rule',
-      element_at(CAST(array(NULL, NULL, 'no_health') AS ARRAY<STRING>), CAST(i AS INT) + 1),
+      element_at(CAST(array(NULL, NULL, 'no_health', 'unknown_age') AS ARRAY<STRING>), CAST(i AS INT) + 1),
       'location',
       element_at(
         CAST(
           array(
             'tests/audit_sql/policy.law:15:1',
             'tests/audit_sql/policy.law:18:1',
-            'tests/audit_sql/policy.law:22:1'
+            'tests/audit_sql/policy.law:22:1',
+            'tests/audit_sql/policy.law:27:1'
           ) AS ARRAY<STRING>
         ),
         CAST(i AS INT) + 1
@@ -41,7 +42,8 @@ WHEN effect = 'deny' THEN concat(
           array(
             'forbidden by permit at tests/audit_sql/policy.law:15:1',
             'forbidden by permit at tests/audit_sql/policy.law:18:1',
-            'Health data is not processed'
+            'Health data is not processed',
+            concat('The subject', chr(39), 's age must be known')
           ) AS ARRAY<STRING>
         ),
         CAST(i AS INT) + 1
@@ -107,14 +109,15 @@ ELSE transform(
     'kind',
     'permitted',
     'rule',
-    element_at(CAST(array(NULL, NULL, 'no_health') AS ARRAY<STRING>), CAST(q.p AS INT) + 1),
+    element_at(CAST(array(NULL, NULL, 'no_health', 'unknown_age') AS ARRAY<STRING>), CAST(q.p AS INT) + 1),
     'location',
     element_at(
       CAST(
         array(
           'tests/audit_sql/policy.law:15:1',
           'tests/audit_sql/policy.law:18:1',
-          'tests/audit_sql/policy.law:22:1'
+          'tests/audit_sql/policy.law:22:1',
+          'tests/audit_sql/policy.law:27:1'
         ) AS ARRAY<STRING>
       ),
       CAST(q.p AS INT) + 1
@@ -131,7 +134,8 @@ ELSE transform(
           array(
             'permitted by permit at tests/audit_sql/policy.law:15:1',
             'permitted by permit at tests/audit_sql/policy.law:18:1',
-            'Health data is not processed'
+            'Health data is not processed',
+            concat('The subject', chr(39), 's age must be known')
           ) AS ARRAY<STRING>
         ),
         CAST(q.p AS INT) + 1
