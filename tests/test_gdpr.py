@@ -130,3 +130,116 @@ def test_redeclaring_a_library_name_is_an_error_showing_both_places():
     assert diagnostic.code == "E0202" and diagnostic.file == "mine.law"
     assert "already declared by `use gdpr`" in diagnostic.message
     assert diagnostic.notes[0].span.file == "<gdpr>/regions.law"
+
+
+# ---- `has` in the library: the reasons say the law's words, the decisions are those of before -----
+
+import re
+from pathlib import Path
+
+from hypothesis import given, settings, strategies as st
+
+_GUARD = re.compile(r"has (context\.[a-z0-9_.]+)\s+and\s+")
+
+
+def _flattened(policy_dir: str, unguarded: bool) -> engine.Policy:
+    """A policy with the library's text pasted in instead of `use gdpr`; `unguarded`
+    drops every `has context.X and` of the library: the rules as they were written
+    before `has`, failing closed on a missing key."""
+    texts = []
+    for path in sorted(Path("rules/gdpr").glob("*.law")):
+        text = path.read_text(encoding="utf-8")
+        texts.append(_GUARD.sub("", text) if unguarded else text)
+    for path in sorted(Path(policy_dir).glob("*.law")):
+        texts.append(re.sub(r"^use gdpr$", "", path.read_text(encoding="utf-8"), flags=re.M))
+    return engine.load_policy_text("\n".join(texts), name=Path(policy_dir).name + ".law")
+
+
+POLICIES = ["rules/gdpr_tests", "rules/examples/shop", "rules/examples/health"]
+GUARDED = {p: _flattened(p, False) for p in POLICIES}
+UNGUARDED = {p: _flattened(p, True) for p in POLICIES}
+
+
+def test_the_library_guards_every_optional_key_it_reads():
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(Path("rules/gdpr").glob("*.law")))
+    read = set(re.findall(r"context\.[a-z0-9_]+", re.sub(r"(?m)#.*$", "", text)))
+    guarded = set(_GUARD.findall(text))
+    assert read and read == guarded
+    assert "has" not in re.sub(r"(?m)#.*$", "", _GUARD.sub("", text)).split()
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_the_guards_change_no_decision_over_every_event(policy):
+    result = engine.diff(UNGUARDED[policy], GUARDED[policy])
+    assert result.exact and result.empty, [c.description for c in result.changes]
+
+
+CONTEXT = {
+    "art9_ground": ["b", "g", "j", "a", "z", 9, None, True],
+    "art10_basis": ["official_authority", "authorised_by_law", "x", 1, None],
+    "art21_ground": ["compelling_legitimate_grounds", "legal_claims", "x", None, []],
+    "art22_ground": ["b", "a", 2, None],
+    "art49_derogation": ["a", "b", "c", "d", "g", "compelling_interests", "h", 3, None, {}],
+    "transfer_impact_assessment": ["essentially_equivalent", "equivalent_with_supplementary_measures",
+                                   "not_equivalent", None, False],
+}
+PURPOSES = ["newsletter", "service", "fraud", "fraud.cards", "mailing", "registry", "screening"]
+
+
+@st.composite
+def library_events(draw):
+    subject: dict = {}
+    if draw(st.booleans()):
+        subject["age"] = draw(st.sampled_from([10, 13, 15, 16, 40]))
+    if draw(st.booleans()):
+        subject["country"] = draw(st.sampled_from(["DE", "FR", "US", "IN"]))
+    subject["consents"] = [
+        {"purpose": draw(st.sampled_from(PURPOSES)), "given_at": "2026-01-01T00:00:00Z",
+         "explicit": draw(st.booleans()), "parental": draw(st.booleans())}
+        for _ in range(draw(st.integers(0, 2)))]
+    subject["objections"] = draw(st.lists(st.sampled_from(PURPOSES + ["direct_marketing"]), max_size=2,
+                                          unique=True))
+    return {
+        "purpose": draw(st.sampled_from(PURPOSES)),
+        "categories": draw(st.lists(st.sampled_from(
+            ["contact.email", "patient.record", "conviction", "conviction_register", "criminal"]),
+            min_size=1, max_size=2, unique=True)),
+        "destination": draw(st.sampled_from(["DE", "US", "IN", "JP", "CH"])),
+        "safeguards": draw(st.lists(st.sampled_from(["scc", "bcr", "dpf", "other"]), max_size=2, unique=True)),
+        "automated": draw(st.booleans()),
+        "subject": subject,
+        "context": {key: draw(st.sampled_from(values)) for key, values in CONTEXT.items()
+                    if draw(st.booleans())},
+        "at": "2026-11-23T09:00:00Z",
+    }
+
+
+@settings(max_examples=400, deadline=None)
+@given(event=library_events())
+def test_the_guarded_library_decides_as_before_in_its_own_words(event):
+    before = UNGUARDED["rules/gdpr_tests"].evaluate(event)
+    after = GUARDED["rules/gdpr_tests"].evaluate(event)
+    assert after.allowed == before.allowed
+    assert [(r.kind, r.rule, r.category) for r in after.reasons] == [
+        (r.kind, r.rule, r.category) for r in before.reasons]
+    for reason in after.reasons:
+        assert "fail closed: the event has no `context." not in reason.message
+        if reason.kind == "forbidden" and "fail closed" not in reason.message:
+            assert reason.message == reason.because
+
+
+@pytest.mark.parametrize("event,rule", [
+    ({"purpose": "service", "categories": ["contact.email"], "destination": "CN"}, "gdpr_transfers"),
+    ({"purpose": "service", "categories": ["contact.email"], "destination": "CN", "safeguards": ["scc"]},
+     "gdpr_transfer_impact_assessment"),
+    ({"purpose": "fraud", "categories": ["contact.email"], "destination": "DE",
+      "subject": {"objections": ["fraud"]}}, "gdpr_objection"),
+    ({"purpose": "service", "categories": ["patient.record"], "destination": "DE"}, "gdpr_special_categories"),
+    ({"purpose": "screening", "categories": ["conviction"], "destination": "DE"}, "gdpr_criminal_data"),
+    ({"purpose": "fraud", "categories": ["contact.email"], "destination": "DE", "automated": True},
+     "gdpr_automated_decisions"),
+])
+def test_a_ground_left_out_is_denied_in_the_rules_own_words(event, rule):
+    decision = LIBRARY_TESTS.evaluate({**event, "at": "2026-11-23T09:00:00Z"})
+    (reason,) = [r for r in decision.reasons if r.rule == rule]
+    assert not decision.allowed and reason.message == reason.because and "fail closed" not in reason.message

@@ -168,8 +168,9 @@ def value(facts: Facts, node: ir.Node) -> Any:
     if isinstance(node, ir.Field):
         return field_value(facts, node)
     if isinstance(node, ir.Present):  # absent is what reading it would fail on
+        assert isinstance(node.operand, ir.Field)  # the checker builds no other
         try:
-            field_value(facts, node.operand)  # type: ignore[arg-type]  # a Field
+            field_value(facts, node.operand)
         except EvaluationError:
             return False
         return True
