@@ -93,3 +93,22 @@ def test_completion_after_has_offers_the_optional_fields():
     assert "has" in session.completions("permit p when ha", "ha")
     assert "destination" in session.completions("permit p when d", "d")
     assert session.completions("permit p when ", "") == []
+
+
+def test_the_highlighter_marks_has_before_a_field_only():
+    from pygments.token import Keyword, Name
+
+    from engine.tools.highlight import LawfulLexer
+
+    tokens = list(LawfulLexer().get_tokens("permit p when has context.x and destination in has\n"))
+    assert (Keyword, "has") in tokens and (Name.Builtin, "context.x") in tokens
+    assert tokens[-2] == (Name, "has")
+
+
+def test_a_repl_line_ending_in_the_has_of_a_condition_continues():
+    from engine.tools.repl import is_complete
+
+    assert not is_complete("permit p when not has")
+    assert not is_complete("permit p when (has")
+    assert is_complete("permit p when has context.x")
+    assert is_complete("permit p to has")  # the region `has`

@@ -44,6 +44,8 @@ class LawfulLexer(RegexLexer):
             (words(("true", "false", "null"), suffix=r"\b(?!\.)"), Keyword.Constant),
             (r"([0-9]+)(\s+)(" + "|".join(UNITS) + r")\b", bygroups(Number.Integer, Text, Keyword.Type)),
             (words(OTHER_KEYWORDS, suffix=r"\b(?!\.)"), Keyword),
+            # the contextual `has`: a keyword before a field, a name elsewhere
+            (r"(has)([ \t]+)(?=(?:" + "|".join(FIELDS) + r")\b)", bygroups(Keyword, Text)),
             (r"(?:" + "|".join(FIELDS) + r")(?:\.[a-z][a-z0-9_]*)*\b", Name.Builtin),
             (NAME, Name),
             (r"[A-Z]{2}\b", Name.Constant),

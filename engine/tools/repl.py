@@ -39,6 +39,7 @@ EXPRESSION_FIELDS = [name.removesuffix("KEY") for name in fields.condition_names
 #: what completes after `has `: the fields an event may leave out
 PRESENCE_FIELDS = [name.removesuffix("KEY") for name in fields.presence_names()]
 _AFTER_HAS = re.compile(r"(?:^|[^A-Za-z0-9_.])has\s+$")
+_ENDS_IN_HAS = re.compile(r"(?:(?<![a-z0-9_.])(?:when|unless|and|or|not|require)|[(])\s*has$")
 #: what completion shows beside a field
 FIELD_DOCS = {f'"{name}"': doc for name, doc in fields.key_names().items()} | {
     name.removesuffix("KEY"): doc for name, doc in fields.condition_names().items()}
@@ -473,6 +474,8 @@ def is_complete(text: str) -> bool:
         return True
     if stripped.startswith("{"):
         return _json_depth(stripped) <= 0
+    if _ENDS_IN_HAS.search(stripped):  # `when has`: the field is yet to come
+        return False
     _, problems = parse_module(Source("<input>", text))
     return not any(d.code == "E0103" for d in problems)
 
