@@ -388,6 +388,10 @@ def test_has_makes_absence_a_class_of_its_own():
     (nested,) = _presence("has context.order.total").remedies(event).remedies
     assert "total" in nested.event["context"]["order"]
     assert _presence("has context.order.total").evaluate(nested.event).allowed
+    # a class of every value but absence is said so
+    (change,) = engine.diff(_presence("true"), engine.load_policy_text(
+        "category c\npurpose a basis contract\npermit a on c\nforbid a on c when has context.x\n")).changes
+    assert change.kind == "allow-to-deny" and "context.x present (any value)" in change.description
     # facts of the case are asked for, never changed
     answer = _presence("has subject.age").remedies(event)
     assert not answer.remedies and [f.field for f in answer.facts] == ["subject.age"]

@@ -365,8 +365,7 @@ class _Search:
         if all(value is ABSENT for value in chosen):
             return Action(kind="remove-ground", field=name, rules=rules,
                           message=f"do not state `{name}`{asked}")
-        present = {i for i, members in enumerate(variable.classes) if all(m is not ABSENT for m in members)}
-        if set(indexes) == present:  # only its presence matters (`has context.KEY`)
+        if words.only_presence(variable, set(indexes)):  # `has context.KEY`
             message = f"state `{name}` (any value){asked}"
         else:
             text = words.describe(variable, set(indexes), self._regions())

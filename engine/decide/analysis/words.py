@@ -124,8 +124,16 @@ def value(item: Any) -> str:
     return json.dumps(item, ensure_ascii=False, default=str)
 
 
+def only_presence(variable: Variable, indexes: set[int]) -> bool:
+    """Whether the chosen classes are every value but absence (`has context.KEY`)."""
+    present = {i for i, members in enumerate(variable.classes) if all(m is not ABSENT for m in members)}
+    return len(present) < len(variable.classes) and set(indexes) == present
+
+
 def describe(variable: Variable, indexes: set[int], regions: Mapping[str, frozenset[str]]) -> str:
     """`variable: the values of the chosen classes`, in words."""
+    if variable.kind == "value" and only_presence(variable, indexes):
+        return f"{variable.name} present (any value)"
     absent = any(variable.classes[i][0] is ABSENT for i in indexes)
     members = [m for i in sorted(indexes) for m in variable.classes[i] if m is not ABSENT]
     kind, name = variable.kind, variable.name
