@@ -91,7 +91,8 @@ def test_duckdb_agrees_on_the_example_events(tmp_path, name):
     check_agreement(policy, texts, rows(audit_duckdb(policy, [str(path)], now=NOW)))
 
 
-@pytest.mark.parametrize("folder", ["gdpr_tests", "gdpr_national_tests/de"])
+@pytest.mark.parametrize("folder", ["gdpr_tests"] + sorted(
+    f"gdpr_national_tests/{p.name}" for p in (ROOT / "rules" / "gdpr_national_tests").iterdir() if p.is_dir()))
 def test_duckdb_agrees_on_the_library_tests(tmp_path, folder):
     """Marker purposes (a consent to `direct_marketing` covers nothing, no event is for
     it) and the national layer, in SQL as in the reference."""

@@ -3,6 +3,8 @@ the boundary for every EEA state, and its public names."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import engine
@@ -184,8 +186,20 @@ def test_an_unknown_national_layer_lists_those_there_are():
     assert "`gdpr.de`" in (diagnostic.help or "")
 
 
-def test_national_layer_tests_run_both_sides():
-    policy = engine.load_policy("rules/gdpr_national_tests/de")
+NATIONAL_TESTS = sorted(p.as_posix() for p in Path("rules/gdpr_national_tests").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("folder", NATIONAL_TESTS)
+def test_national_layer_tests_run_both_sides(folder):
+    layer = "gdpr." + Path(folder).name
+    policy = engine.load_policy(folder)
+    assert any(r.location.startswith(f"<{layer}>/") for r in policy.rules if r.location)
     results = run_tests(policy)
     assert results and all(r.passed for r in results)
     assert {r.decision.effect for r in results} == {"allow", "deny"}
+
+
+def test_every_national_layer_has_its_tests():
+    from engine.core.resources import national_layers
+
+    assert {Path(folder).name for folder in NATIONAL_TESTS} == set(national_layers()) >= {"de"}

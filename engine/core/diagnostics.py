@@ -101,7 +101,7 @@ REGISTRY: dict[str, Code] = {
     "E0304": Code("a purpose that inherits two different bases",
                    "Give the purpose a basis of its own."),
     "E0305": Code("a clause repeated in a purpose declaration",
-                   "Give `basis` once, and list all parents after one `is`."),
+                   "Give `basis` once, `marker` once, and list all parents after one `is`."),
     "E0306": Code("a region defined in terms of itself",
                    "Define the region from countries and other regions that do "
                    "not lead back to it."),
