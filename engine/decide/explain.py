@@ -71,7 +71,7 @@ def rule_record(outcome: RuleOutcome) -> dict:
 
 
 def explanation(evaluation: Evaluation) -> dict:
-    consent = None if evaluation.consent_required is None else {
+    consent: dict[str, Any] | None = None if evaluation.consent_required is None else {
         "required": evaluation.consent_required, "held": evaluation.consent_held}
     if consent is not None and evaluation.marker_consents:  # consents that did not count
         consent["marker_consents"] = list(evaluation.marker_consents)
