@@ -8,6 +8,7 @@ stands for. Every node keeps its span and its source text for explanations.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping, Union
 
 from .core.source import Span
@@ -211,7 +212,8 @@ class Hierarchy:
 @dataclass(frozen=True)
 class Vocabulary:
     """The names a policy declares, resolved: hierarchies, each purpose's basis,
-    regions as sets of countries, tables, and obligations with their description."""
+    regions as sets of countries, tables, obligations with their description, and
+    the marker purposes (groups: no event is for one, a consent to one covers nothing)."""
 
     purposes: Hierarchy
     categories: Hierarchy
@@ -220,6 +222,13 @@ class Vocabulary:
     tables: Mapping[str, Table] = field(hash=False)
     obligations: Mapping[str, str | None] = field(hash=False)  # name -> description
     policy_name: str | None = None
+    markers: frozenset[str] = frozenset()
+
+    @cached_property
+    def event_bases(self) -> Mapping[str, str]:
+        """The purposes an event can be for, with their basis: those with a basis,
+        less the markers."""
+        return {p: b for p, b in self.bases.items() if p not in self.markers}
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from .check import Authored, check
 from .ir import CheckedPolicy
 from .core.collector import collector_paused
 from .core.diagnostics import Diagnostic, Severity, did_you_mean, render_all
-from .core.resources import LIBRARIES, library_dir
+from .core.resources import NATIONAL_PREFIX, library_dir, library_names
 from .core.source import Source, Span
 
 from .decide.policy import Policy
@@ -296,13 +296,22 @@ def resolve_uses(modules: list[ast.Module], diagnostics: list[Diagnostic]) -> li
                 continue
             name = statement.library.value
             if library_dir(name) is None:
+                known = library_names()
+                national = [n for n in known if n.startswith(NATIONAL_PREFIX)]
+                if name.startswith(NATIONAL_PREFIX):  # a country's layer: list those there are
+                    help = ("the national layers are " + ", ".join(f"`{n}`" for n in national)
+                            + " (docs/gdpr.md, \"National layers\", tells how to add one)")
+                else:
+                    help = did_you_mean(name, known) or "libraries: " + ", ".join(f"`{n}`" for n in known)
                 diagnostics.append(Diagnostic(
-                    "E0003", f"there is no library `{name}`", statement.library.span,
-                    help=did_you_mean(name, LIBRARIES)
-                    or "libraries: " + ", ".join(f"`{n}`" for n in sorted(LIBRARIES))))
-            elif name not in loaded:
-                loaded.add(name)
-                modules.extend(parse_sources(library_sources(name), diagnostics))
+                    "E0003", f"there is no library `{name}`", statement.library.span, help=help))
+            else:
+                # a national layer comes after the GDPR library it adds to, however it is
+                # written: the library's rules first, the same order either way
+                for wanted in (["gdpr"] if name.startswith(NATIONAL_PREFIX) else []) + [name]:
+                    if wanted not in loaded:
+                        loaded.add(wanted)
+                        modules.extend(parse_sources(library_sources(wanted), diagnostics))
         index += 1
     return modules
 

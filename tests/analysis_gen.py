@@ -70,11 +70,13 @@ class Spec:
     obligations: tuple[str, ...]
     rules: tuple[Rule, ...]
     gdpr: bool = False
+    markers: tuple[str, ...] = ()  # marker purposes (groups: `p` over `p.s`)
 
     def text(self) -> str:
         lines = ["use gdpr"] if self.gdpr else []
         for name, basis in self.purposes:
-            lines.append(f"purpose {name}" + (f" basis {basis}" if basis else ""))
+            lines.append(f"purpose {name}" + (f" basis {basis}" if basis else "")
+                         + (" marker" if name in self.markers else ""))
         lines += [f"category {c}" for c in self.categories]
         lines += [f"region {r} = {REGIONS[r]}" for r in self.regions]
         if self.table is not None:
@@ -163,8 +165,11 @@ def specs(draw, gdpr: bool | None = False):
     count = draw(st.integers(2, 3))
     bases = draw(st.lists(st.sampled_from(BASES), min_size=count, max_size=count))
     purposes = [(name, basis) for name, basis in zip(["p", "q", "r"], bases)]
+    markers: tuple[str, ...] = ()
     if draw(st.booleans()):
         purposes.append(("p.s", None))
+        if draw(st.integers(0, 2)) == 0:  # `p` only groups: no event for it, a consent to it covers nothing
+            markers = ("p",)
     categories = ["a", "c.d"] + draw(st.lists(st.sampled_from(["b", "e"]), max_size=2, unique=True))
     regions = tuple(draw(st.lists(st.sampled_from(sorted(REGIONS)), min_size=1, max_size=2, unique=True)))
     table = None
@@ -172,7 +177,7 @@ def specs(draw, gdpr: bool | None = False):
         table = tuple((k, draw(st.sampled_from([13, 15, 16]))) for k in TABLE_KEYS)
     obligations = tuple(draw(st.lists(st.sampled_from(["o1", "o2"]), max_size=2, unique=True)))
     spec = Spec(tuple(purposes), tuple(categories), regions, table, draw(st.booleans()), obligations, (),
-                gdpr=draw(st.booleans()) if gdpr is None else gdpr)
+                gdpr=draw(st.booleans()) if gdpr is None else gdpr, markers=markers)
     found = draw(st.lists(rules(spec), min_size=2, max_size=6, unique_by=Rule.text))
     if draw(st.booleans()):  # a broad permit, so that many events are allowed and changes show
         found.insert(0, Rule("permit", obligations=obligations[:1]))
@@ -277,7 +282,7 @@ def destinations(policies) -> list[str]:
 def grid_axes(specs: list[Spec], policies) -> dict[str, list[Any]]:
     """Each event field the policies read, with a value of every class of it."""
     reads = _reads(specs)
-    purposes = sorted({p for policy in policies for p in policy.vocabulary.bases})
+    purposes = sorted({p for policy in policies for p in policy.vocabulary.event_bases})  # markers: no event
     cats = sorted({c for policy in policies for c in policy.vocabulary.categories.names()})
     category_sets = [[c] for c in cats] + [["a", "c.d"], ["a", "b"] if "b" in cats else ["a", "c"], cats[:3]]
     axes: dict[str, list[Any]] = {"purpose": purposes, "categories": category_sets,

@@ -162,7 +162,11 @@ def policies(draw):
         if draw(st.booleans()):
             text = f"rule r{index}: " + text
         texts.append(text)
-    return VOCABULARY + "\n".join(texts) + "\n"
+    vocabulary = VOCABULARY
+    if draw(st.booleans()):  # `marketing` a marker: no event for it, a consent to it covers nothing
+        vocabulary = vocabulary.replace("purpose marketing basis consent\n",
+                                        "purpose marketing basis consent marker\n")
+    return vocabulary + "\n".join(texts) + "\n"
 
 
 ODD_TIMES = ["2026-11-23T09:00:00", "2026-11-23T10:00:00+01:00", "2026-11-23T09:00:00.5Z",

@@ -116,7 +116,10 @@ def diagram_decision(policy, event):
     return allowed, obligations
 
 
-@pytest.mark.parametrize("policy", [SHOP, HEALTH], ids=["shop", "health"])
+GDPR_DE = engine.load_policy("rules/gdpr_national_tests/de")  # markers and the national layer
+
+
+@pytest.mark.parametrize("policy", [SHOP, HEALTH, GDPR_DE], ids=["shop", "health", "gdpr-de"])
 @settings(max_examples=300)
 @given(data=st.data())
 def test_the_diagram_decides_every_event_as_the_reference(policy, data):
@@ -395,3 +398,25 @@ def test_has_makes_absence_a_class_of_its_own():
     # facts of the case are asked for, never changed
     answer = _presence("has subject.age").remedies(event)
     assert not answer.remedies and [f.field for f in answer.facts] == ["subject.age"]
+
+
+def test_a_consent_to_a_marker_is_no_remedy_and_is_kept():
+    event = {"purpose": "newsletter", "categories": ["contact.email"], "destination": "DE", "at": AT,
+             "subject": {"age": 30, "country": "DE",
+                         "consents": [{"purpose": "direct_marketing", "given_at": "2026-01-05T10:00:00Z"}]}}
+    found = SHOP.remedies(event)
+    assert not found.allowed and [kinds(r) for r in found.remedies] == [[("obtain-consent", "consent")]]
+    (remedy,) = found.remedies
+    assert remedy.actions[0].purpose == "newsletter"
+    records = remedy.event["subject"]["consents"]
+    assert [r["purpose"] for r in records] == ["direct_marketing", "newsletter"]
+    assert SHOP.evaluate_reference(remedy.event).allowed
+
+
+def test_a_purpose_made_a_marker_is_noted_and_its_events_change():
+    text = "category c\npurpose m basis consent{}\npurpose n is m\npermit * on c\n"
+    old, new = (engine.load_policy_text(text.format(marker)) for marker in ("", " marker"))
+    result = engine.diff(old, new)
+    assert any("`m` is a marker in the new policy only" in note for note in result.notes)
+    assert result.counts["allow-to-deny"] >= 1  # an event for `m` is invalid now
+    assert all(change.verified for change in result.changes)

@@ -91,6 +91,19 @@ def test_duckdb_agrees_on_the_example_events(tmp_path, name):
     check_agreement(policy, texts, rows(audit_duckdb(policy, [str(path)], now=NOW)))
 
 
+@pytest.mark.parametrize("folder", ["gdpr_tests"] + sorted(
+    f"gdpr_national_tests/{p.name}" for p in (ROOT / "rules" / "gdpr_national_tests").iterdir() if p.is_dir()))
+def test_duckdb_agrees_on_the_library_tests(tmp_path, folder):
+    """Marker purposes (a consent to `direct_marketing` covers nothing, no event is for
+    it) and the national layer, in SQL as in the reference."""
+    policy = engine.load_policy(ROOT / "rules" / folder)
+    path = tmp_path / "events.jsonl"
+    texts = write_lines(path, [test.event for test in policy.tests])
+    decided = rows(audit_duckdb(policy, [str(path)], now=NOW))
+    check_agreement(policy, texts, decided)
+    assert {row["effect"] for row in decided} == {"allow", "deny"}
+
+
 def _columnar(event) -> dict | None:
     """The event as a row of EVENT_COLUMNS (context as JSON text), or None when its
     fields do not have the columns' types."""

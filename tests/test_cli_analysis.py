@@ -58,7 +58,7 @@ def test_explain_remedies_text(capsys, golden, name):
 def test_explain_remedies_says_why_not_in_words(capsys):
     _, objected, _ = run(capsys, "explain", SHOP, str(EVENTS / "10-newsletter-objected-denied.json"), "--remedies")
     assert "no lawful remedy" in objected
-    assert "rule gdpr_direct_marketing_objection · GDPR Art. 21(2), 21(3) · <gdpr>/objection.law:23:1" in objected
+    assert "rule gdpr_direct_marketing_objection · GDPR Art. 21(2), 21(3) · <gdpr>/objection.law:26:1" in objected
     _, consent, _ = run(capsys, "explain", SHOP, str(EVENTS / "05-newsletter-without-consent-denied.json"),
                         "--remedies")
     assert "  1. obtain a consent" in consent and "no lawful remedy" not in consent

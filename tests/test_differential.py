@@ -43,6 +43,11 @@ def test_the_shipped_policies_agree_on_their_events():
             agree(policy, json.loads(path.read_text()))
         for test in policy.tests:
             agree(policy, test.event)
+    # the library's own tests: marker purposes and the national layer among them
+    for folder in ["rules/gdpr_tests", *sorted(Path("rules/gdpr_national_tests").iterdir())]:
+        policy = engine.load_policy(folder)
+        for test in policy.tests:
+            agree(policy, test.event)
 
 
 def test_hostile_strings_and_keys_are_data_never_code():

@@ -209,6 +209,20 @@ def test_a_purpose_without_a_basis_is_named():
     assert any("`purpose`: `lab` has no basis" in r.message for r in decision.reasons), decision.reasons
 
 
+def test_a_marker_is_no_event_purpose_but_consents_and_objections_may_name_it():
+    checked = policy("purpose promo basis consent marker\npurpose promo.sms\npermit billing on contact.email\n")
+    schema = event_schema(checked)
+    assert "promo" not in _value(schema["properties"]["purpose"])["enum"]
+    assert "promo.sms" in _value(schema["properties"]["purpose"])["enum"]
+    assert "promo" in _value(_schema_of(("subject", "consents"), schema)["properties"]["purpose"])["enum"]
+    decision = checked.evaluate(event(purpose="promo"))
+    assert [r.message for r in decision.reasons] == [
+        "`purpose`: `promo` is a marker, a group of purposes: an event is for one of the purposes in it"]
+    named = checked.evaluate(event(subject={"consents": [{"purpose": "promo", "given_at": "2026-01-01T00:00:00Z"}],
+                                            "objections": ["promo"]}))
+    assert not any(r.kind == "invalid-event" for r in named.reasons)
+
+
 def test_the_e0404_fix_names_only_fields_conditions_read():
     """engine.core cannot import the description (an earlier phase): its text is held to it here."""
     from engine.core.diagnostics import FIXES

@@ -3,6 +3,8 @@ the boundary for every EEA state, and its public names."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import engine
@@ -105,7 +107,8 @@ def test_public_names_are_the_documented_contract():
         f"special.{n}" for n in ("racial_ethnic_origin", "political_opinion", "religious_belief",
                                  "trade_union", "genetic", "biometric", "health", "sex_life",
                                  "sexual_orientation")}
-    assert set(vocabulary.purposes.names()) == {"direct_marketing"}
+    assert set(vocabulary.purposes.names()) == {"direct_marketing", "employment"}
+    assert vocabulary.markers == {"direct_marketing", "employment"}  # groups, not purposes
     assert set(vocabulary.obligations) == set()
     assert all(r.label and r.label.startswith("gdpr_") and r.because and r.cite
                for r in library.rules)
@@ -243,3 +246,71 @@ def test_a_ground_left_out_is_denied_in_the_rules_own_words(event, rule):
     decision = LIBRARY_TESTS.evaluate({**event, "at": "2026-11-23T09:00:00Z"})
     (reason,) = [r for r in decision.reasons if r.rule == rule]
     assert not decision.allowed and reason.message == reason.because and "fail closed" not in reason.message
+# ---- marker purposes and national layers ---------------------------------------------------
+
+
+def _marketing(consent_to: str, purpose: str = "newsletter") -> dict:
+    return {"purpose": purpose, "categories": ["contact.email"], "destination": "DE",
+            "subject": {"age": 30, "country": "DE",
+                        "consents": [{"purpose": consent_to, "given_at": "2026-01-05T10:00:00Z"}]},
+            "at": "2026-11-23T09:00:00Z"}
+
+
+def test_a_consent_to_direct_marketing_covers_nothing_and_explanations_say_why():
+    decision = LIBRARY_TESTS.evaluate(_marketing("direct_marketing"))
+    assert [r.rule for r in decision.reasons] == ["consent_required"]
+    from engine.decide.explain import explain
+
+    data = explain(LIBRARY_TESTS, _marketing("direct_marketing"))
+    assert data["consent_required"] == {"required": True, "held": False, "marker_consents": ["direct_marketing"]}
+    assert LIBRARY_TESTS.evaluate(_marketing("newsletter")).allowed
+
+
+def test_no_event_is_for_a_marker():
+    decision = LIBRARY_TESTS.evaluate(_marketing("newsletter", purpose="direct_marketing"))
+    assert [r.kind for r in decision.reasons] == ["invalid-event"]
+    assert "`direct_marketing` is a marker" in decision.reasons[0].message
+
+
+def test_plain_use_gdpr_reads_no_national_layer():
+    labels = {r.label for r in engine.load_policy_text("use gdpr\n").rules}
+    assert "gdpr_de_genetic_employment" not in labels
+
+
+def test_a_national_layer_brings_the_gdpr_library_with_it():
+    layer = engine.load_policy_text("use gdpr.de\n")
+    base = engine.load_policy_text("use gdpr\n")
+    labels = [r.label for r in layer.rules]
+    assert {r.label for r in base.rules} < set(labels) and "gdpr_de_genetic_employment" in labels
+    [rule] = [r for r in layer.rules if r.label == "gdpr_de_genetic_employment"]
+    assert rule.location.startswith("<gdpr.de>/genetic.law") and "GenDG §19" in rule.cite
+    # written with `use gdpr` too, each library is read once
+    both = engine.load_policy_text("use gdpr\nuse gdpr.de\n")
+    assert [r.label for r in both.rules] == labels
+
+
+def test_an_unknown_national_layer_lists_those_there_are():
+    with pytest.raises(engine.PolicyError) as raised:
+        engine.load_policy_text("use gdpr.fr\n", name="mine.law")
+    [diagnostic] = raised.value.diagnostics
+    assert diagnostic.code == "E0003" and "`gdpr.fr`" in diagnostic.message
+    assert "`gdpr.de`" in (diagnostic.help or "")
+
+
+NATIONAL_TESTS = sorted(p.as_posix() for p in Path("rules/gdpr_national_tests").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("folder", NATIONAL_TESTS)
+def test_national_layer_tests_run_both_sides(folder):
+    layer = "gdpr." + Path(folder).name
+    policy = engine.load_policy(folder)
+    assert any(r.location.startswith(f"<{layer}>/") for r in policy.rules if r.location)
+    results = run_tests(policy)
+    assert results and all(r.passed for r in results)
+    assert {r.decision.effect for r in results} == {"allow", "deny"}
+
+
+def test_every_national_layer_has_its_tests():
+    from engine.core.resources import national_layers
+
+    assert {Path(folder).name for folder in NATIONAL_TESTS} == set(national_layers()) >= {"de"}

@@ -51,6 +51,7 @@ def test_wheel_contains_grammar_and_rules(installed):
     names = zipfile.ZipFile(wheel).namelist()
     assert "engine/_data/grammar/policy.lark" in names
     assert "engine/_data/rules/gdpr/regions.law" in names
+    assert "engine/_data/rules/gdpr_national/de/genetic.law" in names  # the national layers (`use gdpr.de`)
     assert "engine/_data/rules/examples/shop/shop.law" in names
     assert "engine/py.typed" in names  # applications that type-check see the annotations
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)  # Apache-2.0, as declared

@@ -174,6 +174,15 @@ def test_completion_candidates(session):
     for word in ("permit", ":explain", ":why-not", "newsletter.weekly", "contact.email", "eea", "digital_consent_age",
                  "tokenize_card", "billing_data", "subject.age", '"categories"', "consent_required"):
         assert word in names
+    assert "marker" in names  # a contextual word: `purpose outreach basis consent marker`
+
+
+def test_vocab_and_show_say_which_purposes_are_markers(session):
+    from engine.tools.repl import show
+
+    vocab = session.cmd_vocab("").plain()
+    assert "direct_marketing (consent, marker)" in vocab and "employment (marker)" in vocab
+    assert "marker: a group of purposes" in show(session.policy, "direct_marketing").plain()
 
 
 @pytest.mark.parametrize("text,complete", [

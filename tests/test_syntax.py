@@ -294,3 +294,37 @@ def test_soft_keywords_are_names_wherever_a_name_goes():
         decision = policy.evaluate({"purpose": word, "categories": [f"{word}.x"], "destination": "DE"})
         assert decision.allowed, (word, decision)
         assert decision.obligations == (word,)
+
+
+# ---- marker purposes ------------------------------------------------------------------------
+
+
+def test_marker_is_a_purpose_clause_in_any_order_and_still_a_name():
+    forms = ["purpose dm basis consent marker", "purpose dm marker basis consent",
+             "purpose dm marker is group", "purpose dm is group marker basis consent"]
+    for text in forms:
+        module, diagnostics = parse_module(Source("m.law", "purpose group basis consent\n" + text + "\n"))
+        assert not diagnostics, text
+        assert module.statements[-1].marker and module.statements[-1].name.value == "dm"
+    # `marker` names a purpose, a parent and a marker purpose all at once
+    module, diagnostics = parse_module(Source("m.law", "purpose marker marker\npurpose x is marker, y\n"))
+    assert not diagnostics
+    first, second = module.statements
+    assert first.name.value == "marker" and first.marker
+    assert [p.value for p in second.parents] == ["marker", "y"] and not second.marker
+
+
+def test_the_checker_reads_markers():
+    policy = engine.load_policy_text(
+        "category c\npurpose dm basis consent marker\npurpose news is dm\n"
+        "purpose hr marker\npurpose hiring basis contract is hr\npermit * on c\n")
+    vocabulary = policy.vocabulary
+    assert vocabulary.markers == {"dm", "hr"}
+    assert vocabulary.bases["news"] == "consent" and vocabulary.bases["hiring"] == "contract"
+    assert "hr" not in vocabulary.bases  # a marker needs no basis: no event is for it
+    assert set(vocabulary.event_bases) == {"news", "hiring"}
+    with pytest.raises(engine.PolicyError) as raised:
+        engine.load_policy_text("purpose hr marker marker\npurpose hiring is hr\n")
+    assert sorted(d.code for d in raised.value.diagnostics) == ["E0303", "E0305"]  # nothing to inherit
+    twice = next(d for d in raised.value.diagnostics if d.code == "E0305")
+    assert "gives `marker` twice" in twice.message and twice.notes

@@ -63,6 +63,7 @@ class Declarations:
     purposes: DeclaredHierarchy[ast.PurposeDecl]
     categories: DeclaredHierarchy[ast.CategoryDecl]
     bases: dict[str, str]  # purpose -> basis (only purposes that have one)
+    markers: frozenset[str]  # marker purposes: groups no event or consent names alone
     regions: dict[str, frozenset[str]]
     region_decls: dict[str, ast.RegionDecl]
     tables: dict[str, Table]
@@ -76,7 +77,7 @@ class Declarations:
             dict(self.tables),
             {name: decl.description.value if decl.description else None
              for name, decl in self.obligations.items()},
-            self.policy_name)
+            self.policy_name, self.markers)
 
 
 def _duplicates(kind: str, decls: Iterable[_D], diagnostics: list[Diagnostic]) -> dict[str, _D]:
@@ -192,6 +193,11 @@ def _bases(purposes: DeclaredHierarchy[ast.PurposeDecl], diagnostics: list[Diagn
             diagnostics.append(Diagnostic(
                 "E0305", f"the purpose `{name}` gives `is` twice", group[0].span,
                 help="list every parent after one `is`: `is a, b`"))
+        for extra in decl.markers[1:]:
+            diagnostics.append(Diagnostic(
+                "E0305", f"the purpose `{name}` gives `marker` twice", extra.span,
+                notes=(Note("first given here", decl.markers[0].span),),
+                help="remove one `marker`"))
         if decl.basis is not None:
             own[name] = decl.basis.value
     resolved: dict[str, frozenset[str]] = {}
@@ -212,6 +218,8 @@ def _bases(purposes: DeclaredHierarchy[ast.PurposeDecl], diagnostics: list[Diagn
     for name in purposes.names():
         found = inherited(name, frozenset())
         declared = purposes.declared.get(name)
+        if declared is not None and declared.marker and len(found) != 1:
+            continue  # no event names a marker, so it needs no basis of its own
         if len(found) == 1:
             bases[name] = next(iter(found))
         elif declared is not None and not found:
@@ -338,6 +346,7 @@ def declarations(statements, diagnostics: list[Diagnostic]) -> Declarations:
     purposes = _hierarchy("purpose", by_type[ast.PurposeDecl], diagnostics)
     categories = _hierarchy("category", by_type[ast.CategoryDecl], diagnostics)
     bases = _bases(purposes, diagnostics)
+    markers = frozenset(name for name, decl in purposes.declared.items() if decl.marker)
     regions, region_decls = _regions(by_type[ast.RegionDecl], diagnostics)
     tables = _tables(by_type[ast.TableDecl], diagnostics)
     obligations = _duplicates("obligation", by_type[ast.ObligationDecl], diagnostics)
@@ -347,6 +356,7 @@ def declarations(statements, diagnostics: list[Diagnostic]) -> Declarations:
         purposes=purposes,
         categories=categories,
         bases=bases,
+        markers=markers,
         regions=regions,
         region_decls=region_decls,
         tables=tables,

@@ -101,7 +101,7 @@ REGISTRY: dict[str, Code] = {
     "E0304": Code("a purpose that inherits two different bases",
                    "Give the purpose a basis of its own."),
     "E0305": Code("a clause repeated in a purpose declaration",
-                   "Give `basis` once, and list all parents after one `is`."),
+                   "Give `basis` once, `marker` once, and list all parents after one `is`."),
     "E0306": Code("a region defined in terms of itself",
                    "Define the region from countries and other regions that do "
                    "not lead back to it."),
@@ -179,6 +179,9 @@ REGISTRY: dict[str, Code] = {
     "W0812": Code("a rule whose removal changes no decision",
                    "Remove the rule: the policy decides every event the same without it "
                    "(`lawful diff` of the two shows no change)."),
+    "W0813": Code("a marker purpose with no purpose under it",
+                   "Declare the purposes the marker groups (`purpose newsletter is "
+                   "direct_marketing`), or remove `marker`."),
     # lint: GDPR hints for a policy that does not `use gdpr`
     "W0901": Code("special-category data permitted without explicit consent",
                    "Require `explicit consent` (or an Art. 9(2) ground) for the "

@@ -71,13 +71,23 @@ def rule_record(outcome: RuleOutcome) -> dict:
 
 
 def explanation(evaluation: Evaluation) -> dict:
+    consent: dict[str, Any] | None = None if evaluation.consent_required is None else {
+        "required": evaluation.consent_required, "held": evaluation.consent_held}
+    if consent is not None and evaluation.marker_consents:  # consents that did not count
+        consent["marker_consents"] = list(evaluation.marker_consents)
     return {
         "decision": evaluation.decision.model_dump(),
         "event_valid": evaluation.event is not None,
-        "consent_required": None if evaluation.consent_required is None else {
-            "required": evaluation.consent_required, "held": evaluation.consent_held},
+        "consent_required": consent,
         "rules": [rule_record(o) for o in evaluation.outcomes],
     }
+
+
+def marker_note(markers: list[str]) -> str:
+    """Why consents to markers did not count."""
+    named = ", ".join(f"`{m}`" for m in markers)
+    return (f"consent for {named} is held, but {'it is a marker' if len(markers) == 1 else 'they are markers'} "
+            "(a group of purposes) and covers nothing: consent is given purpose by purpose")
 
 
 def explain(policy: Policy, event: Any) -> dict:
@@ -181,6 +191,8 @@ def render_explanation(data: dict) -> Text:
         text.append("  ● " if not held else "  ○ ", style="red" if not held else "green")
         text.append("consent_required: the purpose's basis is consent; a valid consent "
                     + ("is held\n" if held else "is NOT held\n"))
+        if consent.get("marker_consents"):
+            text.append(f"      {marker_note(consent['marker_consents'])}\n", style="dim")
     return text
 
 

@@ -188,7 +188,8 @@ class CompiledPolicy:
         self.checked = checked
         self.digest = digest
         vocabulary = checked.vocabulary
-        self.bases = vocabulary.bases
+        self.bases = vocabulary.event_bases  # what an event can be for: markers are not
+        self.markers = vocabulary.markers
         self.purpose_ancestors = vocabulary.purposes.ancestors
         self.category_ancestors = vocabulary.categories.ancestors
         self.known_purposes = frozenset(vocabulary.purposes.ancestors)
@@ -351,7 +352,7 @@ class CompiledPolicy:
             return facts
         if type(consents) is not list:
             raise _Unsure
-        known_purposes = self.known_purposes
+        known_purposes, markers = self.known_purposes, self.markers
         records = []
         for record in consents:
             if type(record) is not dict or not CONSENT_KEYS.issuperset(record):
@@ -366,8 +367,9 @@ class CompiledPolicy:
                     or (explicit is not False and explicit is not True)
                     or (parental is not False and parental is not True)):
                 raise _Unsure
-            records.append((consent_purpose, given,
-                            None if withdrawn is None else _timestamp(withdrawn), explicit, parental))
+            withdrawn = None if withdrawn is None else _timestamp(withdrawn)
+            if consent_purpose not in markers:  # a consent to a marker covers nothing
+                records.append((consent_purpose, given, withdrawn, explicit, parental))
         facts.consents = records
         return facts
 

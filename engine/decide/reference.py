@@ -92,6 +92,9 @@ def _policy_problems(policy: CheckedPolicy, data: Mapping) -> list[str]:
                 problems.append(f"`{where}`: the policy has no category `{name}`")
         elif name not in vocabulary.purposes:
             problems.append(f"`{where}`: the policy has no purpose `{name}`")
+        elif described.names == fields.BASED_PURPOSE and name in vocabulary.markers:
+            problems.append(f"`{where}`: `{name}` is a marker, a group of purposes: an event "
+                            "is for one of the purposes in it")
         elif described.names == fields.BASED_PURPOSE and name not in vocabulary.bases:
             problems.append(f"`{where}`: `{name}` has no basis, so no event can name it")
     return problems
@@ -111,16 +114,27 @@ class Facts:
     def ancestors(self, purpose: str) -> frozenset[str]:
         return self.policy.vocabulary.purposes.ancestors.get(purpose, frozenset({purpose}))
 
+    def in_force(self, record) -> bool:
+        return record.given_at <= self.at and (record.withdrawn_at is None or record.withdrawn_at > self.at)
+
     def consent(self, kind: str | None) -> bool:
-        covering = self.ancestors(self.event.purpose)
+        """A consent record in force covers the event's purpose: its purpose is that one or
+        an ancestor, and not a marker (a consent to a group covers nothing: no blanket consent)."""
+        covering = self.ancestors(self.event.purpose) - self.policy.vocabulary.markers
         subject = self.event.subject
         assert subject is not None and subject.consents is not None  # the model reads null as absent
         for record in subject.consents:
-            valid = record.given_at <= self.at and (
-                record.withdrawn_at is None or record.withdrawn_at > self.at)
-            if valid and record.purpose in covering and (kind is None or getattr(record, kind)):
+            if self.in_force(record) and record.purpose in covering and (kind is None or getattr(record, kind)):
                 return True
         return False
+
+    def marker_consents(self) -> list[str]:
+        """The markers above the event's purpose that a consent in force names: consents
+        that cover nothing (for explanations)."""
+        markers = self.ancestors(self.event.purpose) & self.policy.vocabulary.markers
+        subject = self.event.subject
+        assert subject is not None and subject.consents is not None
+        return list(dict.fromkeys(r.purpose for r in subject.consents if r.purpose in markers and self.in_force(r)))
 
     def objected(self) -> bool:
         covering = self.ancestors(self.event.purpose)
@@ -303,6 +317,9 @@ class Evaluation:
     outcomes: list[RuleOutcome] = field(default_factory=list)
     consent_required: bool | None = None  # None when the purpose's basis is not consent
     consent_held: bool | None = None
+    #: markers above the purpose that a consent in force names, when no consent is held:
+    #: consents that did not count (a consent to a marker covers nothing)
+    marker_consents: tuple[str, ...] = ()
 
 
 def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False,
@@ -327,10 +344,12 @@ def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False
     # 3. the built-in consent rule
     consent_required: bool | None = None  # None when the purpose's basis is not consent
     consent_held: bool | None = None
+    marker_consents: tuple[str, ...] = ()
     if policy.vocabulary.bases[event.purpose] == "consent":
         consent_required = True
         consent_held = facts.consent(None)
         if not consent_held:
+            marker_consents = tuple(facts.marker_consents())
             reasons.append(Reason(
                 kind="no-consent", rule=CONSENT_LABEL, cite=CONSENT_CITE,
                 message=words.no_consent(event.purpose)))
@@ -360,7 +379,7 @@ def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False
     else:
         decision = Decision(effect="allow", allowed=True, reasons=permitted,
                             obligations=sorted(obligations), digest=digest)
-    return Evaluation(decision, event, outcomes, consent_required, consent_held)
+    return Evaluation(decision, event, outcomes, consent_required, consent_held, marker_consents)
 
 
 def explain_safely(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False,

@@ -15,7 +15,7 @@ def event_schema(policy=None) -> dict:
     if policy is None:
         return schema
     vocabulary = policy.vocabulary
-    names = {fields.BASED_PURPOSE: sorted(vocabulary.bases), fields.PURPOSE: vocabulary.purposes.names(),
+    names = {fields.BASED_PURPOSE: sorted(vocabulary.event_bases), fields.PURPOSE: vocabulary.purposes.names(),
              fields.CATEGORY: vocabulary.categories.names(), fields.COUNTRY: sorted(iso_codes())}
     for path, field in fields.walk():
         if field.names is not None:

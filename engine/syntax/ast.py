@@ -220,6 +220,12 @@ class PurposeDecl:
     parent_lists: tuple[tuple[Name, ...], ...] = ()  # more than one is an error
     span: Span | None = _span()
     doc: str | None = _doc()
+    markers: tuple[Name, ...] = ()  # each `marker` clause; more than one is an error
+
+    @property
+    def marker(self) -> bool:
+        """A marker purpose: it groups others, no event or consent can name it alone."""
+        return bool(self.markers)
 
     @property
     def basis(self) -> Name | None:

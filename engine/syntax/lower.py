@@ -234,14 +234,17 @@ class _Lowering:
             parents = self.names(c[1]) if c[1] is not None else ()
             return ast.CategoryDecl(self.name(c[0]), parents, span)
         if kind == "purpose_decl":
-            bases, parent_lists = [], []
+            bases, parent_lists, markers = [], [], []
             for clause in c[1:]:
                 if clause.data == "basis_clause":
                     token = clause.children[0].children[0]
                     bases.append(ast.Name(token.value, self.span(token)))
+                elif clause.data == "marker_clause":
+                    markers.append(ast.Name("marker", self.span(clause)))
                 else:
                     parent_lists.append(self.names(clause.children[0]))
-            return ast.PurposeDecl(self.name(c[0]), tuple(bases), tuple(parent_lists), span)
+            return ast.PurposeDecl(self.name(c[0]), tuple(bases), tuple(parent_lists), span,
+                                   markers=tuple(markers))
         if kind == "table_decl":
             default = self.integer(c[1]) if c[1] is not None else None
             entries = tuple(

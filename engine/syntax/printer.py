@@ -259,6 +259,7 @@ def statement(node, anchors=None, exploded: bool = False) -> list[Line]:
             text += f" basis {basis.value}"
         for group in node.parent_lists:
             text += f" is {_names(group)}"
+        text += " marker" * len(node.markers)
         return [Line(text, at)]
     if isinstance(node, ast.ObligationDecl):
         description = f" {quote(node.description.value)}" if node.description else ""

@@ -104,6 +104,7 @@ def _lint(policy: Policy) -> list[Diagnostic]:
     linter.constant_conditions()
     linter.redundant_rules()
     linter.unpermitted_purposes()
+    linter.empty_markers()
     if not any(isinstance(s, ast.UseDecl) and s.library.value == "gdpr"
                for m in policy.authored.modules for s in m.statements):
         linter.gdpr_hints()
@@ -318,11 +319,22 @@ class Linter:
     def unpermitted_purposes(self) -> None:
         covering = _Covering([r for r in self.rules if r.effect == "permit"])
         for name, decl in self.vocabulary.purposes.declared.items():
-            if name not in self.vocabulary.bases:
-                continue
+            if name not in self.vocabulary.bases or name in self.vocabulary.markers:
+                continue  # no event is for a marker: its purposes have the permits
             if not covering.covers(self.vocabulary.purposes.ancestors[name]):
                 self.warn("W0809", f"no permit covers the purpose `{name}`: every event for it is denied",
                           decl.name.span, help=f"add a rule: `permit {name} on …`")
+
+    def empty_markers(self) -> None:
+        """W0813: a marker groups purposes; one with none under it groups nothing."""
+        graph = self.vocabulary.purposes.graph
+        for name in sorted(self.vocabulary.markers):
+            if not graph.in_degree(name):
+                decl = self.vocabulary.purposes.declared[name]
+                self.warn("W0813", f"the marker `{name}` has no purpose under it: no event can be "
+                          "for it and a consent to it covers nothing, so it groups nothing",
+                          decl.name.span, help=f"declare the purposes it groups: `purpose … is {name}`, "
+                          "or remove `marker`")
 
     # ---- conditions decided by the target -----------------------------------------------
 
@@ -377,7 +389,7 @@ class Linter:
                           help="add `to eea`, check `safeguards`, or `use gdpr`")
         reads_age = _Covering([r for r in self.rules if _mentions(r, _reads_children)])
         for name, decl in self.vocabulary.purposes.declared.items():
-            if self.vocabulary.bases.get(name) != "consent":
+            if self.vocabulary.bases.get(name) != "consent" or name in self.vocabulary.markers:
                 continue
             if not reads_age.covers(ancestors[name]):
                 self.warn("W0903", f"the purpose `{name}` is based on consent, and no rule checks "

@@ -30,7 +30,7 @@ from ..load import PolicyError, compile_sources, read_paths
 from ..decide.policy import Policy
 from ..core.source import Source
 from ..syntax import parse_module
-from ..syntax.parser import KEYWORDS
+from ..syntax.parser import KEYWORDS, SOFT_KEYWORDS
 
 # from the event's description: the keys of events (completed quoted, in JSON) and
 # the names conditions read (`context.` for `context.KEY`)
@@ -234,7 +234,7 @@ class Session:
     def cmd_vocab(self, argument: str) -> Output:
         vocabulary = self.policy.vocabulary
         output = Output()
-        purposes = [f"{p} ({vocabulary.bases[p]})" if p in vocabulary.bases else p
+        purposes = [f"{p} ({_purpose_kind(vocabulary, p)})" if _purpose_kind(vocabulary, p) else p
                     for p in vocabulary.purposes.names()]
         sections = [
             ("purposes", purposes),
@@ -324,7 +324,7 @@ class Session:
     def names(self) -> list[str]:
         """Every word worth completing: keywords, commands, declared names, fields."""
         vocabulary = self.policy.vocabulary
-        words = set(KEYWORDS) | {c.name for c in COMMANDS} | {":exit"}
+        words = set(KEYWORDS) | SOFT_KEYWORDS | {c.name for c in COMMANDS} | {":exit"}
         words |= set(vocabulary.purposes.names()) | set(vocabulary.categories.names())
         words |= set(vocabulary.regions) | set(vocabulary.tables) | set(vocabulary.obligations)
         words |= {r.label for r in self.policy.rules if r.label} | {"consent_required"}
@@ -341,6 +341,12 @@ class Session:
         return [name for name in self.names() if name.startswith(word) and name != word]
 
 
+def _purpose_kind(vocabulary, purpose: str) -> str:
+    """A purpose's basis and whether it is a marker, for `:vocab`: `consent, marker`."""
+    parts = ([vocabulary.bases[purpose]] if purpose in vocabulary.bases else [])
+    return ", ".join(parts + (["marker"] if purpose in vocabulary.markers else []))
+
+
 def _usage(usage: str) -> Output:
     output = Output(failed=True)
     output.add(f"usage: {usage}", style="yellow")
@@ -354,7 +360,9 @@ def _describe(statement, policy: Policy) -> str:
         return f"{statement.kind} rule{label}"
     if isinstance(statement, ast.PurposeDecl):
         basis = policy.vocabulary.bases.get(statement.name.value)
-        return f"purpose {statement.name.value}" + (f" (basis {basis})" if basis else "")
+        kind = ", ".join(([f"basis {basis}"] if basis else [])
+                         + (["marker"] if statement.name.value in policy.vocabulary.markers else []))
+        return f"purpose {statement.name.value}" + (f" ({kind})" if kind else "")
     if isinstance(statement, ast.TestDecl):
         return f'test "{statement.name.value}"'
     if isinstance(statement, ast.PolicyDecl):
@@ -383,6 +391,8 @@ def show(policy: Policy, name: str) -> Output:
                 output.add(f"  implied by {', '.join(children)}", style="dim")
             if kind == "purpose" and name in vocabulary.bases:
                 output.add(f"  basis: {vocabulary.bases[name]}")
+            if kind == "purpose" and name in vocabulary.markers:
+                output.add("  marker: a group of purposes; no event is for it, a consent to it covers nothing")
             parents = sorted(hierarchy.ancestors[name] - {name})
             if parents:
                 output.add(f"  ancestors: {', '.join(parents)}")

@@ -49,7 +49,7 @@ class Names:
 
 def names(policy: CheckedPolicy) -> Names:
     vocabulary = policy.vocabulary
-    return Names(vocabulary.purposes.names(), sorted(vocabulary.bases),
+    return Names(vocabulary.purposes.names(), sorted(vocabulary.event_bases),
                  vocabulary.categories.names(), sorted(iso_codes()))
 
 
@@ -64,12 +64,15 @@ def split_json(dialect: Dialect, source: str, doc: str, prefix: str, keys: list[
 
 
 def purpose_cover(policy: CheckedPolicy, purpose: str) -> str:
-    """SQL of the event purpose's ancestors (itself included) as one string `|a|b|`:
-    a consent's purpose covers the event's when `|purpose|` is in it."""
-    ancestors = policy.vocabulary.purposes.ancestors
+    """SQL of the event purpose's ancestors (itself included) less the markers, as one
+    string `|a|b|`: a consent's purpose covers the event's when `|purpose|` is in it (a
+    consent to a marker covers nothing)."""
+    vocabulary = policy.vocabulary
+    ancestors = vocabulary.purposes.ancestors
     return "CASE " + " ".join(
-        f"WHEN {purpose} = {quote(p)} THEN {quote(SEPARATOR + SEPARATOR.join(sorted(ancestors[p])) + SEPARATOR)}"
-        for p in sorted(policy.vocabulary.bases)) + " END"
+        f"WHEN {purpose} = {quote(p)} THEN "
+        f"{quote(SEPARATOR + SEPARATOR.join(sorted(ancestors[p] - vocabulary.markers)) + SEPARATOR)}"
+        for p in sorted(vocabulary.event_bases)) + " END"
 
 
 def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int) -> str:

@@ -13,7 +13,7 @@ from .dialects import Dialect, quote
 def purpose_columns(policy: CheckedPolicy, dialect: Dialect) -> tuple[str, str]:
     """SQL of the event purpose's lawful basis and of its ancestors (itself included)."""
     vocabulary = policy.vocabulary
-    purposes = sorted(vocabulary.bases)
+    purposes = sorted(vocabulary.event_bases)  # what an event can be for
     basis = "CASE " + " ".join(f"WHEN purpose = {quote(p)} THEN {quote(vocabulary.bases[p])}"
                                for p in purposes) + " END"
     ancestors = "CASE " + " ".join(

@@ -182,6 +182,11 @@ def _hierarchy_notes(old, new) -> list[str]:
             parts = [f"now also `{a}`" for a in sorted(gained)] + [f"no longer `{a}`" for a in sorted(lost)]
             notes.append(f"purpose `{purpose}` descends from " + ", ".join(parts) +
                          ": a consent or objection naming that purpose covers it in one policy only")
+    markers = [p.checked.vocabulary.markers for p in (old, new)]
+    for purpose in sorted((markers[0] ^ markers[1]) & known[0] & known[1]):
+        which = "old" if purpose in markers[0] else "new"
+        notes.append(f"purpose `{purpose}` is a marker in the {which} policy only: there a consent naming it "
+                     "covers nothing and no event is for it")
     return notes
 
 

@@ -304,7 +304,8 @@ class _Search:
     def _consent(self, event: dict[str, Any], state: str) -> None:
         subject = event.setdefault("subject", {})
         records = subject.get("consents", [])
-        covering = self.facts.ancestors(self.event.purpose)
+        # a consent to a marker covers nothing, so it never conflicts: it stays
+        covering = self.facts.ancestors(self.event.purpose) - self.policy.checked.vocabulary.markers
         flags = [] if state == "none" else state.split("+")
         # a record covering the purpose whose flags the new state lacks is replaced:
         # a consent state (plain, say) must not keep an explicit record's flag; the

@@ -207,7 +207,7 @@ def reads_of(node: ir.Node, safeguard_names: Iterable[str]) -> tuple[str, ...]:
 def _leaf_judge(policy: ir.CheckedPolicy, node: ir.Node, names: tuple[str, ...]):
     def judge(values: dict[str, Any]) -> str:
         purpose = values.get("purpose")
-        if purpose is not None and purpose not in policy.vocabulary.bases:
+        if purpose is not None and purpose not in policy.vocabulary.event_bases:
             return "F"  # an event naming it is invalid here: the decision never reads this
         truth = reference.condition(_Facts(policy, _Event(values, names), values), node)
         if isinstance(truth, EvaluationError):
@@ -251,7 +251,7 @@ def destination_target(destinations: frozenset[str]) -> Atom:
 
 def valid_purpose(policy: ir.CheckedPolicy) -> Atom:
     return Atom(("valid-purpose", id(policy)), ("purpose",),
-                lambda values: _truth(values["purpose"] in policy.vocabulary.bases))
+                lambda values: _truth(values["purpose"] in policy.vocabulary.event_bases))
 
 
 def valid_category(policy: ir.CheckedPolicy) -> Atom:
@@ -261,7 +261,7 @@ def valid_category(policy: ir.CheckedPolicy) -> Atom:
 
 def consent_basis(policy: ir.CheckedPolicy) -> Atom:
     return Atom(("consent-basis", id(policy)), ("purpose",),
-                lambda values: _truth(policy.vocabulary.bases.get(values["purpose"]) == "consent"))
+                lambda values: _truth(policy.vocabulary.event_bases.get(values["purpose"]) == "consent"))
 
 
 #: the built-in consent rule's test: some consent covers the purpose
@@ -406,7 +406,7 @@ class Space:
         for (index, node), atom in self._leaf_atoms.items():
             for name in atom.reads:
                 reading[name].extend(_constants(node, self.policies[index]))
-        purposes = sorted({p for policy in self.policies for p in policy.vocabulary.bases})
+        purposes = sorted({p for policy in self.policies for p in policy.vocabulary.event_bases})
         categories = sorted({c for policy in self.policies for c in policy.vocabulary.categories.names()})
         countries = sorted(iso_codes())
         # a policy with no purpose (or no category) still has a space: one name no
@@ -414,7 +414,7 @@ class Space:
         result: dict[str, tuple[str, list[Any]]] = {
             "purpose": ("purpose", purposes or [UNNAMED]), "category": ("category", categories or [UNNAMED]),
             "destination": ("country", countries)}
-        if any(b == "consent" for policy in self.policies for b in policy.vocabulary.bases.values()):
+        if any(b == "consent" for policy in self.policies for b in policy.vocabulary.event_bases.values()):
             reading.setdefault("consent", [])  # the built-in consent rule reads it
         for name, constants in sorted(reading.items()):
             if name in result:
