@@ -94,10 +94,11 @@ class Facts:
     consents: Sequence[tuple[str, datetime, datetime | None, bool, bool]]
     objections: Sequence[str]
     context: dict[str, Any]
+    recipient: ir.Recipient | None  # the declared recipient the event names
 
     safeguards = _NO_SAFEGUARDS
     automated = False
-    collected_at = age = country = kind = id = None
+    collected_at = age = country = kind = id = recipient = None
     consents = objections = ()
     context = _NO_CONTEXT
 
@@ -193,6 +194,7 @@ class CompiledPolicy:
         self.category_ancestors = vocabulary.categories.ancestors
         self.known_purposes = frozenset(vocabulary.purposes.ancestors)
         self.countries = iso_codes()
+        self.recipients = vocabulary.recipients
         self.rules = [CompiledRule(rule) for rule in checked.rules]
         # rules by the purposes they name; `*` rules apply to every purpose
         self.naming: dict[str, list[CompiledRule]] = {}
@@ -305,6 +307,13 @@ class CompiledPolicy:
         purpose = get("purpose")
         categories = get("categories")
         destination = get("destination")
+        recipient = get("recipient")
+        declared = None
+        if recipient is not None:  # the recipient gives the destination, or agrees with it
+            declared = self.recipients.get(recipient) if type(recipient) is str else None
+            if declared is None or (destination is not None and destination != declared.country):
+                raise _Unsure
+            destination = declared.country
         bases = self.bases
         if (type(purpose) is not str or purpose not in bases or type(categories) is not list
                 or not categories or type(destination) is not str or destination not in self.countries):
@@ -327,6 +336,10 @@ class CompiledPolicy:
             if not EVENT_KEYS.issuperset(event):
                 raise _Unsure
             self.optional_facts(event, facts)
+        if declared is not None:
+            facts.recipient = declared
+            if declared.holds:
+                facts.safeguards = facts.safeguards | declared.holds
         if subject is _NOTHING:
             return facts
         if type(subject) is not dict:
@@ -650,6 +663,15 @@ def _field(node: ir.Field) -> Value:
                 raise no_data_age(span)
             return facts.at - facts.collected_at
         return data_age
+    if head == "recipient":
+        part = path[1] if len(path) > 1 else "name"
+
+        def recipient(facts: Facts):
+            declared = facts.recipient
+            if declared is None:
+                raise missing(name, span)
+            return getattr(declared, part)
+        return recipient
     if head == "subject":
         attribute = {"age": "age", "country": "country", "kind": "kind", "id": "id"}[path[1]]
 

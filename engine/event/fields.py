@@ -39,6 +39,7 @@ PURPOSE = "purpose"
 BASED_PURPOSE = "based purpose"  # a purpose that has a basis
 CATEGORY = "category"
 COUNTRY = "country"
+RECIPIENT = "recipient"
 
 #: the default of an optional field with none: absent, so a rule that reads it fails closed
 ABSENT = None
@@ -58,6 +59,8 @@ class Field:
       None when no condition names it directly; `keyword` when the language
       names it by a keyword of its own grammar (`purpose`, `basis`), not a path.
     - `open`: a condition reads the keys under it (`context.KEY`), as `any`.
+    - `given_by`: an optional field that is required unless the event names the
+      field given here, which then supplies it (`destination` from `recipient`).
     """
 
     name: str
@@ -73,6 +76,7 @@ class Field:
     keyword: bool = False
     open: bool = False
     fields: tuple["Field", ...] = ()
+    given_by: str | None = None
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind
@@ -117,8 +121,9 @@ EVENT = (
           reads="purpose", keyword=True),
     Field("categories", STRINGS, "the categories of data processed", required=True, min_items=1,
           names=CATEGORY),
-    Field("destination", STRING, "where the data goes (ISO 3166-1)", required=True, names=COUNTRY,
-          reads="country"),
+    Field("destination", STRING, "where the data goes (ISO 3166-1); the recipient's country when left out",
+          names=COUNTRY, reads="country", given_by="recipient"),
+    Field("recipient", STRING, "the declared recipient the data goes to", names=RECIPIENT, reads="string"),
     Field("subject", OBJECT, "the data subject", default=EMPTY, fields=SUBJECT),
     Field("safeguards", STRINGS, "transfer safeguards in place, such as `scc`", default=EMPTY,
           reads="set:string"),
@@ -133,7 +138,16 @@ EVENT = (
 DERIVED = (
     Field("basis", STRING, "the lawful basis of the event's purpose", reads="basis", keyword=True),
     Field("data_age", DURATION, "how old the data is: `at` less `collected_at`", reads="duration"),
+    Field("recipient.role", STRING, "the recipient's role: processor, controller or joint_controller",
+          reads="string"),
+    Field("recipient.country", STRING, "the country of the recipient's declaration", reads="country"),
+    Field("recipient.holds", STRINGS, "the safeguards and certifications the recipient holds",
+          reads="set:string"),
 )
+
+#: Roots of fields added after 0.2: a declared name may start with one unless the
+#: policy declares recipients (`check.declarations`), so older policies keep their names.
+CONTEXTUAL_ROOTS = frozenset({"recipient"})
 
 
 # ---- views of the table ------------------------------------------------------------------
@@ -183,7 +197,7 @@ def readable() -> dict[tuple[str, ...], Field]:
     """What conditions read by a path (not by a keyword): path -> field. An `open`
     field stands for the keys under it."""
     found = {path: field for path, field in walk() if field.reads and not field.keyword}
-    found.update({(f.name,): f for f in DERIVED if f.reads and not f.keyword})
+    found.update({tuple(f.name.split(".")): f for f in DERIVED if f.reads and not f.keyword})
     return found
 
 

@@ -86,9 +86,13 @@ class Subject(_Model):
 class Event(_Model):
     """A processing event: who processes what, for which purpose, where to."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={
+        "anyOf": [{"required": ["destination"]}, {"required": ["recipient"]}]})
+
     purpose: StrictStr
     categories: list[StrictStr] = Field(min_length=1)
-    destination: StrictStr
+    destination: StrictStr | None = Field(default=None, description="required unless `recipient` is given")
+    recipient: StrictStr | None = None
     subject: Subject | None = Subject()
     safeguards: list[StrictStr] | None = []
     automated: StrictBool | None = False
