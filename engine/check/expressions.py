@@ -210,7 +210,28 @@ class Typer:
                 help = "write country codes without quotes: `DE`"
             return self.error("E0401", f"cannot compare {describe(left.type)} with "
                               f"{describe(right.type)}", e.span, help=help)
+        if e.op in ("==", "!=") and not (self._can_be(left, right) and self._can_be(right, left)):
+            return ir.Const(None, "error", e.span)
         return ir.Compare(e.op, left, right, span=e.span)
+
+    def _can_be(self, field, const) -> bool:
+        """False, with E0410, when `const` holds a string the field `recipient` or
+        `recipient.role` can never be (an undeclared recipient, an unknown role)."""
+        if not isinstance(field, ir.Field) or not isinstance(const, ir.Const):
+            return True
+        if field.path == ("recipient",):
+            known, what = sorted(self.vocabulary.recipients), "a declared recipient"
+        elif field.path == ("recipient", "role"):
+            known, what = list(ir.ROLES), "a recipient's role"
+        else:
+            return True
+        values = const.value if isinstance(const.value, frozenset) else {const.value}
+        for value in sorted(v for v in values if isinstance(v, str) and v not in known):
+            self.error("E0410", f"`{field.name}` is never \"{value}\": that is not {what}", const.span,
+                       help=did_you_mean(value, known) or ("it can be " + ", ".join(f'"{k}"' for k in known)
+                                                           if known else "declare it: `recipient NAME ROLE in COUNTRY`"))
+            return False
+        return True
 
     def _In(self, e):
         left = self.expr(e.left)
@@ -245,6 +266,8 @@ class Typer:
                 "country", "string"} else None
             return self.error("E0401", f"cannot look for {describe(left.type)} in "
                               f"{describe(right.type)}", e.span, help=help)
+        if not self._can_be(left, right):
+            return ir.Const(None, "error", e.span)
         return ir.Member(left, right, e.negated, span=e.span)
 
     def _bool_operand(self, expr):

@@ -107,6 +107,8 @@ REGISTRY: dict[str, Code] = {
                    "not lead back to it."),
     "E0307": Code("a category or purpose hierarchy more than 64 levels deep",
                    "Flatten the hierarchy: at most 64 levels from a name to its root."),
+    "E0308": Code("a recipient with an unknown role",
+                   "A recipient is a `processor`, a `controller` or a `joint_controller`."),
     # types
     "E0401": Code("operands of different types",
                    "Compare values of one type; write country codes without quotes (`DE`)."),
@@ -129,6 +131,9 @@ REGISTRY: dict[str, Code] = {
                    "Look tables up by a country: `table[subject.country]`."),
     "E0409": Code("an ordering comparison of values that have no order",
                    "Order integers or durations only; compare strings with `==` or `in`."),
+    "E0410": Code("a string that `recipient` or `recipient.role` can never be",
+                   "Name a declared recipient, or one of the roles processor, controller, "
+                   "joint_controller."),
     # countries and tables
     "E0501": Code("an unknown country code",
                    "Use an ISO 3166-1 alpha-2 code (`GB` for the United Kingdom, "
