@@ -85,6 +85,7 @@ CONDITIONS = [
     "objected", "destination in home", 'context.tier == "gold"', "context.n > 2",
     '"scc" in safeguards', "automated", "data_age > 90 days", "basis == consent",
     "purpose in marketing", 'subject.kind == "customer"', "age[subject.country] <= subject.age",
+    'recipient.role == "processor"', '"dpf" in recipient.holds', "recipient.country in home",
 ]
 
 
@@ -133,7 +134,14 @@ table age default 16 { FR: 15, DE: 16 }
 table strict_age { DE: 18 }
 obligation o1 "first"
 obligation o2 "second"
+recipient cloud processor in US holds "dpf"
+recipient partner controller in DE
+recipient twin joint_controller in JP holds "scc", "bcr"
 """
+
+#: the recipients VOCABULARY declares, and names it does not
+RECIPIENTS = ["cloud", "partner", "twin"]
+NOT_RECIPIENTS = ["nobody", "", "Cloud", 3, None, ["cloud"]]
 
 SUGAR = [
     "require explicit consent for marketing on contact",
@@ -142,6 +150,9 @@ SUGAR = [
     "residency * in wide",
     "retain usage for 30 days",
     "require consent or basis != consent for *",
+    'forbid * when recipient == "partner" and not consent',
+    'permit * to {US} when recipient in {"cloud", "twin"}',
+    'require "scc" in safeguards for analytics when recipient.role != "controller"',
 ]
 
 
@@ -201,6 +212,16 @@ def differential_events(draw):
         event["categories"] = draw(st.sampled_from([[], ["contact|email"], ["Contact"]]))
     if choice == 7:
         return draw(hostile_events(event))
+    if choice in (8, 9, 10):  # a recipient: its country is the destination
+        event["recipient"] = draw(st.sampled_from(RECIPIENTS))
+        if choice == 8:
+            event.pop("destination")
+        elif choice == 9:  # stated too: the recipient's country (valid), or another (invalid)
+            event["destination"] = draw(st.sampled_from(["US", "DE", "JP", "FR"]))
+        else:
+            event["recipient"] = draw(st.sampled_from(RECIPIENTS + NOT_RECIPIENTS))
+            if draw(st.booleans()):
+                event.pop("destination")
     return event
 
 

@@ -669,7 +669,7 @@ def _field(node: ir.Field) -> Value:
         def recipient(facts: Facts):
             declared = facts.recipient
             if declared is None:
-                raise missing(name, span)
+                raise missing("recipient", span)
             return getattr(declared, part)
         return recipient
     if head == "subject":

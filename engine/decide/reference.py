@@ -172,8 +172,8 @@ def field_value(facts: Facts, node: ir.Field) -> Any:
     if head == "destination":
         return event.destination
     if head == "recipient":
-        if event.recipient is None:
-            raise missing(node.name, node.span)
+        if event.recipient is None:  # what is missing is the recipient, whichever fact is read
+            raise missing("recipient", node.span)
         declared = facts.policy.vocabulary.recipients[event.recipient]
         return getattr(declared, node.path[1] if len(node.path) > 1 else "name")  # name, role, country, holds
     if head == "safeguards":
@@ -347,6 +347,8 @@ def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False
         return Evaluation(Decision(effect="deny", allowed=False, reasons=invalid, digest=digest), None)
     at = event.at or now
     facts = Facts(policy, event, at)
+    destination = event.destination
+    assert destination is not None  # given, or the recipient's (`resolved`)
     outcomes = [judge_rule(facts, rule) for rule in policy.rules]
     reasons: list[Reason] = []
 
@@ -375,7 +377,7 @@ def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False
         if not covering:
             reasons.append(Reason(
                 kind="not-permitted", category=category,
-                message=words.not_permitted(category, event.purpose, event.destination)))
+                message=words.not_permitted(category, event.purpose, destination)))
             continue
         first = covering[0].rule
         permitted.append(Reason(
