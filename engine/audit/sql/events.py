@@ -53,6 +53,21 @@ def names(policy: CheckedPolicy) -> Names:
                  vocabulary.categories.names(), sorted(iso_codes()))
 
 
+def recipient_fact(policy: CheckedPolicy, dialect: Dialect, recipient: str, fact: str) -> str:
+    """SQL of a fact of the declared recipient named by the column `recipient`
+    (`country`, `role`: a string; `holds`: a list of strings), NULL when it names
+    none. Used only where the policy declares recipients."""
+    recipients = policy.vocabulary.recipients
+    if not recipients:  # NULL, typed
+        return f"CASE WHEN {recipient} IS NULL THEN NULL ELSE {dialect.strings([])} END" if fact == "holds" \
+            else dialect.null_string
+    cases = " ".join(
+        f"WHEN {quote(name)} THEN "
+        + (dialect.strings(sorted(r.holds)) if fact == "holds" else quote(getattr(r, fact)))
+        for name, r in sorted(recipients.items()))
+    return f"CASE {recipient} {cases} END"
+
+
 def split_json(dialect: Dialect, source: str, doc: str, prefix: str, keys: list[str]) -> str:
     """`source` with a column <prefix>_<key> per key: that field of the JSON object in
     column `doc` (NULL where absent), the object parsed once for all of them."""
@@ -122,14 +137,24 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
         f"(coalesce({d.jtype('c', ('parental',))}, 'NULL') IN ('NULL', {d.BOOLEAN}))",
     ])
     collected = d.timestamp_us(d.jstring(*at(("collected_at",))))
+    recipients = sorted(policy.vocabulary.recipients)
+    destination_ok = f"({is_type(('destination',), d.STRING)} AND {known(d.jstring(*at(('destination',))), n.countries)})"
+    recipient_ok = absent_or_null(("recipient",))
+    if recipients:  # a recipient gives the destination; one stated as well must be its country
+        named = d.jstring(*at(("recipient",)))
+        country = recipient_fact(policy, d, named, "country")
+        recipient_ok = f"({recipient_ok} OR ({is_type(('recipient',), d.STRING)} AND {known(named, recipients)}))"
+        destination_ok = (f"(CASE WHEN {absent_or_null(('recipient',))} THEN {destination_ok} "
+                          f"WHEN {absent_or_null(('destination',))} THEN true "
+                          f"ELSE {destination_ok} AND {d.jstring(*at(('destination',)))} = {country} END)")
     checks = [
         ("the line is not a JSON object", f"({j} IS NOT NULL AND {d.jtype(j)} = {d.OBJECT})"),
         ("an unknown field", only_keys((), EVENT_KEYS)),
         ("`purpose`", f"({is_type(('purpose',), d.STRING)} AND {known(d.jstring(*at(('purpose',))), n.based)})"),
         ("`categories`", f"({string_list(('categories',), n.categories)} AND "
                          f"{d.length(d.jitems(*at(('categories',))))} > 0)"),
-        ("`destination`", f"({is_type(('destination',), d.STRING)} AND "
-                          f"{known(d.jstring(*at(('destination',))), n.countries)})"),
+        ("`recipient`", recipient_ok),
+        ("`destination`", destination_ok),
         ("`subject`", f"({absent_or_null(s)} OR ({is_type(s, d.OBJECT)} AND {only_keys(s, SUBJECT_KEYS)}))"),
         ("`subject.id`", f"({absent_or_null(s + ('id',))} OR {is_type(s + ('id',), d.STRING)})"),
         ("`subject.kind`", f"({absent_or_null(s + ('kind',))} OR {is_type(s + ('kind',), d.STRING)})"),
@@ -172,6 +197,14 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
         "at_us": f"coalesce({d.timestamp_us(d.jstring(*at(('at',))))}, {int(now_us)})",
         "context": d.jvalue(*at(("context",))),
     }
+    columns["recipient"] = d.jstring(*at(("recipient",)))
+    if recipients:
+        columns["destination"] = (f"coalesce({columns['destination']}, "
+                                  f"{recipient_fact(policy, d, columns['recipient'], 'country')})")
+        if any(r.holds for r in policy.vocabulary.recipients.values()):
+            columns["safeguards"] = d.distinct_sorted(d.concat_lists([
+                f"coalesce({columns['safeguards']}, {d.strings([])})",
+                f"coalesce({recipient_fact(policy, d, columns['recipient'], 'holds')}, {d.strings([])})"]))
     cover = purpose_cover(policy, columns["purpose"])
     columns["consent_bits"] = consent_bits(
         d, d.transform(d.jitems(*at(s + ("consents",))), "c", consent), {k: f"c.{k}" for k in CONSENT_KEYS},

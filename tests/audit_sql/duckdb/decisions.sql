@@ -18,7 +18,7 @@ FROM (
   list_filter(
     [CASE
     WHEN list_has_any(categories, ['health']::VARCHAR[])
-    AND coalesce(h2, true) THEN 2 END]::INTEGER[],
+    AND coalesce(h3, true) THEN 3 END]::INTEGER[],
     lambda x: x IS NOT NULL
   ) AS forbidden,
   (basis = 'consent' AND NOT consent_held) AS no_consent,
@@ -28,11 +28,15 @@ FROM (
     WHEN list_contains(['billing']::VARCHAR[], purpose)
     AND list_contains(['DE', 'FR']::VARCHAR[], destination)
     AND list_contains(['contact', 'contact.email']::VARCHAR[], c) THEN 0
+    WHEN list_contains(['billing']::VARCHAR[], purpose)
+    AND list_contains(['US']::VARCHAR[], destination)
+    AND list_contains(['contact', 'contact.email']::VARCHAR[], c)
+    AND coalesce(h1, false) THEN 1
     WHEN list_contains(['newsletter']::VARCHAR[], purpose)
     AND list_contains(['contact.email']::VARCHAR[], c)
-    AND coalesce(h1, false) THEN 1 END
+    AND coalesce(h2, false) THEN 2 END
   ) AS permitted,
-  ((list_has_any(categories, ['health']::VARCHAR[]) AND coalesce(h2, true))) AS any_forbid
+  ((list_has_any(categories, ['health']::VARCHAR[]) AND coalesce(h3, true))) AS any_forbid
   FROM (
     SELECT *,
     (

@@ -21,14 +21,15 @@ WHEN effect = 'deny' THEN concat(
       'kind',
       'forbidden',
       'rule',
-      element_at(CAST(array(NULL, NULL, 'no_health') AS ARRAY<STRING>), CAST(i AS INT) + 1),
+      element_at(CAST(array(NULL, NULL, NULL, 'no_health') AS ARRAY<STRING>), CAST(i AS INT) + 1),
       'location',
       element_at(
         CAST(
           array(
-            'tests/audit_sql/policy.law:15:1',
-            'tests/audit_sql/policy.law:18:1',
-            'tests/audit_sql/policy.law:22:1'
+            'tests/audit_sql/policy.law:17:1',
+            'tests/audit_sql/policy.law:20:1',
+            'tests/audit_sql/policy.law:23:1',
+            'tests/audit_sql/policy.law:27:1'
           ) AS ARRAY<STRING>
         ),
         CAST(i AS INT) + 1
@@ -39,8 +40,9 @@ WHEN effect = 'deny' THEN concat(
       element_at(
         CAST(
           array(
-            'forbidden by permit at tests/audit_sql/policy.law:15:1',
-            'forbidden by permit at tests/audit_sql/policy.law:18:1',
+            'forbidden by permit at tests/audit_sql/policy.law:17:1',
+            'forbidden by permit at tests/audit_sql/policy.law:20:1',
+            'forbidden by permit at tests/audit_sql/policy.law:23:1',
             'Health data is not processed'
           ) AS ARRAY<STRING>
         ),
@@ -107,14 +109,15 @@ ELSE transform(
     'kind',
     'permitted',
     'rule',
-    element_at(CAST(array(NULL, NULL, 'no_health') AS ARRAY<STRING>), CAST(q.p AS INT) + 1),
+    element_at(CAST(array(NULL, NULL, NULL, 'no_health') AS ARRAY<STRING>), CAST(q.p AS INT) + 1),
     'location',
     element_at(
       CAST(
         array(
-          'tests/audit_sql/policy.law:15:1',
-          'tests/audit_sql/policy.law:18:1',
-          'tests/audit_sql/policy.law:22:1'
+          'tests/audit_sql/policy.law:17:1',
+          'tests/audit_sql/policy.law:20:1',
+          'tests/audit_sql/policy.law:23:1',
+          'tests/audit_sql/policy.law:27:1'
         ) AS ARRAY<STRING>
       ),
       CAST(q.p AS INT) + 1
@@ -129,8 +132,9 @@ ELSE transform(
       element_at(
         CAST(
           array(
-            'permitted by permit at tests/audit_sql/policy.law:15:1',
-            'permitted by permit at tests/audit_sql/policy.law:18:1',
+            'permitted by permit at tests/audit_sql/policy.law:17:1',
+            'permitted by permit at tests/audit_sql/policy.law:20:1',
+            'permitted by permit at tests/audit_sql/policy.law:23:1',
             'Health data is not processed'
           ) AS ARRAY<STRING>
         ),
