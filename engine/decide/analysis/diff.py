@@ -232,6 +232,8 @@ def example_event(space: Space, values: dict[str, Any]) -> dict[str, Any]:
     purpose = values["purpose"]
     event: dict[str, Any] = {"purpose": purpose, "categories": [values["category"]],
                              "destination": values["destination"]}
+    if values.get("recipient", ABSENT) is not ABSENT:
+        event["recipient"] = values["recipient"]
     subject: dict[str, Any] = {}
     for name in ("id", "age", "country", "kind"):
         got = values.get("subject." + name, ABSENT)
