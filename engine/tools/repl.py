@@ -30,6 +30,7 @@ from ..decide.policy import Policy
 from ..core.source import Source
 from ..syntax import parse_module
 from ..syntax.parser import KEYWORDS
+from ..ir import ROLES
 
 # from the event's description: the keys of events (completed quoted, in JSON) and
 # the names conditions read (`context.` for `context.KEY`)
@@ -237,6 +238,7 @@ class Session:
             ("regions", [f"{n} ({len(c)} countries)" for n, c in sorted(vocabulary.regions.items())]),
             ("tables", sorted(vocabulary.tables)),
             ("obligations", sorted(vocabulary.obligations)),
+            ("recipients", [f"{n} ({r.role} in {r.country})" for n, r in sorted(vocabulary.recipients.items())]),
             ("rule labels", sorted(r.label for r in self.policy.rules if r.label)),
         ]
         for title, names in sections:
@@ -322,6 +324,7 @@ class Session:
         words = set(KEYWORDS) | {c.name for c in COMMANDS} | {":exit"}
         words |= set(vocabulary.purposes.names()) | set(vocabulary.categories.names())
         words |= set(vocabulary.regions) | set(vocabulary.tables) | set(vocabulary.obligations)
+        words |= {"recipient", "holds", *ROLES} | {f'"{r}"' for r in vocabulary.recipients}
         words |= {r.label for r in self.policy.rules if r.label} | {"consent_required"}
         words |= set(EXPRESSION_FIELDS) | {f'"{f}"' for f in EVENT_FIELDS}
         return sorted(words)
@@ -391,6 +394,15 @@ def show(policy: Policy, name: str) -> Output:
         found = True
         _show_declaration(output, "obligation", name, vocabulary.obligations[name])
         _show_users(output, policy, graph, [("obligation", name)])
+    if name in vocabulary.recipients:
+        found = True
+        recipient = vocabulary.recipients[name]
+        output.add(Text(f"recipient {name}", style="bold")
+                   + Text(f"  {recipient.span.location if recipient.span else ''}", style="dim"))
+        if recipient.doc:
+            output.add(Text(_indent(recipient.doc), style="italic"))
+        holds = ", ".join(f'"{h}"' for h in sorted(recipient.holds)) or "nothing"
+        output.add(f"  {recipient.role} in {recipient.country}; holds {holds}")
     for rule in policy.rules:
         if rule.label == name:
             found = True
@@ -410,7 +422,7 @@ def show(policy: Policy, name: str) -> Output:
 def _known_names(policy: Policy) -> list[str]:
     vocabulary = policy.vocabulary
     return (vocabulary.purposes.names() + vocabulary.categories.names() + list(vocabulary.regions)
-            + list(vocabulary.tables) + list(vocabulary.obligations)
+            + list(vocabulary.tables) + list(vocabulary.obligations) + list(vocabulary.recipients)
             + [r.label for r in policy.rules if r.label])
 
 
