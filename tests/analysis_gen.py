@@ -119,7 +119,7 @@ def atoms(draw, spec_regions, purposes, table, recipients=False):
         if recipients else []
     choices += ["consent", "explicit consent", "parental consent", "objected", "automated",
                '"scc" in safeguards', '"bcr" in safeguards', 'context.g == "x"', 'context.g in {"x", "y"}',
-               "basis == consent", "age", "data_age", "purpose"]
+               "basis == consent", "age", "data_age", "purpose", 'exporter == "subject"']
     choices += [f"destination in {r}" for r in spec_regions]
     if table is not None:
         choices.append("subject.age >= t[subject.country]")
@@ -262,6 +262,7 @@ def _reads(specs: list[Spec]) -> dict[str, Any]:
         "consent": consent,
         "objected": "objected" in texts or gdpr,
         "automated": "automated" in texts or gdpr,
+        "exporter": "exporter" in texts or gdpr,
         "safeguards": sorted({s for s in SAFEGUARDS if f'"{s}"' in texts} | ({"scc", "dpf"} if gdpr else set())),
         "context": "context.g" in texts,
         "age": sorted({a + d for a in ages for d in (-1, 0, 1)}) if "subject.age" in texts or gdpr else [],
@@ -303,6 +304,8 @@ def grid_axes(specs: list[Spec], policies) -> dict[str, list[Any]]:
         axes["objected"] = [False, True]
     if reads["automated"]:
         axes["automated"] = [False, True]
+    if reads["exporter"]:
+        axes["exporter"] = ["controller", "subject"]
     for name in reads["safeguards"]:
         axes["safeguard:" + name] = [False, True]
     if reads["context"]:
@@ -364,6 +367,8 @@ def event(point: dict[str, Any]) -> dict[str, Any]:
         out["safeguards"] = safeguards
     if point.get("automated"):
         out["automated"] = True
+    if point.get("exporter") == "subject":
+        out["exporter"] = "subject"
     if point.get("data_age") is not None:
         out["collected_at"] = (datetime(2026, 1, 1, tzinfo=UTC) - point["data_age"]).isoformat().replace("+00:00", "Z")
     if point.get("context.g") is not None:

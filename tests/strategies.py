@@ -86,6 +86,7 @@ CONDITIONS = [
     '"scc" in safeguards', "automated", "data_age > 90 days", "basis == consent",
     "purpose in marketing", 'subject.kind == "customer"', "age[subject.country] <= subject.age",
     'recipient.role == "processor"', '"dpf" in recipient.holds', "recipient.country in home",
+    'exporter == "subject"',
 ]
 
 
@@ -210,6 +211,8 @@ def differential_events(draw):
         event["destination"] = draw(st.sampled_from(["XX", "de", "", "EU", "D|E"]))
     if choice == 6:
         event["categories"] = draw(st.sampled_from([[], ["contact|email"], ["Contact"]]))
+    if draw(st.integers(0, 4)) == 0:  # who sends the data: its values, and some it cannot have
+        event["exporter"] = draw(st.sampled_from(["controller", "subject", "subject", "Subject", 1, None]))
     if choice == 7:
         return draw(hostile_events(event))
     if choice in (8, 9, 10):  # a recipient: its country is the destination

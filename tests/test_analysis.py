@@ -110,6 +110,7 @@ def events(policy):
         "destination": st.sampled_from(countries + ["DE", "FR", "US", "US", "JP", "IN"]),
         "at": st.just(AT)}, optional={
         "subject": subject, "context": context, "automated": st.booleans(), "collected_at": timestamp,
+        "exporter": st.sampled_from(["controller", "subject"]),
         "safeguards": st.lists(st.sampled_from(["scc", "bcr", "dpf", "ad_hoc_clauses", "other"]), max_size=3)}).flatmap(
         lambda event: _with_recipient(policy, event))
 

@@ -146,10 +146,13 @@ def test_the_checker_s_diagnostics(text, expected):
     assert codes(text) == expected
 
 
-def test_names_starting_with_recipient_are_fine_without_recipients():
-    p = policy("category recipient.data\nregion recipient = {DE}\npermit billing on recipient when destination in recipient\n")
-    assert p.evaluate(sent(categories=["recipient.data"], destination="DE")).allowed
-    assert not p.evaluate(sent(categories=["recipient.data"], destination="US")).allowed
+@pytest.mark.parametrize("root", ["recipient", "exporter"])
+def test_names_starting_with_a_new_field_keep_their_meaning_without_recipients(root):
+    p = policy(f"category {root}.data\nregion {root} = {{DE}}\nregion {root}.far = {{US}}\n"
+               f"permit billing on {root} when destination in {root} + {root}.far and not (destination == JP)\n")
+    assert p.evaluate(sent(categories=[f"{root}.data"], destination="DE")).allowed
+    assert p.evaluate(sent(categories=[f"{root}.data"], destination="US")).allowed
+    assert not p.evaluate(sent(categories=[f"{root}.data"], destination="FR")).allowed
 
 
 def test_fmt_prints_the_declaration_canonically():
@@ -157,3 +160,22 @@ def test_fmt_prints_the_declaration_canonically():
 
     text = 'recipient   maple controller  in CA holds "pipeda" ,"scc"\n'
     assert format_text(text) == 'recipient maple controller in CA holds "pipeda", "scc"\n'
+
+
+@pytest.mark.parametrize("exporter, allowed", [(None, False), ("controller", False), ("subject", True)])
+def test_the_exporter_says_who_sends_the_data(exporter, allowed):
+    p = policy('permit billing when destination in home or exporter == "subject"\n')
+    data = sent(destination="US") if exporter is None else sent(destination="US", exporter=exporter)
+    assert decide(p, data).allowed is allowed
+
+
+@pytest.mark.parametrize("value", ["Subject", "processor", 1, True, ["subject"]])
+def test_an_exporter_that_is_not_one_of_its_values_is_an_invalid_event(value):
+    p = policy("permit billing\n")
+    [problem] = problems(decide(p, sent(destination="DE", exporter=value)))
+    assert problem.startswith("`exporter`: input should be 'controller' or 'subject'")
+
+
+def test_a_condition_on_an_exporter_value_it_never_has_is_an_error():
+    assert codes('permit billing when exporter == "subjet"\n') == ["E0410"]
+    assert codes('permit billing when exporter in {"controller", "me"}\n') == ["E0410"]

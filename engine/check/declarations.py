@@ -112,7 +112,7 @@ def _library(span: Span | None) -> str | None:
 def _check_root(decl_name: ast.Name, kind: str, diagnostics: list[Diagnostic],
                 contextual: bool = False) -> None:
     """E0205 for a name that starts with what conditions read. The roots of fields
-    added after 0.2 (`recipient`, `fields.CONTEXTUAL_ROOTS`) count only in a policy
+    added after 0.2 (`recipient`, `exporter`: `fields.CONTEXTUAL_ROOTS`) count only in a policy
     that declares recipients (`contextual`), so older policies keep their names."""
     root = decl_name.value.split(".")[0]
     if root in FIELD_ROOTS and contextual == (root in fields.CONTEXTUAL_ROOTS):

@@ -21,6 +21,8 @@ SCALAR_FIELDS: dict[tuple[str, ...], str] = {
     path: field.reads for path, field in fields.readable().items() if field.reads and not field.open}
 OPEN_FIELDS: dict[tuple[str, ...], str] = {  # `context.KEY`
     path: field.reads for path, field in fields.readable().items() if field.reads and field.open}
+CHOICES: dict[tuple[str, ...], tuple[str, ...]] = {  # the only values some string fields have
+    path: field.choices for path, field in fields.readable().items() if field.choices}
 FIELD_NAMES = sorted(".".join(path) for path in SCALAR_FIELDS) + sorted(
     ".".join(path) + ".KEY" for path in OPEN_FIELDS)
 _DESCRIBE = {
@@ -109,6 +111,8 @@ class Typer:
 
     def _NameRef(self, e):
         path = tuple(e.name.split("."))
+        if path[0] in fields.CONTEXTUAL_ROOTS and e.name in self.vocabulary.regions:
+            return ir.Const(self.vocabulary.regions[e.name], "region", e.span)  # declared before the field
         if path[0] in FIELD_ROOTS:
             if path[:1] in OPEN_FIELDS and len(path) > 1:
                 return ir.Field(path, OPEN_FIELDS[path[:1]], e.span)
@@ -215,14 +219,17 @@ class Typer:
         return ir.Compare(e.op, left, right, span=e.span)
 
     def _can_be(self, field, const) -> bool:
-        """False, with E0410, when `const` holds a string the field `recipient` or
-        `recipient.role` can never be (an undeclared recipient, an unknown role)."""
+        """False, with E0410, when `const` holds a string the field `recipient`,
+        `recipient.role` or `exporter` can never be (an undeclared recipient, an
+        unknown role, a value the field does not have)."""
         if not isinstance(field, ir.Field) or not isinstance(const, ir.Const):
             return True
         if field.path == ("recipient",):
             known, what = sorted(self.vocabulary.recipients), "a declared recipient"
         elif field.path == ("recipient", "role"):
             known, what = list(ir.ROLES), "a recipient's role"
+        elif CHOICES.get(field.path):
+            known, what = list(CHOICES[field.path]), "one of its values"
         else:
             return True
         values = const.value if isinstance(const.value, frozenset) else {const.value}

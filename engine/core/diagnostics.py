@@ -131,9 +131,9 @@ REGISTRY: dict[str, Code] = {
                    "Look tables up by a country: `table[subject.country]`."),
     "E0409": Code("an ordering comparison of values that have no order",
                    "Order integers or durations only; compare strings with `==` or `in`."),
-    "E0410": Code("a string that `recipient` or `recipient.role` can never be",
-                   "Name a declared recipient, or one of the roles processor, controller, "
-                   "joint_controller."),
+    "E0410": Code("a string that `recipient`, `recipient.role` or `exporter` can never be",
+                   "Name a declared recipient, one of the roles processor, controller, "
+                   "joint_controller, or an exporter `controller` or `subject`."),
     # countries and tables
     "E0501": Code("an unknown country code",
                    "Use an ISO 3166-1 alpha-2 code (`GB` for the United Kingdom, "

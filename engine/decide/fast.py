@@ -38,6 +38,7 @@ EVENT_KEYS = fields.keys()
 SUBJECT_KEYS = fields.keys("subject")
 CONSENT_KEYS = fields.keys("subject", "consents")
 _AGE = fields.at("subject", "age")
+_EXPORTER = fields.at("exporter")
 assert _AGE.minimum is not None and _AGE.maximum is not None
 MIN_AGE, MAX_AGE = _AGE.minimum, _AGE.maximum
 _UTC = timezone.utc
@@ -95,9 +96,11 @@ class Facts:
     objections: Sequence[str]
     context: dict[str, Any]
     recipient: ir.Recipient | None  # the declared recipient the event names
+    exporter: str
 
     safeguards = _NO_SAFEGUARDS
     automated = False
+    exporter = _EXPORTER.default
     collected_at = age = country = kind = id = recipient = None
     consents = objections = ()
     context = _NO_CONTEXT
@@ -393,6 +396,11 @@ class CompiledPolicy:
             if type(safeguards) is not list or not all(type(s) is str and is_text(s) for s in safeguards):
                 raise _Unsure
             facts.safeguards = frozenset(safeguards)
+        exporter = get("exporter", _NOTHING)
+        if exporter is not _NOTHING:
+            if type(exporter) is not str or exporter not in _EXPORTER.choices:
+                raise _Unsure
+            facts.exporter = exporter
         automated = get("automated", False)
         if automated is not False:
             if automated is not True:
@@ -657,6 +665,8 @@ def _field(node: ir.Field) -> Value:
         return lambda facts: facts.safeguards
     if head == "automated":
         return lambda facts: facts.automated
+    if head == "exporter":
+        return lambda facts: facts.exporter
     if head == "data_age":
         def data_age(facts: Facts):
             if facts.collected_at is None:

@@ -181,6 +181,8 @@ def field_value(facts: Facts, node: ir.Field) -> Any:
         return frozenset(event.safeguards)
     if head == "automated":
         return event.automated
+    if head == "exporter":
+        return event.exporter
     if head == "data_age":
         if event.collected_at is None:
             raise no_data_age(node.span)

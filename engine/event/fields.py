@@ -59,6 +59,7 @@ class Field:
       None when no condition names it directly; `keyword` when the language
       names it by a keyword of its own grammar (`purpose`, `basis`), not a path.
     - `open`: a condition reads the keys under it (`context.KEY`), as `any`.
+    - `choices`: the only values a string field may have.
     - `given_by`: an optional field that is required unless the event names the
       field given here, which then supplies it (`destination` from `recipient`).
     """
@@ -77,6 +78,7 @@ class Field:
     open: bool = False
     fields: tuple["Field", ...] = ()
     given_by: str | None = None
+    choices: tuple[str, ...] = ()
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind
@@ -127,6 +129,8 @@ EVENT = (
     Field("subject", OBJECT, "the data subject", default=EMPTY, fields=SUBJECT),
     Field("safeguards", STRINGS, "transfer safeguards in place, such as `scc`", default=EMPTY,
           reads="set:string"),
+    Field("exporter", STRING, "who sends the data: the controller (or its processor), or the subject itself",
+          default="controller", reads="string", choices=("controller", "subject")),
     Field("automated", BOOL, "a decision by automated means alone (Art. 22)", default=False, reads="bool"),
     Field("collected_at", TIMESTAMP, "when the data was collected"),
     Field("at", TIMESTAMP, "when the processing happens; defaults to the time of evaluation"),
@@ -146,8 +150,9 @@ DERIVED = (
 )
 
 #: Roots of fields added after 0.2: a declared name may start with one unless the
-#: policy declares recipients (`check.declarations`), so older policies keep their names.
-CONTEXTUAL_ROOTS = frozenset({"recipient"})
+#: policy declares recipients (`check.declarations`), and a region so named is read
+#: as the region, so older policies keep their names and meaning.
+CONTEXTUAL_ROOTS = frozenset({"recipient", "exporter"})
 
 
 # ---- views of the table ------------------------------------------------------------------

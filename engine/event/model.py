@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr,
                       WithJsonSchema, model_validator)
@@ -95,6 +95,7 @@ class Event(_Model):
     recipient: StrictStr | None = None
     subject: Subject | None = Subject()
     safeguards: list[StrictStr] | None = []
+    exporter: Literal["controller", "subject"] | None = "controller"
     automated: StrictBool | None = False
     collected_at: Timestamp | None = None
     at: Timestamp | None = Field(default=None, description="defaults to the time of evaluation")

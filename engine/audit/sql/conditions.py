@@ -152,6 +152,8 @@ class Compiler:
             return "safeguards", "strings"
         if head == "automated":
             return "automated", "bool"
+        if head == "exporter":
+            return "exporter", "string"
         if head == "recipient":  # NULL without a recipient: an error, as in the reference
             if len(node.path) == 1:
                 return "recipient", "string"

@@ -12,7 +12,7 @@ from ...ir import CheckedPolicy
 from ...core.countries import iso_codes
 from .dialects import Dialect, quote
 from .dialects.base import SEPARATOR
-from .fields import AGE, CONSENT_KEYS, EVENT_KEYS, SUBJECT_KEYS
+from .fields import AGE, CONSENT_KEYS, EVENT_KEYS, EXPORTER, SUBJECT_KEYS
 
 CONSENT_BITS = {None: 1, "explicit": 2, "parental": 4}
 INVALID_CONSENT = 8
@@ -168,6 +168,8 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
                                  f"{string_list(s + ('objections',), n.purposes)})"),
         ("`safeguards`", f"({absent_or_null(('safeguards',))} OR {string_list(('safeguards',), None)})"),
         ("`automated`", f"({absent_or_null(('automated',))} OR {is_type(('automated',), d.BOOLEAN)})"),
+        ("`exporter`", f"({absent_or_null(('exporter',))} OR ({is_type(('exporter',), d.STRING)} AND "
+                       f"{known(d.jstring(*at(('exporter',))), list(EXPORTER.choices))}))"),
         ("`collected_at`", f"({absent_or_null(('collected_at',))} OR {timestamp(*at(('collected_at',)))})"),
         ("`at`", f"({absent_or_null(('at',))} OR {timestamp(*at(('at',)))})"),
         ("`context`", f"({absent_or_null(('context',))} OR {is_type(('context',), d.OBJECT)})"),
@@ -193,6 +195,7 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
         "objections": d.transform(d.jitems(*at(s + ("objections",))), "x", d.jstring("x")),
         "safeguards": d.transform(d.jitems(*at(("safeguards",))), "x", d.jstring("x")),
         "automated": f"coalesce({d.jbool(*at(('automated',)))}, false)",
+        "exporter": f"coalesce({d.jstring(*at(('exporter',)))}, {quote(EXPORTER.default)})",
         "collected_us": d.timestamp_us(d.jstring(*at(("collected_at",)))),
         "at_us": f"coalesce({d.timestamp_us(d.jstring(*at(('at',))))}, {int(now_us)})",
         "context": d.jvalue(*at(("context",))),

@@ -26,7 +26,7 @@ from ...core.collector import collector_paused
 from .. import reference
 from . import words
 from .mdd import FALSE
-from .space import ABSENT, AT, Space, event_values, model, plain
+from .space import ABSENT, AT, EXPORTER, Space, event_values, model, plain
 
 KINDS = ("allow-to-deny", "deny-to-allow", "obligation-added", "obligation-removed")
 
@@ -253,6 +253,8 @@ def example_event(space: Space, values: dict[str, Any]) -> dict[str, Any]:
         event["safeguards"] = ["another-safeguard" if s == "*" else s for s in safeguards]
     if values.get("automated"):
         event["automated"] = True
+    if values.get("exporter", EXPORTER.default) != EXPORTER.default:
+        event["exporter"] = values["exporter"]
     age = values.get("data_age", ABSENT)
     if age is not ABSENT:
         event["collected_at"] = (AT - age).isoformat().replace("+00:00", "Z")

@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable
 
 from ... import ir
 from ...core.countries import iso_codes
-from ...event.fields import MAX_AGE
+from ...event.fields import MAX_AGE, at as field_at
 from ...event.values import MAX_INTEGER
 from .. import reference
 from ..values import EvaluationError
@@ -48,6 +48,9 @@ class _Absent:
 
 
 ABSENT: Any = _Absent()
+
+#: who sends the data (a fact of the case, with a default: never absent)
+EXPORTER = field_at("exporter")
 
 #: the time stand-in events are judged at
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -151,6 +154,7 @@ class _Event:
             present += sorted(policy.vocabulary.recipients[self.recipient].holds.difference(present))
         self.safeguards = present
         self.automated = bool(values.get("automated", False))
+        self.exporter = values.get("exporter", EXPORTER.default)
         age = values.get("data_age", ABSENT)
         self.collected_at = None if age is ABSENT else AT - age
         self.subject = _Subject(values)
@@ -367,8 +371,8 @@ class Space:
     classes come from constants, and there is none), or nested `context` objects
     had more combinations than `MAX_COMBINATIONS`."""
 
-    ORDER = ("purpose", "category", "destination", "recipient", "consent", "safeguard:", "automated", "context.",
-             "objected", "subject.", "data_age")
+    ORDER = ("purpose", "category", "destination", "recipient", "exporter", "consent", "safeguard:", "automated",
+             "context.", "objected", "subject.", "data_age")
 
     def __init__(self, policies: list[ir.CheckedPolicy]):
         self.policies = policies
@@ -449,6 +453,8 @@ class Space:
                 result[name] = ("consent", list(CONSENT_STATES))
             elif name == "recipient":
                 result[name] = ("recipient", [ABSENT, *self.recipients])
+            elif name == "exporter":
+                result[name] = ("value", list(EXPORTER.choices))
             elif name in ("objected", "automated") or name.startswith("safeguard:"):
                 result[name] = ("bool", [False, True])
             elif name == "subject.age":
@@ -660,8 +666,8 @@ def _enumerated(name: str) -> bool:
     consent state, truths), rather than a policy's constants and their neighbours
     (`safeguard:*` stands for every safeguard the policies do not name: a field
     compared with the safeguards as a whole is open-ended)."""
-    return name in ("purpose", "category", "destination", "recipient", "subject.country", "consent",
-                    "objected", "automated") or (name.startswith("safeguard:") and name != "safeguard:*")
+    return name in ("purpose", "category", "destination", "recipient", "exporter", "subject.country",
+                    "consent", "objected", "automated") or (name.startswith("safeguard:") and name != "safeguard:*")
 
 
 def _safeguard_names(leaf: ir.Node) -> set[str]:
@@ -693,6 +699,8 @@ def event_values(space: Space, policy: ir.CheckedPolicy, event, at: datetime) ->
             values[name] = facts.objected()
         elif name == "automated":
             values[name] = bool(event.automated)
+        elif name == "exporter":
+            values[name] = event.exporter or EXPORTER.default
         elif name == "safeguard:*":
             values[name] = any(s not in space.safeguard_names for s in safeguards)
         elif name.startswith("safeguard:"):

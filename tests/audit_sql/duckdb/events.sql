@@ -46,6 +46,8 @@ WHEN problem IS NULL THEN list_sort(
 CASE
 WHEN problem IS NULL THEN coalesce((json_extract_string(j_automated, '$') = 'true'), false) END AS automated,
 CASE
+WHEN problem IS NULL THEN coalesce(json_extract_string(j_exporter, '$'), 'controller') END AS exporter,
+CASE
 WHEN problem IS NULL THEN (
   list_transform(
     [json_extract_string(j_collected_at, '$')],
@@ -542,6 +544,7 @@ FROM (
                 'recipient',
                 'subject',
                 'safeguards',
+                'exporter',
                 'automated',
                 'collected_at',
                 'at',
@@ -1091,6 +1094,16 @@ FROM (
       ((coalesce(json_type(j_automated), 'NULL') = 'NULL') OR (json_type(j_automated) = 'BOOLEAN')),
       false
     ) THEN '`automated`'
+    WHEN NOT coalesce(
+      (
+        (coalesce(json_type(j_exporter), 'NULL') = 'NULL')
+        OR (
+          (json_type(j_exporter) = 'VARCHAR')
+          AND list_contains(['controller', 'subject']::VARCHAR[], json_extract_string(j_exporter, '$'))
+        )
+      ),
+      false
+    ) THEN '`exporter`'
     WHEN NOT coalesce(
       (
         (coalesce(json_type(j_collected_at), 'NULL') = 'NULL')
@@ -1917,10 +1930,11 @@ FROM (
           j_all[4] AS j_recipient,
           j_all[5] AS j_subject,
           j_all[6] AS j_safeguards,
-          j_all[7] AS j_automated,
-          j_all[8] AS j_collected_at,
-          j_all[9] AS j_at,
-          j_all[10] AS j_context
+          j_all[7] AS j_exporter,
+          j_all[8] AS j_automated,
+          j_all[9] AS j_collected_at,
+          j_all[10] AS j_at,
+          j_all[11] AS j_context
           FROM (
             SELECT *,
             json_extract(
@@ -1931,6 +1945,7 @@ FROM (
               '$."recipient"',
               '$."subject"',
               '$."safeguards"',
+              '$."exporter"',
               '$."automated"',
               '$."collected_at"',
               '$."at"',

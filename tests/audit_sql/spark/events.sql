@@ -51,6 +51,8 @@ WHEN problem IS NULL THEN array_sort(
 CASE
 WHEN problem IS NULL THEN coalesce(try_variant_get(j_automated, '$', 'boolean'), false) END AS automated,
 CASE
+WHEN problem IS NULL THEN coalesce(try_variant_get(j_exporter, '$', 'string'), 'controller') END AS exporter,
+CASE
 WHEN problem IS NULL THEN element_at(
   transform(
     array(try_variant_get(j_collected_at, '$', 'string')),
@@ -593,6 +595,7 @@ FROM (
                 'recipient',
                 'subject',
                 'safeguards',
+                'exporter',
                 'automated',
                 'collected_at',
                 'at',
@@ -1560,6 +1563,42 @@ FROM (
         (
           coalesce(
             CASE
+            WHEN j_exporter IS NULL THEN NULL
+            WHEN schema_of_variant(j_exporter) = 'VOID' THEN 'NULL'
+            WHEN schema_of_variant(j_exporter) = 'STRING' THEN 'VARCHAR'
+            WHEN schema_of_variant(j_exporter) = 'BOOLEAN' THEN 'BOOLEAN'
+            WHEN schema_of_variant(j_exporter) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'BIGINT'
+            WHEN schema_of_variant(j_exporter) LIKE 'ARRAY%' THEN 'ARRAY'
+            WHEN schema_of_variant(j_exporter) LIKE 'OBJECT%' THEN 'OBJECT'
+            ELSE 'DOUBLE' END,
+            'NULL'
+          ) = 'NULL'
+        )
+        OR (
+          (
+            CASE
+            WHEN j_exporter IS NULL THEN NULL
+            WHEN schema_of_variant(j_exporter) = 'VOID' THEN 'NULL'
+            WHEN schema_of_variant(j_exporter) = 'STRING' THEN 'VARCHAR'
+            WHEN schema_of_variant(j_exporter) = 'BOOLEAN' THEN 'BOOLEAN'
+            WHEN schema_of_variant(j_exporter) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'BIGINT'
+            WHEN schema_of_variant(j_exporter) LIKE 'ARRAY%' THEN 'ARRAY'
+            WHEN schema_of_variant(j_exporter) LIKE 'OBJECT%' THEN 'OBJECT'
+            ELSE 'DOUBLE' END = 'VARCHAR'
+          )
+          AND array_contains(
+            CAST(array('controller', 'subject') AS ARRAY<STRING>),
+            try_variant_get(j_exporter, '$', 'string')
+          )
+        )
+      ),
+      false
+    ) THEN '`exporter`'
+    WHEN NOT coalesce(
+      (
+        (
+          coalesce(
+            CASE
             WHEN j_collected_at IS NULL THEN NULL
             WHEN schema_of_variant(j_collected_at) = 'VOID' THEN 'NULL'
             WHEN schema_of_variant(j_collected_at) = 'STRING' THEN 'VARCHAR'
@@ -2458,6 +2497,7 @@ FROM (
         variant_get(j, '$.recipient', 'variant') AS j_recipient,
         variant_get(j, '$.subject', 'variant') AS j_subject,
         variant_get(j, '$.safeguards', 'variant') AS j_safeguards,
+        variant_get(j, '$.exporter', 'variant') AS j_exporter,
         variant_get(j, '$.automated', 'variant') AS j_automated,
         variant_get(j, '$.collected_at', 'variant') AS j_collected_at,
         variant_get(j, '$.at', 'variant') AS j_at,
