@@ -209,11 +209,29 @@ class Hierarchy:
         return sorted(self.ancestors)
 
 
+#: the roles a recipient may have (GDPR Arts. 4(7), 4(8), 26)
+ROLES = ("processor", "controller", "joint_controller")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A declared recipient: its role, the country it receives the data in, and the
+    safeguards or certifications it holds (which count as the event's `safeguards`)."""
+
+    name: str
+    role: str
+    country: str
+    holds: frozenset[str]
+    span: Span | None = field(default=None, compare=False, repr=False)
+    doc: str | None = field(default=None, compare=False, repr=False)
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """The names a policy declares, resolved: hierarchies, each purpose's basis,
     regions as sets of countries, tables, obligations with their description, and
-    the marker purposes (groups: no event is for one, a consent to one covers nothing)."""
+    the marker purposes (groups: no event is for one, a consent to one covers nothing) and the
+    recipients."""
 
     purposes: Hierarchy
     categories: Hierarchy
@@ -223,6 +241,7 @@ class Vocabulary:
     obligations: Mapping[str, str | None] = field(hash=False)  # name -> description
     policy_name: str | None = None
     markers: frozenset[str] = frozenset()
+    recipients: Mapping[str, Recipient] = field(default_factory=dict, hash=False)
 
     @cached_property
     def event_bases(self) -> Mapping[str, str]:

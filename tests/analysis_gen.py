@@ -22,6 +22,8 @@ BASES = ["consent", "contract", "legitimate_interest"]
 REGIONS = {"west": "{DE, FR}", "north": "{SE, DE, NO}", "far": "{US, JP}"}
 TABLE_KEYS = ["DE", "FR"]
 SAFEGUARDS = ["scc", "bcr"]
+#: the recipients a spec may declare: (name, role, country, holds)
+RECIPIENTS = (("cloud", "processor", "US", ("scc",)), ("local", "controller", "DE", ()))
 GROUNDS = ["x", "y"]
 
 
@@ -71,6 +73,7 @@ class Spec:
     rules: tuple[Rule, ...]
     gdpr: bool = False
     markers: tuple[str, ...] = ()  # marker purposes (groups: `p` over `p.s`)
+    recipients: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()
 
     def text(self) -> str:
         lines = ["use gdpr"] if self.gdpr else []
@@ -83,6 +86,9 @@ class Spec:
             entries = ", ".join(f"{k}: {v}" for k, v in self.table)
             lines.append("table t " + ("default 16 " if self.table_default else "") + "{ " + entries + " }")
         lines += [f'obligation {o} "duty {o}"' for o in self.obligations]
+        for name, role, country, holds in self.recipients:
+            lines.append(f"recipient {name} {role} in {country}" + (
+                " holds " + ", ".join(f'"{h}"' for h in holds) if holds else ""))
         lines += [rule.text() for rule in self.rules]
         return "\n".join(lines) + "\n"
 
@@ -110,10 +116,12 @@ def render(node) -> str:
 
 
 @st.composite
-def atoms(draw, spec_regions, purposes, table):
-    choices = ["consent", "explicit consent", "parental consent", "objected", "automated",
+def atoms(draw, spec_regions, purposes, table, recipients=False):
+    choices = ['recipient.role == "processor"', 'recipient == "local"', '"scc" in recipient.holds'] \
+        if recipients else []
+    choices += ["consent", "explicit consent", "parental consent", "objected", "automated",
                '"scc" in safeguards', '"bcr" in safeguards', 'context.g == "x"', 'context.g in {"x", "y"}',
-               "basis == consent", "age", "data_age", "purpose"]
+               "basis == consent", "age", "data_age", "purpose", 'exporter == "subject"']
     choices += [f"destination in {r}" for r in spec_regions]
     if table is not None:
         choices.append("subject.age >= t[subject.country]")
@@ -128,21 +136,21 @@ def atoms(draw, spec_regions, purposes, table):
 
 
 @st.composite
-def conditions(draw, regions, purposes, table, depth: int = 2):
+def conditions(draw, regions, purposes, table, depth: int = 2, recipients: bool = False):
     if depth == 0 or draw(st.integers(0, 2)) == 0:
-        return draw(atoms(regions, purposes, table))
+        return draw(atoms(regions, purposes, table, recipients))
     op = draw(st.sampled_from(["and", "or", "not"]))
     if op == "not":
-        return ("not", draw(conditions(regions, purposes, table, depth - 1)))
-    return (op, draw(conditions(regions, purposes, table, depth - 1)),
-            draw(conditions(regions, purposes, table, depth - 1)))
+        return ("not", draw(conditions(regions, purposes, table, depth - 1, recipients)))
+    return (op, draw(conditions(regions, purposes, table, depth - 1, recipients)),
+            draw(conditions(regions, purposes, table, depth - 1, recipients)))
 
 
 @st.composite
 def rules(draw, spec: Spec):
     purposes = spec.purpose_names
     cats = list(spec.categories) + ["c"]
-    cond = conditions(spec.regions, purposes, spec.table)
+    cond = conditions(spec.regions, purposes, spec.table, recipients=bool(spec.recipients))
     kind = draw(st.sampled_from(["permit", "permit", "permit", "forbid", "require", "residency", "retain"]))
     targets = draw(st.one_of(st.just(("*",)), st.lists(st.sampled_from(purposes), min_size=1, max_size=2,
                                                        unique=True).map(tuple)))
@@ -161,7 +169,7 @@ def rules(draw, spec: Spec):
 
 
 @st.composite
-def specs(draw, gdpr: bool | None = False):
+def specs(draw, gdpr: bool | None = False, recipients: bool = True):
     count = draw(st.integers(2, 3))
     bases = draw(st.lists(st.sampled_from(BASES), min_size=count, max_size=count))
     purposes = [(name, basis) for name, basis in zip(["p", "q", "r"], bases)]
@@ -177,14 +185,15 @@ def specs(draw, gdpr: bool | None = False):
         table = tuple((k, draw(st.sampled_from([13, 15, 16]))) for k in TABLE_KEYS)
     obligations = tuple(draw(st.lists(st.sampled_from(["o1", "o2"]), max_size=2, unique=True)))
     spec = Spec(tuple(purposes), tuple(categories), regions, table, draw(st.booleans()), obligations, (),
-                gdpr=draw(st.booleans()) if gdpr is None else gdpr, markers=markers)
+                gdpr=draw(st.booleans()) if gdpr is None else gdpr, markers=markers,
+                recipients=RECIPIENTS if recipients and draw(st.integers(0, 2)) == 0 else ())
     found = draw(st.lists(rules(spec), min_size=2, max_size=6, unique_by=Rule.text))
     if draw(st.booleans()):  # a broad permit, so that many events are allowed and changes show
         found.insert(0, Rule("permit", obligations=obligations[:1]))
     return dataclasses.replace(spec, rules=tuple(found))
 
 
-MUTATIONS = ("drop", "add", "widen", "narrow", "constant", "obligation")
+MUTATIONS = ("drop", "add", "widen", "narrow", "constant", "obligation", "holds")
 
 
 @st.composite
@@ -214,6 +223,10 @@ def mutated(draw, spec: Spec):
     elif kind == "obligation":  # drop one, or add one to a permit without
         given = rule.obligations[1:] if rule.obligations else spec.obligations[-1:]
         found[index] = dataclasses.replace(rule, obligations=given)
+    elif kind == "holds" and spec.recipients:  # what the first recipient holds: "scc" or nothing
+        (name, role, country, holds), *rest = spec.recipients
+        changed = ((name, role, country, () if holds else ("scc",)), *rest)
+        return dataclasses.replace(spec, recipients=tuple(changed), rules=tuple(found))
     if [r.text() for r in found] == [r.text() for r in spec.rules]:  # nothing changed: add a rule
         found.append(draw(rules(spec)))
     return dataclasses.replace(spec, rules=tuple(found))
@@ -254,6 +267,7 @@ def _reads(specs: list[Spec]) -> dict[str, Any]:
         "consent": consent,
         "objected": "objected" in texts or gdpr,
         "automated": "automated" in texts or gdpr,
+        "exporter": "exporter" in texts or gdpr,
         "safeguards": sorted({s for s in SAFEGUARDS if f'"{s}"' in texts} | ({"scc", "dpf"} if gdpr else set())),
         "context": "context.g" in texts,
         "age": sorted({a + d for a in ages for d in (-1, 0, 1)}) if "subject.age" in texts or gdpr else [],
@@ -287,12 +301,16 @@ def grid_axes(specs: list[Spec], policies) -> dict[str, list[Any]]:
     category_sets = [[c] for c in cats] + [["a", "c.d"], ["a", "b"] if "b" in cats else ["a", "c"], cats[:3]]
     axes: dict[str, list[Any]] = {"purpose": purposes, "categories": category_sets,
                                   "destination": destinations(policies)}
+    if any(spec.recipients for spec in specs):  # a recipient gives the destination
+        axes["recipient"] = [None, *sorted({r[0] for spec in specs for r in spec.recipients})]
     if reads["consent"]:
         axes["consent"] = list(CONSENT_STATES)
     if reads["objected"]:
         axes["objected"] = [False, True]
     if reads["automated"]:
         axes["automated"] = [False, True]
+    if reads["exporter"]:
+        axes["exporter"] = ["controller", "subject"]
     for name in reads["safeguards"]:
         axes["safeguard:" + name] = [False, True]
     if reads["context"]:
@@ -332,6 +350,9 @@ def event(point: dict[str, Any]) -> dict[str, Any]:
     purpose = point["purpose"]
     out: dict[str, Any] = {"purpose": purpose, "categories": list(point["categories"]),
                            "destination": point["destination"], "at": AT}
+    if point.get("recipient") is not None:
+        del out["destination"]
+        out["recipient"] = point["recipient"]
     subject: dict[str, Any] = {}
     state = point.get("consent", "none")
     if state != "none":
@@ -351,6 +372,8 @@ def event(point: dict[str, Any]) -> dict[str, Any]:
         out["safeguards"] = safeguards
     if point.get("automated"):
         out["automated"] = True
+    if point.get("exporter") == "subject":
+        out["exporter"] = "subject"
     if point.get("data_age") is not None:
         out["collected_at"] = (datetime(2026, 1, 1, tzinfo=UTC) - point["data_age"]).isoformat().replace("+00:00", "Z")
     if point.get("context.g") is not None:

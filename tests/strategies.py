@@ -88,6 +88,8 @@ CONDITIONS = [
     "purpose in marketing", 'subject.kind == "customer"', "age[subject.country] <= subject.age",
     "has subject.age", "not has context.tier", "has context.n", "has data_age", "has context.tier.level",
     "has subject.country and subject.country in home",
+    'recipient.role == "processor"', '"dpf" in recipient.holds', "recipient.country in home",
+    'exporter == "subject"',
 ]
 
 
@@ -136,7 +138,14 @@ table age default 16 { FR: 15, DE: 16 }
 table strict_age { DE: 18 }
 obligation o1 "first"
 obligation o2 "second"
+recipient cloud processor in US holds "dpf"
+recipient partner controller in DE
+recipient twin joint_controller in JP holds "scc", "bcr"
 """
+
+#: the recipients VOCABULARY declares, and names it does not
+RECIPIENTS = ["cloud", "partner", "twin"]
+NOT_RECIPIENTS = ["nobody", "", "Cloud", 3, None, ["cloud"]]
 
 SUGAR = [
     "require explicit consent for marketing on contact",
@@ -145,6 +154,9 @@ SUGAR = [
     "residency * in wide",
     "retain usage for 30 days",
     "require consent or basis != consent for *",
+    'forbid * when recipient == "partner" and not consent',
+    'permit * to {US} when recipient in {"cloud", "twin"}',
+    'require "scc" in safeguards for analytics when recipient.role != "controller"',
 ]
 
 
@@ -206,8 +218,20 @@ def differential_events(draw):
         event["destination"] = draw(st.sampled_from(["XX", "de", "", "EU", "D|E"]))
     if choice == 6:
         event["categories"] = draw(st.sampled_from([[], ["contact|email"], ["Contact"]]))
+    if draw(st.integers(0, 4)) == 0:  # who sends the data: its values, and some it cannot have
+        event["exporter"] = draw(st.sampled_from(["controller", "subject", "subject", "Subject", 1, None]))
     if choice == 7:
         return draw(hostile_events(event))
+    if choice in (8, 9, 10):  # a recipient: its country is the destination
+        event["recipient"] = draw(st.sampled_from(RECIPIENTS))
+        if choice == 8:
+            event.pop("destination")
+        elif choice == 9:  # stated too: the recipient's country (valid), or another (invalid)
+            event["destination"] = draw(st.sampled_from(["US", "DE", "JP", "FR"]))
+        else:
+            event["recipient"] = draw(st.sampled_from(RECIPIENTS + NOT_RECIPIENTS))
+            if draw(st.booleans()):
+                event.pop("destination")
     return event
 
 

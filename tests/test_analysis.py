@@ -26,6 +26,20 @@ from engine.core.countries import iso_codes
 
 SHOP = engine.load_policy("rules/examples/shop")
 HEALTH = engine.load_policy("rules/examples/health")
+#: a policy with recipients: their countries are destinations, their holdings safeguards
+RECIPIENTS = engine.load_policy_text("""use gdpr
+category contact.email
+category usage
+purpose support basis contract
+purpose newsletter basis consent
+recipient acme_cloud processor in US holds "dpf"
+recipient maple controller in CA holds "pipeda", "scc"
+recipient north controller in CA
+recipient berlin processor in DE
+permit support, newsletter
+permit support on usage to {US, CA} when recipient.role == "processor" or "scc" in recipient.holds
+forbid newsletter when recipient in {"north", "berlin"} and not explicit consent
+""", name="recipients.law")
 AT = "2026-11-23T09:00:00Z"
 
 
@@ -96,7 +110,20 @@ def events(policy):
         "destination": st.sampled_from(countries + ["DE", "FR", "US", "US", "JP", "IN"]),
         "at": st.just(AT)}, optional={
         "subject": subject, "context": context, "automated": st.booleans(), "collected_at": timestamp,
-        "safeguards": st.lists(st.sampled_from(["scc", "bcr", "dpf", "ad_hoc_clauses", "other"]), max_size=3)})
+        "exporter": st.sampled_from(["controller", "subject"]),
+        "safeguards": st.lists(st.sampled_from(["scc", "bcr", "dpf", "ad_hoc_clauses", "other"]), max_size=3)}).flatmap(
+        lambda event: _with_recipient(policy, event))
+
+
+def _with_recipient(policy, event):
+    """The event, or (for a policy with recipients) one naming a recipient: its
+    destination left out, or kept (then it may disagree: an invalid event)."""
+    names = sorted(policy.vocabulary.recipients)
+    if not names:
+        return st.just(event)
+    return st.tuples(st.sampled_from([None, *names]), st.booleans()).map(
+        lambda choice: event if choice[0] is None else {
+            **{k: v for k, v in event.items() if k != "destination" or choice[1]}, "recipient": choice[0]})
 
 
 def diagram_decision(policy, event):
@@ -119,7 +146,7 @@ def diagram_decision(policy, event):
 GDPR_DE = engine.load_policy("rules/gdpr_national_tests/de")  # markers and the national layer
 
 
-@pytest.mark.parametrize("policy", [SHOP, HEALTH, GDPR_DE], ids=["shop", "health", "gdpr-de"])
+@pytest.mark.parametrize("policy", [SHOP, HEALTH, GDPR_DE, RECIPIENTS], ids=["shop", "health", "gdpr-de", "recipients"])
 @settings(max_examples=300)
 @given(data=st.data())
 def test_the_diagram_decides_every_event_as_the_reference(policy, data):

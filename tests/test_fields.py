@@ -91,7 +91,8 @@ def test_the_json_schema_has_the_described_fields_kinds_bounds_and_defaults(path
             assert value == {"type": "array", "items": {"$ref": f"#/$defs/{MODELS[(*path, field.name)].__name__}"}}
         else:
             expected = dict(KIND_SCHEMA[field.kind])
-            bounds = {"minimum": field.minimum, "maximum": field.maximum, "minItems": field.min_items}
+            bounds = {"minimum": field.minimum, "maximum": field.maximum, "minItems": field.min_items,
+                      "enum": list(field.choices) or None}
             expected.update({k: v for k, v in bounds.items() if v is not None})
             assert {k: v for k, v in value.items() if k not in ("title", "description")} == expected, field.name
 
@@ -120,13 +121,16 @@ def test_the_fast_path_s_key_sets_are_the_description_s():
 
 
 def test_the_fast_path_reads_the_required_fields_first():
-    """`facts` reads purpose, categories and destination before anything, and counts
-    the rest against them: they must be the required fields."""
-    assert [f.name for f in fields.EVENT if f.required] == ["purpose", "categories", "destination"]
+    """`facts` reads purpose, categories and destination (or the recipient that gives
+    it) before anything, and counts the rest against them: they must be the required
+    fields, and the one field another can stand for."""
+    assert [f.name for f in fields.EVENT if f.required] == ["purpose", "categories"]
+    assert [(f.name, f.given_by) for f in fields.EVENT if f.given_by] == [("destination", "recipient")]
+    assert {"required": ["destination"]} in SCHEMA["anyOf"] and {"required": ["recipient"]} in SCHEMA["anyOf"]
 
 
 def test_the_fast_path_s_facts_default_to_the_description_s_defaults():
-    for name in ("safeguards", "automated", "context"):
+    for name in ("safeguards", "automated", "context", "exporter"):
         assert fast.Facts.__dict__[name] == type(fast.Facts.__dict__[name])(fields.at(name).default_value())
     for name in ("id", "age", "country", "kind"):
         assert getattr(fast.Facts, name) is fields.at("subject", name).default is None
@@ -144,7 +148,10 @@ def test_the_checker_s_fields_are_what_conditions_read():
     assert expressions.SCALAR_FIELDS == {
         ("destination",): "country", ("safeguards",): "set:string", ("automated",): "bool",
         ("data_age",): "duration", ("subject", "age"): "int", ("subject", "country"): "country",
-        ("subject", "kind"): "string", ("subject", "id"): "string"}
+        ("subject", "kind"): "string", ("subject", "id"): "string", ("recipient",): "string",
+        ("recipient", "role"): "string", ("recipient", "country"): "country",
+        ("recipient", "holds"): "set:string", ("exporter",): "string"}
+    assert expressions.CHOICES == {("exporter",): ("controller", "subject")}
     assert expressions.OPEN_FIELDS == {("context",): "any"}
     assert expressions.FIELD_NAMES == sorted(".".join(p) for p in expressions.SCALAR_FIELDS) + ["context.KEY"]
     keywords = {f.name: f.reads for f in (*fields.EVENT, *fields.DERIVED) if f.keyword}
@@ -152,7 +159,8 @@ def test_the_checker_s_fields_are_what_conditions_read():
 
 
 def test_the_reserved_roots_are_the_roots_of_what_conditions_read():
-    roots = {"destination", "safeguards", "automated", "data_age", "subject", "context"}  # spec section 2
+    roots = {"destination", "safeguards", "automated", "data_age", "subject", "context", "recipient",
+             "exporter"}  # spec section 2
     assert FIELD_ROOTS == fields.roots() == roots
     assert set(highlight.FIELDS) == roots
 
@@ -175,9 +183,9 @@ def test_the_policy_schema_restricts_every_described_name():
     schema = event_schema(checked)
     vocabulary = checked.vocabulary
     expected = {fields.BASED_PURPOSE: sorted(vocabulary.bases), fields.PURPOSE: vocabulary.purposes.names(),
-                fields.CATEGORY: vocabulary.categories.names()}
+                fields.CATEGORY: vocabulary.categories.names(), fields.RECIPIENT: []}
     named = [(path, f) for path, f in fields.walk() if f.names]
-    assert len(named) == 6
+    assert len(named) == 7
     for path, field in named:
         value = _value(_schema_of(path[:-1], schema)["properties"][path[-1]])
         enum = value["items"]["enum"] if field.kind == fields.STRINGS else value["enum"]

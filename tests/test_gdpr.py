@@ -51,8 +51,8 @@ def test_regions():
     assert regions["eea"] == regions["eu"] | EEA_ONLY
     assert set(AGES) == regions["eea"]
     assert set(TERRITORIES) == regions["eu_outermost"]
-    assert "US" not in regions["adequate"]
-    assert {"CH", "GB", "JP", "KR", "CA", "BR"} <= regions["adequate"]
+    assert not {"US", "CA"} & regions["adequate"]  # partial decisions: "dpf", "pipeda" (transfers.law)
+    assert {"CH", "GB", "JP", "KR", "BR"} <= regions["adequate"]
     assert not regions["adequate"] & regions["eea"]
     assert not regions["eu_outermost"] & regions["eu"]
 

@@ -67,6 +67,13 @@ def test_has_on_a_field_always_present_is_e0410(condition):
     assert code == "E0410" and "always present" in message
 
 
+def test_has_recipient_role_says_whether_the_event_names_a_recipient():
+    # (`has recipient` would read `recipient` as the start of a declaration)
+    policy = engine.load_policy_text(HEAD + "recipient r processor in US\npermit p on c when has recipient.role\n")
+    assert policy.evaluate({**BASE, "destination": "US", "recipient": "r"}).allowed
+    assert not policy.evaluate(BASE).allowed
+
+
 def test_has_on_what_is_not_a_field():
     ((code, message),) = codes("has eea_like")
     assert code == "E0410" and "`eea_like` is not one" in message
@@ -86,7 +93,8 @@ def test_fmt_keeps_has():
 def test_completion_after_has_offers_the_optional_fields():
     session = Session()
     assert session.completions("permit p when has ", "") == [
-        "subject.id", "subject.age", "subject.country", "subject.kind", "context.", "data_age"]
+        "subject.id", "subject.age", "subject.country", "subject.kind", "context.", "data_age",
+        "recipient.role", "recipient.country", "recipient.holds"]
     assert session.completions("permit p when has sub", "sub") == [
         "subject.id", "subject.age", "subject.country", "subject.kind"]
     assert "destination" not in session.completions("permit p when has d", "d")

@@ -335,3 +335,27 @@ def test_the_transcript_in_the_docs_is_real():
             inputs[-1] += "\n" + line[5:]
     assert len(inputs) >= 8
     assert transcript(Session([SHOP]), inputs) == block
+
+
+def test_recipients_in_the_vocabulary_show_and_completion(session):
+    out = session.one_shot('## The mail provider.\nrecipient mailer processor in US holds "dpf"')
+    assert "mailer" in session.one_shot(":vocab") and "recipients: mailer (processor in US)" in session.one_shot(":vocab")
+    shown = session.one_shot(":show mailer")
+    assert "recipient mailer" in shown and "processor in US; holds \"dpf\"" in shown, (out, shown)
+    names = session.names()
+    for word in ("recipient", "holds", "processor", "joint_controller", '"mailer"', '"recipient"',
+                 "recipient.role", "recipient.holds"):
+        assert word in names
+    decided = session.one_shot('{"purpose": "billing", "categories": ["contact.email"], "recipient": "mailer", '
+                               '"at": "2026-11-23T09:00:00Z"}')
+    assert decided.startswith("DENY  billing on contact.email → mailer\n"), decided
+    assert "for the purpose `billing` to `US`" in decided  # the recipient's country
+
+
+def test_the_lexer_marks_a_recipient_declaration():
+    tokens = list(lex('recipient mailer processor in US holds "dpf"\npermit x when recipient.role == "p"\n',
+                      get_lexer_by_name("lawful")))
+    kinds = {value: str(kind) for kind, value in tokens if value.strip()}
+    assert kinds["recipient"] == "Token.Keyword.Declaration" and kinds["processor"] == "Token.Keyword.Type"
+    assert kinds["holds"] == "Token.Keyword" and kinds["recipient.role"] == "Token.Name.Builtin"
+    assert not any(kind is Error for kind, _ in tokens)

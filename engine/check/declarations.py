@@ -69,6 +69,7 @@ class Declarations:
     tables: dict[str, Table]
     obligations: dict[str, ast.ObligationDecl]
     policy_name: str | None
+    recipients: dict[str, ir.Recipient] = field(default_factory=dict)
 
     def frozen(self) -> ir.Vocabulary:
         """The run-time form (`ir.Vocabulary`): no syntax tree, no graph."""
@@ -77,7 +78,7 @@ class Declarations:
             dict(self.tables),
             {name: decl.description.value if decl.description else None
              for name, decl in self.obligations.items()},
-            self.policy_name, self.markers)
+            self.policy_name, self.markers, dict(self.recipients))
 
 
 def _duplicates(kind: str, decls: Iterable[_D], diagnostics: list[Diagnostic]) -> dict[str, _D]:
@@ -109,9 +110,13 @@ def _library(span: Span | None) -> str | None:
     return library_of(span.file) if span is not None else None
 
 
-def _check_root(decl_name: ast.Name, kind: str, diagnostics: list[Diagnostic]) -> None:
+def _check_root(decl_name: ast.Name, kind: str, diagnostics: list[Diagnostic],
+                contextual: bool = False) -> None:
+    """E0205 for a name that starts with what conditions read. The roots of fields
+    added after 0.2 (`recipient`, `exporter`: `fields.CONTEXTUAL_ROOTS`) count only in a policy
+    that declares recipients (`contextual`), so older policies keep their names."""
     root = decl_name.value.split(".")[0]
-    if root in FIELD_ROOTS:
+    if root in FIELD_ROOTS and contextual == (root in fields.CONTEXTUAL_ROOTS):
         diagnostics.append(Diagnostic(
             "E0205", f"the {kind} `{decl_name.value}` starts with the event field `{root}`",
             decl_name.span, help=f"`{root}` is read from events; choose another name"))
@@ -333,6 +338,23 @@ def _tables(decls, diagnostics: list[Diagnostic]) -> dict[str, Table]:
     return tables
 
 
+def _recipients(decls, diagnostics: list[Diagnostic]) -> dict[str, ir.Recipient]:
+    recipients = {}
+    for name, decl in _duplicates("recipient", decls, diagnostics).items():
+        role = decl.role.value
+        if role not in ir.ROLES:
+            diagnostics.append(Diagnostic(
+                "E0308", f"`{role}` is not a recipient's role", decl.role.span,
+                help=did_you_mean(role, ir.ROLES) or "a recipient is a " + ", a ".join(
+                    f"`{r}`" for r in ir.ROLES[:-1]) + f" or a `{ir.ROLES[-1]}`"))
+        code = country(decl.country, diagnostics)
+        if code is None or role not in ir.ROLES:
+            continue
+        recipients[name] = ir.Recipient(name, role, code, frozenset(h.value for h in decl.holds),
+                                        decl.name.span, decl.doc)
+    return recipients
+
+
 def declarations(statements, diagnostics: list[Diagnostic]) -> Declarations:
     by_type = defaultdict(list)
     for statement in statements:
@@ -352,6 +374,13 @@ def declarations(statements, diagnostics: list[Diagnostic]) -> Declarations:
     obligations = _duplicates("obligation", by_type[ast.ObligationDecl], diagnostics)
     for decl in obligations.values():
         _check_root(decl.name, "obligation", diagnostics)
+    recipients = _recipients(by_type[ast.RecipientDecl], diagnostics)
+    if by_type[ast.RecipientDecl]:
+        for kind, decls in (("purpose", purposes.declared.values()), ("category", categories.declared.values()),
+                            ("region", region_decls.values()), ("table", by_type[ast.TableDecl]),
+                            ("obligation", obligations.values())):
+            for decl in decls:
+                _check_root(decl.name, kind, diagnostics, contextual=True)
     return Declarations(
         purposes=purposes,
         categories=categories,
@@ -362,4 +391,5 @@ def declarations(statements, diagnostics: list[Diagnostic]) -> Declarations:
         tables=tables,
         obligations=obligations,
         policy_name=policies[0].name.value if policies else None,
+        recipients=recipients,
     )

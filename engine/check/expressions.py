@@ -11,6 +11,7 @@ from datetime import timedelta
 from itertools import chain
 
 from ..syntax import ast
+from ..syntax.parser import SOFT_KEYWORDS
 from .. import ir
 from ..core.diagnostics import Diagnostic, did_you_mean
 from ..event import fields
@@ -23,6 +24,8 @@ OPEN_FIELDS: dict[tuple[str, ...], str] = {  # `context.KEY`
     path: field.reads for path, field in fields.readable().items() if field.reads and field.open}
 #: the fields an event may leave out (no default): what `has` tests, beside `context.KEY`
 OPTIONAL_FIELDS = frozenset(path for path, field in fields.optional().items() if not field.open)
+CHOICES: dict[tuple[str, ...], tuple[str, ...]] = {  # the only values some string fields have
+    path: field.choices for path, field in fields.readable().items() if field.choices}
 FIELD_NAMES = sorted(".".join(path) for path in SCALAR_FIELDS) + sorted(
     ".".join(path) + ".KEY" for path in OPEN_FIELDS)
 _DESCRIBE = {
@@ -32,7 +35,8 @@ _DESCRIBE = {
 }
 
 
-OPTIONAL_NAMES = sorted(".".join(path) for path in OPTIONAL_FIELDS)
+#: as `has` can take them: a word that begins a statement (`recipient`) is read as one
+OPTIONAL_NAMES = sorted(name for name in map(".".join, OPTIONAL_FIELDS) if name not in SOFT_KEYWORDS)
 _EXAMPLES = {"basis": "basis == consent", "consent": "consent",
              "objected": "not objected"}
 
@@ -125,6 +129,8 @@ class Typer:
 
     def _NameRef(self, e):
         path = tuple(e.name.split("."))
+        if path[0] in fields.CONTEXTUAL_ROOTS and e.name in self.vocabulary.regions:
+            return ir.Const(self.vocabulary.regions[e.name], "region", e.span)  # declared before the field
         if path[0] in FIELD_ROOTS:
             if path[:1] in OPEN_FIELDS and len(path) > 1:
                 return ir.Field(path, OPEN_FIELDS[path[:1]], e.span)
@@ -250,7 +256,31 @@ class Typer:
                 help = "write country codes without quotes: `DE`"
             return self.error("E0401", f"cannot compare {describe(left.type)} with "
                               f"{describe(right.type)}", e.span, help=help)
+        if e.op in ("==", "!=") and not (self._can_be(left, right) and self._can_be(right, left)):
+            return ir.Const(None, "error", e.span)
         return ir.Compare(e.op, left, right, span=e.span)
+
+    def _can_be(self, field, const) -> bool:
+        """False, with E0411, when `const` holds a string the field `recipient`,
+        `recipient.role` or `exporter` can never be (an undeclared recipient, an
+        unknown role, a value the field does not have)."""
+        if not isinstance(field, ir.Field) or not isinstance(const, ir.Const):
+            return True
+        if field.path == ("recipient",):
+            known, what = sorted(self.vocabulary.recipients), "a declared recipient"
+        elif field.path == ("recipient", "role"):
+            known, what = list(ir.ROLES), "a recipient's role"
+        elif CHOICES.get(field.path):
+            known, what = list(CHOICES[field.path]), "one of its values"
+        else:
+            return True
+        values = const.value if isinstance(const.value, frozenset) else {const.value}
+        for value in sorted(v for v in values if isinstance(v, str) and v not in known):
+            self.error("E0411", f"`{field.name}` is never \"{value}\": that is not {what}", const.span,
+                       help=did_you_mean(value, known) or ("it can be " + ", ".join(f'"{k}"' for k in known)
+                                                           if known else "declare it: `recipient NAME ROLE in COUNTRY`"))
+            return False
+        return True
 
     def _In(self, e):
         left = self.expr(e.left)
@@ -285,6 +315,8 @@ class Typer:
                 "country", "string"} else None
             return self.error("E0401", f"cannot look for {describe(left.type)} in "
                               f"{describe(right.type)}", e.span, help=help)
+        if not self._can_be(left, right):
+            return ir.Const(None, "error", e.span)
         return ir.Member(left, right, e.negated, span=e.span)
 
     def _bool_operand(self, expr):

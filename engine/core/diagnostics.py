@@ -107,6 +107,8 @@ REGISTRY: dict[str, Code] = {
                    "not lead back to it."),
     "E0307": Code("a category or purpose hierarchy more than 64 levels deep",
                    "Flatten the hierarchy: at most 64 levels from a name to its root."),
+    "E0308": Code("a recipient with an unknown role",
+                   "A recipient is a `processor`, a `controller` or a `joint_controller`."),
     # types
     "E0401": Code("operands of different types",
                    "Compare values of one type; write country codes without quotes (`DE`)."),
@@ -132,6 +134,9 @@ REGISTRY: dict[str, Code] = {
     "E0410": Code("`has` on something that is not an optional event field",
                    "Test an optional field: `has subject.age`, `has context.KEY`, "
                    "`has data_age`; the others are always present."),
+    "E0411": Code("a string that `recipient`, `recipient.role` or `exporter` can never be",
+                   "Name a declared recipient, one of the roles processor, controller, "
+                   "joint_controller, or an exporter `controller` or `subject`."),
     # countries and tables
     "E0501": Code("an unknown country code",
                    "Use an ISO 3166-1 alpha-2 code (`GB` for the United Kingdom, "

@@ -132,7 +132,11 @@ def _event_summary(event: dict) -> str:
     if not isinstance(purpose, str):
         return ""
     cats = ", ".join(c for c in categories if isinstance(c, str)) if isinstance(categories, list) else "?"
-    return printable(f"{purpose} on {cats} → {destination if isinstance(destination, str) else '?'}")
+    recipient = event.get("recipient")
+    where = destination if isinstance(destination, str) else "" if isinstance(recipient, str) else "?"
+    if isinstance(recipient, str):  # the recipient gives the destination
+        where = f"{recipient} {where}".rstrip()
+    return printable(f"{purpose} on {cats} → {where}")
 
 
 def _mark(record: dict) -> tuple[str, str]:

@@ -38,6 +38,7 @@ EVENT_KEYS = fields.keys()
 SUBJECT_KEYS = fields.keys("subject")
 CONSENT_KEYS = fields.keys("subject", "consents")
 _AGE = fields.at("subject", "age")
+_EXPORTER = fields.at("exporter")
 assert _AGE.minimum is not None and _AGE.maximum is not None
 MIN_AGE, MAX_AGE = _AGE.minimum, _AGE.maximum
 _UTC = timezone.utc
@@ -94,10 +95,13 @@ class Facts:
     consents: Sequence[tuple[str, datetime, datetime | None, bool, bool]]
     objections: Sequence[str]
     context: dict[str, Any]
+    recipient: ir.Recipient | None  # the declared recipient the event names
+    exporter: str
 
     safeguards = _NO_SAFEGUARDS
     automated = False
-    collected_at = age = country = kind = id = None
+    exporter = _EXPORTER.default
+    collected_at = age = country = kind = id = recipient = None
     consents = objections = ()
     context = _NO_CONTEXT
 
@@ -194,6 +198,7 @@ class CompiledPolicy:
         self.category_ancestors = vocabulary.categories.ancestors
         self.known_purposes = frozenset(vocabulary.purposes.ancestors)
         self.countries = iso_codes()
+        self.recipients = vocabulary.recipients
         self.rules = [CompiledRule(rule) for rule in checked.rules]
         # rules by the purposes they name; `*` rules apply to every purpose
         self.naming: dict[str, list[CompiledRule]] = {}
@@ -306,6 +311,13 @@ class CompiledPolicy:
         purpose = get("purpose")
         categories = get("categories")
         destination = get("destination")
+        recipient = get("recipient")
+        declared = None
+        if recipient is not None:  # the recipient gives the destination, or agrees with it
+            declared = self.recipients.get(recipient) if type(recipient) is str else None
+            if declared is None or (destination is not None and destination != declared.country):
+                raise _Unsure
+            destination = declared.country
         bases = self.bases
         if (type(purpose) is not str or purpose not in bases or type(categories) is not list
                 or not categories or type(destination) is not str or destination not in self.countries):
@@ -328,6 +340,10 @@ class CompiledPolicy:
             if not EVENT_KEYS.issuperset(event):
                 raise _Unsure
             self.optional_facts(event, facts)
+        if declared is not None:
+            facts.recipient = declared
+            if declared.holds:
+                facts.safeguards = facts.safeguards | declared.holds
         if subject is _NOTHING:
             return facts
         if type(subject) is not dict:
@@ -382,6 +398,11 @@ class CompiledPolicy:
             if type(safeguards) is not list or not all(type(s) is str and is_text(s) for s in safeguards):
                 raise _Unsure
             facts.safeguards = frozenset(safeguards)
+        exporter = get("exporter", _NOTHING)
+        if exporter is not _NOTHING:
+            if type(exporter) is not str or exporter not in _EXPORTER.choices:
+                raise _Unsure
+            facts.exporter = exporter
         automated = get("automated", False)
         if automated is not False:
             if automated is not True:
@@ -648,12 +669,23 @@ def _field(node: ir.Field) -> Value:
         return lambda facts: facts.safeguards
     if head == "automated":
         return lambda facts: facts.automated
+    if head == "exporter":
+        return lambda facts: facts.exporter
     if head == "data_age":
         def data_age(facts: Facts):
             if facts.collected_at is None:
                 raise no_data_age(span)
             return facts.at - facts.collected_at
         return data_age
+    if head == "recipient":
+        part = path[1] if len(path) > 1 else "name"
+
+        def recipient(facts: Facts):
+            declared = facts.recipient
+            if declared is None:
+                raise missing("recipient", span)
+            return getattr(declared, part)
+        return recipient
     if head == "subject":
         attribute = {"age": "age", "country": "country", "kind": "kind", "id": "id"}[path[1]]
 

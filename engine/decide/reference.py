@@ -73,7 +73,36 @@ def validate(policy: CheckedPolicy, data: Any, now: datetime | None = None) -> t
             problems.append(f"`collected_at` ({event.collected_at.isoformat()}) is later than `at` "
                             f"({at.isoformat()})")
     problems += _policy_problems(policy, data)
-    return (None, problems) if problems else (event, [])
+    problems += _destination_problems(policy, data)
+    if problems:
+        return None, problems
+    assert event is not None
+    return resolved(policy, event), []
+
+
+def _destination_problems(policy: CheckedPolicy, data: Mapping) -> list[str]:
+    """`destination` is required unless a `recipient` gives it; given both, they agree."""
+    recipient, destination = data.get("recipient"), data.get("destination")
+    if recipient is None:
+        if "destination" not in data:
+            return ["`destination` is required"]
+        return ["`destination`: input should be a valid string"] if destination is None else []
+    declared = policy.vocabulary.recipients.get(recipient) if type(recipient) is str else None
+    if declared is not None and type(destination) is str and destination != declared.country:
+        return [f"`destination` ({destination}) is not the country of the recipient `{recipient}` "
+                f"({declared.country}): leave `destination` out, or name the recipient that receives it there"]
+    return []
+
+
+def resolved(policy: CheckedPolicy, event: Event) -> Event:
+    """A valid event with its recipient's facts in place: `destination` is the
+    recipient's country, and `safeguards` also holds what the recipient holds."""
+    if event.recipient is None:
+        return event
+    declared = policy.vocabulary.recipients[event.recipient]
+    safeguards = list(event.safeguards or ())
+    safeguards += sorted(declared.holds.difference(safeguards))
+    return event.model_copy(update={"destination": declared.country, "safeguards": safeguards})
 
 
 def _policy_problems(policy: CheckedPolicy, data: Mapping) -> list[str]:
@@ -84,7 +113,11 @@ def _policy_problems(policy: CheckedPolicy, data: Mapping) -> list[str]:
     for where, described, name in fields.named(data):
         if type(name) is not str or not is_text(name):
             continue  # the model names what is wrong with it
-        if described.names == fields.COUNTRY:
+        if described.names == fields.RECIPIENT:
+            if name not in vocabulary.recipients:
+                known = ", ".join(f"`{r}`" for r in sorted(vocabulary.recipients)) or "none"
+                problems.append(f"`{where}`: the policy has no recipient `{name}` (it declares {known})")
+        elif described.names == fields.COUNTRY:
             if not is_country(name):
                 problems.append(f"`{where}`: `{name}` is not an ISO 3166-1 country code")
         elif described.names == fields.CATEGORY:
@@ -152,11 +185,18 @@ def field_value(facts: Facts, node: ir.Field) -> Any:
         return facts.policy.vocabulary.bases[event.purpose]
     if head == "destination":
         return event.destination
+    if head == "recipient":
+        if event.recipient is None:  # what is missing is the recipient, whichever fact is read
+            raise missing("recipient", node.span)
+        declared = facts.policy.vocabulary.recipients[event.recipient]
+        return getattr(declared, node.path[1] if len(node.path) > 1 else "name")  # name, role, country, holds
     if head == "safeguards":
         assert event.safeguards is not None  # the model reads null as absent
         return frozenset(event.safeguards)
     if head == "automated":
         return event.automated
+    if head == "exporter":
+        return event.exporter
     if head == "data_age":
         if event.collected_at is None:
             raise no_data_age(node.span)
@@ -333,6 +373,8 @@ def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False
         return Evaluation(Decision(effect="deny", allowed=False, reasons=invalid, digest=digest), None)
     at = event.at or now
     facts = Facts(policy, event, at)
+    destination = event.destination
+    assert destination is not None  # given, or the recipient's (`resolved`)
     outcomes = [judge_rule(facts, rule) for rule in policy.rules]
     reasons: list[Reason] = []
 
@@ -363,7 +405,7 @@ def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False
         if not covering:
             reasons.append(Reason(
                 kind="not-permitted", category=category,
-                message=words.not_permitted(category, event.purpose, event.destination)))
+                message=words.not_permitted(category, event.purpose, destination)))
             continue
         first = covering[0].rule
         permitted.append(Reason(

@@ -39,6 +39,7 @@ PURPOSE = "purpose"
 BASED_PURPOSE = "based purpose"  # a purpose that has a basis
 CATEGORY = "category"
 COUNTRY = "country"
+RECIPIENT = "recipient"
 
 #: the default of an optional field with none: absent, so a rule that reads it fails closed
 ABSENT = None
@@ -58,6 +59,9 @@ class Field:
       None when no condition names it directly; `keyword` when the language
       names it by a keyword of its own grammar (`purpose`, `basis`), not a path.
     - `open`: a condition reads the keys under it (`context.KEY`), as `any`.
+    - `choices`: the only values a string field may have.
+    - `given_by`: an optional field that is required unless the event names the
+      field given here, which then supplies it (`destination` from `recipient`).
     """
 
     name: str
@@ -73,6 +77,8 @@ class Field:
     keyword: bool = False
     open: bool = False
     fields: tuple["Field", ...] = ()
+    given_by: str | None = None
+    choices: tuple[str, ...] = ()
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind
@@ -117,11 +123,14 @@ EVENT = (
           reads="purpose", keyword=True),
     Field("categories", STRINGS, "the categories of data processed", required=True, min_items=1,
           names=CATEGORY),
-    Field("destination", STRING, "where the data goes (ISO 3166-1)", required=True, names=COUNTRY,
-          reads="country"),
+    Field("destination", STRING, "where the data goes (ISO 3166-1); the recipient's country when left out",
+          names=COUNTRY, reads="country", given_by="recipient"),
+    Field("recipient", STRING, "the declared recipient the data goes to", names=RECIPIENT, reads="string"),
     Field("subject", OBJECT, "the data subject", default=EMPTY, fields=SUBJECT),
     Field("safeguards", STRINGS, "transfer safeguards in place, such as `scc`", default=EMPTY,
           reads="set:string"),
+    Field("exporter", STRING, "who sends the data: the controller (or its processor), or the subject itself",
+          default="controller", reads="string", choices=("controller", "subject")),
     Field("automated", BOOL, "a decision by automated means alone (Art. 22)", default=False, reads="bool"),
     Field("collected_at", TIMESTAMP, "when the data was collected"),
     Field("at", TIMESTAMP, "when the processing happens; defaults to the time of evaluation"),
@@ -133,7 +142,17 @@ EVENT = (
 DERIVED = (
     Field("basis", STRING, "the lawful basis of the event's purpose", reads="basis", keyword=True),
     Field("data_age", DURATION, "how old the data is: `at` less `collected_at`", reads="duration"),
+    Field("recipient.role", STRING, "the recipient's role: processor, controller or joint_controller",
+          reads="string"),
+    Field("recipient.country", STRING, "the country of the recipient's declaration", reads="country"),
+    Field("recipient.holds", STRINGS, "the safeguards and certifications the recipient holds",
+          reads="set:string"),
 )
+
+#: Roots of fields added after 0.2: a declared name may start with one unless the
+#: policy declares recipients (`check.declarations`), and a region so named is read
+#: as the region, so older policies keep their names and meaning.
+CONTEXTUAL_ROOTS = frozenset({"recipient", "exporter"})
 
 
 # ---- views of the table ------------------------------------------------------------------
@@ -183,15 +202,16 @@ def readable() -> dict[tuple[str, ...], Field]:
     """What conditions read by a path (not by a keyword): path -> field. An `open`
     field stands for the keys under it."""
     found = {path: field for path, field in walk() if field.reads and not field.keyword}
-    found.update({(f.name,): f for f in DERIVED if f.reads and not f.keyword})
+    found.update({tuple(f.name.split(".")): f for f in DERIVED if f.reads and not f.keyword})
     return found
 
 
 def optional() -> dict[tuple[str, ...], Field]:
     """What `has FIELD` tests: the paths conditions read that an event may leave
-    out (no default), an `open` field standing for the keys under it."""
+    out (no default), an `open` field standing for the keys under it. A field
+    another supplies (`destination` from `recipient`) is always there."""
     return {path: field for path, field in readable().items()
-            if not field.required and (field.default is ABSENT or field.open)}
+            if not field.required and field.given_by is None and (field.default is ABSENT or field.open)}
 
 
 def presence_names() -> dict[str, str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr,
                       WithJsonSchema, model_validator)
@@ -86,11 +86,16 @@ class Subject(_Model):
 class Event(_Model):
     """A processing event: who processes what, for which purpose, where to."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={
+        "anyOf": [{"required": ["destination"]}, {"required": ["recipient"]}]})
+
     purpose: StrictStr
     categories: list[StrictStr] = Field(min_length=1)
-    destination: StrictStr
+    destination: StrictStr | None = Field(default=None, description="required unless `recipient` is given")
+    recipient: StrictStr | None = None
     subject: Subject | None = Subject()
     safeguards: list[StrictStr] | None = []
+    exporter: Literal["controller", "subject"] | None = "controller"
     automated: StrictBool | None = False
     collected_at: Timestamp | None = None
     at: Timestamp | None = Field(default=None, description="defaults to the time of evaluation")

@@ -10,13 +10,14 @@ from .model import Event
 def event_schema(policy=None) -> dict:
     """The JSON Schema of events (`lawful schema event`); with a policy, its names
     too: purposes that have a basis, categories, consent and objection purposes,
-    and ISO 3166-1 countries as enums, so a schema validator rejects unknown names."""
+    recipients and ISO 3166-1 countries as enums, so a schema validator rejects unknown names."""
     schema = Event.model_json_schema()
     if policy is None:
         return schema
     vocabulary = policy.vocabulary
     names = {fields.BASED_PURPOSE: sorted(vocabulary.event_bases), fields.PURPOSE: vocabulary.purposes.names(),
-             fields.CATEGORY: vocabulary.categories.names(), fields.COUNTRY: sorted(iso_codes())}
+             fields.CATEGORY: vocabulary.categories.names(), fields.COUNTRY: sorted(iso_codes()),
+             fields.RECIPIENT: sorted(vocabulary.recipients)}
     for path, field in fields.walk():
         if field.names is not None:
             for node in _nodes(schema, path):

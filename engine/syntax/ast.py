@@ -260,6 +260,18 @@ class ObligationDecl:
     doc: str | None = _doc()
 
 
+@dataclass(frozen=True)
+class RecipientDecl:
+    """`recipient NAME ROLE in COUNTRY [holds "x", …]`: who receives the data."""
+
+    name: Name
+    role: Name
+    country: CountryLit
+    holds: tuple[StringLit, ...] = ()
+    span: Span | None = _span()
+    doc: str | None = _doc()
+
+
 # ---- rules -------------------------------------------------------------------
 
 

@@ -260,6 +260,10 @@ class _Lowering:
         if kind == "obligation_decl":
             description = self.string(c[1]) if c[1] is not None else None
             return ast.ObligationDecl(self.name(c[0]), description, span)
+        if kind == "recipient_decl":
+            holds = tuple(self.string(token) for token in c[3:] if token is not None)
+            return ast.RecipientDecl(self.name(c[0]), self.name(c[1]),
+                                     ast.CountryLit(c[2].value, self.span(c[2])), holds, span)
         if kind == "labelled_rule":
             from dataclasses import replace
 

@@ -29,7 +29,7 @@ KEYWORDS = frozenset(
 
 #: words added after 0.2: keywords where their construct begins, names
 #: everywhere else (grammar rule `_name`), so older policies keep their meaning
-SOFT_KEYWORDS = frozenset("fact has marker oblige".split())
+SOFT_KEYWORDS = frozenset("fact has marker oblige recipient holds".split())
 _SOFT_TYPES = frozenset(word.upper() for word in SOFT_KEYWORDS)
 
 _STATEMENT_KEYWORDS = frozenset(

@@ -264,6 +264,9 @@ def statement(node, anchors=None, exploded: bool = False) -> list[Line]:
     if isinstance(node, ast.ObligationDecl):
         description = f" {quote(node.description.value)}" if node.description else ""
         return [Line(f"obligation {node.name.value}{description}", at)]
+    if isinstance(node, ast.RecipientDecl):
+        holds = " holds " + ", ".join(quote(h.value) for h in node.holds) if node.holds else ""
+        return [Line(f"recipient {node.name.value} {node.role.value} in {node.country.code}{holds}", at)]
     if isinstance(node, ast.RegionDecl):
         head = f"region {node.name.value} = "
         if isinstance(node.expr, ast.SetLit):

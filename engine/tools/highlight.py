@@ -11,6 +11,7 @@ from pygments.lexer import RegexLexer, bygroups, include, words
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Text
 
 from ..event import fields
+from ..ir import ROLES
 from ..syntax.parser import KEYWORDS
 
 BASES = ("consent", "contract", "legal_obligation", "vital_interest", "public_task",
@@ -38,6 +39,10 @@ class LawfulLexer(RegexLexer):
             (r"#[^\n]*", Comment.Single),
             (r"(rule)(\s+)(" + NAME + r")(\s*)(:)",
              bygroups(Keyword.Declaration, Text, Name.Label, Text, Punctuation)),
+            # contextual words: keywords only where their construct begins
+            (r"^(recipient)(\s+)(" + NAME + r")(\s+)(" + "|".join(ROLES) + r")\b",
+             bygroups(Keyword.Declaration, Text, Name, Text, Keyword.Type)),
+            (r'(holds)(\s+)(?=")', bygroups(Keyword, Text)),
             (words(DECLARATIONS, suffix=r"\b(?!\.)"), Keyword.Declaration),
             (words(EFFECTS, suffix=r"\b(?!\.)"), Keyword.Reserved),
             (words(BASES, suffix=r"\b(?!\.)"), Name.Constant),

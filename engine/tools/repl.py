@@ -31,13 +31,14 @@ from ..decide.policy import Policy
 from ..core.source import Source
 from ..syntax import parse_module
 from ..syntax.parser import KEYWORDS, SOFT_KEYWORDS
+from ..ir import ROLES
 
 # from the event's description: the keys of events (completed quoted, in JSON) and
 # the names conditions read (`context.` for `context.KEY`)
 EVENT_FIELDS = list(fields.key_names())
 EXPRESSION_FIELDS = [name.removesuffix("KEY") for name in fields.condition_names()]
 #: what completes after `has `: the fields an event may leave out
-PRESENCE_FIELDS = [name.removesuffix("KEY") for name in fields.presence_names()]
+PRESENCE_FIELDS = [name.removesuffix("KEY") for name in fields.presence_names() if name not in SOFT_KEYWORDS]
 _AFTER_HAS = re.compile(r"(?:^|[^A-Za-z0-9_.])has\s+$")
 _ENDS_IN_HAS = re.compile(r"(?:(?<![a-z0-9_.])(?:when|unless|and|or|not|require)|[(])\s*has$")
 #: what completion shows beside a field
@@ -242,6 +243,7 @@ class Session:
             ("regions", [f"{n} ({len(c)} countries)" for n, c in sorted(vocabulary.regions.items())]),
             ("tables", sorted(vocabulary.tables)),
             ("obligations", sorted(vocabulary.obligations)),
+            ("recipients", [f"{n} ({r.role} in {r.country})" for n, r in sorted(vocabulary.recipients.items())]),
             ("rule labels", sorted(r.label for r in self.policy.rules if r.label)),
         ]
         for title, names in sections:
@@ -327,6 +329,7 @@ class Session:
         words = set(KEYWORDS) | SOFT_KEYWORDS | {c.name for c in COMMANDS} | {":exit"}
         words |= set(vocabulary.purposes.names()) | set(vocabulary.categories.names())
         words |= set(vocabulary.regions) | set(vocabulary.tables) | set(vocabulary.obligations)
+        words |= {"recipient", "holds", *ROLES} | {f'"{r}"' for r in vocabulary.recipients}
         words |= {r.label for r in self.policy.rules if r.label} | {"consent_required"}
         words |= set(EXPRESSION_FIELDS) | {f'"{f}"' for f in EVENT_FIELDS} | {"has"}
         return sorted(words)
@@ -415,6 +418,15 @@ def show(policy: Policy, name: str) -> Output:
         found = True
         _show_declaration(output, "obligation", name, vocabulary.obligations[name])
         _show_users(output, policy, graph, [("obligation", name)])
+    if name in vocabulary.recipients:
+        found = True
+        recipient = vocabulary.recipients[name]
+        output.add(Text(f"recipient {name}", style="bold")
+                   + Text(f"  {recipient.span.location if recipient.span else ''}", style="dim"))
+        if recipient.doc:
+            output.add(Text(_indent(recipient.doc), style="italic"))
+        holds = ", ".join(f'"{h}"' for h in sorted(recipient.holds)) or "nothing"
+        output.add(f"  {recipient.role} in {recipient.country}; holds {holds}")
     for rule in policy.rules:
         if rule.label == name:
             found = True
@@ -434,7 +446,7 @@ def show(policy: Policy, name: str) -> Output:
 def _known_names(policy: Policy) -> list[str]:
     vocabulary = policy.vocabulary
     return (vocabulary.purposes.names() + vocabulary.categories.names() + list(vocabulary.regions)
-            + list(vocabulary.tables) + list(vocabulary.obligations)
+            + list(vocabulary.tables) + list(vocabulary.obligations) + list(vocabulary.recipients)
             + [r.label for r in policy.rules if r.label])
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ...ir import CheckedPolicy
 from .dialects import Dialect, quote
 from .events import INVALID_CONSENT, consent_bits, names, purpose_cover
-from .fields import AGE, BOOL, CONSENT_SCHEMA, EVENT_SCHEMA, INT, STRING, STRINGS, SUBJECT_SCHEMA, TIME
+from .fields import AGE, BOOL, EXPORTER, CONSENT_SCHEMA, EVENT_SCHEMA, INT, STRING, STRINGS, SUBJECT_SCHEMA, TIME
 
 
 def arrow_shape(schema) -> dict | None:
@@ -60,6 +60,8 @@ def arrow_shape(schema) -> dict | None:
                 subject[inner.name] = found
             shape["subject"] = subject
             continue
+        if field.name in ("recipient", "exporter"):  # values checked against the policy's: read as JSON
+            return None
         wanted = EVENT_SCHEMA.get(field.name)
         found = kind(field.type, wanted) if wanted else None
         if found is None:
@@ -151,6 +153,8 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
         "collected_us": time_us("collected_at", shape.get("collected_at")),
         "at_us": f"coalesce({time_us(d.ident('at'), shape.get('at'))}, {int(now_us)})",
         "context": d.as_json("context") if "context" in shape else d.null_json,
+        "recipient": null_str,  # a file with recipients is read as JSON (`arrow_shape`)
+        "exporter": quote(EXPORTER.default),  # the same
     }
     columns["consent_bits"] = f"lawful_scan & {INVALID_CONSENT - 1}"
     cover = purpose_cover(policy, purpose)

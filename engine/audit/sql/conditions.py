@@ -15,7 +15,7 @@ from ... import ir
 from ...ir import CheckedPolicy
 from .dialects import Dialect, quote
 from .dialects.base import SEPARATOR
-from .events import CONSENT_BITS
+from .events import CONSENT_BITS, recipient_fact
 
 COSTLY_SQL = 120  # characters: a condition this long is worth skipping where it cannot matter
 
@@ -154,6 +154,13 @@ class Compiler:
             return "safeguards", "strings"
         if head == "automated":
             return "automated", "bool"
+        if head == "exporter":
+            return "exporter", "string"
+        if head == "recipient":  # NULL without a recipient: an error, as in the reference
+            if len(node.path) == 1:
+                return "recipient", "string"
+            fact = node.path[1]
+            return recipient_fact(self.policy, self.d, "recipient", fact), "strings" if fact == "holds" else "string"
         if head == "data_age":
             return "(at_us - collected_us)", "duration"  # NULL without collected_at: an error
         if head == "subject":

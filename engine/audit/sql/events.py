@@ -12,7 +12,7 @@ from ...ir import CheckedPolicy
 from ...core.countries import iso_codes
 from .dialects import Dialect, quote
 from .dialects.base import SEPARATOR
-from .fields import AGE, CONSENT_KEYS, EVENT_KEYS, SUBJECT_KEYS
+from .fields import AGE, CONSENT_KEYS, EVENT_KEYS, EXPORTER, SUBJECT_KEYS
 
 CONSENT_BITS = {None: 1, "explicit": 2, "parental": 4}
 INVALID_CONSENT = 8
@@ -51,6 +51,21 @@ def names(policy: CheckedPolicy) -> Names:
     vocabulary = policy.vocabulary
     return Names(vocabulary.purposes.names(), sorted(vocabulary.event_bases),
                  vocabulary.categories.names(), sorted(iso_codes()))
+
+
+def recipient_fact(policy: CheckedPolicy, dialect: Dialect, recipient: str, fact: str) -> str:
+    """SQL of a fact of the declared recipient named by the column `recipient`
+    (`country`, `role`: a string; `holds`: a list of strings), NULL when it names
+    none. Used only where the policy declares recipients."""
+    recipients = policy.vocabulary.recipients
+    if not recipients:  # NULL, typed
+        return f"CASE WHEN {recipient} IS NULL THEN NULL ELSE {dialect.strings([])} END" if fact == "holds" \
+            else dialect.null_string
+    cases = " ".join(
+        f"WHEN {quote(name)} THEN "
+        + (dialect.strings(sorted(r.holds)) if fact == "holds" else quote(getattr(r, fact)))
+        for name, r in sorted(recipients.items()))
+    return f"CASE {recipient} {cases} END"
 
 
 def split_json(dialect: Dialect, source: str, doc: str, prefix: str, keys: list[str]) -> str:
@@ -125,14 +140,24 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
         f"(coalesce({d.jtype('c', ('parental',))}, 'NULL') IN ('NULL', {d.BOOLEAN}))",
     ])
     collected = d.timestamp_us(d.jstring(*at(("collected_at",))))
+    recipients = sorted(policy.vocabulary.recipients)
+    destination_ok = f"({is_type(('destination',), d.STRING)} AND {known(d.jstring(*at(('destination',))), n.countries)})"
+    recipient_ok = absent_or_null(("recipient",))
+    if recipients:  # a recipient gives the destination; one stated as well must be its country
+        named = d.jstring(*at(("recipient",)))
+        country = recipient_fact(policy, d, named, "country")
+        recipient_ok = f"({recipient_ok} OR ({is_type(('recipient',), d.STRING)} AND {known(named, recipients)}))"
+        destination_ok = (f"(CASE WHEN {absent_or_null(('recipient',))} THEN {destination_ok} "
+                          f"WHEN {absent_or_null(('destination',))} THEN true "
+                          f"ELSE {destination_ok} AND {d.jstring(*at(('destination',)))} = {country} END)")
     checks = [
         ("the line is not a JSON object", f"({j} IS NOT NULL AND {d.jtype(j)} = {d.OBJECT})"),
         ("an unknown field", only_keys((), EVENT_KEYS)),
         ("`purpose`", f"({is_type(('purpose',), d.STRING)} AND {known(d.jstring(*at(('purpose',))), n.based)})"),
         ("`categories`", f"({string_list(('categories',), n.categories)} AND "
                          f"{d.length(d.jitems(*at(('categories',))))} > 0)"),
-        ("`destination`", f"({is_type(('destination',), d.STRING)} AND "
-                          f"{known(d.jstring(*at(('destination',))), n.countries)})"),
+        ("`recipient`", recipient_ok),
+        ("`destination`", destination_ok),
         ("`subject`", f"({absent_or_null(s)} OR ({is_type(s, d.OBJECT)} AND {only_keys(s, SUBJECT_KEYS)}))"),
         ("`subject.id`", f"({absent_or_null(s + ('id',))} OR {is_type(s + ('id',), d.STRING)})"),
         ("`subject.kind`", f"({absent_or_null(s + ('kind',))} OR {is_type(s + ('kind',), d.STRING)})"),
@@ -146,6 +171,8 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
                                  f"{string_list(s + ('objections',), n.purposes)})"),
         ("`safeguards`", f"({absent_or_null(('safeguards',))} OR {string_list(('safeguards',), None)})"),
         ("`automated`", f"({absent_or_null(('automated',))} OR {is_type(('automated',), d.BOOLEAN)})"),
+        ("`exporter`", f"({absent_or_null(('exporter',))} OR ({is_type(('exporter',), d.STRING)} AND "
+                       f"{known(d.jstring(*at(('exporter',))), list(EXPORTER.choices))}))"),
         ("`collected_at`", f"({absent_or_null(('collected_at',))} OR {timestamp(*at(('collected_at',)))})"),
         ("`at`", f"({absent_or_null(('at',))} OR {timestamp(*at(('at',)))})"),
         ("`context`", f"({absent_or_null(('context',))} OR {is_type(('context',), d.OBJECT)})"),
@@ -171,10 +198,19 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
         "objections": d.transform(d.jitems(*at(s + ("objections",))), "x", d.jstring("x")),
         "safeguards": d.transform(d.jitems(*at(("safeguards",))), "x", d.jstring("x")),
         "automated": f"coalesce({d.jbool(*at(('automated',)))}, false)",
+        "exporter": f"coalesce({d.jstring(*at(('exporter',)))}, {quote(EXPORTER.default)})",
         "collected_us": d.timestamp_us(d.jstring(*at(("collected_at",)))),
         "at_us": f"coalesce({d.timestamp_us(d.jstring(*at(('at',))))}, {int(now_us)})",
         "context": d.jvalue(*at(("context",))),
     }
+    columns["recipient"] = d.jstring(*at(("recipient",)))
+    if recipients:
+        columns["destination"] = (f"coalesce({columns['destination']}, "
+                                  f"{recipient_fact(policy, d, columns['recipient'], 'country')})")
+        if any(r.holds for r in policy.vocabulary.recipients.values()):
+            columns["safeguards"] = d.distinct_sorted(d.concat_lists([
+                f"coalesce({columns['safeguards']}, {d.strings([])})",
+                f"coalesce({recipient_fact(policy, d, columns['recipient'], 'holds')}, {d.strings([])})"]))
     cover = purpose_cover(policy, columns["purpose"])
     columns["consent_bits"] = consent_bits(
         d, d.transform(d.jitems(*at(s + ("consents",))), "c", consent), {k: f"c.{k}" for k in CONSENT_KEYS},

@@ -28,3 +28,5 @@ CONSENT_SCHEMA = _schema(described.at("subject", "consents").fields)
 
 #: the subject's age: the bounds every path checks
 AGE = described.at("subject", "age")
+#: who sends the data: its values and default
+EXPORTER = described.at("exporter")

@@ -26,7 +26,7 @@ from ...core.collector import collector_paused
 from .. import reference
 from . import words
 from .mdd import FALSE
-from .space import ABSENT, AT, Space, event_values, model, plain
+from .space import ABSENT, AT, EXPORTER, Space, event_values, model, plain
 
 KINDS = ("allow-to-deny", "deny-to-allow", "obligation-added", "obligation-removed")
 
@@ -237,6 +237,8 @@ def example_event(space: Space, values: dict[str, Any]) -> dict[str, Any]:
     purpose = values["purpose"]
     event: dict[str, Any] = {"purpose": purpose, "categories": [values["category"]],
                              "destination": values["destination"]}
+    if values.get("recipient", ABSENT) is not ABSENT:
+        event["recipient"] = values["recipient"]
     subject: dict[str, Any] = {}
     for name in ("id", "age", "country", "kind"):
         got = values.get("subject." + name, ABSENT)
@@ -256,6 +258,8 @@ def example_event(space: Space, values: dict[str, Any]) -> dict[str, Any]:
         event["safeguards"] = ["another-safeguard" if s == "*" else s for s in safeguards]
     if values.get("automated"):
         event["automated"] = True
+    if values.get("exporter", EXPORTER.default) != EXPORTER.default:
+        event["exporter"] = values["exporter"]
     age = values.get("data_age", ABSENT)
     if age is not ABSENT:
         event["collected_at"] = (AT - age).isoformat().replace("+00:00", "Z")

@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable
 
 from ... import ir
 from ...core.countries import iso_codes
-from ...event.fields import MAX_AGE
+from ...event.fields import MAX_AGE, at as field_at
 from ...event.values import MAX_INTEGER
 from .. import reference
 from ..values import EvaluationError
@@ -48,6 +48,9 @@ class _Absent:
 
 
 ABSENT: Any = _Absent()
+
+#: who sends the data (a fact of the case, with a default: never absent)
+EXPORTER = field_at("exporter")
 
 #: the time stand-in events are judged at
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -138,15 +141,20 @@ class _Subject:
 class _Event:
     """What `reference` reads of an event, built from variable values."""
 
-    def __init__(self, values: dict[str, Any], safeguard_names: Iterable[str]):
+    def __init__(self, values: dict[str, Any], safeguard_names: Iterable[str], policy: ir.CheckedPolicy):
         self.purpose = values.get("purpose")
         self.categories = [values["category"]] if "category" in values else []
         self.destination = values.get("destination")
         present = [name for name in safeguard_names if values.get("safeguard:" + name)]
         if values.get("safeguard:*"):
             present.append(OTHER_SAFEGUARD)
+        recipient = values.get("recipient", ABSENT)
+        self.recipient = None if recipient is ABSENT else recipient
+        if self.recipient is not None:  # what it holds is among the safeguards (`reference.resolved`)
+            present += sorted(policy.vocabulary.recipients[self.recipient].holds.difference(present))
         self.safeguards = present
         self.automated = bool(values.get("automated", False))
+        self.exporter = values.get("exporter", EXPORTER.default)
         age = values.get("data_age", ABSENT)
         self.collected_at = None if age is ABSENT else AT - age
         self.subject = _Subject(values)
@@ -176,12 +184,13 @@ class _Facts(reference.Facts):
 OTHER_SAFEGUARD = "another-safeguard"
 
 
-def reads_of(node: ir.Node, safeguard_names: Iterable[str]) -> tuple[str, ...]:
-    """The variables a condition leaf reads."""
+def reads_of(node: ir.Node, safeguard_names: Iterable[str], holdings: bool = False) -> tuple[str, ...]:
+    """The variables a condition leaf reads. With `holdings` (some recipient holds
+    safeguards), reading the safeguards reads the recipient too."""
     if (isinstance(node, ir.Member) and isinstance(node.left, ir.Const)
             and isinstance(node.left.value, str) and isinstance(node.right, ir.Field)
             and node.right.path == ("safeguards",)):
-        return ("safeguard:" + node.left.value,)
+        return ("safeguard:" + node.left.value,) + (("recipient",) if holdings else ())
     found: set[str] = set()
     for part in ir.walk(node):
         if isinstance(part, ir.Field):
@@ -191,6 +200,8 @@ def reads_of(node: ir.Node, safeguard_names: Iterable[str]) -> tuple[str, ...]:
             elif head == "safeguards":
                 found.update("safeguard:" + name for name in safeguard_names)
                 found.add("safeguard:*")
+                if holdings:
+                    found.add("recipient")
             elif head in ("subject", "context"):
                 found.add(".".join(part.path[:2]))
             else:
@@ -209,7 +220,10 @@ def _leaf_judge(policy: ir.CheckedPolicy, node: ir.Node, names: tuple[str, ...])
         purpose = values.get("purpose")
         if purpose is not None and purpose not in policy.vocabulary.event_bases:
             return "F"  # an event naming it is invalid here: the decision never reads this
-        truth = reference.condition(_Facts(policy, _Event(values, names), values), node)
+        recipient = values.get("recipient", ABSENT)
+        if recipient is not ABSENT and recipient not in policy.vocabulary.recipients:
+            return "F"  # the same: another policy's recipient
+        truth = reference.condition(_Facts(policy, _Event(values, names, policy), values), node)
         if isinstance(truth, EvaluationError):
             return "E"
         return "T" if truth else "F"
@@ -252,6 +266,17 @@ def destination_target(destinations: frozenset[str]) -> Atom:
 def valid_purpose(policy: ir.CheckedPolicy) -> Atom:
     return Atom(("valid-purpose", id(policy)), ("purpose",),
                 lambda values: _truth(values["purpose"] in policy.vocabulary.event_bases))
+
+
+def valid_recipient(policy: ir.CheckedPolicy) -> Atom:
+    """No recipient, or one the policy declares with the destination its country."""
+    recipients = policy.vocabulary.recipients
+
+    def judge(values):
+        recipient = values["recipient"]
+        return _truth(recipient is ABSENT or (
+            recipient in recipients and values["destination"] == recipients[recipient].country))
+    return Atom(("valid-recipient", id(policy)), ("recipient", "destination"), judge)
 
 
 def valid_category(policy: ir.CheckedPolicy) -> Atom:
@@ -346,8 +371,8 @@ class Space:
     classes come from constants, and there is none), or nested `context` objects
     had more combinations than `MAX_COMBINATIONS`."""
 
-    ORDER = ("purpose", "category", "destination", "consent", "safeguard:", "automated", "context.",
-             "objected", "subject.", "data_age")
+    ORDER = ("purpose", "category", "destination", "recipient", "exporter", "consent", "safeguard:", "automated",
+             "context.", "objected", "subject.", "data_age")
 
     def __init__(self, policies: list[ir.CheckedPolicy]):
         self.policies = policies
@@ -361,9 +386,14 @@ class Space:
                     for leaf in condition_leaves(node):
                         names.update(_safeguard_names(leaf))
         self.safeguard_names = tuple(sorted(names))
+        #: the recipients any policy declares (a variable only when there are some)
+        self.recipients = sorted({r for policy in policies for r in policy.vocabulary.recipients})
+        self.holdings = any(r.holds for policy in policies for r in policy.vocabulary.recipients.values())
         atoms: list[Atom] = [CONSENT_HELD]
         for index, policy in enumerate(policies):
             atoms += [valid_purpose(policy), valid_category(policy), consent_basis(policy)]
+            if self.recipients:
+                atoms.append(valid_recipient(policy))
             for rule in policy.rules:
                 atoms.append(purpose_target(policy, rule.purposes))
                 atoms.append(category_target(policy, rule))
@@ -389,7 +419,7 @@ class Space:
         atom = self._leaf_atoms.get(key)
         if atom is None:
             policy = self.policies[index]
-            atom = Atom(("leaf", id(policy), node), reads_of(node, self.safeguard_names),
+            atom = Atom(("leaf", id(policy), node), reads_of(node, self.safeguard_names, self.holdings),
                         _leaf_judge(policy, node, self.safeguard_names))
             self._leaf_atoms[key] = atom
         return atom
@@ -421,6 +451,10 @@ class Space:
                 continue
             if name == "consent":
                 result[name] = ("consent", list(CONSENT_STATES))
+            elif name == "recipient":
+                result[name] = ("recipient", [ABSENT, *self.recipients])
+            elif name == "exporter":
+                result[name] = ("value", list(EXPORTER.choices))
             elif name in ("objected", "automated") or name.startswith("safeguard:"):
                 result[name] = ("bool", [False, True])
             elif name == "subject.age":
@@ -632,8 +666,8 @@ def _enumerated(name: str) -> bool:
     consent state, truths), rather than a policy's constants and their neighbours
     (`safeguard:*` stands for every safeguard the policies do not name: a field
     compared with the safeguards as a whole is open-ended)."""
-    return name in ("purpose", "category", "destination", "subject.country", "consent", "objected",
-                    "automated") or (name.startswith("safeguard:") and name != "safeguard:*")
+    return name in ("purpose", "category", "destination", "recipient", "exporter", "subject.country",
+                    "consent", "objected", "automated") or (name.startswith("safeguard:") and name != "safeguard:*")
 
 
 def _safeguard_names(leaf: ir.Node) -> set[str]:
@@ -653,6 +687,8 @@ def event_values(space: Space, policy: ir.CheckedPolicy, event, at: datetime) ->
     objection are read as `policy` reads them."""
     facts = reference.Facts(policy, event, at)
     values: dict[str, Any] = {"purpose": event.purpose, "destination": event.destination}
+    if space.recipients:
+        values["recipient"] = ABSENT if event.recipient is None else event.recipient
     safeguards = event.safeguards or ()
     for variable in space.variables:
         name = variable.name
@@ -663,6 +699,8 @@ def event_values(space: Space, policy: ir.CheckedPolicy, event, at: datetime) ->
             values[name] = facts.objected()
         elif name == "automated":
             values[name] = bool(event.automated)
+        elif name == "exporter":
+            values[name] = event.exporter or EXPORTER.default
         elif name == "safeguard:*":
             values[name] = any(s not in space.safeguard_names for s in safeguards)
         elif name.startswith("safeguard:"):
@@ -710,6 +748,8 @@ def model(space: Space, index: int) -> Model:
     policy = space.policies[index]
     manager = space.manager
     valid = manager.both(space.diagram(valid_purpose(policy))[0], space.diagram(valid_category(policy))[0])
+    if space.recipients:
+        valid = manager.both(valid, space.diagram(valid_recipient(policy))[0])
     consent_needed = space.diagram(consent_basis(policy))[0]
     consent_ok = manager.either(manager.negate(consent_needed), space.diagram(CONSENT_HELD)[0])
     rules: list[RuleDiagram] = []

@@ -19,6 +19,8 @@ CASE
 WHEN problem IS NULL THEN CASE
 WHEN (epoch_us(collected_at) BETWEEN -62135596800000000 AND 253402300799999999) THEN epoch_us(collected_at) END END AS collected_us,
 CASE WHEN problem IS NULL THEN TRY_CAST(context AS JSON) END AS context,
+CASE WHEN problem IS NULL THEN CAST(NULL AS VARCHAR) END AS recipient,
+CASE WHEN problem IS NULL THEN 'controller' END AS exporter,
 CASE WHEN problem IS NULL THEN lawful_scan & 7 END AS consent_bits,
 CASE
 WHEN problem IS NULL THEN lawful_at END AS at_us

@@ -16,10 +16,10 @@ ELSE []::VARCHAR[] END AS obligations
 FROM (
   SELECT *,
   list_filter(
-    [CASE WHEN list_has_any(categories, ['health']::VARCHAR[]) AND coalesce(h2, true) THEN 2 END,
+    [CASE WHEN list_has_any(categories, ['health']::VARCHAR[]) AND coalesce(h3, true) THEN 3 END,
     CASE
     WHEN list_contains(['newsletter']::VARCHAR[], purpose)
-    AND coalesce(h3, true) THEN 3 END]::INTEGER[],
+    AND coalesce(h4, true) THEN 4 END]::INTEGER[],
     lambda x: x IS NOT NULL
   ) AS forbidden,
   (basis = 'consent' AND NOT consent_held) AS no_consent,
@@ -29,13 +29,17 @@ FROM (
     WHEN list_contains(['billing']::VARCHAR[], purpose)
     AND list_contains(['DE', 'FR']::VARCHAR[], destination)
     AND list_contains(['contact', 'contact.email']::VARCHAR[], c) THEN 0
+    WHEN list_contains(['billing']::VARCHAR[], purpose)
+    AND list_contains(['US']::VARCHAR[], destination)
+    AND list_contains(['contact', 'contact.email']::VARCHAR[], c)
+    AND coalesce(h1, false) THEN 1
     WHEN list_contains(['newsletter']::VARCHAR[], purpose)
     AND list_contains(['contact.email']::VARCHAR[], c)
-    AND coalesce(h1, false) THEN 1 END
+    AND coalesce(h2, false) THEN 2 END
   ) AS permitted,
   (
-    (list_has_any(categories, ['health']::VARCHAR[]) AND coalesce(h2, true))
-    OR (list_contains(['newsletter']::VARCHAR[], purpose) AND coalesce(h3, true))
+    (list_has_any(categories, ['health']::VARCHAR[]) AND coalesce(h3, true))
+    OR (list_contains(['newsletter']::VARCHAR[], purpose) AND coalesce(h4, true))
   ) AS any_forbid
   FROM (
     SELECT *,

@@ -8,7 +8,11 @@ false AS deferred,
 CASE WHEN problem IS NULL THEN json_extract_string(j_purpose, '$') END AS purpose,
 CASE
 WHEN problem IS NULL THEN list_transform(coalesce(json_extract(j_categories, '$[*]'), []::JSON[]), lambda x: json_extract_string(x, '$')) END AS categories,
-CASE WHEN problem IS NULL THEN json_extract_string(j_destination, '$') END AS destination,
+CASE
+WHEN problem IS NULL THEN coalesce(
+  json_extract_string(j_destination, '$'),
+  CASE json_extract_string(j_recipient, '$') WHEN 'mailer' THEN 'US' WHEN 'office' THEN 'FR' END
+) END AS destination,
 CASE WHEN problem IS NULL THEN json_extract_string(j_subject_id, '$') END AS subject_id,
 CASE
 WHEN problem IS NULL THEN TRY_CAST(json_extract_string(j_subject_age, '$') AS BIGINT) END AS subject_age,
@@ -20,9 +24,29 @@ WHEN problem IS NULL THEN list_transform(
   lambda x: json_extract_string(x, '$')
 ) END AS objections,
 CASE
-WHEN problem IS NULL THEN list_transform(coalesce(json_extract(j_safeguards, '$[*]'), []::JSON[]), lambda x: json_extract_string(x, '$')) END AS safeguards,
+WHEN problem IS NULL THEN list_sort(
+  list_distinct(
+    flatten(
+      [coalesce(
+        list_transform(
+          coalesce(json_extract(j_safeguards, '$[*]'), []::JSON[]),
+          lambda x: json_extract_string(x, '$')
+        ),
+        []::VARCHAR[]
+      ),
+      coalesce(
+        CASE json_extract_string(j_recipient, '$')
+        WHEN 'mailer' THEN ['dpf']::VARCHAR[]
+        WHEN 'office' THEN []::VARCHAR[] END,
+        []::VARCHAR[]
+      )]
+    )
+  )
+) END AS safeguards,
 CASE
 WHEN problem IS NULL THEN coalesce((json_extract_string(j_automated, '$') = 'true'), false) END AS automated,
+CASE
+WHEN problem IS NULL THEN coalesce(json_extract_string(j_exporter, '$'), 'controller') END AS exporter,
 CASE
 WHEN problem IS NULL THEN (
   list_transform(
@@ -173,6 +197,7 @@ WHEN problem IS NULL THEN (
   )
 )[1] END AS collected_us,
 CASE WHEN problem IS NULL THEN json_extract(j_context, '$') END AS context,
+CASE WHEN problem IS NULL THEN json_extract_string(j_recipient, '$') END AS recipient,
 CASE
 WHEN problem IS NULL THEN coalesce(
   list_bit_or(
@@ -516,8 +541,10 @@ FROM (
                 ['purpose',
                 'categories',
                 'destination',
+                'recipient',
                 'subject',
                 'safeguards',
+                'exporter',
                 'automated',
                 'collected_at',
                 'at',
@@ -563,14 +590,41 @@ FROM (
     ) THEN '`categories`'
     WHEN NOT coalesce(
       (
-        (json_type(j_destination) = 'VARCHAR')
-        AND (
-          NOT contains(json_extract_string(j_destination, '$'), '|')
-          AND contains(
-            '|AD|AE|AF|AG|AI|AL|AM|AO|AQ|AR|AS|AT|AU|AW|AX|AZ|BA|BB|BD|BE|BF|BG|BH|BI|BJ|BL|BM|BN|BO|BQ|BR|BS|BT|BV|BW|BY|BZ|CA|CC|CD|CF|CG|CH|CI|CK|CL|CM|CN|CO|CR|CU|CV|CW|CX|CY|CZ|DE|DJ|DK|DM|DO|DZ|EC|EE|EG|EH|ER|ES|ET|FI|FJ|FK|FM|FO|FR|GA|GB|GD|GE|GF|GG|GH|GI|GL|GM|GN|GP|GQ|GR|GS|GT|GU|GW|GY|HK|HM|HN|HR|HT|HU|ID|IE|IL|IM|IN|IO|IQ|IR|IS|IT|JE|JM|JO|JP|KE|KG|KH|KI|KM|KN|KP|KR|KW|KY|KZ|LA|LB|LC|LI|LK|LR|LS|LT|LU|LV|LY|MA|MC|MD|ME|MF|MG|MH|MK|ML|MM|MN|MO|MP|MQ|MR|MS|MT|MU|MV|MW|MX|MY|MZ|NA|NC|NE|NF|NG|NI|NL|NO|NP|NR|NU|NZ|OM|PA|PE|PF|PG|PH|PK|PL|PM|PN|PR|PS|PT|PW|PY|QA|RE|RO|RS|RU|RW|SA|SB|SC|SD|SE|SG|SH|SI|SJ|SK|SL|SM|SN|SO|SR|SS|ST|SV|SX|SY|SZ|TC|TD|TF|TG|TH|TJ|TK|TL|TM|TN|TO|TR|TT|TV|TW|TZ|UA|UG|UM|US|UY|UZ|VA|VC|VE|VG|VI|VN|VU|WF|WS|YE|YT|ZA|ZM|ZW|',
-            ('|' || json_extract_string(j_destination, '$') || '|')
+        (coalesce(json_type(j_recipient), 'NULL') = 'NULL')
+        OR (
+          (json_type(j_recipient) = 'VARCHAR')
+          AND list_contains(['mailer', 'office']::VARCHAR[], json_extract_string(j_recipient, '$'))
+        )
+      ),
+      false
+    ) THEN '`recipient`'
+    WHEN NOT coalesce(
+      (
+        CASE
+        WHEN (coalesce(json_type(j_recipient), 'NULL') = 'NULL') THEN (
+          (json_type(j_destination) = 'VARCHAR')
+          AND (
+            NOT contains(json_extract_string(j_destination, '$'), '|')
+            AND contains(
+              '|AD|AE|AF|AG|AI|AL|AM|AO|AQ|AR|AS|AT|AU|AW|AX|AZ|BA|BB|BD|BE|BF|BG|BH|BI|BJ|BL|BM|BN|BO|BQ|BR|BS|BT|BV|BW|BY|BZ|CA|CC|CD|CF|CG|CH|CI|CK|CL|CM|CN|CO|CR|CU|CV|CW|CX|CY|CZ|DE|DJ|DK|DM|DO|DZ|EC|EE|EG|EH|ER|ES|ET|FI|FJ|FK|FM|FO|FR|GA|GB|GD|GE|GF|GG|GH|GI|GL|GM|GN|GP|GQ|GR|GS|GT|GU|GW|GY|HK|HM|HN|HR|HT|HU|ID|IE|IL|IM|IN|IO|IQ|IR|IS|IT|JE|JM|JO|JP|KE|KG|KH|KI|KM|KN|KP|KR|KW|KY|KZ|LA|LB|LC|LI|LK|LR|LS|LT|LU|LV|LY|MA|MC|MD|ME|MF|MG|MH|MK|ML|MM|MN|MO|MP|MQ|MR|MS|MT|MU|MV|MW|MX|MY|MZ|NA|NC|NE|NF|NG|NI|NL|NO|NP|NR|NU|NZ|OM|PA|PE|PF|PG|PH|PK|PL|PM|PN|PR|PS|PT|PW|PY|QA|RE|RO|RS|RU|RW|SA|SB|SC|SD|SE|SG|SH|SI|SJ|SK|SL|SM|SN|SO|SR|SS|ST|SV|SX|SY|SZ|TC|TD|TF|TG|TH|TJ|TK|TL|TM|TN|TO|TR|TT|TV|TW|TZ|UA|UG|UM|US|UY|UZ|VA|VC|VE|VG|VI|VN|VU|WF|WS|YE|YT|ZA|ZM|ZW|',
+              ('|' || json_extract_string(j_destination, '$') || '|')
+            )
           )
         )
+        WHEN (coalesce(json_type(j_destination), 'NULL') = 'NULL') THEN true
+        ELSE (
+          (json_type(j_destination) = 'VARCHAR')
+          AND (
+            NOT contains(json_extract_string(j_destination, '$'), '|')
+            AND contains(
+              '|AD|AE|AF|AG|AI|AL|AM|AO|AQ|AR|AS|AT|AU|AW|AX|AZ|BA|BB|BD|BE|BF|BG|BH|BI|BJ|BL|BM|BN|BO|BQ|BR|BS|BT|BV|BW|BY|BZ|CA|CC|CD|CF|CG|CH|CI|CK|CL|CM|CN|CO|CR|CU|CV|CW|CX|CY|CZ|DE|DJ|DK|DM|DO|DZ|EC|EE|EG|EH|ER|ES|ET|FI|FJ|FK|FM|FO|FR|GA|GB|GD|GE|GF|GG|GH|GI|GL|GM|GN|GP|GQ|GR|GS|GT|GU|GW|GY|HK|HM|HN|HR|HT|HU|ID|IE|IL|IM|IN|IO|IQ|IR|IS|IT|JE|JM|JO|JP|KE|KG|KH|KI|KM|KN|KP|KR|KW|KY|KZ|LA|LB|LC|LI|LK|LR|LS|LT|LU|LV|LY|MA|MC|MD|ME|MF|MG|MH|MK|ML|MM|MN|MO|MP|MQ|MR|MS|MT|MU|MV|MW|MX|MY|MZ|NA|NC|NE|NF|NG|NI|NL|NO|NP|NR|NU|NZ|OM|PA|PE|PF|PG|PH|PK|PL|PM|PN|PR|PS|PT|PW|PY|QA|RE|RO|RS|RU|RW|SA|SB|SC|SD|SE|SG|SH|SI|SJ|SK|SL|SM|SN|SO|SR|SS|ST|SV|SX|SY|SZ|TC|TD|TF|TG|TH|TJ|TK|TL|TM|TN|TO|TR|TT|TV|TW|TZ|UA|UG|UM|US|UY|UZ|VA|VC|VE|VG|VI|VN|VU|WF|WS|YE|YT|ZA|ZM|ZW|',
+              ('|' || json_extract_string(j_destination, '$') || '|')
+            )
+          )
+        )
+        AND json_extract_string(j_destination, '$') = CASE json_extract_string(j_recipient, '$')
+        WHEN 'mailer' THEN 'US'
+        WHEN 'office' THEN 'FR' END END
       ),
       false
     ) THEN '`destination`'
@@ -1040,6 +1094,16 @@ FROM (
       ((coalesce(json_type(j_automated), 'NULL') = 'NULL') OR (json_type(j_automated) = 'BOOLEAN')),
       false
     ) THEN '`automated`'
+    WHEN NOT coalesce(
+      (
+        (coalesce(json_type(j_exporter), 'NULL') = 'NULL')
+        OR (
+          (json_type(j_exporter) = 'VARCHAR')
+          AND list_contains(['controller', 'subject']::VARCHAR[], json_extract_string(j_exporter, '$'))
+        )
+      ),
+      false
+    ) THEN '`exporter`'
     WHEN NOT coalesce(
       (
         (coalesce(json_type(j_collected_at), 'NULL') = 'NULL')
@@ -1863,12 +1927,14 @@ FROM (
           j_all[1] AS j_purpose,
           j_all[2] AS j_categories,
           j_all[3] AS j_destination,
-          j_all[4] AS j_subject,
-          j_all[5] AS j_safeguards,
-          j_all[6] AS j_automated,
-          j_all[7] AS j_collected_at,
-          j_all[8] AS j_at,
-          j_all[9] AS j_context
+          j_all[4] AS j_recipient,
+          j_all[5] AS j_subject,
+          j_all[6] AS j_safeguards,
+          j_all[7] AS j_exporter,
+          j_all[8] AS j_automated,
+          j_all[9] AS j_collected_at,
+          j_all[10] AS j_at,
+          j_all[11] AS j_context
           FROM (
             SELECT *,
             json_extract(
@@ -1876,8 +1942,10 @@ FROM (
               ['$."purpose"',
               '$."categories"',
               '$."destination"',
+              '$."recipient"',
               '$."subject"',
               '$."safeguards"',
+              '$."exporter"',
               '$."automated"',
               '$."collected_at"',
               '$."at"',

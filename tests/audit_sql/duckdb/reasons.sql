@@ -8,17 +8,19 @@ WHEN effect = 'deny' THEN flatten(
   [list_transform(
     forbidden,
     lambda i: {'kind': 'forbidden',
-    'rule': ([NULL, NULL, 'no_health', 'unknown_age']::VARCHAR[])[i + 1],
+    'rule': ([NULL, NULL, NULL, 'no_health', 'unknown_age']::VARCHAR[])[i + 1],
     'location': (
-      ['tests/audit_sql/policy.law:15:1',
-      'tests/audit_sql/policy.law:18:1',
-      'tests/audit_sql/policy.law:22:1',
-      'tests/audit_sql/policy.law:27:1']::VARCHAR[]
+      ['tests/audit_sql/policy.law:17:1',
+      'tests/audit_sql/policy.law:20:1',
+      'tests/audit_sql/policy.law:23:1',
+      'tests/audit_sql/policy.law:27:1',
+      'tests/audit_sql/policy.law:32:1']::VARCHAR[]
     )[i + 1],
     'category': CAST(NULL AS VARCHAR),
     'message': (
-      ['forbidden by permit at tests/audit_sql/policy.law:15:1',
-      'forbidden by permit at tests/audit_sql/policy.law:18:1',
+      ['forbidden by permit at tests/audit_sql/policy.law:17:1',
+      'forbidden by permit at tests/audit_sql/policy.law:20:1',
+      'forbidden by permit at tests/audit_sql/policy.law:23:1',
       'Health data is not processed',
       concat('The subject', chr(39), 's age must be known')]::VARCHAR[]
     )[i + 1]}
@@ -56,12 +58,13 @@ WHEN effect = 'deny' THEN flatten(
 ELSE list_transform(
   list_transform(range(1, len(categories) + 1), lambda n: {'c': categories[n], 'p': permitted[n]}),
   lambda q: {'kind': 'permitted',
-  'rule': ([NULL, NULL, 'no_health', 'unknown_age']::VARCHAR[])[q.p + 1],
+  'rule': ([NULL, NULL, NULL, 'no_health', 'unknown_age']::VARCHAR[])[q.p + 1],
   'location': (
-    ['tests/audit_sql/policy.law:15:1',
-    'tests/audit_sql/policy.law:18:1',
-    'tests/audit_sql/policy.law:22:1',
-    'tests/audit_sql/policy.law:27:1']::VARCHAR[]
+    ['tests/audit_sql/policy.law:17:1',
+    'tests/audit_sql/policy.law:20:1',
+    'tests/audit_sql/policy.law:23:1',
+    'tests/audit_sql/policy.law:27:1',
+    'tests/audit_sql/policy.law:32:1']::VARCHAR[]
   )[q.p + 1],
   'category': q.c,
   'message': concat(
@@ -69,8 +72,9 @@ ELSE list_transform(
     q.c,
     '`: ',
     (
-      ['permitted by permit at tests/audit_sql/policy.law:15:1',
-      'permitted by permit at tests/audit_sql/policy.law:18:1',
+      ['permitted by permit at tests/audit_sql/policy.law:17:1',
+      'permitted by permit at tests/audit_sql/policy.law:20:1',
+      'permitted by permit at tests/audit_sql/policy.law:23:1',
       'Health data is not processed',
       concat('The subject', chr(39), 's age must be known')]::VARCHAR[]
     )[q.p + 1]

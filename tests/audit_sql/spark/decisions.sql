@@ -20,10 +20,10 @@ FROM (
       array(
         CASE
         WHEN coalesce(arrays_overlap(categories, CAST(array('health') AS ARRAY<STRING>)), false)
-        AND coalesce(h2, true) THEN 2 END,
+        AND coalesce(h3, true) THEN 3 END,
         CASE
         WHEN array_contains(CAST(array('newsletter') AS ARRAY<STRING>), purpose)
-        AND coalesce(h3, true) THEN 3 END
+        AND coalesce(h4, true) THEN 4 END
       ) AS ARRAY<INT>
     ),
     x -> x IS NOT NULL
@@ -35,16 +35,20 @@ FROM (
     WHEN array_contains(CAST(array('billing') AS ARRAY<STRING>), purpose)
     AND array_contains(CAST(array('DE', 'FR') AS ARRAY<STRING>), destination)
     AND array_contains(CAST(array('contact', 'contact.email') AS ARRAY<STRING>), c) THEN 0
+    WHEN array_contains(CAST(array('billing') AS ARRAY<STRING>), purpose)
+    AND array_contains(CAST(array('US') AS ARRAY<STRING>), destination)
+    AND array_contains(CAST(array('contact', 'contact.email') AS ARRAY<STRING>), c)
+    AND coalesce(h1, false) THEN 1
     WHEN array_contains(CAST(array('newsletter') AS ARRAY<STRING>), purpose)
     AND array_contains(CAST(array('contact.email') AS ARRAY<STRING>), c)
-    AND coalesce(h1, false) THEN 1 END
+    AND coalesce(h2, false) THEN 2 END
   ) AS permitted,
   (
     (
       coalesce(arrays_overlap(categories, CAST(array('health') AS ARRAY<STRING>)), false)
-      AND coalesce(h2, true)
+      AND coalesce(h3, true)
     )
-    OR (array_contains(CAST(array('newsletter') AS ARRAY<STRING>), purpose) AND coalesce(h3, true))
+    OR (array_contains(CAST(array('newsletter') AS ARRAY<STRING>), purpose) AND coalesce(h4, true))
   ) AS any_forbid
   FROM (
     SELECT *,

@@ -11,7 +11,13 @@ WHEN problem IS NULL THEN transform(
   coalesce(try_variant_get(j_categories, '$', 'array<variant>'), CAST(array() AS ARRAY<VARIANT>)),
   x -> try_variant_get(x, '$', 'string')
 ) END AS categories,
-CASE WHEN problem IS NULL THEN try_variant_get(j_destination, '$', 'string') END AS destination,
+CASE
+WHEN problem IS NULL THEN coalesce(
+  try_variant_get(j_destination, '$', 'string'),
+  CASE try_variant_get(j_recipient, '$', 'string')
+  WHEN 'mailer' THEN 'US'
+  WHEN 'office' THEN 'FR' END
+) END AS destination,
 CASE WHEN problem IS NULL THEN try_variant_get(j_subject_id, '$', 'string') END AS subject_id,
 CASE WHEN problem IS NULL THEN try_variant_get(j_subject_age, '$', 'bigint') END AS subject_age,
 CASE
@@ -23,12 +29,29 @@ WHEN problem IS NULL THEN transform(
   x -> try_variant_get(x, '$', 'string')
 ) END AS objections,
 CASE
-WHEN problem IS NULL THEN transform(
-  coalesce(try_variant_get(j_safeguards, '$', 'array<variant>'), CAST(array() AS ARRAY<VARIANT>)),
-  x -> try_variant_get(x, '$', 'string')
+WHEN problem IS NULL THEN array_sort(
+  array_distinct(
+    concat(
+      coalesce(
+        transform(
+          coalesce(try_variant_get(j_safeguards, '$', 'array<variant>'), CAST(array() AS ARRAY<VARIANT>)),
+          x -> try_variant_get(x, '$', 'string')
+        ),
+        CAST(array() AS ARRAY<STRING>)
+      ),
+      coalesce(
+        CASE try_variant_get(j_recipient, '$', 'string')
+        WHEN 'mailer' THEN CAST(array('dpf') AS ARRAY<STRING>)
+        WHEN 'office' THEN CAST(array() AS ARRAY<STRING>) END,
+        CAST(array() AS ARRAY<STRING>)
+      )
+    )
+  )
 ) END AS safeguards,
 CASE
 WHEN problem IS NULL THEN coalesce(try_variant_get(j_automated, '$', 'boolean'), false) END AS automated,
+CASE
+WHEN problem IS NULL THEN coalesce(try_variant_get(j_exporter, '$', 'string'), 'controller') END AS exporter,
 CASE
 WHEN problem IS NULL THEN element_at(
   transform(
@@ -183,6 +206,7 @@ WHEN problem IS NULL THEN element_at(
   1
 ) END AS collected_us,
 CASE WHEN problem IS NULL THEN j_context END AS context,
+CASE WHEN problem IS NULL THEN try_variant_get(j_recipient, '$', 'string') END AS recipient,
 CASE
 WHEN problem IS NULL THEN coalesce(
   aggregate(
@@ -568,8 +592,10 @@ FROM (
                 'purpose',
                 'categories',
                 'destination',
+                'recipient',
                 'subject',
                 'safeguards',
+                'exporter',
                 'automated',
                 'collected_at',
                 'at',
@@ -648,25 +674,116 @@ FROM (
     WHEN NOT coalesce(
       (
         (
-          CASE
-          WHEN j_destination IS NULL THEN NULL
-          WHEN schema_of_variant(j_destination) = 'VOID' THEN 'NULL'
-          WHEN schema_of_variant(j_destination) = 'STRING' THEN 'VARCHAR'
-          WHEN schema_of_variant(j_destination) = 'BOOLEAN' THEN 'BOOLEAN'
-          WHEN schema_of_variant(j_destination) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'BIGINT'
-          WHEN schema_of_variant(j_destination) LIKE 'ARRAY%' THEN 'ARRAY'
-          WHEN schema_of_variant(j_destination) LIKE 'OBJECT%' THEN 'OBJECT'
-          ELSE 'DOUBLE' END = 'VARCHAR'
+          coalesce(
+            CASE
+            WHEN j_recipient IS NULL THEN NULL
+            WHEN schema_of_variant(j_recipient) = 'VOID' THEN 'NULL'
+            WHEN schema_of_variant(j_recipient) = 'STRING' THEN 'VARCHAR'
+            WHEN schema_of_variant(j_recipient) = 'BOOLEAN' THEN 'BOOLEAN'
+            WHEN schema_of_variant(j_recipient) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'BIGINT'
+            WHEN schema_of_variant(j_recipient) LIKE 'ARRAY%' THEN 'ARRAY'
+            WHEN schema_of_variant(j_recipient) LIKE 'OBJECT%' THEN 'OBJECT'
+            ELSE 'DOUBLE' END,
+            'NULL'
+          ) = 'NULL'
         )
-        AND (
-          NOT (instr(try_variant_get(j_destination, '$', 'string'), '|') > 0)
-          AND (
-            instr(
-              '|AD|AE|AF|AG|AI|AL|AM|AO|AQ|AR|AS|AT|AU|AW|AX|AZ|BA|BB|BD|BE|BF|BG|BH|BI|BJ|BL|BM|BN|BO|BQ|BR|BS|BT|BV|BW|BY|BZ|CA|CC|CD|CF|CG|CH|CI|CK|CL|CM|CN|CO|CR|CU|CV|CW|CX|CY|CZ|DE|DJ|DK|DM|DO|DZ|EC|EE|EG|EH|ER|ES|ET|FI|FJ|FK|FM|FO|FR|GA|GB|GD|GE|GF|GG|GH|GI|GL|GM|GN|GP|GQ|GR|GS|GT|GU|GW|GY|HK|HM|HN|HR|HT|HU|ID|IE|IL|IM|IN|IO|IQ|IR|IS|IT|JE|JM|JO|JP|KE|KG|KH|KI|KM|KN|KP|KR|KW|KY|KZ|LA|LB|LC|LI|LK|LR|LS|LT|LU|LV|LY|MA|MC|MD|ME|MF|MG|MH|MK|ML|MM|MN|MO|MP|MQ|MR|MS|MT|MU|MV|MW|MX|MY|MZ|NA|NC|NE|NF|NG|NI|NL|NO|NP|NR|NU|NZ|OM|PA|PE|PF|PG|PH|PK|PL|PM|PN|PR|PS|PT|PW|PY|QA|RE|RO|RS|RU|RW|SA|SB|SC|SD|SE|SG|SH|SI|SJ|SK|SL|SM|SN|SO|SR|SS|ST|SV|SX|SY|SZ|TC|TD|TF|TG|TH|TJ|TK|TL|TM|TN|TO|TR|TT|TV|TW|TZ|UA|UG|UM|US|UY|UZ|VA|VC|VE|VG|VI|VN|VU|WF|WS|YE|YT|ZA|ZM|ZW|',
-              ('|' || try_variant_get(j_destination, '$', 'string') || '|')
-            ) > 0
+        OR (
+          (
+            CASE
+            WHEN j_recipient IS NULL THEN NULL
+            WHEN schema_of_variant(j_recipient) = 'VOID' THEN 'NULL'
+            WHEN schema_of_variant(j_recipient) = 'STRING' THEN 'VARCHAR'
+            WHEN schema_of_variant(j_recipient) = 'BOOLEAN' THEN 'BOOLEAN'
+            WHEN schema_of_variant(j_recipient) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'BIGINT'
+            WHEN schema_of_variant(j_recipient) LIKE 'ARRAY%' THEN 'ARRAY'
+            WHEN schema_of_variant(j_recipient) LIKE 'OBJECT%' THEN 'OBJECT'
+            ELSE 'DOUBLE' END = 'VARCHAR'
+          )
+          AND array_contains(
+            CAST(array('mailer', 'office') AS ARRAY<STRING>),
+            try_variant_get(j_recipient, '$', 'string')
           )
         )
+      ),
+      false
+    ) THEN '`recipient`'
+    WHEN NOT coalesce(
+      (
+        CASE
+        WHEN (
+          coalesce(
+            CASE
+            WHEN j_recipient IS NULL THEN NULL
+            WHEN schema_of_variant(j_recipient) = 'VOID' THEN 'NULL'
+            WHEN schema_of_variant(j_recipient) = 'STRING' THEN 'VARCHAR'
+            WHEN schema_of_variant(j_recipient) = 'BOOLEAN' THEN 'BOOLEAN'
+            WHEN schema_of_variant(j_recipient) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'BIGINT'
+            WHEN schema_of_variant(j_recipient) LIKE 'ARRAY%' THEN 'ARRAY'
+            WHEN schema_of_variant(j_recipient) LIKE 'OBJECT%' THEN 'OBJECT'
+            ELSE 'DOUBLE' END,
+            'NULL'
+          ) = 'NULL'
+        ) THEN (
+          (
+            CASE
+            WHEN j_destination IS NULL THEN NULL
+            WHEN schema_of_variant(j_destination) = 'VOID' THEN 'NULL'
+            WHEN schema_of_variant(j_destination) = 'STRING' THEN 'VARCHAR'
+            WHEN schema_of_variant(j_destination) = 'BOOLEAN' THEN 'BOOLEAN'
+            WHEN schema_of_variant(j_destination) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'BIGINT'
+            WHEN schema_of_variant(j_destination) LIKE 'ARRAY%' THEN 'ARRAY'
+            WHEN schema_of_variant(j_destination) LIKE 'OBJECT%' THEN 'OBJECT'
+            ELSE 'DOUBLE' END = 'VARCHAR'
+          )
+          AND (
+            NOT (instr(try_variant_get(j_destination, '$', 'string'), '|') > 0)
+            AND (
+              instr(
+                '|AD|AE|AF|AG|AI|AL|AM|AO|AQ|AR|AS|AT|AU|AW|AX|AZ|BA|BB|BD|BE|BF|BG|BH|BI|BJ|BL|BM|BN|BO|BQ|BR|BS|BT|BV|BW|BY|BZ|CA|CC|CD|CF|CG|CH|CI|CK|CL|CM|CN|CO|CR|CU|CV|CW|CX|CY|CZ|DE|DJ|DK|DM|DO|DZ|EC|EE|EG|EH|ER|ES|ET|FI|FJ|FK|FM|FO|FR|GA|GB|GD|GE|GF|GG|GH|GI|GL|GM|GN|GP|GQ|GR|GS|GT|GU|GW|GY|HK|HM|HN|HR|HT|HU|ID|IE|IL|IM|IN|IO|IQ|IR|IS|IT|JE|JM|JO|JP|KE|KG|KH|KI|KM|KN|KP|KR|KW|KY|KZ|LA|LB|LC|LI|LK|LR|LS|LT|LU|LV|LY|MA|MC|MD|ME|MF|MG|MH|MK|ML|MM|MN|MO|MP|MQ|MR|MS|MT|MU|MV|MW|MX|MY|MZ|NA|NC|NE|NF|NG|NI|NL|NO|NP|NR|NU|NZ|OM|PA|PE|PF|PG|PH|PK|PL|PM|PN|PR|PS|PT|PW|PY|QA|RE|RO|RS|RU|RW|SA|SB|SC|SD|SE|SG|SH|SI|SJ|SK|SL|SM|SN|SO|SR|SS|ST|SV|SX|SY|SZ|TC|TD|TF|TG|TH|TJ|TK|TL|TM|TN|TO|TR|TT|TV|TW|TZ|UA|UG|UM|US|UY|UZ|VA|VC|VE|VG|VI|VN|VU|WF|WS|YE|YT|ZA|ZM|ZW|',
+                ('|' || try_variant_get(j_destination, '$', 'string') || '|')
+              ) > 0
+            )
+          )
+        )
+        WHEN (
+          coalesce(
+            CASE
+            WHEN j_destination IS NULL THEN NULL
+            WHEN schema_of_variant(j_destination) = 'VOID' THEN 'NULL'
+            WHEN schema_of_variant(j_destination) = 'STRING' THEN 'VARCHAR'
+            WHEN schema_of_variant(j_destination) = 'BOOLEAN' THEN 'BOOLEAN'
+            WHEN schema_of_variant(j_destination) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'BIGINT'
+            WHEN schema_of_variant(j_destination) LIKE 'ARRAY%' THEN 'ARRAY'
+            WHEN schema_of_variant(j_destination) LIKE 'OBJECT%' THEN 'OBJECT'
+            ELSE 'DOUBLE' END,
+            'NULL'
+          ) = 'NULL'
+        ) THEN true
+        ELSE (
+          (
+            CASE
+            WHEN j_destination IS NULL THEN NULL
+            WHEN schema_of_variant(j_destination) = 'VOID' THEN 'NULL'
+            WHEN schema_of_variant(j_destination) = 'STRING' THEN 'VARCHAR'
+            WHEN schema_of_variant(j_destination) = 'BOOLEAN' THEN 'BOOLEAN'
+            WHEN schema_of_variant(j_destination) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'BIGINT'
+            WHEN schema_of_variant(j_destination) LIKE 'ARRAY%' THEN 'ARRAY'
+            WHEN schema_of_variant(j_destination) LIKE 'OBJECT%' THEN 'OBJECT'
+            ELSE 'DOUBLE' END = 'VARCHAR'
+          )
+          AND (
+            NOT (instr(try_variant_get(j_destination, '$', 'string'), '|') > 0)
+            AND (
+              instr(
+                '|AD|AE|AF|AG|AI|AL|AM|AO|AQ|AR|AS|AT|AU|AW|AX|AZ|BA|BB|BD|BE|BF|BG|BH|BI|BJ|BL|BM|BN|BO|BQ|BR|BS|BT|BV|BW|BY|BZ|CA|CC|CD|CF|CG|CH|CI|CK|CL|CM|CN|CO|CR|CU|CV|CW|CX|CY|CZ|DE|DJ|DK|DM|DO|DZ|EC|EE|EG|EH|ER|ES|ET|FI|FJ|FK|FM|FO|FR|GA|GB|GD|GE|GF|GG|GH|GI|GL|GM|GN|GP|GQ|GR|GS|GT|GU|GW|GY|HK|HM|HN|HR|HT|HU|ID|IE|IL|IM|IN|IO|IQ|IR|IS|IT|JE|JM|JO|JP|KE|KG|KH|KI|KM|KN|KP|KR|KW|KY|KZ|LA|LB|LC|LI|LK|LR|LS|LT|LU|LV|LY|MA|MC|MD|ME|MF|MG|MH|MK|ML|MM|MN|MO|MP|MQ|MR|MS|MT|MU|MV|MW|MX|MY|MZ|NA|NC|NE|NF|NG|NI|NL|NO|NP|NR|NU|NZ|OM|PA|PE|PF|PG|PH|PK|PL|PM|PN|PR|PS|PT|PW|PY|QA|RE|RO|RS|RU|RW|SA|SB|SC|SD|SE|SG|SH|SI|SJ|SK|SL|SM|SN|SO|SR|SS|ST|SV|SX|SY|SZ|TC|TD|TF|TG|TH|TJ|TK|TL|TM|TN|TO|TR|TT|TV|TW|TZ|UA|UG|UM|US|UY|UZ|VA|VC|VE|VG|VI|VN|VU|WF|WS|YE|YT|ZA|ZM|ZW|',
+                ('|' || try_variant_get(j_destination, '$', 'string') || '|')
+              ) > 0
+            )
+          )
+        )
+        AND try_variant_get(j_destination, '$', 'string') = CASE try_variant_get(j_recipient, '$', 'string')
+        WHEN 'mailer' THEN 'US'
+        WHEN 'office' THEN 'FR' END END
       ),
       false
     ) THEN '`destination`'
@@ -1441,6 +1558,42 @@ FROM (
       ),
       false
     ) THEN '`automated`'
+    WHEN NOT coalesce(
+      (
+        (
+          coalesce(
+            CASE
+            WHEN j_exporter IS NULL THEN NULL
+            WHEN schema_of_variant(j_exporter) = 'VOID' THEN 'NULL'
+            WHEN schema_of_variant(j_exporter) = 'STRING' THEN 'VARCHAR'
+            WHEN schema_of_variant(j_exporter) = 'BOOLEAN' THEN 'BOOLEAN'
+            WHEN schema_of_variant(j_exporter) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'BIGINT'
+            WHEN schema_of_variant(j_exporter) LIKE 'ARRAY%' THEN 'ARRAY'
+            WHEN schema_of_variant(j_exporter) LIKE 'OBJECT%' THEN 'OBJECT'
+            ELSE 'DOUBLE' END,
+            'NULL'
+          ) = 'NULL'
+        )
+        OR (
+          (
+            CASE
+            WHEN j_exporter IS NULL THEN NULL
+            WHEN schema_of_variant(j_exporter) = 'VOID' THEN 'NULL'
+            WHEN schema_of_variant(j_exporter) = 'STRING' THEN 'VARCHAR'
+            WHEN schema_of_variant(j_exporter) = 'BOOLEAN' THEN 'BOOLEAN'
+            WHEN schema_of_variant(j_exporter) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'BIGINT'
+            WHEN schema_of_variant(j_exporter) LIKE 'ARRAY%' THEN 'ARRAY'
+            WHEN schema_of_variant(j_exporter) LIKE 'OBJECT%' THEN 'OBJECT'
+            ELSE 'DOUBLE' END = 'VARCHAR'
+          )
+          AND array_contains(
+            CAST(array('controller', 'subject') AS ARRAY<STRING>),
+            try_variant_get(j_exporter, '$', 'string')
+          )
+        )
+      ),
+      false
+    ) THEN '`exporter`'
     WHEN NOT coalesce(
       (
         (
@@ -2341,8 +2494,10 @@ FROM (
         variant_get(j, '$.purpose', 'variant') AS j_purpose,
         variant_get(j, '$.categories', 'variant') AS j_categories,
         variant_get(j, '$.destination', 'variant') AS j_destination,
+        variant_get(j, '$.recipient', 'variant') AS j_recipient,
         variant_get(j, '$.subject', 'variant') AS j_subject,
         variant_get(j, '$.safeguards', 'variant') AS j_safeguards,
+        variant_get(j, '$.exporter', 'variant') AS j_exporter,
         variant_get(j, '$.automated', 'variant') AS j_automated,
         variant_get(j, '$.collected_at', 'variant') AS j_collected_at,
         variant_get(j, '$.at', 'variant') AS j_at,

@@ -11,7 +11,7 @@ FROM (
   subject_id,
   at_us,
   CAST(
-    CAST(CASE WHEN h1 IS NULL THEN 0 WHEN h1 THEN 1 ELSE 2 END AS BIGINT) * CAST(1 AS BIGINT) + CAST(CASE WHEN h2 IS NULL THEN 0 WHEN h2 THEN 1 ELSE 2 END AS BIGINT) * CAST(4 AS BIGINT) + CAST(CASE WHEN h3 IS NULL THEN 0 WHEN h3 THEN 1 ELSE 2 END AS BIGINT) * CAST(16 AS BIGINT) + CAST(CASE WHEN consent_held IS NULL THEN 0 WHEN consent_held THEN 1 ELSE 2 END AS BIGINT) * CAST(64 AS BIGINT) AS BIGINT
+    CAST(CASE WHEN h1 IS NULL THEN 0 WHEN h1 THEN 1 ELSE 2 END AS BIGINT) * CAST(1 AS BIGINT) + CAST(CASE WHEN h2 IS NULL THEN 0 WHEN h2 THEN 1 ELSE 2 END AS BIGINT) * CAST(4 AS BIGINT) + CAST(CASE WHEN h3 IS NULL THEN 0 WHEN h3 THEN 1 ELSE 2 END AS BIGINT) * CAST(16 AS BIGINT) + CAST(CASE WHEN h4 IS NULL THEN 0 WHEN h4 THEN 1 ELSE 2 END AS BIGINT) * CAST(64 AS BIGINT) + CAST(CASE WHEN consent_held IS NULL THEN 0 WHEN consent_held THEN 1 ELSE 2 END AS BIGINT) * CAST(256 AS BIGINT) AS BIGINT
   ) AS k0
   FROM (
     SELECT eid,
@@ -26,6 +26,20 @@ FROM (
     destination,
     subject_id,
     at_us,
+    CASE
+    WHEN array_contains(CAST(array('billing') AS ARRAY<STRING>), purpose)
+    AND array_contains(CAST(array('US') AS ARRAY<STRING>), destination) THEN (
+      (
+        (
+          (
+            CASE recipient
+            WHEN 'mailer' THEN 'processor'
+            WHEN 'office' THEN 'controller' END = 'processor'
+          )
+        )
+        AND ((CASE WHEN 'dpf' IS NULL THEN NULL ELSE array_contains(safeguards, 'dpf') END))
+      )
+    ) END AS h1,
     CASE
     WHEN array_contains(CAST(array('newsletter') AS ARRAY<STRING>), purpose) THEN (
       (
@@ -54,7 +68,7 @@ FROM (
           ELSE coalesce(arrays_overlap(objections, ancestors), false) END
         )
       )
-    ) END AS h1,
+    ) END AS h2,
     (
       (
         CASE
@@ -96,7 +110,7 @@ FROM (
         )
         OR (NOT ((CASE WHEN 'scc' IS NULL THEN NULL ELSE array_contains(safeguards, 'scc') END))) END
       )
-    ) AS h2,
+    ) AS h3,
     CASE
     WHEN array_contains(CAST(array('newsletter') AS ARRAY<STRING>), purpose) THEN (
       (
@@ -106,7 +120,7 @@ FROM (
           OR ((collected_us IS NOT NULL))
         )
       )
-    ) END AS h3,
+    ) END AS h4,
     CASE
     WHEN basis = 'consent' THEN ((consent_bits & 1) <> 0) END AS consent_held
     FROM (

@@ -21,15 +21,19 @@ WHEN effect = 'deny' THEN concat(
       'kind',
       'forbidden',
       'rule',
-      element_at(CAST(array(NULL, NULL, 'no_health', 'unknown_age') AS ARRAY<STRING>), CAST(i AS INT) + 1),
+      element_at(
+        CAST(array(NULL, NULL, NULL, 'no_health', 'unknown_age') AS ARRAY<STRING>),
+        CAST(i AS INT) + 1
+      ),
       'location',
       element_at(
         CAST(
           array(
-            'tests/audit_sql/policy.law:15:1',
-            'tests/audit_sql/policy.law:18:1',
-            'tests/audit_sql/policy.law:22:1',
-            'tests/audit_sql/policy.law:27:1'
+            'tests/audit_sql/policy.law:17:1',
+            'tests/audit_sql/policy.law:20:1',
+            'tests/audit_sql/policy.law:23:1',
+            'tests/audit_sql/policy.law:27:1',
+            'tests/audit_sql/policy.law:32:1'
           ) AS ARRAY<STRING>
         ),
         CAST(i AS INT) + 1
@@ -40,8 +44,9 @@ WHEN effect = 'deny' THEN concat(
       element_at(
         CAST(
           array(
-            'forbidden by permit at tests/audit_sql/policy.law:15:1',
-            'forbidden by permit at tests/audit_sql/policy.law:18:1',
+            'forbidden by permit at tests/audit_sql/policy.law:17:1',
+            'forbidden by permit at tests/audit_sql/policy.law:20:1',
+            'forbidden by permit at tests/audit_sql/policy.law:23:1',
             'Health data is not processed',
             concat('The subject', chr(39), 's age must be known')
           ) AS ARRAY<STRING>
@@ -109,15 +114,19 @@ ELSE transform(
     'kind',
     'permitted',
     'rule',
-    element_at(CAST(array(NULL, NULL, 'no_health', 'unknown_age') AS ARRAY<STRING>), CAST(q.p AS INT) + 1),
+    element_at(
+      CAST(array(NULL, NULL, NULL, 'no_health', 'unknown_age') AS ARRAY<STRING>),
+      CAST(q.p AS INT) + 1
+    ),
     'location',
     element_at(
       CAST(
         array(
-          'tests/audit_sql/policy.law:15:1',
-          'tests/audit_sql/policy.law:18:1',
-          'tests/audit_sql/policy.law:22:1',
-          'tests/audit_sql/policy.law:27:1'
+          'tests/audit_sql/policy.law:17:1',
+          'tests/audit_sql/policy.law:20:1',
+          'tests/audit_sql/policy.law:23:1',
+          'tests/audit_sql/policy.law:27:1',
+          'tests/audit_sql/policy.law:32:1'
         ) AS ARRAY<STRING>
       ),
       CAST(q.p AS INT) + 1
@@ -132,8 +141,9 @@ ELSE transform(
       element_at(
         CAST(
           array(
-            'permitted by permit at tests/audit_sql/policy.law:15:1',
-            'permitted by permit at tests/audit_sql/policy.law:18:1',
+            'permitted by permit at tests/audit_sql/policy.law:17:1',
+            'permitted by permit at tests/audit_sql/policy.law:20:1',
+            'permitted by permit at tests/audit_sql/policy.law:23:1',
             'Health data is not processed',
             concat('The subject', chr(39), 's age must be known')
           ) AS ARRAY<STRING>
