@@ -68,6 +68,8 @@ class Declarations:
     tables: dict[str, Table]
     obligations: dict[str, ast.ObligationDecl]
     policy_name: str | None
+    #: `fact` declarations, path -> `check.facts.Declared` (set by `check` once the sets are typed)
+    facts: dict = field(default_factory=dict)
 
     def frozen(self) -> ir.Vocabulary:
         """The run-time form (`ir.Vocabulary`): no syntax tree, no graph."""
@@ -76,7 +78,7 @@ class Declarations:
             dict(self.tables),
             {name: decl.description.value if decl.description else None
              for name, decl in self.obligations.items()},
-            self.policy_name)
+            self.policy_name, tuple(declared.fact for declared in self.facts.values()))
 
 
 def _duplicates(kind: str, decls: Iterable[_D], diagnostics: list[Diagnostic]) -> dict[str, _D]:

@@ -193,6 +193,7 @@ class CompiledPolicy:
         self.category_ancestors = vocabulary.categories.ancestors
         self.known_purposes = frozenset(vocabulary.purposes.ancestors)
         self.countries = iso_codes()
+        self.declared_facts = bool(vocabulary.facts)
         self.rules = [CompiledRule(rule) for rule in checked.rules]
         # rules by the purposes they name; `*` rules apply to every purpose
         self.naming: dict[str, list[CompiledRule]] = {}
@@ -421,6 +422,8 @@ class CompiledPolicy:
             return reference.explain_safely(self.checked, self.digest, event, True, now).decision
         try:
             facts = self.facts(event, now)
+            if self.declared_facts and reference.fact_problems(self.checked, event):
+                raise _Unsure  # a declared fact's field holds another value: the reference names it
         except Exception:  # _Unsure, or a value the checks above did not expect: the reference decides
             with self.handing_over:
                 self.handovers += 1

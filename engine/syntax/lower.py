@@ -257,6 +257,13 @@ class _Lowering:
         if kind == "obligation_decl":
             description = self.string(c[1]) if c[1] is not None else None
             return ast.ObligationDecl(self.name(c[0]), description, span)
+        if kind == "fact_in":
+            values = self._expr(c[1])
+            assert isinstance(values, ast.SetLit)  # the grammar takes a set here
+            return ast.FactDecl(self.name(c[0]), values=values, span=span)
+        if kind == "fact_is":
+            words = tuple(ast.Name(t.value, self.span(t)) for t in c[1:] if t is not None)
+            return ast.FactDecl(self.name(c[0]), type=words, span=span)
         if kind == "labelled_rule":
             from dataclasses import replace
 
