@@ -70,9 +70,11 @@ class Spec:
     obligations: tuple[str, ...]
     rules: tuple[Rule, ...]
     gdpr: bool = False
+    facts: tuple[str, ...] = ()  # `fact` declarations, as written (FACTS)
 
     def text(self) -> str:
         lines = ["use gdpr"] if self.gdpr else []
+        lines += list(self.facts)
         for name, basis in self.purposes:
             lines.append(f"purpose {name}" + (f" basis {basis}" if basis else ""))
         lines += [f"category {c}" for c in self.categories]
@@ -171,15 +173,21 @@ def specs(draw, gdpr: bool | None = False):
     if draw(st.booleans()):
         table = tuple((k, draw(st.sampled_from([13, 15, 16]))) for k in TABLE_KEYS)
     obligations = tuple(draw(st.lists(st.sampled_from(["o1", "o2"]), max_size=2, unique=True)))
+    facts = tuple(draw(st.lists(st.sampled_from(FACTS), max_size=1)))
     spec = Spec(tuple(purposes), tuple(categories), regions, table, draw(st.booleans()), obligations, (),
-                gdpr=draw(st.booleans()) if gdpr is None else gdpr)
+                gdpr=draw(st.booleans()) if gdpr is None else gdpr, facts=facts)
     found = draw(st.lists(rules(spec), min_size=2, max_size=6, unique_by=Rule.text))
     if draw(st.booleans()):  # a broad permit, so that many events are allowed and changes show
         found.insert(0, Rule("permit", obligations=obligations[:1]))
     return dataclasses.replace(spec, rules=tuple(found))
 
 
-MUTATIONS = ("drop", "add", "widen", "narrow", "constant", "obligation")
+MUTATIONS = ("drop", "add", "widen", "narrow", "constant", "obligation", "fact")
+
+#: declarations of the one context key the rules read, each telling CONTEXT_VALUES apart
+#: its own way (an event with another value is invalid)
+FACTS = ('fact context.g in {"x", "y"}', 'fact context.g is string', 'fact context.g in {"x", "z"}',
+         'fact context.g in {"y"}')
 
 
 @st.composite
@@ -209,6 +217,9 @@ def mutated(draw, spec: Spec):
     elif kind == "obligation":  # drop one, or add one to a permit without
         given = rule.obligations[1:] if rule.obligations else spec.obligations[-1:]
         found[index] = dataclasses.replace(rule, obligations=given)
+    elif kind == "fact":  # declare the key another way, or not at all
+        facts = tuple(draw(st.lists(st.sampled_from([f for f in FACTS if f not in spec.facts]), max_size=1)))
+        return dataclasses.replace(spec, facts=facts)
     if [r.text() for r in found] == [r.text() for r in spec.rules]:  # nothing changed: add a rule
         found.append(draw(rules(spec)))
     return dataclasses.replace(spec, rules=tuple(found))
@@ -250,7 +261,7 @@ def _reads(specs: list[Spec]) -> dict[str, Any]:
         "objected": "objected" in texts or gdpr,
         "automated": "automated" in texts or gdpr,
         "safeguards": sorted({s for s in SAFEGUARDS if f'"{s}"' in texts} | ({"scc", "dpf"} if gdpr else set())),
-        "context": "context.g" in texts,
+        "context": "context.g" in texts,  # read by a rule or declared by a fact
         "age": sorted({a + d for a in ages for d in (-1, 0, 1)}) if "subject.age" in texts or gdpr else [],
         "country": "subject.country" in texts or gdpr,
         "days": sorted(days) if ("data_age" in texts or "retain" in texts) else [],
