@@ -326,3 +326,19 @@ def test_the_transcript_in_the_docs_is_real():
             inputs[-1] += "\n" + line[5:]
     assert len(inputs) >= 8
     assert transcript(Session([SHOP]), inputs) == block
+
+
+def test_completion_of_fact_declarations(session):
+    assert "fact" in session.names()
+    assert session.candidates("fact ") == ["context.", "subject.kind"]
+    assert session.candidates("fact su") == ["context.", "subject.kind"]
+    assert session.candidates("fact context.ticket is ") == ["boolean", "country", "integer", "list", "number",
+                                                             "string"]
+    assert session.candidates("fact context.tags is list ") == ["of"]
+    assert session.candidates("fact context.tags is list of st") == ["boolean", "country", "integer", "number",
+                                                                     "string"]
+    assert "permit" in session.candidates("permit billing when ")
+    out = session.one_shot('fact context.ticket is string')
+    assert "fact" in out and "context.ticket" in out
+    assert "context.ticket" in session.candidates("fact con")
+    assert "context.ticket" in session.names()

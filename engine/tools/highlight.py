@@ -38,6 +38,8 @@ class LawfulLexer(RegexLexer):
             (r"#[^\n]*", Comment.Single),
             (r"(rule)(\s+)(" + NAME + r")(\s*)(:)",
              bygroups(Keyword.Declaration, Text, Name.Label, Text, Punctuation)),
+            # `fact` is a contextual word: a declaration only where one begins
+            (r"(?m)^(fact)(\s+)(?=" + NAME + r"\s+i[ns]\b)", bygroups(Keyword.Declaration, Text)),
             (words(DECLARATIONS, suffix=r"\b(?!\.)"), Keyword.Declaration),
             (words(EFFECTS, suffix=r"\b(?!\.)"), Keyword.Reserved),
             (words(BASES, suffix=r"\b(?!\.)"), Name.Constant),

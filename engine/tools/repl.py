@@ -324,7 +324,27 @@ class Session:
         words |= set(vocabulary.regions) | set(vocabulary.tables) | set(vocabulary.obligations)
         words |= {r.label for r in self.policy.rules if r.label} | {"consent_required"}
         words |= set(EXPRESSION_FIELDS) | {f'"{f}"' for f in EVENT_FIELDS}
+        words |= {"fact"} | {fact.name for fact in vocabulary.facts}
         return sorted(words)
+
+    def candidates(self, line: str) -> list[str]:
+        """The words to complete at the end of `line` (the text before the cursor):
+        after `fact`, the fields a fact declares; after `fact FIELD is`, the types;
+        elsewhere every word (`names`)."""
+        import re
+
+        from ..check.facts import TYPE_WORDS
+
+        if re.fullmatch(r"\s*fact\s+[a-z0-9_.]*", line):
+            declared = {fact.name for fact in self.policy.vocabulary.facts}
+            return sorted({"subject.kind", "context."} | declared)
+        typed = re.fullmatch(r"\s*fact\s+[a-z0-9_.]+\s+is\s+((?:list\s+)?(?:of\s+)?)[a-z]*", line)
+        if typed:
+            written = " ".join(typed.group(1).split())
+            words = [t.removeprefix(written).strip() if written else t.split()[0] for t in TYPE_WORDS
+                     if t.startswith(written)]
+            return sorted({w.split()[0] for w in words if w})
+        return self.names()
 
 
 def _usage(usage: str) -> Output:
@@ -347,6 +367,8 @@ def _describe(statement, policy: Policy) -> str:
         return f'policy "{statement.name.value}"'
     if isinstance(statement, ast.UseDecl):
         return f"library {statement.library.value}"
+    if isinstance(statement, ast.FactDecl):
+        return f"fact {statement.field.value}"
     kind = type(statement).__name__.removesuffix("Decl").lower()
     return f"{kind} {statement.name.value}"
 
@@ -550,7 +572,7 @@ def run_interactive(session: Session, console: Console, history: Path) -> int:
             word = document.get_word_before_cursor(pattern=_WORD)
             if not word:
                 return
-            for candidate in session.names():
+            for candidate in session.candidates(line):
                 if candidate.startswith(word) and candidate != word:
                     yield Completion(candidate, start_position=-len(word),
                                      display_meta=FIELD_DOCS.get(candidate))
