@@ -261,7 +261,7 @@ class Typer:
         where = f" (fact at {fact.location})" if fact.location else ""
         self.diagnostics.append(Diagnostic(
             "W1006", f"`{fact.name}` is never {shown}: the condition {never}", span,
-            help=(did_you_mean(str(missing[0]), [str(v) for v in fact.values])
+            help=(did_you_mean(str(missing[0]), [str(v) for v in declared.fact.values])
                   or f"`{fact.name}` is declared {fact.declared()}") + where))
 
     def _In(self, e):

@@ -83,14 +83,14 @@ def fact_checks(policy: CheckedPolicy, d: Dialect, kind: tuple[str, tuple] | str
     None where the event cannot hold them."""
     checks = []
     for fact in policy.vocabulary.facts:
+        inner: tuple[str, ...] = fact.path[1:]  # the path under `context`; none for `subject.kind`
+        where = context
         if fact.path == ("subject", "kind"):
             if isinstance(kind, str):  # a typed column: a string or NULL
                 test = "true" if fact.values is None else d.one_of(kind, sorted(fact.values))
                 checks.append((f"`{fact.name}`", f"({kind} IS NULL OR {test})"))
                 continue
             where, inner = kind, ()
-        else:
-            where, inner = context, fact.path[1:]
         if where is None:
             continue
         doc, path = where[0], where[1] + inner
