@@ -206,3 +206,12 @@ def test_the_event_schema_stays_policy_independent():
     from engine.event.schema import event_schema
 
     assert "fact" not in json.dumps(event_schema())
+
+
+def test_a_region_is_not_checked_against_declared_countries():
+    policy = engine.load_policy_text("use gdpr\ncategory c\npurpose p basis contract\n"
+                                     "fact context.home in {DE, FR}\n"
+                                     "permit p on c when context.home in eea and context.home in {DE, IT}\n",
+                                     name="t.law")
+    [warning] = [d for d in policy.diagnostics if d.code == "W1006"]
+    assert warning.message == "`context.home` is never IT: the condition holds for fewer values than written"

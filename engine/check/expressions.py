@@ -298,7 +298,8 @@ class Typer:
             return self.error("E0401", f"cannot look for {describe(left.type)} in "
                               f"{describe(right.type)}", e.span,
                               help=self._declared_as(left) or self._declared_as(right) or help)
-        self._undeclared_values(left, right, e.span, e.negated)
+        if isinstance(e.right, ast.SetLit):  # a region names countries on purpose: no warning
+            self._undeclared_values(left, right, e.span, e.negated)
         return ir.Member(left, right, e.negated, span=e.span)
 
     def _bool_operand(self, expr):
