@@ -249,18 +249,20 @@ class Typer:
         declared = self._fact_of(field_node)
         if declared is None or declared.fact.values is None or not isinstance(other, ir.Const):
             return
+        if span and library_of(span.file):  # the policy's own fact narrows a library's read on purpose
+            return
         values = other.value if isinstance(other.value, frozenset) else frozenset([other.value])
         missing = sorted(v for v in values if v not in declared.fact.values)
         if not missing:
             return
-        never = "always holds" if negated and len(missing) == len(values) else (
-            "never holds" if len(missing) == len(values) else "holds for fewer values than written")
+        never = ("the condition always holds" if negated else "the condition never holds") if len(
+            missing) == len(values) else "no valid event has it"
         shown = ", ".join(f'"{v}"' if isinstance(v, str) and declared.fact.type == "string" else str(v)
                           for v in missing)
         fact = declared.fact
         where = f" (fact at {fact.location})" if fact.location else ""
         self.diagnostics.append(Diagnostic(
-            "W1006", f"`{fact.name}` is never {shown}: the condition {never}", span,
+            "W1006", f"`{fact.name}` is never {shown}: {never}", span,
             help=(did_you_mean(str(missing[0]), [str(v) for v in declared.fact.values])
                   or f"`{fact.name}` is declared {fact.declared()}") + where))
 
