@@ -215,3 +215,20 @@ def test_a_region_is_not_checked_against_declared_countries():
                                      name="t.law")
     [warning] = [d for d in policy.diagnostics if d.code == "W1006"]
     assert warning.message == "`context.home` is never IT: no valid event has it"
+
+
+def test_spark_classifies_events_as_the_reference(tmp_path):
+    from engine.audit.spark import audit_spark, spark_session
+
+    path = tmp_path / "events.jsonl"
+    path.write_text("".join(json.dumps(event(extra)) + "\n" for extra, _ in CASES))
+    session = spark_session("local[2]")
+    try:
+        found = sorted(audit_spark(POLICY, [str(path)], now=NOW, session=session).query(
+            "SELECT * FROM {decisions}"), key=lambda row: row["eid"])
+    finally:
+        session.stop()
+    assert len(found) == len(CASES)
+    for (extra, invalid), row in zip(CASES, found):
+        assert (not row["valid"]) is invalid, (extra, row["problem"])
+        assert row["effect"] == POLICY.evaluate_reference(event(extra), now=NOW).effect, extra
