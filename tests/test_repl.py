@@ -342,3 +342,4 @@ def test_completion_of_fact_declarations(session):
     assert "fact" in out and "context.ticket" in out
     assert "context.ticket" in session.candidates("fact con")
     assert "context.ticket" in session.names()
+    assert "facts: context.ticket (a string)" in session.one_shot(":vocab")

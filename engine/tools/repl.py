@@ -239,6 +239,8 @@ class Session:
             ("obligations", sorted(vocabulary.obligations)),
             ("rule labels", sorted(r.label for r in self.policy.rules if r.label)),
         ]
+        if vocabulary.facts:  # shown only when declared, so a policy without any reads as before
+            sections.append(("facts", [f"{f.name} ({f.declared()})" for f in vocabulary.facts]))
         for title, names in sections:
             line = Text(f"{title}: ", style="bold")
             line.append(", ".join(names) if names else "none")
