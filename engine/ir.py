@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Mapping, Union
 
+from .core.countries import is_country
 from .core.source import Span
 
 #: The label of the built-in consent rule (spec section 7); no rule may take it.
@@ -226,6 +227,96 @@ class Recipient:
     doc: str | None = field(default=None, compare=False, repr=False)
 
 
+#: the scalar types a `fact … is` declares (`list of T` takes one of them)
+FACT_TYPES = ("string", "integer", "number", "boolean", "country")
+
+
+def _fact_admits(type_: str, value: Any) -> bool:
+    if type_.startswith("list of "):
+        return type(value) is list and all(_fact_admits(type_[8:], item) for item in value)
+    if type_ == "string":
+        return type(value) is str
+    if type_ == "integer":
+        return type(value) is int
+    if type_ == "number":
+        return type(value) in (int, float)
+    if type_ == "boolean":
+        return type(value) is bool
+    assert type_ == "country", type_
+    return type(value) is str and is_country(value)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A `fact` declaration: the field at `path` (`("subject", "kind")`,
+    `("context", "order", "total")`), when an event has it, holds a value of
+    `type` (a FACT_TYPES word or `list of T`) and, for `fact … in {…}`, one of
+    `values` (strings, integers or countries: `type` is their kind)."""
+
+    path: tuple[str, ...]
+    type: str
+    values: frozenset | None = field(default=None, hash=False)
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.path)
+
+    @property
+    def location(self) -> str | None:
+        return self.span.location if self.span else None
+
+    def admits(self, value: Any) -> bool:
+        """Whether a value present in an event is what the fact declares: of its
+        type exactly (`1.0` is not an integer, `"1"` not a number, `true` not 1)
+        and, for `in`, one of its values exactly (`"Minor"` is not `"minor"`)."""
+        return _fact_admits(self.type, value) and (self.values is None or value in self.values)
+
+    def declared(self) -> str:
+        """What the fact declares, in words: `one of "a", "b"`, `a string`, `a list of strings`."""
+        if self.values is not None:
+            shown = sorted(self.values, key=lambda v: (type(v).__name__, v))
+            return "one of " + ", ".join(_shown(v) if isinstance(v, str) and self.type == "string"
+                                         else str(v) for v in shown)
+        if self.type.startswith("list of "):
+            return f"a list of {self.type[8:]}s"
+        return ("an " if self.type == "integer" else "a ") + self.type
+
+    def problem(self, value: Any) -> str | None:
+        """The event problem for a present value, or None when the fact admits it."""
+        if self.admits(value):
+            return None
+        where = f" at {self.location}" if self.location else ""
+        return f"`{self.name}` is {_shown(value)}, but the policy declares it {self.declared()} (fact{where})"
+
+
+def _shown(value: Any) -> str:
+    """A JSON value as an event problem shows it: JSON text with every non-ASCII
+    character escaped, so a look-alike (a Cyrillic `і` in `"mіnor"`) is seen."""
+    import json
+
+    try:
+        text = json.dumps(value, ensure_ascii=True, allow_nan=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 80 else text[:70] + "…"
+
+
+def fact_value(path: tuple[str, ...], event: Mapping) -> tuple[bool, Any]:
+    """(present, value) of a fact's field in a raw event (a JSON object): the
+    field is present when every object on its path holds the next key (`null`
+    is absent for `subject.kind`, as for every field of `subject`; inside
+    `context` it is a value)."""
+    value: Any = event
+    for key in path:
+        if not isinstance(value, Mapping) or key not in value:
+            return False, None
+        value = value[key]
+    if path[0] == "subject" and value is None:
+        return False, None
+    return True, value
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """The names a policy declares, resolved: hierarchies, each purpose's basis,
@@ -241,6 +332,7 @@ class Vocabulary:
     obligations: Mapping[str, str | None] = field(hash=False)  # name -> description
     policy_name: str | None = None
     markers: frozenset[str] = frozenset()
+    facts: tuple[Fact, ...] = ()  # `fact` declarations, in path order
     recipients: Mapping[str, Recipient] = field(default_factory=dict, hash=False)
 
     @cached_property

@@ -32,7 +32,7 @@ residency retain rule on to for when unless with because cite in not and or true
 consent explicit parental objected test event expect allow deny by obligation contract
 day days month years ( ) { } [ ] , : = + - * == != <= >= < > # ## " ' \\ . 0 7
 99999999999999 DE FR XX subject.age subject.country destination safeguards context.x
-data_age purpose basis @ ; & | ! $ ~ ` \u00e9 \u2028 \ufeff \x00 \t \r \n""".split(" ")
+data_age purpose basis fact list of string integer subject.kind @ ; & | ! $ ~ ` \u00e9 \u2028 \ufeff \x00 \t \r \n""".split(" ")
 
 BASE = '''policy "fuzz"
 category contact.email
@@ -42,6 +42,9 @@ purpose marketing basis consent
 region eu = {DE, FR} + {IT}
 table age default 16 { DE: 16, FR: 15 }
 obligation log "keep a log"
+fact subject.kind in {"customer", "employee"}
+fact context.a is list of number
+fact context.ticket.id is string
 rule r1: permit billing on contact to eu when subject.age >= 16 with log because "b" cite "c"
 forbid marketing on health unless explicit consent
 retain contact for 2 years

@@ -74,9 +74,11 @@ class Spec:
     gdpr: bool = False
     markers: tuple[str, ...] = ()  # marker purposes (groups: `p` over `p.s`)
     recipients: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()
+    facts: tuple[str, ...] = ()  # `fact` declarations, as written (FACTS)
 
     def text(self) -> str:
         lines = ["use gdpr"] if self.gdpr else []
+        lines += list(self.facts)
         for name, basis in self.purposes:
             lines.append(f"purpose {name}" + (f" basis {basis}" if basis else "")
                          + (" marker" if name in self.markers else ""))
@@ -184,8 +186,9 @@ def specs(draw, gdpr: bool | None = False, recipients: bool = True):
     if draw(st.booleans()):
         table = tuple((k, draw(st.sampled_from([13, 15, 16]))) for k in TABLE_KEYS)
     obligations = tuple(draw(st.lists(st.sampled_from(["o1", "o2"]), max_size=2, unique=True)))
+    facts = tuple(draw(st.lists(st.sampled_from(FACTS), max_size=1)))
     spec = Spec(tuple(purposes), tuple(categories), regions, table, draw(st.booleans()), obligations, (),
-                gdpr=draw(st.booleans()) if gdpr is None else gdpr, markers=markers,
+                gdpr=draw(st.booleans()) if gdpr is None else gdpr, markers=markers, facts=facts,
                 recipients=RECIPIENTS if recipients and draw(st.integers(0, 2)) == 0 else ())
     found = draw(st.lists(rules(spec), min_size=2, max_size=6, unique_by=Rule.text))
     if draw(st.booleans()):  # a broad permit, so that many events are allowed and changes show
@@ -193,7 +196,12 @@ def specs(draw, gdpr: bool | None = False, recipients: bool = True):
     return dataclasses.replace(spec, rules=tuple(found))
 
 
-MUTATIONS = ("drop", "add", "widen", "narrow", "constant", "obligation", "holds")
+MUTATIONS = ("drop", "add", "widen", "narrow", "constant", "obligation", "holds", "fact")
+
+#: declarations of the one context key the rules read, each telling CONTEXT_VALUES apart
+#: its own way (an event with another value is invalid)
+FACTS = ('fact context.g in {"x", "y"}', 'fact context.g is string', 'fact context.g in {"x", "z"}',
+         'fact context.g in {"y"}')
 
 
 @st.composite
@@ -227,6 +235,9 @@ def mutated(draw, spec: Spec):
         (name, role, country, holds), *rest = spec.recipients
         changed = ((name, role, country, () if holds else ("scc",)), *rest)
         return dataclasses.replace(spec, recipients=tuple(changed), rules=tuple(found))
+    elif kind == "fact":  # declare the key another way, or not at all
+        facts = tuple(draw(st.lists(st.sampled_from([f for f in FACTS if f not in spec.facts]), max_size=1)))
+        return dataclasses.replace(spec, facts=facts)
     if [r.text() for r in found] == [r.text() for r in spec.rules]:  # nothing changed: add a rule
         found.append(draw(rules(spec)))
     return dataclasses.replace(spec, rules=tuple(found))
@@ -269,7 +280,7 @@ def _reads(specs: list[Spec]) -> dict[str, Any]:
         "automated": "automated" in texts or gdpr,
         "exporter": "exporter" in texts or gdpr,
         "safeguards": sorted({s for s in SAFEGUARDS if f'"{s}"' in texts} | ({"scc", "dpf"} if gdpr else set())),
-        "context": "context.g" in texts,
+        "context": "context.g" in texts,  # read by a rule or declared by a fact
         "age": sorted({a + d for a in ages for d in (-1, 0, 1)}) if "subject.age" in texts or gdpr else [],
         "country": "subject.country" in texts or gdpr,
         "days": sorted(days) if ("data_age" in texts or "retain" in texts) else [],

@@ -160,9 +160,29 @@ SUGAR = [
 ]
 
 
+#: `fact` declarations that every condition of CONDITIONS type-checks with, by field
+#: (one declaration a field)
+FACTS = {
+    "subject.kind": ['fact subject.kind in {"customer", "minor"}', "fact subject.kind is string"],
+    "tier": ['fact context.tier in {"gold", "silver"}', "fact context.tier is string"],
+    "n": ["fact context.n is integer", "fact context.n in {1, 3}", "fact context.n is number"],
+    "ground": ["fact context.ground is boolean"],
+    "tags": ["fact context.tags is list of string", "fact context.tags is list of country"],
+    "order": ["fact context.order.total is number", "fact context.order.total in {3}"],
+    "origin": ["fact context.origin is country", "fact context.origin in {DE, FR}"],
+}
+
+#: context values that the FACTS tell apart (added to some events' context)
+FACT_VALUES = {"tier": ["gold", "silver", "Gold", "gold ", "g\u043eld", 3, None],
+               "n": [1, 3, 1.5, "3", True], "ground": [True, False, "yes", 0],
+               "tags": [[], ["a"], ["DE"], ["a", 1], "a"], "order": [{"total": 3}, {"total": 2.5}, {"total": "3"}, 3, {}],
+               "origin": ["DE", "XX", "de", 1]}
+
+
 @st.composite
 def policies(draw):
-    texts = []
+    texts = [draw(st.sampled_from(FACTS[field]))
+             for field in draw(st.lists(st.sampled_from(sorted(FACTS)), max_size=3, unique=True))]
     for index in range(draw(st.integers(1, 7))):
         if draw(st.integers(0, 4)) == 0:
             text = draw(st.sampled_from(SUGAR))
@@ -199,7 +219,7 @@ HOSTILE_VALUES = [float("nan"), float("inf"), -float("inf"), 10**15 + 1, -(10**1
 
 @st.composite
 def differential_events(draw):
-    choice = draw(st.integers(0, 10))
+    choice = draw(st.integers(0, 11))
     if choice == 0:
         return draw(json_values)
     if choice == 1:
@@ -232,6 +252,11 @@ def differential_events(draw):
             event["recipient"] = draw(st.sampled_from(RECIPIENTS + NOT_RECIPIENTS))
             if draw(st.booleans()):
                 event.pop("destination")
+    if choice == 11:  # values the `fact` declarations of `policies` admit or not
+        for key in draw(st.lists(st.sampled_from(sorted(FACT_VALUES)), min_size=1, max_size=3, unique=True)):
+            event["context"][key] = draw(st.sampled_from(FACT_VALUES[key]))
+        if draw(st.booleans()):
+            event["subject"]["kind"] = draw(st.sampled_from(["minor", "Minor", "minor ", "m\u0456nor", 7]))
     return event
 
 

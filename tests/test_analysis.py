@@ -157,6 +157,57 @@ def test_the_diagram_decides_every_event_as_the_reference(policy, data):
     assert diagram_decision(policy, event) == (decision.allowed, list(decision.obligations))
 
 
+FACTS = engine.load_policy_text("""
+use gdpr
+category a
+category b.c
+purpose p basis contract
+purpose q basis consent
+fact subject.kind in {"customer", "x"}
+fact context.art9_ground in {"a", "b"}
+fact context.art49_derogation is string
+fact context.art22_ground is string
+fact context.other is list of string
+fact context.art10_basis.j is boolean
+permit p, q when context.art9_ground == "a" or subject.kind == "customer" or context.art10_basis.j
+forbid q when context.art49_derogation == "g"
+""", name="facts.law")
+
+
+@settings(max_examples=300)
+@given(data=st.data())
+def test_the_diagram_judges_declared_facts_as_the_reference(data):
+    """With `fact` declarations, the diagram's validity is the reference's (an event
+    the event model admits is invalid exactly when a declared field holds another
+    value) and the decisions of valid events are the reference's."""
+    from engine.event.model import Event
+
+    policy = FACTS
+    event = data.draw(events(policy))
+    if data.draw(st.booleans()):
+        event.setdefault("context", {})["art10_basis"] = data.draw(st.sampled_from([{"j": True}, {"j": 1}, {}]))
+    decision = policy.evaluate_reference(event)
+    try:
+        model_event = Event.model_validate(event)
+    except ValueError:
+        return
+    names_ok = not [p for p in engine.decide.reference.validate(policy.checked, event)[1] if not p.startswith("`subject.kind`")
+                    and not p.startswith("`context.")]
+    space, model = analysis(policy)
+    values = space.assignment(event_values(space, policy.checked, model_event, model_event.at))
+    invalid = any(r.kind == "invalid-event" for r in decision.reasons)
+    if values is None:  # only an event for a marker purpose is outside the space: it is invalid
+        assert model_event.purpose in policy.vocabulary.markers and invalid
+        return
+    category = space.by_name["category"]
+    for name in model_event.categories:
+        point = {**values, category.level: space.classify("category", name)}
+        if names_ok:
+            assert space.manager.value(model.valid, point) == (not invalid), (event, decision.reasons)
+    if not invalid:
+        assert diagram_decision(policy, event) == (decision.allowed, list(decision.obligations))
+
+
 def test_classes_cut_where_the_policy_cuts():
     space, _ = analysis(SHOP)
     ages = space.by_name["subject.age"]

@@ -200,7 +200,11 @@ def check_remedies(spec: Spec, per_policy: int = 6) -> int:
     policy = load(spec)
     axes = grid_axes([spec], [policy])
     points = [(point, to_event(point)) for point in grid_points(axes, LIMIT)]
-    denied = [p for p in points if not policy.evaluate_reference(p[1]).allowed]
+    decisions = [(p, policy.evaluate_reference(p[1])) for p in points]
+    denied = [p for p, d in decisions if not d.allowed and all(r.kind != "invalid-event" for r in d.reasons)]
+    for point, event in [p for p, d in decisions if any(r.kind == "invalid-event" for r in d.reasons)][:2]:
+        answer = policy.remedies(event)  # a `fact` the event breaks: invalid, no remedy
+        assert not answer.valid and answer.no_remedy and answer.remedies == []
     step = max(1, len(denied) // per_policy)
     for point, event in denied[::step][:per_policy]:
         answer = policy.remedies(event)

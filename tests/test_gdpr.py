@@ -314,3 +314,32 @@ def test_every_national_layer_has_its_tests():
     from engine.core.resources import national_layers
 
     assert {Path(folder).name for folder in NATIONAL_TESTS} == set(national_layers()) >= {"de"}
+
+
+def test_the_library_declares_no_facts_and_a_policy_may_declare_the_grounds():
+    """The library's `context` keys are free (an unknown ground is no ground where
+    its rule applies, and does not matter elsewhere); a policy that declares them
+    makes a misspelt or unknown ground an invalid event."""
+    import re
+    from pathlib import Path
+
+    assert engine.load_policy_text("use gdpr\n").vocabulary.facts == ()
+    text = Path("docs/gdpr.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```law\n(.*?)```", text, flags=re.S) if "fact context.art21_ground" in b)
+    free = engine.load_policy_text("use gdpr\ncategory c\npurpose fraud basis legitimate_interest\n"
+                                   "permit fraud on c\n", name="free.law")
+    strict = engine.load_policy_text(block.replace("use gdpr\n", "use gdpr\ncategory c\n"
+                                                   "purpose fraud basis legitimate_interest\npermit fraud on c\n"),
+                                     name="strict.law")
+    base = {"purpose": "fraud", "categories": ["c"], "destination": "DE", "at": "2026-11-23T09:00:00Z"}
+    for ground, allowed in (("business_needs", True), ("Legal_claims", True), ("legal_claims", True)):
+        event = {**base, "context": {"art21_ground": ground}}
+        assert free.evaluate(event).allowed is allowed
+        decision = strict.evaluate(event)
+        assert decision.allowed is (ground == "legal_claims")
+        if ground != "legal_claims":
+            assert [r.kind for r in decision.reasons] == ["invalid-event"]
+            assert f'"{ground}"' in decision.reasons[0].message
+    objected = {**base, "subject": {"objections": ["fraud"]}, "context": {"art21_ground": "Legal_claims"}}
+    assert [r.rule for r in free.evaluate(objected).reasons] == ["gdpr_objection"]
+    assert [r.kind for r in strict.evaluate(objected).reasons] == ["invalid-event"]

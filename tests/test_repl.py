@@ -359,3 +359,20 @@ def test_the_lexer_marks_a_recipient_declaration():
     assert kinds["recipient"] == "Token.Keyword.Declaration" and kinds["processor"] == "Token.Keyword.Type"
     assert kinds["holds"] == "Token.Keyword" and kinds["recipient.role"] == "Token.Name.Builtin"
     assert not any(kind is Error for kind, _ in tokens)
+
+
+def test_completion_of_fact_declarations(session):
+    assert "fact" in session.names()
+    assert session.candidates("fact ") == ["context.", "subject.kind"]
+    assert session.candidates("fact su") == ["context.", "subject.kind"]
+    assert session.candidates("fact context.ticket is ") == ["boolean", "country", "integer", "list", "number",
+                                                             "string"]
+    assert session.candidates("fact context.tags is list ") == ["of"]
+    assert session.candidates("fact context.tags is list of st") == ["boolean", "country", "integer", "number",
+                                                                     "string"]
+    assert "permit" in session.candidates("permit billing when ")
+    out = session.one_shot('fact context.ticket is string')
+    assert "fact" in out and "context.ticket" in out
+    assert "context.ticket" in session.candidates("fact con")
+    assert "context.ticket" in session.names()
+    assert "facts: context.ticket (a string)" in session.one_shot(":vocab")

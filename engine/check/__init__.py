@@ -17,6 +17,7 @@ from ..core.diagnostics import Diagnostic, Note, did_you_mean, suggestion_budget
 from ..event.model import Event, describe_problem, json_path
 from .declarations import DeclaredHierarchy, Declarations, declarations, region_value
 from .expressions import Typer
+from .facts import facts as declared_facts
 
 RESERVED_LABEL = ir.RESERVED_LABEL
 
@@ -38,6 +39,8 @@ def check(modules: list[ast.Module]) -> tuple[ir.CheckedPolicy, Authored, list[D
     statements = [s for m in modules for s in m.statements]
     with suggestion_budget():
         vocabulary = declarations(statements, diagnostics)
+        vocabulary.facts = declared_facts([s for s in statements if isinstance(s, ast.FactDecl)],
+                                          Typer(vocabulary, diagnostics), diagnostics)
         rules = _rules([s for s in statements if isinstance(s, ast.Rule)], vocabulary, diagnostics)
         labels = frozenset(r.label for r in rules if r.label)
         tests = [s for s in statements if isinstance(s, ast.TestDecl)]
@@ -67,7 +70,7 @@ def _names(names, hierarchy: DeclaredHierarchy, other: DeclaredHierarchy, diagno
 
 
 def _rules(rules: list[ast.Rule], vocabulary: Declarations, diagnostics) -> list[ir.CheckedRule]:
-    typer = Typer(vocabulary, diagnostics)
+    typer = Typer(vocabulary, diagnostics, vocabulary.facts)
     labels: dict[str, ast.Name] = {}
     checked = []
     for index, rule in enumerate(rules):

@@ -70,6 +70,8 @@ class Declarations:
     obligations: dict[str, ast.ObligationDecl]
     policy_name: str | None
     recipients: dict[str, ir.Recipient] = field(default_factory=dict)
+    #: `fact` declarations, path -> `check.facts.Declared` (set by `check` once the sets are typed)
+    facts: dict = field(default_factory=dict)
 
     def frozen(self) -> ir.Vocabulary:
         """The run-time form (`ir.Vocabulary`): no syntax tree, no graph."""
@@ -78,7 +80,8 @@ class Declarations:
             dict(self.tables),
             {name: decl.description.value if decl.description else None
              for name, decl in self.obligations.items()},
-            self.policy_name, self.markers, dict(self.recipients))
+            self.policy_name, markers=self.markers,
+            facts=tuple(declared.fact for declared in self.facts.values()), recipients=dict(self.recipients))
 
 
 def _duplicates(kind: str, decls: Iterable[_D], diagnostics: list[Diagnostic]) -> dict[str, _D]:

@@ -16,6 +16,8 @@ from .. import ir
 from ..core.diagnostics import Diagnostic, did_you_mean
 from ..event import fields
 from .declarations import FIELD_ROOTS, Declarations, country
+from .facts import Declared, suggestion, unknown_key
+from ..core.resources import library_of
 
 # the paths conditions read and their types, from the event's description
 SCALAR_FIELDS: dict[tuple[str, ...], str] = {
@@ -72,9 +74,11 @@ def _compatible(a: str, b: str) -> bool:
 
 
 class Typer:
-    def __init__(self, vocabulary: Declarations, diagnostics: list[Diagnostic]):
+    def __init__(self, vocabulary: Declarations, diagnostics: list[Diagnostic],
+                 facts: dict[tuple[str, ...], Declared] | None = None):
         self.vocabulary = vocabulary
         self.diagnostics = diagnostics
+        self.facts = facts or {}
 
     def error(self, code, message, span, help=None) -> ir.Const:
         self.diagnostics.append(Diagnostic(code, message, span, help=help))
@@ -133,6 +137,15 @@ class Typer:
             return ir.Const(self.vocabulary.regions[e.name], "region", e.span)  # declared before the field
         if path[0] in FIELD_ROOTS:
             if path[:1] in OPEN_FIELDS and len(path) > 1:
+                declared = self.facts.get(path)
+                if declared is not None:
+                    return ir.Field(path, declared.language_type, e.span)
+                why = unknown_key(path, self.facts)
+                if why is not None and not (e.span and library_of(e.span.file)):
+                    self.diagnostics.append(Diagnostic(
+                        "W1007", why, e.span,
+                        help=suggestion(path, self.facts)
+                        or f"declare it (`fact {e.name} is string`), or correct the key"))
                 return ir.Field(path, OPEN_FIELDS[path[:1]], e.span)
             if path in SCALAR_FIELDS:
                 return ir.Field(path, SCALAR_FIELDS[path], e.span)
@@ -249,15 +262,20 @@ class Typer:
             for node, side in ((left, e.left), (right, e.right)):
                 if node.type not in ("int", "duration", "any"):
                     return self.error("E0409", f"`{e.op}` orders integers or durations, "
-                                      f"not {describe(node.type)}", side.span)
+                                      f"not {describe(node.type)}", side.span,
+                                      help=self._declared_as(node))
         if not _compatible(left.type, right.type):
             help = None
             if {left.type, right.type} == {"country", "string"}:
                 help = "write country codes without quotes: `DE`"
             return self.error("E0401", f"cannot compare {describe(left.type)} with "
-                              f"{describe(right.type)}", e.span, help=help)
-        if e.op in ("==", "!=") and not (self._can_be(left, right) and self._can_be(right, left)):
-            return ir.Const(None, "error", e.span)
+                              f"{describe(right.type)}", e.span,
+                              help=self._declared_as(left) or self._declared_as(right) or help)
+        if e.op in ("==", "!="):
+            if not (self._can_be(left, right) and self._can_be(right, left)):
+                return ir.Const(None, "error", e.span)
+            self._undeclared_values(left, right, e.span, e.op == "!=")
+            self._undeclared_values(right, left, e.span, e.op == "!=")
         return ir.Compare(e.op, left, right, span=e.span)
 
     def _can_be(self, field, const) -> bool:
@@ -281,6 +299,42 @@ class Typer:
                                                            if known else "declare it: `recipient NAME ROLE in COUNTRY`"))
             return False
         return True
+
+    # ---- declared facts ------------------------------------------------------
+
+    def _fact_of(self, node) -> Declared | None:
+        return self.facts.get(node.path) if isinstance(node, ir.Field) else None
+
+    def _declared_as(self, node) -> str | None:
+        """The help for a type error on a field a fact declares."""
+        declared = self._fact_of(node)
+        if declared is None:
+            return None
+        where = f" at {declared.fact.location}" if declared.fact.location else ""
+        return f"`{declared.fact.name}` is declared {declared.fact.declared()} by the fact{where}"
+
+    def _undeclared_values(self, field_node, other, span, negated: bool) -> None:
+        """W1006: a declared field compared with (or looked for in) values its fact
+        does not declare; no valid event has them."""
+        declared = self._fact_of(field_node)
+        if declared is None or declared.fact.values is None or not isinstance(other, ir.Const):
+            return
+        if span and library_of(span.file):  # the policy's own fact narrows a library's read on purpose
+            return
+        values = other.value if isinstance(other.value, frozenset) else frozenset([other.value])
+        missing = sorted(v for v in values if v not in declared.fact.values)
+        if not missing:
+            return
+        never = ("the condition always holds" if negated else "the condition never holds") if len(
+            missing) == len(values) else "no valid event has it"
+        shown = ", ".join(f'"{v}"' if isinstance(v, str) and declared.fact.type == "string" else str(v)
+                          for v in missing)
+        fact = declared.fact
+        where = f" (fact at {fact.location})" if fact.location else ""
+        self.diagnostics.append(Diagnostic(
+            "W1006", f"`{fact.name}` is never {shown}: {never}", span,
+            help=(did_you_mean(str(missing[0]), [str(v) for v in declared.fact.values])
+                  or f"`{fact.name}` is declared {fact.declared()}") + where))
 
     def _In(self, e):
         left = self.expr(e.left)
@@ -314,7 +368,10 @@ class Typer:
             help = "write country codes without quotes: `DE`" if {left.type, element} == {
                 "country", "string"} else None
             return self.error("E0401", f"cannot look for {describe(left.type)} in "
-                              f"{describe(right.type)}", e.span, help=help)
+                              f"{describe(right.type)}", e.span,
+                              help=self._declared_as(left) or self._declared_as(right) or help)
+        if isinstance(e.right, ast.SetLit):  # a region names countries on purpose: no warning
+            self._undeclared_values(left, right, e.span, e.negated)
         if not self._can_be(left, right):
             return ir.Const(None, "error", e.span)
         return ir.Member(left, right, e.negated, span=e.span)

@@ -195,6 +195,24 @@ REGISTRY: dict[str, Code] = {
                    "Limit the destinations (`to eea`), check `safeguards`, or `use gdpr`."),
     "W0903": Code("a consent-based purpose with no rule for children",
                    "Require `parental consent` below the age of digital consent, or `use gdpr`."),
+    # facts: `fact` declarations and the conditions that read declared fields
+    "E1001": Code("a fact about a field that cannot be declared",
+                   "Declare only `subject.kind` and `context.KEY`; the other event fields "
+                   "have their types already."),
+    "E1002": Code("a fact declared twice",
+                   "Declare each field once, with every allowed value in one `in {…}`."),
+    "E1003": Code("facts that overlap (`context.a` and `context.a.b`)",
+                   "Declare either the field or the keys under it, not both."),
+    "E1004": Code("an unknown fact type",
+                   "Write one of `string`, `integer`, `number`, `boolean`, `country`, or "
+                   "`list of` one of them."),
+    "E1005": Code("a fact's values that are empty, not literals of one kind, or of the wrong kind",
+                   "List strings, integers or countries after `in`; `subject.kind` takes strings."),
+    "W1006": Code("a declared field compared with a value its fact does not declare",
+                   "Correct the value (a typo?) or add it to the fact's `in {…}`: no valid "
+                   "event holds it."),
+    "W1007": Code("a `context` key that no fact declares, in a policy that declares some",
+                   "Correct the key (a typo?) or declare it with `fact context.KEY is …`."),
 }
 
 #: code -> title and code -> fix: views of the registry

@@ -199,6 +199,10 @@ class CompiledPolicy:
         self.known_purposes = frozenset(vocabulary.purposes.ancestors)
         self.countries = iso_codes()
         self.recipients = vocabulary.recipients
+        # each `fact`: its path, the Python types a plain value of it has (None: ask
+        # `ir.Fact.admits`, for countries and lists) and its values
+        self.fact_checks = [(fact.path, _FACT_TYPES.get(fact.type), fact.values, fact.admits)
+                            for fact in vocabulary.facts]
         self.rules = [CompiledRule(rule) for rule in checked.rules]
         # rules by the purposes they name; `*` rules apply to every purpose
         self.naming: dict[str, list[CompiledRule]] = {}
@@ -434,6 +438,25 @@ class CompiledPolicy:
                 raise _Unsure
             facts.objections = objections
 
+    def facts_hold(self, event: dict) -> bool:
+        """Whether every declared fact's field of a plain event is absent or admitted
+        (`reference.fact_problems` finds none): the same test, on dicts only."""
+        for path, types, values, admits in self.fact_checks:
+            value: Any = event
+            for key in path:
+                if type(value) is not dict or key not in value:
+                    break
+                value = value[key]
+            else:
+                if value is None and path[0] == "subject":
+                    continue  # null is absent in `subject`
+                if types is None:
+                    if not admits(value):
+                        return False
+                elif type(value) not in types or (values is not None and value not in values):
+                    return False
+        return True
+
     # ---- the decision ----------------------------------------------------------------------
 
     def evaluate(self, event: Any, strict: bool = False, now: datetime | None = None) -> Decision:
@@ -444,6 +467,8 @@ class CompiledPolicy:
             return reference.explain_safely(self.checked, self.digest, event, True, now).decision
         try:
             facts = self.facts(event, now)
+            if self.fact_checks and not self.facts_hold(event):
+                raise _Unsure  # a declared fact's field holds another value: the reference names it
         except Exception:  # _Unsure, or a value the checks above did not expect: the reference decides
             with self.handing_over:
                 self.handovers += 1
@@ -497,6 +522,10 @@ class CompiledPolicy:
             decision = decisions[key] = built_decision("allow", True, tuple(permitted), granted,
                                                        self.digest)
         return decision
+
+
+#: the Python types of a plain value of a fact's type (`ir.Fact.admits` says the same)
+_FACT_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
 
 
 # ---- conditions to closures -----------------------------------------------------------------

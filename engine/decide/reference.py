@@ -130,6 +130,20 @@ def _policy_problems(policy: CheckedPolicy, data: Mapping) -> list[str]:
                             "is for one of the purposes in it")
         elif described.names == fields.BASED_PURPOSE and name not in vocabulary.bases:
             problems.append(f"`{where}`: `{name}` has no basis, so no event can name it")
+    problems += fact_problems(policy, data)
+    return problems
+
+
+def fact_problems(policy: CheckedPolicy, data: Mapping) -> list[str]:
+    """What the policy's `fact` declarations find wrong with a raw event: a declared
+    field that is present with a value the fact does not admit (absent is fine)."""
+    problems = []
+    for fact in policy.vocabulary.facts:
+        present, value = ir.fact_value(fact.path, data)
+        if present:
+            problem = fact.problem(value)
+            if problem is not None:
+                problems.append(problem)
     return problems
 
 

@@ -272,6 +272,18 @@ class RecipientDecl:
     doc: str | None = _doc()
 
 
+@dataclass(frozen=True)
+class FactDecl:
+    """`fact FIELD in {…}` (`values`) or `fact FIELD is TYPE` (`type`: the type's
+    words as written, `("string",)` or `("list", "of", "string")`)."""
+
+    field: Name
+    values: SetLit | None = None
+    type: tuple[Name, ...] = ()
+    span: Span | None = _span()
+    doc: str | None = _doc()
+
+
 # ---- rules -------------------------------------------------------------------
 
 
@@ -319,7 +331,7 @@ class TestDecl:
 
 Statement = Union[
     PolicyDecl, UseDecl, RegionDecl, CategoryDecl, PurposeDecl, TableDecl,
-    ObligationDecl, Rule, TestDecl,
+    ObligationDecl, FactDecl, Rule, TestDecl,
 ]
 
 

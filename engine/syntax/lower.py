@@ -264,6 +264,13 @@ class _Lowering:
             holds = tuple(self.string(token) for token in c[3:] if token is not None)
             return ast.RecipientDecl(self.name(c[0]), self.name(c[1]),
                                      ast.CountryLit(c[2].value, self.span(c[2])), holds, span)
+        if kind == "fact_in":
+            values = self._expr(c[1])
+            assert isinstance(values, ast.SetLit)  # the grammar takes a set here
+            return ast.FactDecl(self.name(c[0]), values=values, span=span)
+        if kind == "fact_is":
+            words = tuple(ast.Name(t.value, self.span(t)) for t in c[1:] if t is not None)
+            return ast.FactDecl(self.name(c[0]), type=words, span=span)
         if kind == "labelled_rule":
             from dataclasses import replace
 

@@ -301,6 +301,10 @@ def _statement_starts(significant: list[Token]) -> list[int]:
                 if significant[index - 1].value == ":" and significant[index - 3].type == "RULE":
                     continue
             starts.append(index)
+        elif token.type == "FACT":  # `fact NAME in|is`: elsewhere `fact` is a name
+            if (index + 2 < len(significant) and significant[index + 2].type in ("IN", "IS")
+                    and (significant[index + 1].type == "NAME" or significant[index + 1].type in _SOFT_TYPES)):
+                starts.append(index)
         elif token.type == "PURPOSE":
             following = significant[index + 1] if index + 1 < len(significant) else None
             if following is None or following.type not in _EXPRESSION_FOLLOWERS:

@@ -273,6 +273,12 @@ def statement(node, anchors=None, exploded: bool = False) -> list[Line]:
             items = [(_expr(i), _start(i, at)) for i in node.expr.items]
             return wrapped(head + "{", items, "}", at, anchors.last(), exploded)
         return [Line(head + expr(node.expr), at)]
+    if isinstance(node, ast.FactDecl):
+        head = f"fact {node.field.value} "
+        if node.values is not None:
+            items = [(_expr(i), _start(i, at)) for i in node.values.items]
+            return wrapped(head + "in {", items, "}", at, anchors.last(), exploded)
+        return [Line(head + "is " + " ".join(word.value for word in node.type), at)]
     if isinstance(node, ast.TableDecl):
         default = f" default {node.default.value}" if node.default is not None else ""
         items = [(f"{e.country.code}: {e.value.value}", _start(e, at)) for e in node.entries]

@@ -43,6 +43,8 @@ class LawfulLexer(RegexLexer):
             (r"^(recipient)(\s+)(" + NAME + r")(\s+)(" + "|".join(ROLES) + r")\b",
              bygroups(Keyword.Declaration, Text, Name, Text, Keyword.Type)),
             (r'(holds)(\s+)(?=")', bygroups(Keyword, Text)),
+            # `fact` is a contextual word: a declaration only where one begins
+            (r"(?m)^(fact)(\s+)(?=" + NAME + r"\s+i[ns]\b)", bygroups(Keyword.Declaration, Text)),
             (words(DECLARATIONS, suffix=r"\b(?!\.)"), Keyword.Declaration),
             (words(EFFECTS, suffix=r"\b(?!\.)"), Keyword.Reserved),
             (words(BASES, suffix=r"\b(?!\.)"), Name.Constant),

@@ -246,6 +246,8 @@ class Session:
             ("recipients", [f"{n} ({r.role} in {r.country})" for n, r in sorted(vocabulary.recipients.items())]),
             ("rule labels", sorted(r.label for r in self.policy.rules if r.label)),
         ]
+        if vocabulary.facts:  # shown only when declared, so a policy without any reads as before
+            sections.append(("facts", [f"{f.name} ({f.declared()})" for f in vocabulary.facts]))
         for title, names in sections:
             line = Text(f"{title}: ", style="bold")
             line.append(", ".join(names) if names else "none")
@@ -332,16 +334,37 @@ class Session:
         words |= {"recipient", "holds", *ROLES} | {f'"{r}"' for r in vocabulary.recipients}
         words |= {r.label for r in self.policy.rules if r.label} | {"consent_required"}
         words |= set(EXPRESSION_FIELDS) | {f'"{f}"' for f in EVENT_FIELDS} | {"has"}
+        words |= {"fact"} | {fact.name for fact in vocabulary.facts}
         return sorted(words)
+
+    def candidates(self, line: str) -> list[str]:
+        """The words to complete at the end of `line` (the text before the cursor):
+        after `fact`, the fields a fact declares; after `fact FIELD is`, the types;
+        elsewhere every word (`names`)."""
+        import re
+
+        from ..check.facts import TYPE_WORDS
+
+        if re.fullmatch(r"\s*fact\s+[a-z0-9_.]*", line):
+            declared = {fact.name for fact in self.policy.vocabulary.facts}
+            return sorted({"subject.kind", "context."} | declared)
+        typed = re.fullmatch(r"\s*fact\s+[a-z0-9_.]+\s+is\s+((?:list\s+)?(?:of\s+)?)[a-z]*", line)
+        if typed:
+            written = " ".join(typed.group(1).split())
+            words = [t.removeprefix(written).strip() if written else t.split()[0] for t in TYPE_WORDS
+                     if t.startswith(written)]
+            return sorted({w.split()[0] for w in words if w})
+        return self.names()
 
     def completions(self, before: str, word: str) -> list[str]:
         """What Tab offers for `word`, the end of `before` (the line up to the cursor):
-        after `has `, the fields an event may leave out (for an empty word too)."""
+        after `has `, the fields an event may leave out (for an empty word too);
+        elsewhere the `candidates` that continue `word`."""
         if _AFTER_HAS.search(before[:len(before) - len(word)]):
             return [f for f in PRESENCE_FIELDS if f.startswith(word) and f != word]
         if not word:
             return []
-        return [name for name in self.names() if name.startswith(word) and name != word]
+        return [name for name in self.candidates(before) if name.startswith(word) and name != word]
 
 
 def _purpose_kind(vocabulary, purpose: str) -> str:
@@ -372,6 +395,8 @@ def _describe(statement, policy: Policy) -> str:
         return f'policy "{statement.name.value}"'
     if isinstance(statement, ast.UseDecl):
         return f"library {statement.library.value}"
+    if isinstance(statement, ast.FactDecl):
+        return f"fact {statement.field.value}"
     kind = type(statement).__name__.removesuffix("Decl").lower()
     return f"{kind} {statement.name.value}"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ...ir import CheckedPolicy
 from .dialects import Dialect, quote
-from .events import INVALID_CONSENT, consent_bits, names, purpose_cover
+from .events import INVALID_CONSENT, consent_bits, fact_checks, names, purpose_cover
 from .fields import AGE, BOOL, EXPORTER, CONSENT_SCHEMA, EVENT_SCHEMA, INT, STRING, STRINGS, SUBJECT_SCHEMA, TIME
 
 
@@ -119,6 +119,8 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
          f"coalesce({d.jtype(d.as_json('context'))}, {d.NULL}) IN ({d.OBJECT}, {d.NULL})))"),
         ("`collected_at` is later than `at`", f"({time_us('collected_at', shape.get('collected_at'))} IS NULL "
                                               f"OR {time_us('collected_at', shape.get('collected_at'))} <= lawful_at)"),
+        *fact_checks(policy, d, "subject.kind" if "kind" in subject else None,
+                     (d.as_json("context"), ()) if "context" in shape else None),
     ]
     scan = "0"
     if consent_shape is not None:

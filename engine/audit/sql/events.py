@@ -68,6 +68,54 @@ def recipient_fact(policy: CheckedPolicy, dialect: Dialect, recipient: str, fact
     return f"CASE {recipient} {cases} END"
 
 
+def fact_admits(d: Dialect, type_: str, values, doc: str, path=()) -> str:
+    """SQL: the JSON value at `path` of `doc` is what a fact declares (`ir.Fact.admits`):
+    of its type exactly and, for `in`, one of its values."""
+    kind = d.jtype(doc, path)
+    if type_.startswith("list of "):
+        return f"({kind} = {d.ARRAY} AND {d.all(d.jitems(doc, path), 'f', fact_admits(d, type_[8:], None, 'f'))})"
+    if type_ == "integer":
+        test = f"{kind} IN {d.INT_TYPES}"
+        if values is not None:
+            test += f" AND {d.jint(doc, path)} IN ({', '.join(str(int(v)) for v in sorted(values))})"
+        return f"({test})"
+    if type_ == "number":
+        return f"({kind} IN {d.NUMBER_TYPES})"
+    if type_ == "boolean":
+        return f"({kind} = {d.BOOLEAN})"
+    names = sorted(values) if values is not None else sorted(iso_codes()) if type_ == "country" else None
+    test = f"{kind} = {d.STRING}"
+    if names is not None:
+        test += f" AND {d.one_of(d.jstring(doc, path), names)}"
+    return f"({test})"
+
+
+def fact_checks(policy: CheckedPolicy, d: Dialect, kind: tuple[str, tuple] | str | None,
+                context: tuple[str, tuple] | None) -> list[tuple[str, str]]:
+    """(what, SQL test) for each `fact` of the policy: its field absent, or holding
+    what it declares. `context` is where `context` is read as JSON (doc, path);
+    `kind` where `subject.kind` is, as JSON (doc, path) or as a column of strings;
+    None where the event cannot hold them."""
+    checks = []
+    for fact in policy.vocabulary.facts:
+        inner: tuple[str, ...] = fact.path[1:]  # the path under `context`; none for `subject.kind`
+        where = context
+        if fact.path == ("subject", "kind"):
+            if isinstance(kind, str):  # a typed column: a string or NULL
+                test = "true" if fact.values is None else d.one_of(kind, sorted(fact.values))
+                checks.append((f"`{fact.name}`", f"({kind} IS NULL OR {test})"))
+                continue
+            where, inner = kind, ()
+        if where is None:
+            continue
+        doc, path = where[0], where[1] + inner
+        present = d.jtype(doc, path)
+        # `null` is absent for a field of `subject`; inside `context` it is a value
+        absent = f"coalesce({present}, {d.NULL}) = {d.NULL}" if fact.path[0] == "subject" else f"{present} IS NULL"
+        checks.append((f"`{fact.name}`", f"({absent} OR {fact_admits(d, fact.type, fact.values, doc, path)})"))
+    return checks
+
+
 def split_json(dialect: Dialect, source: str, doc: str, prefix: str, keys: list[str]) -> str:
     """`source` with a column <prefix>_<key> per key: that field of the JSON object in
     column `doc` (NULL where absent), the object parsed once for all of them."""
@@ -177,6 +225,7 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
         ("`at`", f"({absent_or_null(('at',))} OR {timestamp(*at(('at',)))})"),
         ("`context`", f"({absent_or_null(('context',))} OR {is_type(('context',), d.OBJECT)})"),
         ("`collected_at` is later than `at`", f"({collected} IS NULL OR {collected} <= lawful_at)"),
+        *fact_checks(policy, d, at(s + ("kind",)), at(("context",))),
     ]
     problem = "coalesce(lawful_problem, CASE " + " ".join(f"WHEN NOT coalesce({test}, false) THEN {quote(what)}"
                                                           for what, test in checks) + " END)"

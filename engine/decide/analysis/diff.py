@@ -80,6 +80,7 @@ class Diff(BaseModel):
     _classes: list = PrivateAttr(default_factory=list)  # (change, its cube and within, per change)
     _space: Any = PrivateAttr(default=None)
     _old: Any = PrivateAttr(default=None)
+    _new: Any = PrivateAttr(default=None)
 
     @property
     def empty(self) -> bool:
@@ -88,10 +89,14 @@ class Diff(BaseModel):
     def find(self, event: Any, policy=None, now: datetime | None = None) -> list[Change]:
         """The changes whose classes hold an event (one of its categories in the
         class); the consent and objection are read as `policy` (default: the old
-        one's purposes) reads them. Empty for an event invalid in both."""
+        one's purposes, or the new one's for an event only it finds valid: its `fact`
+        declarations may differ) reads them. Empty for an event invalid in both."""
         space = self._space
         checked = (policy or self._old).checked
         evaluation = reference.evaluate(checked, "", event, now=now)
+        if evaluation.event is None and policy is None and self._new is not None:
+            checked = self._new.checked
+            evaluation = reference.evaluate(checked, "", event, now=now)
         if evaluation.event is None:
             return []
         valid = evaluation.event
@@ -164,6 +169,7 @@ def _diff(old, new) -> Diff:
     result._classes = classes
     result._space = space
     result._old = old
+    result._new = new
     return result
 
 

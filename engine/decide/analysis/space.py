@@ -284,6 +284,39 @@ def valid_category(policy: ir.CheckedPolicy) -> Atom:
                 lambda values: _truth(values["category"] in policy.vocabulary.categories))
 
 
+def fact_variable(fact: ir.Fact) -> str:
+    """The variable that holds a fact's field: `subject.kind`, or the top-level
+    `context` key its path starts with."""
+    return ".".join(fact.path[:2])
+
+
+def valid_fact(policy: ir.CheckedPolicy, fact: ir.Fact) -> Atom:
+    """Whether the event is valid as far as one `fact` declaration goes: its field
+    absent, or holding what it declares (`reference.fact_problems`)."""
+    def judge(values):
+        value = values.get(fact_variable(fact), ABSENT)
+        for key in fact.path[2:]:
+            if not isinstance(value, dict) or key not in value:
+                return "T"
+            value = value[key]
+        return _truth(value is ABSENT or fact.admits(plain(value)))
+    return Atom(("valid-fact", id(policy), fact), (fact_variable(fact),), judge)
+
+
+def _fact_samples(fact: ir.Fact) -> list[Any]:
+    """Values of a fact's field that its declaration tells apart beyond the policy's
+    constants: its own values, and a value just outside its type (a fraction for
+    an integer, a country and a list of each)."""
+    element = fact.type.removeprefix("list of ")
+    good = {"string": "s", "integer": 1, "number": 0.5, "boolean": True, "country": "DE"}[element]
+    bad = {"string": 1, "integer": 0.5, "number": "s", "boolean": 1, "country": "s"}[element]
+    samples: list[Any] = sorted(fact.values, key=repr) if fact.values is not None else []
+    samples += [good, bad, 0.5]
+    if fact.type.startswith("list of "):
+        samples += [[good], [good, bad]]
+    return samples
+
+
 def consent_basis(policy: ir.CheckedPolicy) -> Atom:
     return Atom(("consent-basis", id(policy)), ("purpose",),
                 lambda values: _truth(policy.vocabulary.event_bases.get(values["purpose"]) == "consent"))
@@ -394,6 +427,7 @@ class Space:
             atoms += [valid_purpose(policy), valid_category(policy), consent_basis(policy)]
             if self.recipients:
                 atoms.append(valid_recipient(policy))
+            atoms += [valid_fact(policy, fact) for fact in policy.vocabulary.facts]
             for rule in policy.rules:
                 atoms.append(purpose_target(policy, rule.purposes))
                 atoms.append(category_target(policy, rule))
@@ -436,6 +470,10 @@ class Space:
         for (index, node), atom in self._leaf_atoms.items():
             for name in atom.reads:
                 reading[name].extend(_constants(node, self.policies[index]))
+        for policy in self.policies:
+            for fact in policy.vocabulary.facts:
+                if len(fact.path) == 2:  # nested keys: `_context_values`
+                    reading[fact_variable(fact)].extend(_fact_samples(fact))
         purposes = sorted({p for policy in self.policies for p in policy.vocabulary.event_bases})
         categories = sorted({c for policy in self.policies for c in policy.vocabulary.categories.names()})
         countries = sorted(iso_codes())
@@ -492,6 +530,10 @@ class Space:
             for part in ir.walk(node):
                 if isinstance(part, ir.Field) and part.path[:2] == ("context", key) and len(part.path) > 2:
                     nested.setdefault(part.path[2:], []).extend(_constants(node, self.policies[index]))
+        for policy in self.policies:
+            for fact in policy.vocabulary.facts:
+                if fact.path[:2] == ("context", key) and len(fact.path) > 2:
+                    nested.setdefault(fact.path[2:], []).extend(_fact_samples(fact))
         return [ABSENT, *self._json_values(constants, nested)]
 
     def _json_values(self, constants: list[Any], nested: dict[tuple[str, ...], list[Any]]) -> list[Any]:
@@ -501,6 +543,8 @@ class Space:
                              _fresh(set(strings), "other"), [], {}]
         values += [[s] for s in strings] + ([list(strings)] if len(strings) > 1 else [])
         values += [[n] for n in numbers[:8]]
+        # fractions and lists come from `fact` declarations only (`_fact_samples`)
+        values += [c for c in constants if isinstance(c, (float, list))]
         if nested:
             heads = sorted({path[0] for path in nested})
             options = []
@@ -747,7 +791,8 @@ class Model:
 def model(space: Space, index: int) -> Model:
     policy = space.policies[index]
     manager = space.manager
-    valid = manager.both(space.diagram(valid_purpose(policy))[0], space.diagram(valid_category(policy))[0])
+    valid = manager.all_of([space.diagram(valid_purpose(policy))[0], space.diagram(valid_category(policy))[0],
+                            *(space.diagram(valid_fact(policy, fact))[0] for fact in policy.vocabulary.facts)])
     if space.recipients:
         valid = manager.both(valid, space.diagram(valid_recipient(policy))[0])
     consent_needed = space.diagram(consent_basis(policy))[0]
