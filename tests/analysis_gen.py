@@ -27,7 +27,7 @@ GROUNDS = ["x", "y"]
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
-    kind: str  # permit forbid require residency retain
+    kind: str  # permit forbid require residency retain oblige
     purposes: tuple[str, ...] = ("*",)
     categories: tuple[str, ...] | None = None  # None: no `on`
     to: str | None = None
@@ -51,6 +51,8 @@ class Rule:
             text = f"require {render(self.require)} for {targets}"
             return text + (f" when {render(self.when)}" if self.when is not None else "")
         text = f"{self.kind} {targets}"
+        if self.kind == "oblige":
+            text = f"oblige {', '.join(self.obligations)} for {targets}"
         if self.when is not None:
             text += f" when {render(self.when)}"
         if self.unless is not None:
@@ -141,7 +143,10 @@ def rules(draw, spec: Spec):
     purposes = spec.purpose_names
     cats = list(spec.categories) + ["c"]
     cond = conditions(spec.regions, purposes, spec.table)
-    kind = draw(st.sampled_from(["permit", "permit", "permit", "forbid", "require", "residency", "retain"]))
+    kind = draw(st.sampled_from(["permit", "permit", "permit", "forbid", "require", "residency", "retain",
+                                 "oblige"]))
+    if kind == "oblige" and not spec.obligations:
+        kind = "permit"
     targets = draw(st.one_of(st.just(("*",)), st.lists(st.sampled_from(purposes), min_size=1, max_size=2,
                                                        unique=True).map(tuple)))
     on = draw(st.one_of(st.none(), st.lists(st.sampled_from(cats), min_size=1, max_size=2, unique=True).map(tuple)))
@@ -153,8 +158,8 @@ def rules(draw, spec: Spec):
     if kind == "require":
         return Rule(kind, targets, on, to, when=when, require=draw(cond))
     unless = draw(st.one_of(st.none(), cond)) if draw(st.integers(0, 2)) == 0 else None
-    with_ = draw(st.lists(st.sampled_from(spec.obligations), max_size=2, unique=True).map(tuple)) \
-        if kind == "permit" and spec.obligations else ()
+    with_ = draw(st.lists(st.sampled_from(spec.obligations), min_size=int(kind == "oblige"), max_size=2,
+                          unique=True).map(tuple)) if kind in ("permit", "oblige") and spec.obligations else ()
     return Rule(kind, targets, on, to, when=when, unless=unless, obligations=with_)
 
 
@@ -206,8 +211,10 @@ def mutated(draw, spec: Spec):
         found[index] = dataclasses.replace(rule, when=_shift(rule.when), unless=_shift(rule.unless),
                                            require=_shift(rule.require), days=rule.days + 335 * (rule.days == 30)
                                            or 30)
-    elif kind == "obligation":  # drop one, or add one to a permit without
+    elif kind == "obligation":  # drop one, or add one to a permit without (an oblige keeps one)
         given = rule.obligations[1:] if rule.obligations else spec.obligations[-1:]
+        if rule.kind == "oblige" and not given:
+            given = spec.obligations[:1] if rule.obligations[:1] != spec.obligations[:1] else spec.obligations[-1:]
         found[index] = dataclasses.replace(rule, obligations=given)
     if [r.text() for r in found] == [r.text() for r in spec.rules]:  # nothing changed: add a rule
         found.append(draw(rules(spec)))

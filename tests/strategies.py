@@ -149,8 +149,13 @@ SUGAR = [
 def policies(draw):
     texts = []
     for index in range(draw(st.integers(1, 7))):
-        if draw(st.integers(0, 4)) == 0:
+        kind = draw(st.integers(0, 5))
+        if kind == 0:
             text = draw(st.sampled_from(SUGAR))
+        elif kind == 1:  # an oblige: a forbid's target and conditions, adding obligations
+            text = "oblige " + ", ".join(draw(st.lists(st.sampled_from(["o1", "o2"]), min_size=1,
+                                                       max_size=2, unique=True)))
+            text += " for " + draw(rules("forbid")).removeprefix("forbid ")
         else:
             text = draw(rules())
             if text.startswith("permit") and draw(st.booleans()):

@@ -31,7 +31,15 @@ def test_in_language_tests_pass(result):
 def test_every_library_rule_is_tested_on_both_sides():
     labels = {r.label for r in LIBRARY_TESTS.rules if r.label and r.label.startswith("gdpr_")}
     denied_by = {n.value for t in LIBRARY_TESTS.tests if t.expect == "deny" for n in t.names}
-    assert labels - denied_by == set(), "rules with no deny test"
+    # an oblige never denies: its applying side is an allow test expecting its obligations
+    obliges = {r.label: set(r.obligations) for r in LIBRARY_TESTS.rules if r.effect == "oblige"}
+    for test in LIBRARY_TESTS.tests:
+        expected = {n.value for n in test.names}
+        if test.expect == "allow" and expected:
+            for outcome in LIBRARY_TESTS.explain(test.event).outcomes:
+                if outcome.rule.label in obliges and outcome.applies and obliges[outcome.rule.label] <= expected:
+                    denied_by.add(outcome.rule.label)
+    assert labels - denied_by == set(), "rules with no deny test (or, for an oblige, no test of what it adds)"
     # the allow side: a test where the rule's target matched but the rule did not apply
     spared = set()
     for test in LIBRARY_TESTS.tests:
@@ -106,7 +114,7 @@ def test_public_names_are_the_documented_contract():
                                  "trade_union", "genetic", "biometric", "health", "sex_life",
                                  "sexual_orientation")}
     assert set(vocabulary.purposes.names()) == {"direct_marketing"}
-    assert set(vocabulary.obligations) == set()
+    assert set(vocabulary.obligations) == {"gdpr_human_intervention", "gdpr_research_safeguards"}
     assert all(r.label and r.label.startswith("gdpr_") and r.because and r.cite
                for r in library.rules)
 
@@ -118,7 +126,8 @@ def test_common_user_names_never_clash():
             "billing", "marketing", "analytics", "support", "security", "fraud", "research",
             "newsletter", "hr", "delivery")) + (
         "region home = {DE}\nregion europe = eea\ntable min_age default 16 { DE: 16 }\n"
-        'obligation pseudonymize "x"\nrule children: permit billing on contact\n'
+        'obligation pseudonymize "x"\nobligation human_intervention "x"\nobligation safeguards_89 "x"\n'
+        'obligation research_safeguards "x"\nrule children: permit billing on contact\n'
         "rule transfers: permit billing on payment\n")
     assert engine.load_policy_text(text).digest
 
@@ -130,3 +139,45 @@ def test_redeclaring_a_library_name_is_an_error_showing_both_places():
     assert diagnostic.code == "E0202" and diagnostic.file == "mine.law"
     assert "already declared by `use gdpr`" in diagnostic.message
     assert diagnostic.notes[0].span.file == "<gdpr>/regions.law"
+
+
+def _automated(purpose: str, **extra) -> dict:
+    return {"purpose": purpose, "categories": ["contact.email"], "destination": "DE", "automated": True,
+            "at": "2026-11-23T09:00:00Z", **extra}
+
+
+def test_art_22_3_safeguards_come_with_a_contract_or_explicit_consent_only():
+    explicit = {"consents": [{"purpose": "fraud", "given_at": "2026-01-05T10:00:00Z", "explicit": True}]}
+    contract = LIBRARY_TESTS.evaluate(_automated("service"))
+    consented = LIBRARY_TESTS.evaluate(_automated("fraud", subject=explicit))
+    for decision in (contract, consented):
+        assert decision.allowed and decision.obligations == ("gdpr_human_intervention",)
+        [added] = [r for r in decision.reasons if r.kind == "obliged"]
+        assert added.rule == "gdpr_automated_safeguards" and added.cite == "GDPR Art. 22(3)"
+        assert added.location and added.location.endswith("automated.law:25:1")
+    by_law = LIBRARY_TESTS.evaluate(_automated("fraud", context={"art22_ground": "b"}))
+    not_automated = LIBRARY_TESTS.evaluate({**_automated("service"), "automated": False})
+    for decision in (by_law, not_automated):
+        assert decision.allowed and decision.obligations == ()
+        assert not [r for r in decision.reasons if r.kind == "obliged"]
+    # a deny hands out nothing
+    denied = LIBRARY_TESTS.evaluate(_automated("fraud"))
+    assert not denied.allowed and denied.obligations == ()
+
+
+def _health(**extra) -> dict:
+    return {"purpose": "service", "categories": ["patient.record"], "destination": "DE",
+            "subject": {"age": 30, "country": "DE"}, "at": "2026-11-23T09:00:00Z", **extra}
+
+
+def test_art_89_safeguards_come_with_the_research_ground_only():
+    research = LIBRARY_TESTS.evaluate(_health(context={"art9_ground": "j"}))
+    assert research.allowed and research.obligations == ("gdpr_research_safeguards",)
+    care = LIBRARY_TESTS.evaluate(_health(context={"art9_ground": "h"}))
+    assert care.allowed and care.obligations == ()
+    consent = {"age": 30, "country": "DE", "consents": [
+        {"purpose": "service", "given_at": "2026-01-05T10:00:00Z", "explicit": True}]}
+    consented = LIBRARY_TESTS.evaluate(_health(subject=consent, context={"art9_ground": "j"}))
+    assert consented.allowed and consented.obligations == ()
+    plain = LIBRARY_TESTS.evaluate({**_health(), "categories": ["contact.email"], "context": {"art9_ground": "j"}})
+    assert plain.allowed and plain.obligations == ()

@@ -176,6 +176,9 @@ REGISTRY: dict[str, Code] = {
     "W0812": Code("a rule whose removal changes no decision",
                    "Remove the rule: the policy decides every event the same without it "
                    "(`lawful diff` of the two shows no change)."),
+    "W0813": Code("an `oblige` rule whose target no permit allows",
+                   "Widen the oblige's target (purposes, `on`, `to`), or write the permit "
+                   "it is meant to add obligations to."),
     # lint: GDPR hints for a policy that does not `use gdpr`
     "W0901": Code("special-category data permitted without explicit consent",
                    "Require `explicit consent` (or an Art. 9(2) ground) for the "

@@ -126,7 +126,7 @@ class Known:
 
 
 class CompiledRule:
-    __slots__ = ("rule", "forbidden", "permitted", "leaves", "folded")
+    __slots__ = ("rule", "forbidden", "permitted", "obliged", "leaves", "folded")
 
     def __init__(self, rule: ir.CheckedRule):
         self.rule = rule
@@ -137,6 +137,9 @@ class CompiledRule:
             cite=rule.cite, location=rule.location, category=None, because=rule.because,
             sugar=rule.sugar)
         self.permitted: dict[str, Reason] = {}
+        self.obliged = built_reason(
+            kind="obliged", rule=rule.label, message=words.obliged(rule), cite=rule.cite,
+            location=rule.location, category=None, because=rule.because, sugar=rule.sugar)
 
     def condition_for(self, known: "Known", vocabulary) -> "Truth | bool":
         """The condition with what `known` decides folded in. Plans whose keys decide
@@ -159,11 +162,11 @@ class CompiledRule:
         return condition
 
     def failed(self, memo: dict, problem: str) -> Reason:
-        """The forbid's reason when its condition failed (it applies: fail closed),
-        kept in the plan's memo: the same problem gets the same reason."""
-        base = self.forbidden
+        """The forbid's (or oblige's) reason when its condition failed (it applies:
+        fail closed), kept in the plan's memo: the same problem gets the same reason."""
+        base = self.obliged if self.rule.effect == "oblige" else self.forbidden
         reason = memo[(self, problem)] = built_reason(
-            kind="forbidden", rule=base.rule, cite=base.cite, location=base.location,
+            kind=base.kind, rule=base.rule, cite=base.cite, location=base.location,
             category=None, because=base.because, sugar=base.sugar,
             message=words.fail_closed(base.message, problem))
         return reason
@@ -271,6 +274,8 @@ class CompiledPolicy:
 
         forbids = folded(r for r in candidates if r.rule.effect == "forbid"
                          and any(overlaps(r.rule, c, a) for c, a in ancestors))
+        obliges = folded(r for r in candidates if r.rule.effect == "oblige"
+                         and any(overlaps(r.rule, c, a) for c, a in ancestors))
         permits = tuple(
             (category, folded(r for r in candidates if r.rule.effect == "permit" and matches(r.rule, a)),
              built_reason(
@@ -282,15 +287,17 @@ class CompiledPolicy:
         # the allow is built once, here
         allow = None
         if all(candidates and all(condition is None for _, condition in candidates)
-               for _, candidates, _ in permits):
+               for _, candidates, _ in permits) and all(condition is None for _, condition in obliges):
             granted = sorted({o for _, candidates, _ in permits for compiled, _ in candidates
-                              for o in compiled.rule.obligations})
+                              for o in compiled.rule.obligations}
+                             | {o for compiled, _ in obliges for o in compiled.rule.obligations})
             allow = built_decision("allow", True, tuple(
-                candidates[0][0].permitted_for(category) for category, candidates, _ in permits),
+                candidates[0][0].permitted_for(category) for category, candidates, _ in permits)
+                + tuple(compiled.obliged for compiled, _ in obliges),
                 tuple(granted), self.digest)
         # decisions this plan made, by the identities of their reasons (all owned by the
         # plan or its rules, so alive as long as the plan): decisions are immutable
-        return forbids, self.no_consent.get(purpose), permits, {}, allow
+        return forbids, self.no_consent.get(purpose), permits, {}, allow, obliges
 
     # ---- facts -----------------------------------------------------------------------------
 
@@ -431,7 +438,7 @@ class CompiledPolicy:
         plan = self.plans.get(key)
         if plan is None:
             plan = self.plan(facts.purpose, tuple(categories), facts.destination, key)
-        forbids, no_consent, permits, decisions, allow = plan
+        forbids, no_consent, permits, decisions, allow, obliges = plan
         reasons = []
         for compiled, condition in forbids:
             if condition is None:
@@ -467,6 +474,16 @@ class CompiledPolicy:
             if decision is None:
                 decision = decisions[key] = built_decision("deny", False, tuple(reasons), (), self.digest)
             return decision
+        for compiled, condition in obliges:  # an allow: each oblige that applies adds to it
+            holds = True if condition is None else condition(facts)
+            if holds is True:
+                permitted.append(compiled.obliged)
+            elif holds is not False:  # an error: the obligations are added, fail closed
+                permitted.append(decisions.get((compiled, holds.message))
+                                 or compiled.failed(decisions, holds.message))
+            else:
+                continue
+            obligations.update(compiled.rule.obligations)
         granted = tuple(sorted(obligations)) if obligations else ()
         key = (id(permitted[0]), granted) if len(permitted) == 1 else (*map(id, permitted), granted)
         decision = decisions.get(key)

@@ -236,11 +236,12 @@ class RuleOutcome:
 
     @property
     def applies(self) -> bool:
-        """A forbid applies when its condition holds or is an error; a permit only when it holds."""
+        """A forbid or an oblige applies when its condition holds or is an error (fail
+        closed: an obligation added when unsure never allows more); a permit only when it holds."""
         if not self.matches:
             return False
         if isinstance(self.holds, EvaluationError):
-            return self.rule.effect == "forbid"
+            return self.rule.effect != "permit"
         return bool(self.holds)
 
 
@@ -271,10 +272,10 @@ def judge_rule(facts: Facts, rule: ir.CheckedRule) -> RuleOutcome:
 
 
 def forbid_overlap(rule: ir.CheckedRule, category: str, ancestors: Mapping[str, frozenset[str]]) -> bool:
-    """A forbid also matches an event category that is an *ancestor* of one of its
-    categories (spec section 7.2): an event on `contact` carries `contact.phone`.
-    (Its categories themselves and their descendants match as for a permit.)"""
-    return rule.effect == "forbid" and rule.categories is not None and any(
+    """A forbid (and an oblige) also matches an event category that is an *ancestor*
+    of one of its categories (spec section 7.2): an event on `contact` carries
+    `contact.phone`. (Its categories themselves and their descendants match as for a permit.)"""
+    return rule.effect != "permit" and rule.categories is not None and any(
         category in ancestors[target] for target in rule.categories)
 
 
@@ -347,10 +348,15 @@ def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False
         for outcome in covering:
             obligations.update(outcome.rule.obligations)
 
-    # 5. allow only when nothing above denied
+    # 5. allow only when nothing above denied; every oblige that applies adds its
+    # obligations (a deny hands out none)
     if reasons:
         decision = Decision(effect="deny", allowed=False, reasons=reasons, digest=digest)
     else:
+        for outcome in outcomes:
+            if outcome.rule.effect == "oblige" and outcome.applies:
+                permitted.append(_obliged(outcome))
+                obligations.update(outcome.rule.obligations)
         decision = Decision(effect="allow", allowed=True, reasons=permitted,
                             obligations=sorted(obligations), digest=digest)
     return Evaluation(decision, event, outcomes, consent_required, consent_held)
@@ -372,6 +378,15 @@ def explain_safely(policy: CheckedPolicy, digest: str, data: Any, strict: bool =
     if strict:
         raise InvalidEvent([problem])
     return Evaluation(unreadable(digest, problem), None)
+
+
+def _obliged(outcome: RuleOutcome) -> Reason:
+    rule = outcome.rule
+    message = words.obliged(rule)
+    if isinstance(outcome.holds, EvaluationError):
+        message = words.fail_closed(message, outcome.holds.message)
+    return Reason(kind="obliged", rule=rule.label, message=message, cite=rule.cite,
+                  location=rule.location, because=rule.because, sugar=rule.sugar)
 
 
 def _forbidden(outcome: RuleOutcome) -> Reason:

@@ -301,6 +301,13 @@ def _statement_starts(significant: list[Token]) -> list[int]:
                 if significant[index - 1].value == ":" and significant[index - 3].type == "RULE":
                     continue
             starts.append(index)
+        elif token.type == "OBLIGE":
+            # `oblige` begins a rule when obligations follow; else it is a name
+            following = significant[index + 1] if index + 1 < len(significant) else None
+            labelled = index >= 3 and significant[index - 1].value == ":" and significant[index - 3].type == "RULE"
+            if following is not None and (following.type == "NAME" or following.type in _SOFT_TYPES) \
+                    and not labelled:
+                starts.append(index)
         elif token.type == "PURPOSE":
             following = significant[index + 1] if index + 1 < len(significant) else None
             if following is None or following.type not in _EXPRESSION_FOLLOWERS:

@@ -29,7 +29,7 @@ from ..load import PolicyError, compile_sources, read_paths
 from ..decide.policy import Policy
 from ..core.source import Source
 from ..syntax import parse_module
-from ..syntax.parser import KEYWORDS
+from ..syntax.parser import KEYWORDS, SOFT_KEYWORDS
 
 # from the event's description: the keys of events (completed quoted, in JSON) and
 # the names conditions read (`context.` for `context.KEY`)
@@ -319,7 +319,7 @@ class Session:
     def names(self) -> list[str]:
         """Every word worth completing: keywords, commands, declared names, fields."""
         vocabulary = self.policy.vocabulary
-        words = set(KEYWORDS) | {c.name for c in COMMANDS} | {":exit"}
+        words = set(KEYWORDS) | set(SOFT_KEYWORDS) | {c.name for c in COMMANDS} | {":exit"}
         words |= set(vocabulary.purposes.names()) | set(vocabulary.categories.names())
         words |= set(vocabulary.regions) | set(vocabulary.tables) | set(vocabulary.obligations)
         words |= {r.label for r in self.policy.rules if r.label} | {"consent_required"}

@@ -62,7 +62,7 @@ class Compiler:
         return [RuleSql(
             rule.index, rule.effect, rule.label, rule.location,
             self.expand(rule.purposes, self.purpose_ancestors),
-            self.overlapping(rule.categories) if rule.effect == "forbid" else
+            self.overlapping(rule.categories) if rule.effect != "permit" else
             self.expand(rule.categories, self.category_ancestors),
             sorted(rule.destination) if rule.destination is not None else None,
             self.condition(rule), rule.obligations) for rule in self.policy.rules]

@@ -240,7 +240,7 @@ def category_target(policy: ir.CheckedPolicy, rule: ir.CheckedRule) -> Atom:
             return "T"
         return _truth(bool(rule.categories & ancestors[category])
                       or reference.forbid_overlap(rule, category, ancestors))
-    kind = "forbid" if rule.effect == "forbid" else "permit"
+    kind = "permit" if rule.effect == "permit" else "forbid"  # an oblige overlaps as a forbid
     return Atom(("category-target", id(policy), kind, rule.categories), ("category",), judge)
 
 
@@ -725,7 +725,7 @@ def model(space: Space, index: int) -> Model:
             holds = when
         if unless is not None:
             holds = (manager.both(holds[0], unless[1]), manager.either(holds[1], unless[0]))
-        if rule.effect == "forbid":
+        if rule.effect != "permit":  # a forbid or an oblige applies on an error too (fail closed)
             applies = manager.both(target, manager.negate(holds[1]))
         else:
             applies = manager.both(target, holds[0])
@@ -735,8 +735,8 @@ def model(space: Space, index: int) -> Model:
     allow = manager.all_of([valid, manager.negate(forbidden), consent_ok, covered])
     obligations: dict[str, int] = {}
     for name in sorted(policy.vocabulary.obligations):
-        handing = manager.any_of(r.applies for r in rules
-                                 if r.rule.effect == "permit" and name in r.rule.obligations)
+        handing = manager.any_of(r.applies for r in rules  # permits' `with`, and obliges
+                                 if r.rule.effect != "forbid" and name in r.rule.obligations)
         if handing != FALSE:
             obligations[name] = manager.both(allow, handing)
     return Model(index, policy, valid, consent_ok, forbidden, covered, allow, rules, obligations)
