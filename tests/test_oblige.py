@@ -162,3 +162,16 @@ def test_audit_sql_agrees_with_the_reference(tmp_path):
         assert row["effect"] == expected.effect
         assert list(row["obligations"]) == list(expected.obligations)
         assert [(r["kind"], r["rule"]) for r in row["reasons"]] == [(r.kind, r.rule) for r in expected.reasons]
+
+
+def test_oblige_is_a_name_where_a_name_goes_and_recovery_resumes_at_an_oblige_rule():
+    from engine.core.source import Source
+    from engine.syntax import parse_module
+
+    p = policy("category oblige\nobligation log\npermit billing on oblige with log\noblige log for billing on oblige")
+    assert p.evaluate(event(categories=["oblige"])).obligations == ("log",)
+    text = "obligation log\nregion r = {DE\noblige log for billing\ncategory oblige\npermit billing on\n"
+    module, diagnostics = parse_module(Source("x.law", text))
+    assert [getattr(s, "kind", type(s).__name__) for s in module.statements] == [
+        "ObligationDecl", "oblige", "CategoryDecl"]
+    assert [d.code for d in diagnostics] == ["E0102", "E0103"]
