@@ -101,6 +101,8 @@ def render(node) -> str:
         return node[1]
     if op == "age":
         return f"subject.age {node[1]} {node[2]}"
+    if op == "consent_age":
+        return f"subject.consent_age {node[1]} {node[2]}"
     if op == "data_age":
         return f"data_age > {node[1]} days"
     raise AssertionError(node)
@@ -115,11 +117,14 @@ def atoms(draw, spec_regions, purposes, table):
                '"scc" in safeguards', '"bcr" in safeguards', 'context.g == "x"', 'context.g in {"x", "y"}',
                "basis == consent", "age", "data_age", "purpose"]
     choices += [f"destination in {r}" for r in spec_regions]
+    choices.append("consent_age")
     if table is not None:
-        choices.append("subject.age >= t[subject.country]")
+        choices += ["subject.age >= t[subject.country]", "subject.consent_age < t[subject.country]"]
     choice = draw(st.sampled_from(choices))
     if choice == "age":
         return ("age", draw(st.sampled_from(["<", ">="])), draw(st.sampled_from([13, 16, 18])))
+    if choice == "consent_age":
+        return ("consent_age", draw(st.sampled_from(["<", ">="])), draw(st.sampled_from([13, 16])))
     if choice == "data_age":
         return ("data_age", draw(st.sampled_from([30, 365])))
     if choice == "purpose":
@@ -230,6 +235,8 @@ def _shift(node):
         return ("not", _shift(node[1]))
     if node[0] == "age":
         return ("age", node[1], {13: 16, 16: 18, 18: 13}[node[2]])
+    if node[0] == "consent_age":
+        return ("consent_age", node[1], 16 if node[2] == 13 else 13)
     if node[0] == "data_age":
         return ("data_age", 365 if node[1] == 30 else 30)
     return node
@@ -245,7 +252,7 @@ def _reads(specs: list[Spec]) -> dict[str, Any]:
     """What the policies read (from their text), and the constants of each field."""
     texts = "\n".join(s.text() for s in specs)
     gdpr = any(s.gdpr for s in specs)
-    ages = {int(n) for n in re.findall(r"subject\.age\s*[<>=!]+\s*(\d+)", texts)}
+    ages = {int(n) for n in re.findall(r"subject\.(?:consent_)?age\s*[<>=!]+\s*(\d+)", texts)}
     days = {int(n) for n in re.findall(r"(\d+) days?\b", texts)}
     for table in re.findall(r"^table \w+ (.*)$", texts, flags=re.MULTILINE):
         ages.update(int(n) for n in re.findall(r"\d+", table))
@@ -258,7 +265,11 @@ def _reads(specs: list[Spec]) -> dict[str, Any]:
         "automated": "automated" in texts or gdpr,
         "safeguards": sorted({s for s in SAFEGUARDS if f'"{s}"' in texts} | ({"scc", "dpf"} if gdpr else set())),
         "context": "context.g" in texts,
-        "age": sorted({a + d for a in ages for d in (-1, 0, 1)}) if "subject.age" in texts or gdpr else [],
+        "age": sorted({a + d for a in ages for d in (-1, 0, 1)})
+        if "subject.age" in texts or "subject.consent_age" in texts or gdpr else [],
+        # the age on the subject's own consents (`subject.consent_age` reads it)
+        "consent_age": sorted({a + d for a in ages for d in (-1, 0, 1)})
+        if "subject.consent_age" in texts or gdpr else [],
         "country": "subject.country" in texts or gdpr,
         "days": sorted(days) if ("data_age" in texts or "retain" in texts) else [],
     }
@@ -301,6 +312,8 @@ def grid_axes(specs: list[Spec], policies) -> dict[str, list[Any]]:
         axes["context.g"] = list(CONTEXT_VALUES)
     if reads["age"]:
         axes["age"] = [None, *reads["age"]]
+    if reads["consent_age"]:
+        axes["consent_age"] = [None, *reads["consent_age"]]
     if reads["country"]:
         axes["country"] = [None, *TABLE_KEYS, "US"]
     if reads["days"]:
@@ -340,6 +353,10 @@ def event(point: dict[str, Any]) -> dict[str, Any]:
         flags = state.split("+")
         subject["consents"] = [{"purpose": purpose, "given_at": "2025-06-01T00:00:00Z",
                                 "explicit": "explicit" in flags, "parental": "parental" in flags}]
+        if point.get("consent_age") is not None:  # on the subject's own record, beside a parent's
+            if "parental" in flags:
+                subject["consents"].append({"purpose": purpose, "given_at": "2025-06-01T00:00:00Z"})
+            subject["consents"][-1]["age"] = point["consent_age"]
     if point.get("objected"):
         subject["objections"] = [purpose]
     if point.get("age") is not None:

@@ -27,6 +27,8 @@ def consents(draw):
     for flag in ("explicit", "parental"):
         if draw(st.booleans()):
             record[flag] = draw(st.booleans())
+    if draw(st.booleans()):  # the subject's age when they gave it
+        record["age"] = draw(st.integers(0, 90))
     return record
 
 
@@ -85,6 +87,7 @@ CONDITIONS = [
     "objected", "destination in home", 'context.tier == "gold"', "context.n > 2",
     '"scc" in safeguards', "automated", "data_age > 90 days", "basis == consent",
     "purpose in marketing", 'subject.kind == "customer"', "age[subject.country] <= subject.age",
+    "subject.consent_age < 16", "subject.consent_age >= age[subject.country]",
 ]
 
 

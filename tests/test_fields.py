@@ -144,7 +144,7 @@ def test_the_checker_s_fields_are_what_conditions_read():
     assert expressions.SCALAR_FIELDS == {
         ("destination",): "country", ("safeguards",): "set:string", ("automated",): "bool",
         ("data_age",): "duration", ("subject", "age"): "int", ("subject", "country"): "country",
-        ("subject", "kind"): "string", ("subject", "id"): "string"}
+        ("subject", "kind"): "string", ("subject", "id"): "string", ("subject", "consent_age"): "int"}
     assert expressions.OPEN_FIELDS == {("context",): "any"}
     assert expressions.FIELD_NAMES == sorted(".".join(p) for p in expressions.SCALAR_FIELDS) + ["context.KEY"]
     keywords = {f.name: f.reads for f in (*fields.EVENT, *fields.DERIVED) if f.keyword}

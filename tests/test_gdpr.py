@@ -181,3 +181,25 @@ def test_art_89_safeguards_come_with_the_research_ground_only():
     assert consented.allowed and consented.obligations == ()
     plain = LIBRARY_TESTS.evaluate({**_health(), "categories": ["contact.email"], "context": {"art9_ground": "j"}})
     assert plain.allowed and plain.obligations == ()
+
+
+@pytest.mark.parametrize("country", sorted(AGES))
+def test_a_consent_given_alone_below_the_age_stays_invalid_when_the_subject_comes_of_age(country):
+    age = AGES[country]
+    given_below = _child_event(country, 30)
+    given_below["subject"]["consents"][0]["age"] = age - 1
+    decision = LIBRARY_TESTS.evaluate(given_below)
+    assert not decision.allowed and [r.rule for r in decision.reasons] == ["gdpr_child_consent"]
+    at_age = _child_event(country, 30)
+    at_age["subject"]["consents"][0]["age"] = age
+    assert LIBRARY_TESTS.evaluate(at_age).allowed
+    parental = _child_event(country, 30, parental=True)
+    parental["subject"]["consents"].append({"purpose": "newsletter", "given_at": "2026-01-01T00:00:00Z",
+                                            "age": age - 1})
+    assert LIBRARY_TESTS.evaluate(parental).allowed
+
+
+def test_a_consent_age_above_the_subject_s_age_is_capped_by_it():
+    event = _child_event("DE", 15)
+    event["subject"]["consents"][0]["age"] = 18  # the current age is what counts then
+    assert not LIBRARY_TESTS.evaluate(event).allowed

@@ -90,8 +90,8 @@ class Facts:
     country: str | None
     kind: str | None
     id: str | None
-    #: (purpose, given, withdrawn, explicit, parental)
-    consents: Sequence[tuple[str, datetime, datetime | None, bool, bool]]
+    #: (purpose, given, withdrawn, explicit, parental, age)
+    consents: Sequence[tuple[str, datetime, datetime | None, bool, bool, int | None]]
     objections: Sequence[str]
     context: dict[str, Any]
 
@@ -103,11 +103,18 @@ class Facts:
 
     def consent(self, kind: str | None) -> bool:
         at, ancestors = self.at, self.ancestors
-        for purpose, given, withdrawn, explicit, parental in self.consents:
+        for purpose, given, withdrawn, explicit, parental, _ in self.consents:
             if given <= at and (withdrawn is None or withdrawn > at) and purpose in ancestors:
                 if kind is None or (explicit if kind == "explicit" else parental):
                     return True
         return False
+
+    def consent_ages(self) -> list[int | None]:
+        """As `reference.Facts.consent_ages`."""
+        at, ancestors = self.at, self.ancestors
+        return [age for purpose, given, withdrawn, _, parental, age in self.consents
+                if given <= at and (withdrawn is None or withdrawn > at) and purpose in ancestors
+                and not parental]
 
     def objected(self) -> bool:
         ancestors = self.ancestors
@@ -369,12 +376,15 @@ class CompiledPolicy:
             given = rget("given_at")
             given = _PARSED.get(given) or _timestamp(given) if type(given) is str else None
             withdrawn = rget("withdrawn_at")
+            given_age = rget("age")
             if (given is None or type(consent_purpose) is not str or consent_purpose not in known_purposes
                     or (explicit is not False and explicit is not True)
-                    or (parental is not False and parental is not True)):
+                    or (parental is not False and parental is not True)
+                    or (given_age is not None and (type(given_age) is not int
+                                                   or not MIN_AGE <= given_age <= MAX_AGE))):
                 raise _Unsure
             records.append((consent_purpose, given,
-                            None if withdrawn is None else _timestamp(withdrawn), explicit, parental))
+                            None if withdrawn is None else _timestamp(withdrawn), explicit, parental, given_age))
         facts.consents = records
         return facts
 
@@ -667,6 +677,8 @@ def _field(node: ir.Field) -> Value:
                 raise no_data_age(span)
             return facts.at - facts.collected_at
         return data_age
+    if path == ("subject", "consent_age"):
+        return lambda facts: reference.consent_age(facts.consent_ages(), facts.age, span)
     if head == "subject":
         attribute = {"age": "age", "country": "country", "kind": "kind", "id": "id"}[path[1]]
 

@@ -122,6 +122,16 @@ class Facts:
                 return True
         return False
 
+    def consent_ages(self) -> list[int | None]:
+        """The `age` of each valid consent covering the purpose that the subject gave
+        themselves (not `parental`), None where a record gives none."""
+        covering = self.ancestors(self.event.purpose)
+        subject = self.event.subject
+        assert subject is not None and subject.consents is not None  # the model reads null as absent
+        return [record.age for record in subject.consents
+                if record.given_at <= self.at and (record.withdrawn_at is None or record.withdrawn_at > self.at)
+                and record.purpose in covering and not record.parental]
+
     def objected(self) -> bool:
         covering = self.ancestors(self.event.purpose)
         subject = self.event.subject
@@ -147,6 +157,8 @@ def field_value(facts: Facts, node: ir.Field) -> Any:
         if event.collected_at is None:
             raise no_data_age(node.span)
         return facts.at - event.collected_at
+    if node.path == ("subject", "consent_age"):
+        return consent_age(facts.consent_ages(), event.subject.age if event.subject else None, node.span)
     if head == "subject":
         value: Any = getattr(event.subject, node.path[1])
         if value is None:
@@ -159,6 +171,20 @@ def field_value(facts: Facts, node: ir.Field) -> Any:
             raise missing('.'.join(node.path[:depth]), node.span)
         value = value[key]
     return value
+
+
+def consent_age(ages: list[int | None], age: int | None, span=None) -> int:
+    """`subject.consent_age`: the subject's age when they gave the consent that counts.
+    When every valid covering consent of their own (`ages`, none parental) gives its
+    `age`, the greatest of them (one consent given with capacity is enough), never
+    above `subject.age`; else (no such consent, or one without an age) `subject.age`,
+    as before consents carried ages. An evaluation error when that is needed and absent."""
+    if ages and all(a is not None for a in ages):
+        given = max(a for a in ages if a is not None)
+        return given if age is None else min(given, age)
+    if age is None:
+        raise missing("subject.age", span)
+    return age
 
 
 def value(facts: Facts, node: ir.Node) -> Any:

@@ -100,6 +100,7 @@ CONSENT = (
     Field("withdrawn_at", TIMESTAMP, "when it was withdrawn, if it was"),
     Field("explicit", BOOL, "an explicit consent (Art. 9(2)(a))", default=False),
     Field("parental", BOOL, "given by the holder of parental responsibility (Art. 8)", default=False),
+    Field("age", INT, "the subject's age in years when the consent was given", minimum=0, maximum=MAX_AGE),
 )
 
 SUBJECT = (
@@ -133,6 +134,9 @@ EVENT = (
 DERIVED = (
     Field("basis", STRING, "the lawful basis of the event's purpose", reads="basis", keyword=True),
     Field("data_age", DURATION, "how old the data is: `at` less `collected_at`", reads="duration"),
+    Field("subject.consent_age", INT, "the subject's age when they gave the consent that counts: "
+          "`subject.age`, or less when every valid covering consent of their own gives an earlier `age`",
+          reads="int"),
 )
 
 
@@ -183,7 +187,7 @@ def readable() -> dict[tuple[str, ...], Field]:
     """What conditions read by a path (not by a keyword): path -> field. An `open`
     field stands for the keys under it."""
     found = {path: field for path, field in walk() if field.reads and not field.keyword}
-    found.update({(f.name,): f for f in DERIVED if f.reads and not f.keyword})
+    found.update({tuple(f.name.split(".")): f for f in DERIVED if f.reads and not f.keyword})
     return found
 
 

@@ -156,7 +156,7 @@ class Compiler:
             return "(at_us - collected_us)", "duration"  # NULL without collected_at: an error
         if head == "subject":
             attribute = node.path[1]
-            return f"subject_{attribute}", "int" if attribute == "age" else "string"
+            return f"subject_{attribute}", "int" if attribute in ("age", "consent_age") else "string"
         return ("context", node.path[1:]), "json"
 
     def consent(self, kind: str | None) -> str:
