@@ -133,7 +133,7 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
         }
         valid_record = " AND ".join([
             known_item("c.purpose", n.purposes),
-            f"({record['age']} IS NULL OR {record['age']} BETWEEN {AGE.minimum} AND {AGE.maximum})",
+            *([f"(c.age IS NULL OR c.age BETWEEN {AGE.minimum} AND {AGE.maximum})"] if "age" in consent_shape else []),
             f"c.given_at IS NOT NULL AND {record['given_at']} IS NOT NULL",
             time_ok(field("withdrawn_at", "NULL"), consent_shape.get("withdrawn_at")),
         ])
