@@ -159,15 +159,18 @@ class Table:
 
 @dataclass(frozen=True)
 class CheckedRule:
-    """A permit or forbid, sugar already expanded.
+    """A permit, forbid or oblige, sugar already expanded.
 
+    An oblige never allows or denies: on an allow, when its target matches (as a
+    forbid's does) and its condition holds or is an error, its obligations are
+    added to the decision's.
     `purposes`/`categories` None means `*`; `destination` None means no `to`.
     `sugar` is "require", "residency", "retain" or None; `text` is the rule
     as written, for explanations.
     """
 
     index: int
-    effect: str  # "permit" or "forbid"
+    effect: str  # "permit", "forbid" or "oblige"
     label: str | None
     purposes: frozenset[str] | None
     categories: frozenset[str] | None

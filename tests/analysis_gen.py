@@ -29,7 +29,7 @@ GROUNDS = ["x", "y"]
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
-    kind: str  # permit forbid require residency retain
+    kind: str  # permit forbid require residency retain oblige
     purposes: tuple[str, ...] = ("*",)
     categories: tuple[str, ...] | None = None  # None: no `on`
     to: str | None = None
@@ -53,6 +53,8 @@ class Rule:
             text = f"require {render(self.require)} for {targets}"
             return text + (f" when {render(self.when)}" if self.when is not None else "")
         text = f"{self.kind} {targets}"
+        if self.kind == "oblige":
+            text = f"oblige {', '.join(self.obligations)} for {targets}"
         if self.when is not None:
             text += f" when {render(self.when)}"
         if self.unless is not None:
@@ -109,6 +111,8 @@ def render(node) -> str:
         return node[1]
     if op == "age":
         return f"subject.age {node[1]} {node[2]}"
+    if op == "consent_age":
+        return f"subject.consent_age {node[1]} {node[2]}"
     if op == "data_age":
         return f"data_age > {node[1]} days"
     raise AssertionError(node)
@@ -125,11 +129,14 @@ def atoms(draw, spec_regions, purposes, table, recipients=False):
                '"scc" in safeguards', '"bcr" in safeguards', 'context.g == "x"', 'context.g in {"x", "y"}',
                "basis == consent", "age", "data_age", "purpose", 'exporter == "subject"']
     choices += [f"destination in {r}" for r in spec_regions]
+    choices.append("consent_age")
     if table is not None:
-        choices.append("subject.age >= t[subject.country]")
+        choices += ["subject.age >= t[subject.country]", "subject.consent_age < t[subject.country]"]
     choice = draw(st.sampled_from(choices))
     if choice == "age":
         return ("age", draw(st.sampled_from(["<", ">="])), draw(st.sampled_from([13, 16, 18])))
+    if choice == "consent_age":
+        return ("consent_age", draw(st.sampled_from(["<", ">="])), draw(st.sampled_from([13, 16])))
     if choice == "data_age":
         return ("data_age", draw(st.sampled_from([30, 365])))
     if choice == "purpose":
@@ -153,7 +160,10 @@ def rules(draw, spec: Spec):
     purposes = spec.purpose_names
     cats = list(spec.categories) + ["c"]
     cond = conditions(spec.regions, purposes, spec.table, recipients=bool(spec.recipients))
-    kind = draw(st.sampled_from(["permit", "permit", "permit", "forbid", "require", "residency", "retain"]))
+    kind = draw(st.sampled_from(["permit", "permit", "permit", "forbid", "require", "residency", "retain",
+                                 "oblige"]))
+    if kind == "oblige" and not spec.obligations:
+        kind = "permit"
     targets = draw(st.one_of(st.just(("*",)), st.lists(st.sampled_from(purposes), min_size=1, max_size=2,
                                                        unique=True).map(tuple)))
     on = draw(st.one_of(st.none(), st.lists(st.sampled_from(cats), min_size=1, max_size=2, unique=True).map(tuple)))
@@ -165,8 +175,8 @@ def rules(draw, spec: Spec):
     if kind == "require":
         return Rule(kind, targets, on, to, when=when, require=draw(cond))
     unless = draw(st.one_of(st.none(), cond)) if draw(st.integers(0, 2)) == 0 else None
-    with_ = draw(st.lists(st.sampled_from(spec.obligations), max_size=2, unique=True).map(tuple)) \
-        if kind == "permit" and spec.obligations else ()
+    with_ = draw(st.lists(st.sampled_from(spec.obligations), min_size=int(kind == "oblige"), max_size=2,
+                          unique=True).map(tuple)) if kind in ("permit", "oblige") and spec.obligations else ()
     return Rule(kind, targets, on, to, when=when, unless=unless, obligations=with_)
 
 
@@ -228,8 +238,10 @@ def mutated(draw, spec: Spec):
         found[index] = dataclasses.replace(rule, when=_shift(rule.when), unless=_shift(rule.unless),
                                            require=_shift(rule.require), days=rule.days + 335 * (rule.days == 30)
                                            or 30)
-    elif kind == "obligation":  # drop one, or add one to a permit without
+    elif kind == "obligation":  # drop one, or add one to a permit without (an oblige keeps one)
         given = rule.obligations[1:] if rule.obligations else spec.obligations[-1:]
+        if rule.kind == "oblige" and not given:
+            given = spec.obligations[:1] if rule.obligations[:1] != spec.obligations[:1] else spec.obligations[-1:]
         found[index] = dataclasses.replace(rule, obligations=given)
     elif kind == "holds" and spec.recipients:  # what the first recipient holds: "scc" or nothing
         (name, role, country, holds), *rest = spec.recipients
@@ -252,6 +264,8 @@ def _shift(node):
         return ("not", _shift(node[1]))
     if node[0] == "age":
         return ("age", node[1], {13: 16, 16: 18, 18: 13}[node[2]])
+    if node[0] == "consent_age":
+        return ("consent_age", node[1], 16 if node[2] == 13 else 13)
     if node[0] == "data_age":
         return ("data_age", 365 if node[1] == 30 else 30)
     return node
@@ -267,7 +281,7 @@ def _reads(specs: list[Spec]) -> dict[str, Any]:
     """What the policies read (from their text), and the constants of each field."""
     texts = "\n".join(s.text() for s in specs)
     gdpr = any(s.gdpr for s in specs)
-    ages = {int(n) for n in re.findall(r"subject\.age\s*[<>=!]+\s*(\d+)", texts)}
+    ages = {int(n) for n in re.findall(r"subject\.(?:consent_)?age\s*[<>=!]+\s*(\d+)", texts)}
     days = {int(n) for n in re.findall(r"(\d+) days?\b", texts)}
     for table in re.findall(r"^table \w+ (.*)$", texts, flags=re.MULTILINE):
         ages.update(int(n) for n in re.findall(r"\d+", table))
@@ -281,7 +295,11 @@ def _reads(specs: list[Spec]) -> dict[str, Any]:
         "exporter": "exporter" in texts or gdpr,
         "safeguards": sorted({s for s in SAFEGUARDS if f'"{s}"' in texts} | ({"scc", "dpf"} if gdpr else set())),
         "context": "context.g" in texts,  # read by a rule or declared by a fact
-        "age": sorted({a + d for a in ages for d in (-1, 0, 1)}) if "subject.age" in texts or gdpr else [],
+        "age": sorted({a + d for a in ages for d in (-1, 0, 1)})
+        if "subject.age" in texts or "subject.consent_age" in texts or gdpr else [],
+        # the age on the subject's own consents (`subject.consent_age` reads it)
+        "consent_age": sorted({a + d for a in ages for d in (-1, 0, 1)})
+        if "subject.consent_age" in texts or gdpr else [],
         "country": "subject.country" in texts or gdpr,
         "days": sorted(days) if ("data_age" in texts or "retain" in texts) else [],
     }
@@ -328,6 +346,8 @@ def grid_axes(specs: list[Spec], policies) -> dict[str, list[Any]]:
         axes["context.g"] = list(CONTEXT_VALUES)
     if reads["age"]:
         axes["age"] = [None, *reads["age"]]
+    if reads["consent_age"]:
+        axes["consent_age"] = [None, *reads["consent_age"]]
     if reads["country"]:
         axes["country"] = [None, *TABLE_KEYS, "US"]
     if reads["days"]:
@@ -370,6 +390,10 @@ def event(point: dict[str, Any]) -> dict[str, Any]:
         flags = state.split("+")
         subject["consents"] = [{"purpose": purpose, "given_at": "2025-06-01T00:00:00Z",
                                 "explicit": "explicit" in flags, "parental": "parental" in flags}]
+        if point.get("consent_age") is not None:  # on the subject's own record, beside a parent's
+            if "parental" in flags:
+                subject["consents"].append({"purpose": purpose, "given_at": "2025-06-01T00:00:00Z"})
+            subject["consents"][-1]["age"] = point["consent_age"]
     if point.get("objected"):
         subject["objections"] = [purpose]
     if point.get("age") is not None:

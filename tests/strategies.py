@@ -27,6 +27,8 @@ def consents(draw):
     for flag in ("explicit", "parental"):
         if draw(st.booleans()):
             record[flag] = draw(st.booleans())
+    if draw(st.booleans()):  # the subject's age when they gave it
+        record["age"] = draw(st.integers(0, 90))
     return record
 
 
@@ -90,6 +92,7 @@ CONDITIONS = [
     "has subject.country and subject.country in home",
     'recipient.role == "processor"', '"dpf" in recipient.holds', "recipient.country in home",
     'exporter == "subject"',
+    "subject.consent_age < 16", "subject.consent_age >= age[subject.country]",
 ]
 
 
@@ -184,8 +187,13 @@ def policies(draw):
     texts = [draw(st.sampled_from(FACTS[field]))
              for field in draw(st.lists(st.sampled_from(sorted(FACTS)), max_size=3, unique=True))]
     for index in range(draw(st.integers(1, 7))):
-        if draw(st.integers(0, 4)) == 0:
+        kind = draw(st.integers(0, 5))
+        if kind == 0:
             text = draw(st.sampled_from(SUGAR))
+        elif kind == 1:  # an oblige: a forbid's target and conditions, adding obligations
+            text = "oblige " + ", ".join(draw(st.lists(st.sampled_from(["o1", "o2"]), min_size=1,
+                                                       max_size=2, unique=True)))
+            text += " for " + draw(rules("forbid")).removeprefix("forbid ")
         else:
             text = draw(rules())
             if text.startswith("permit") and draw(st.booleans()):

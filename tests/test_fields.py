@@ -148,7 +148,8 @@ def test_the_checker_s_fields_are_what_conditions_read():
     assert expressions.SCALAR_FIELDS == {
         ("destination",): "country", ("safeguards",): "set:string", ("automated",): "bool",
         ("data_age",): "duration", ("subject", "age"): "int", ("subject", "country"): "country",
-        ("subject", "kind"): "string", ("subject", "id"): "string", ("recipient",): "string",
+        ("subject", "kind"): "string", ("subject", "id"): "string", ("subject", "consent_age"): "int",
+        ("recipient",): "string",
         ("recipient", "role"): "string", ("recipient", "country"): "country",
         ("recipient", "holds"): "set:string", ("exporter",): "string"}
     assert expressions.CHOICES == {("exporter",): ("controller", "subject")}

@@ -73,7 +73,7 @@ def test_the_identity_file_is_its_own_format_and_covers_every_statement_form():
         else:
             forms.add(type(statement).__name__)
     declarations = {form.__name__ for form in typing.get_args(ast.Statement)} - {"Rule", "TestDecl"}
-    rules = {"permit", "forbid", "require", "residency", "retain", "rule", "labelled rule"}  # spec section 4
+    rules = {"permit", "forbid", "require", "residency", "retain", "oblige", "rule", "labelled rule"}  # spec section 4
     tests = {f"test, expect {e}{n}" for e in ("allow", "deny") for n in ("", " (named)")}  # spec section 8
     assert forms == declarations | rules | tests
     assert module.comments  # comments and doc comments keep their place too

@@ -33,7 +33,15 @@ def test_in_language_tests_pass(result):
 def test_every_library_rule_is_tested_on_both_sides():
     labels = {r.label for r in LIBRARY_TESTS.rules if r.label and r.label.startswith("gdpr_")}
     denied_by = {n.value for t in LIBRARY_TESTS.tests if t.expect == "deny" for n in t.names}
-    assert labels - denied_by == set(), "rules with no deny test"
+    # an oblige never denies: its applying side is an allow test expecting its obligations
+    obliges = {r.label: set(r.obligations) for r in LIBRARY_TESTS.rules if r.effect == "oblige"}
+    for test in LIBRARY_TESTS.tests:
+        expected = {n.value for n in test.names}
+        if test.expect == "allow" and expected:
+            for outcome in LIBRARY_TESTS.explain(test.event).outcomes:
+                if outcome.rule.label in obliges and outcome.applies and obliges[outcome.rule.label] <= expected:
+                    denied_by.add(outcome.rule.label)
+    assert labels - denied_by == set(), "rules with no deny test (or, for an oblige, no test of what it adds)"
     # the allow side: a test where the rule's target matched but the rule did not apply
     spared = set()
     for test in LIBRARY_TESTS.tests:
@@ -109,7 +117,7 @@ def test_public_names_are_the_documented_contract():
                                  "sexual_orientation")}
     assert set(vocabulary.purposes.names()) == {"direct_marketing", "employment"}
     assert vocabulary.markers == {"direct_marketing", "employment"}  # groups, not purposes
-    assert set(vocabulary.obligations) == set()
+    assert set(vocabulary.obligations) == {"gdpr_human_intervention", "gdpr_research_safeguards"}
     assert all(r.label and r.label.startswith("gdpr_") and r.because and r.cite
                for r in library.rules)
 
@@ -121,7 +129,8 @@ def test_common_user_names_never_clash():
             "billing", "marketing", "analytics", "support", "security", "fraud", "research",
             "newsletter", "hr", "delivery")) + (
         "region home = {DE}\nregion europe = eea\ntable min_age default 16 { DE: 16 }\n"
-        'obligation pseudonymize "x"\nrule children: permit billing on contact\n'
+        'obligation pseudonymize "x"\nobligation human_intervention "x"\nobligation safeguards_89 "x"\n'
+        'obligation research_safeguards "x"\nrule children: permit billing on contact\n'
         "rule transfers: permit billing on payment\n")
     assert engine.load_policy_text(text).digest
 
@@ -343,3 +352,69 @@ def test_the_library_declares_no_facts_and_a_policy_may_declare_the_grounds():
     objected = {**base, "subject": {"objections": ["fraud"]}, "context": {"art21_ground": "Legal_claims"}}
     assert [r.rule for r in free.evaluate(objected).reasons] == ["gdpr_objection"]
     assert [r.kind for r in strict.evaluate(objected).reasons] == ["invalid-event"]
+
+
+def _automated(purpose: str, **extra) -> dict:
+    return {"purpose": purpose, "categories": ["contact.email"], "destination": "DE", "automated": True,
+            "at": "2026-11-23T09:00:00Z", **extra}
+
+
+def test_art_22_3_safeguards_come_with_a_contract_or_explicit_consent_only():
+    explicit = {"consents": [{"purpose": "fraud", "given_at": "2026-01-05T10:00:00Z", "explicit": True}]}
+    contract = LIBRARY_TESTS.evaluate(_automated("service"))
+    consented = LIBRARY_TESTS.evaluate(_automated("fraud", subject=explicit))
+    for decision in (contract, consented):
+        assert decision.allowed and decision.obligations == ("gdpr_human_intervention",)
+        [added] = [r for r in decision.reasons if r.kind == "obliged"]
+        assert added.rule == "gdpr_automated_safeguards" and added.cite == "GDPR Art. 22(3)"
+        lines = Path("rules/gdpr/automated.law").read_text(encoding="utf-8").splitlines()
+        line = lines.index("rule gdpr_automated_safeguards:") + 1
+        assert added.location == f"<gdpr>/automated.law:{line}:1"
+    by_law = LIBRARY_TESTS.evaluate(_automated("fraud", context={"art22_ground": "b"}))
+    not_automated = LIBRARY_TESTS.evaluate({**_automated("service"), "automated": False})
+    for decision in (by_law, not_automated):
+        assert decision.allowed and decision.obligations == ()
+        assert not [r for r in decision.reasons if r.kind == "obliged"]
+    # a deny hands out nothing
+    denied = LIBRARY_TESTS.evaluate(_automated("fraud"))
+    assert not denied.allowed and denied.obligations == ()
+
+
+def _health(**extra) -> dict:
+    return {"purpose": "service", "categories": ["patient.record"], "destination": "DE",
+            "subject": {"age": 30, "country": "DE"}, "at": "2026-11-23T09:00:00Z", **extra}
+
+
+def test_art_89_safeguards_come_with_the_research_ground_only():
+    research = LIBRARY_TESTS.evaluate(_health(context={"art9_ground": "j"}))
+    assert research.allowed and research.obligations == ("gdpr_research_safeguards",)
+    care = LIBRARY_TESTS.evaluate(_health(context={"art9_ground": "h"}))
+    assert care.allowed and care.obligations == ()
+    consent = {"age": 30, "country": "DE", "consents": [
+        {"purpose": "service", "given_at": "2026-01-05T10:00:00Z", "explicit": True}]}
+    consented = LIBRARY_TESTS.evaluate(_health(subject=consent, context={"art9_ground": "j"}))
+    assert consented.allowed and consented.obligations == ()
+    plain = LIBRARY_TESTS.evaluate({**_health(), "categories": ["contact.email"], "context": {"art9_ground": "j"}})
+    assert plain.allowed and plain.obligations == ()
+
+
+@pytest.mark.parametrize("country", sorted(AGES))
+def test_a_consent_given_alone_below_the_age_stays_invalid_when_the_subject_comes_of_age(country):
+    age = AGES[country]
+    given_below = _child_event(country, 30)
+    given_below["subject"]["consents"][0]["age"] = age - 1
+    decision = LIBRARY_TESTS.evaluate(given_below)
+    assert not decision.allowed and [r.rule for r in decision.reasons] == ["gdpr_child_consent"]
+    at_age = _child_event(country, 30)
+    at_age["subject"]["consents"][0]["age"] = age
+    assert LIBRARY_TESTS.evaluate(at_age).allowed
+    parental = _child_event(country, 30, parental=True)
+    parental["subject"]["consents"].append({"purpose": "newsletter", "given_at": "2026-01-01T00:00:00Z",
+                                            "age": age - 1})
+    assert LIBRARY_TESTS.evaluate(parental).allowed
+
+
+def test_a_consent_age_above_the_subject_s_age_is_capped_by_it():
+    event = _child_event("DE", 15)
+    event["subject"]["consents"][0]["age"] = 18  # the current age is what counts then
+    assert not LIBRARY_TESTS.evaluate(event).allowed

@@ -94,9 +94,9 @@ def test_completion_after_has_offers_the_optional_fields():
     session = Session()
     assert session.completions("permit p when has ", "") == [
         "subject.id", "subject.age", "subject.country", "subject.kind", "context.", "data_age",
-        "recipient.role", "recipient.country", "recipient.holds"]
+        "recipient.role", "recipient.country", "recipient.holds", "subject.consent_age"]
     assert session.completions("permit p when has sub", "sub") == [
-        "subject.id", "subject.age", "subject.country", "subject.kind"]
+        "subject.id", "subject.age", "subject.country", "subject.kind", "subject.consent_age"]
     assert "destination" not in session.completions("permit p when has d", "d")
     assert "has" in session.completions("permit p when ha", "ha")
     assert "destination" in session.completions("permit p when d", "d")

@@ -108,12 +108,12 @@ def test_rules_vocab_show(session):
     assert session.one_shot(":rules nothing-matches") == "no rule matches `nothing-matches`"
     vocab = session.one_shot(":vocab")
     assert "purposes: analytics (legitimate_interest), billing (contract)" in vocab
-    assert "obligations: pseudonymize, tokenize_card" in vocab
+    assert "obligations: gdpr_human_intervention, gdpr_research_safeguards, pseudonymize, tokenize_card" in vocab
     shown = session.one_shot(":show newsletter")
     assert "purpose newsletter  rules/examples/shop/shop.law:27:1" in shown
     assert "## Marketing e-mails" in shown and "basis: consent" in shown
     assert "named by 2 rules:" in shown and "newsletter_email" in shown
-    assert "covered by 10 rules for every purpose" in shown
+    assert "covered by 12 rules for every purpose" in shown
     assert "implied by contact.email" in session.one_shot(":show contact")
     assert "nothing is called `tokenise_card`; did you mean `tokenize_card`?" in session.one_shot(
         ":show tokenise_card")
@@ -171,7 +171,7 @@ def test_help_quit_and_unknown_commands(session):
 
 def test_completion_candidates(session):
     names = session.names()
-    for word in ("permit", ":explain", ":why-not", "newsletter.weekly", "contact.email", "eea", "digital_consent_age",
+    for word in ("permit", "oblige", ":explain", ":why-not", "newsletter.weekly", "contact.email", "eea", "digital_consent_age",
                  "tokenize_card", "billing_data", "subject.age", '"categories"', "consent_required"):
         assert word in names
     assert "marker" in names  # a contextual word: `purpose outreach basis consent marker`
@@ -189,6 +189,7 @@ def test_vocab_and_show_say_which_purposes_are_markers(session):
     ("permit billing", True), ("permit billing on", False), ("permit billing when a and", False),
     ('{"purpose": "x",', False), ('{"purpose": "x"}', True), ('{"a": "}"', False),
     (":rules", True), ('test "t" { event {"a": 1}', False), ("permit billing on ;", True), ("", True),
+    ("oblige log for", False), ("oblige log for billing", True), ("oblige log, audit", False),
 ])
 def test_is_complete(text, complete):
     assert is_complete(text) is complete
@@ -205,7 +206,7 @@ def test_script_mode_reads_statements_and_events_without_prompts(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "loaded rules/examples/shop: 17 rules, 19 tests"
+    assert lines[0] == "loaded rules/examples/shop: 19 rules, 19 tests"
     assert lines[1] == "added forbid rule kids"
     assert lines[2].startswith("ALLOW  billing")
     assert "too young" in result.stdout and "law>" not in result.stdout
@@ -245,6 +246,14 @@ def test_lexer_token_kinds():
     assert tokens["consent"] == "Token.Name.Constant"
     assert tokens["years"] == "Token.Keyword.Type"
     assert tokens["# note"] == "Token.Comment.Single"
+
+
+def test_the_lexer_marks_oblige_as_a_keyword_only_where_a_rule_begins():
+    lexer = get_lexer_by_name("lawful")
+    rule = [(str(t), v) for t, v in lex("oblige review, log for * on contact\n", lexer) if v.strip()]
+    assert rule[0] == ("Token.Keyword.Reserved", "oblige")
+    named = [(str(t), v) for t, v in lex("category oblige\npermit oblige on c\n", lexer) if v.strip()]
+    assert ("Token.Name", "oblige") in named and ("Token.Keyword.Reserved", "oblige") not in named
 
 
 # ---- a real terminal --------------------------------------------------------------------------

@@ -96,7 +96,7 @@ def _rules(rules: list[ast.Rule], vocabulary: Declarations, diagnostics) -> list
                                        vocabulary.regions, diagnostics)
         when = typer.condition(rule.when) if rule.when is not None else None
         unless = typer.condition(rule.unless) if rule.unless is not None else None
-        effect = "permit" if rule.kind == "permit" else "forbid"
+        effect = rule.kind if rule.kind in ("permit", "oblige") else "forbid"
         if rule.kind == "require":
             assert rule.requirement is not None  # the parser gives each sugar its operand
             required = ir.Not(typer.condition(rule.requirement), span=rule.requirement.span)

@@ -187,6 +187,9 @@ REGISTRY: dict[str, Code] = {
     "W0813": Code("a marker purpose with no purpose under it",
                    "Declare the purposes the marker groups (`purpose newsletter is "
                    "direct_marketing`), or remove `marker`."),
+    "W0814": Code("an `oblige` rule whose target no permit allows",
+                   "Widen the oblige's target (purposes, `on`, `to`), or write the permit "
+                   "it is meant to add obligations to."),
     # lint: GDPR hints for a policy that does not `use gdpr`
     "W0901": Code("special-category data permitted without explicit consent",
                    "Require `explicit consent` (or an Art. 9(2) ground) for the "

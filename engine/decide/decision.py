@@ -13,7 +13,7 @@ class Reason(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["invalid-event", "forbidden", "no-consent", "not-permitted", "permitted"]
+    kind: Literal["invalid-event", "forbidden", "no-consent", "not-permitted", "permitted", "obliged"]
     rule: str | None = None
     message: str
     cite: str | None = None

@@ -97,7 +97,8 @@ def explain(policy: Policy, event: Any) -> dict:
 # ---- terminal rendering -------------------------------------------------------------
 
 _KIND_STYLE = {"permitted": "green", "forbidden": "red", "no-consent": "red",
-               "not-permitted": "yellow", "invalid-event": "magenta"}
+               "not-permitted": "yellow", "invalid-event": "magenta", "obliged": "cyan"}
+_KIND_MARK = {"permitted": "✓", "obliged": "+"}
 
 
 def render_decision(decision: Decision, event: Any = None) -> Text:
@@ -110,7 +111,7 @@ def render_decision(decision: Decision, event: Any = None) -> Text:
             text.append("  " + summary, style="dim")
     text.append("\n")
     for reason in decision.reasons:
-        mark = "✓" if reason.kind == "permitted" else "✗"
+        mark = _KIND_MARK.get(reason.kind, "✗")
         text.append(f"  {mark} ", style=_KIND_STYLE[reason.kind])
         text.append(f"{reason.kind:<14}", style=_KIND_STYLE[reason.kind])
         text.append(reason.message)
@@ -143,7 +144,7 @@ def _mark(record: dict) -> tuple[str, str]:
     if not record["matched"]:
         return "·", "dim"
     if record["applies"]:
-        return "●", "red" if record["effect"] == "forbid" else "green"
+        return "●", {"forbid": "red", "oblige": "cyan"}.get(record["effect"], "green")
     return "○", "yellow"
 
 
@@ -157,8 +158,9 @@ def _why(record: dict) -> str:
         return "the destination is outside the rule's `to` region"
     if clause == "error":
         error = record["when"] if isinstance(record["when"], dict) else record["unless"]
-        verdict = "so the forbid applies (fail closed)" if record["effect"] == "forbid" \
-            else "so the permit does not apply (fail closed)"
+        verdict = {"forbid": "so the forbid applies (fail closed)",
+                   "oblige": "so its obligations are added to an allow (fail closed)"}.get(
+            record["effect"], "so the permit does not apply (fail closed)")
         return f"the condition cannot be evaluated: {error['error']}; {verdict}"
     if clause == "target":
         return "the target matches and the rule has no condition"

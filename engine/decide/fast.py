@@ -91,8 +91,8 @@ class Facts:
     country: str | None
     kind: str | None
     id: str | None
-    #: (purpose, given, withdrawn, explicit, parental)
-    consents: Sequence[tuple[str, datetime, datetime | None, bool, bool]]
+    #: (purpose, given, withdrawn, explicit, parental, age)
+    consents: Sequence[tuple[str, datetime, datetime | None, bool, bool, int | None]]
     objections: Sequence[str]
     context: dict[str, Any]
     recipient: ir.Recipient | None  # the declared recipient the event names
@@ -107,11 +107,18 @@ class Facts:
 
     def consent(self, kind: str | None) -> bool:
         at, ancestors = self.at, self.ancestors
-        for purpose, given, withdrawn, explicit, parental in self.consents:
+        for purpose, given, withdrawn, explicit, parental, _ in self.consents:
             if given <= at and (withdrawn is None or withdrawn > at) and purpose in ancestors:
                 if kind is None or (explicit if kind == "explicit" else parental):
                     return True
         return False
+
+    def consent_ages(self) -> list[int | None]:
+        """As `reference.Facts.consent_ages`."""
+        at, ancestors = self.at, self.ancestors
+        return [age for purpose, given, withdrawn, _, parental, age in self.consents
+                if given <= at and (withdrawn is None or withdrawn > at) and purpose in ancestors
+                and not parental]
 
     def objected(self) -> bool:
         ancestors = self.ancestors
@@ -130,7 +137,7 @@ class Known:
 
 
 class CompiledRule:
-    __slots__ = ("rule", "forbidden", "permitted", "leaves", "folded")
+    __slots__ = ("rule", "forbidden", "permitted", "obliged", "leaves", "folded")
 
     def __init__(self, rule: ir.CheckedRule):
         self.rule = rule
@@ -141,6 +148,9 @@ class CompiledRule:
             cite=rule.cite, location=rule.location, category=None, because=rule.because,
             sugar=rule.sugar)
         self.permitted: dict[str, Reason] = {}
+        self.obliged = built_reason(
+            kind="obliged", rule=rule.label, message=words.obliged(rule), cite=rule.cite,
+            location=rule.location, category=None, because=rule.because, sugar=rule.sugar)
 
     def condition_for(self, known: "Known", vocabulary) -> "Truth | bool":
         """The condition with what `known` decides folded in. Plans whose keys decide
@@ -163,11 +173,11 @@ class CompiledRule:
         return condition
 
     def failed(self, memo: dict, problem: str) -> Reason:
-        """The forbid's reason when its condition failed (it applies: fail closed),
-        kept in the plan's memo: the same problem gets the same reason."""
-        base = self.forbidden
+        """The forbid's (or oblige's) reason when its condition failed (it applies:
+        fail closed), kept in the plan's memo: the same problem gets the same reason."""
+        base = self.obliged if self.rule.effect == "oblige" else self.forbidden
         reason = memo[(self, problem)] = built_reason(
-            kind="forbidden", rule=base.rule, cite=base.cite, location=base.location,
+            kind=base.kind, rule=base.rule, cite=base.cite, location=base.location,
             category=None, because=base.because, sugar=base.sugar,
             message=words.fail_closed(base.message, problem))
         return reason
@@ -281,6 +291,8 @@ class CompiledPolicy:
 
         forbids = folded(r for r in candidates if r.rule.effect == "forbid"
                          and any(overlaps(r.rule, c, a) for c, a in ancestors))
+        obliges = folded(r for r in candidates if r.rule.effect == "oblige"
+                         and any(overlaps(r.rule, c, a) for c, a in ancestors))
         permits = tuple(
             (category, folded(r for r in candidates if r.rule.effect == "permit" and matches(r.rule, a)),
              built_reason(
@@ -292,15 +304,17 @@ class CompiledPolicy:
         # the allow is built once, here
         allow = None
         if all(candidates and all(condition is None for _, condition in candidates)
-               for _, candidates, _ in permits):
+               for _, candidates, _ in permits) and all(condition is None for _, condition in obliges):
             granted = sorted({o for _, candidates, _ in permits for compiled, _ in candidates
-                              for o in compiled.rule.obligations})
+                              for o in compiled.rule.obligations}
+                             | {o for compiled, _ in obliges for o in compiled.rule.obligations})
             allow = built_decision("allow", True, tuple(
-                candidates[0][0].permitted_for(category) for category, candidates, _ in permits),
+                candidates[0][0].permitted_for(category) for category, candidates, _ in permits)
+                + tuple(compiled.obliged for compiled, _ in obliges),
                 tuple(granted), self.digest)
         # decisions this plan made, by the identities of their reasons (all owned by the
         # plan or its rules, so alive as long as the plan): decisions are immutable
-        return forbids, self.no_consent.get(purpose), permits, {}, allow
+        return forbids, self.no_consent.get(purpose), permits, {}, allow, obliges
 
     # ---- facts -----------------------------------------------------------------------------
 
@@ -383,13 +397,16 @@ class CompiledPolicy:
             given = rget("given_at")
             given = _PARSED.get(given) or _timestamp(given) if type(given) is str else None
             withdrawn = rget("withdrawn_at")
+            given_age = rget("age")
             if (given is None or type(consent_purpose) is not str or consent_purpose not in known_purposes
                     or (explicit is not False and explicit is not True)
-                    or (parental is not False and parental is not True)):
+                    or (parental is not False and parental is not True)
+                    or (given_age is not None and (type(given_age) is not int
+                                                   or not MIN_AGE <= given_age <= MAX_AGE))):
                 raise _Unsure
             withdrawn = None if withdrawn is None else _timestamp(withdrawn)
             if consent_purpose not in markers:  # a consent to a marker covers nothing
-                records.append((consent_purpose, given, withdrawn, explicit, parental))
+                records.append((consent_purpose, given, withdrawn, explicit, parental, given_age))
         facts.consents = records
         return facts
 
@@ -479,7 +496,7 @@ class CompiledPolicy:
         plan = self.plans.get(key)
         if plan is None:
             plan = self.plan(facts.purpose, tuple(categories), facts.destination, key)
-        forbids, no_consent, permits, decisions, allow = plan
+        forbids, no_consent, permits, decisions, allow, obliges = plan
         reasons = []
         for compiled, condition in forbids:
             if condition is None:
@@ -515,6 +532,16 @@ class CompiledPolicy:
             if decision is None:
                 decision = decisions[key] = built_decision("deny", False, tuple(reasons), (), self.digest)
             return decision
+        for compiled, condition in obliges:  # an allow: each oblige that applies adds to it
+            holds = True if condition is None else condition(facts)
+            if holds is True:
+                permitted.append(compiled.obliged)
+            elif holds is not False:  # an error: the obligations are added, fail closed
+                permitted.append(decisions.get((compiled, holds.message))
+                                 or compiled.failed(decisions, holds.message))
+            else:
+                continue
+            obligations.update(compiled.rule.obligations)
         granted = tuple(sorted(obligations)) if obligations else ()
         key = (id(permitted[0]), granted) if len(permitted) == 1 else (*map(id, permitted), granted)
         decision = decisions.get(key)
@@ -715,6 +742,8 @@ def _field(node: ir.Field) -> Value:
                 raise missing("recipient", span)
             return getattr(declared, part)
         return recipient
+    if path == ("subject", "consent_age"):
+        return lambda facts: reference.consent_age(facts.consent_ages(), facts.age, span)
     if head == "subject":
         attribute = {"age": "age", "country": "country", "kind": "kind", "id": "id"}[path[1]]
 

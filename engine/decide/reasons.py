@@ -17,7 +17,7 @@ CONSENT_LABEL = ir.RESERVED_LABEL
 CONSENT_CITE = "GDPR Art. 6(1)(a), Art. 7"
 
 #: The kinds of reasons, in the order the spec lists them.
-KINDS = ("invalid-event", "forbidden", "no-consent", "not-permitted", "permitted")
+KINDS = ("invalid-event", "forbidden", "no-consent", "not-permitted", "permitted", "obliged")
 
 
 def forbidden(rule: ir.CheckedRule) -> str:
@@ -33,6 +33,12 @@ def fail_closed(message: str, problem: str) -> str:
 def permitted_by(rule: ir.CheckedRule) -> str:
     """What a permit says for itself (the rest of a `permitted` message)."""
     return rule.because or f"permitted by {rule.name}"
+
+
+def obliged(rule: ir.CheckedRule) -> str:
+    """What an oblige that applies to an allow says: the obligations it adds, and why."""
+    added = ", ".join(f"`{name}`" for name in rule.obligations)
+    return f"{added}: {rule.because or f'obliged by {rule.name}'}"
 
 
 #: The messages that name parts of the event, as templates: Python fills them in

@@ -183,6 +183,16 @@ class Facts:
         assert subject is not None and subject.consents is not None
         return list(dict.fromkeys(r.purpose for r in subject.consents if r.purpose in markers and self.in_force(r)))
 
+    def consent_ages(self) -> list[int | None]:
+        """The `age` of each valid consent covering the purpose that the subject gave
+        themselves (not `parental`), None where a record gives none."""
+        covering = self.ancestors(self.event.purpose)
+        subject = self.event.subject
+        assert subject is not None and subject.consents is not None  # the model reads null as absent
+        return [record.age for record in subject.consents
+                if record.given_at <= self.at and (record.withdrawn_at is None or record.withdrawn_at > self.at)
+                and record.purpose in covering and not record.parental]
+
     def objected(self) -> bool:
         covering = self.ancestors(self.event.purpose)
         subject = self.event.subject
@@ -215,6 +225,8 @@ def field_value(facts: Facts, node: ir.Field) -> Any:
         if event.collected_at is None:
             raise no_data_age(node.span)
         return facts.at - event.collected_at
+    if node.path == ("subject", "consent_age"):
+        return consent_age(facts.consent_ages(), event.subject.age if event.subject else None, node.span)
     if head == "subject":
         value: Any = getattr(event.subject, node.path[1])
         if value is None:
@@ -227,6 +239,20 @@ def field_value(facts: Facts, node: ir.Field) -> Any:
             raise missing('.'.join(node.path[:depth]), node.span)
         value = value[key]
     return value
+
+
+def consent_age(ages: list[int | None], age: int | None, span=None) -> int:
+    """`subject.consent_age`: the subject's age when they gave the consent that counts.
+    When every valid covering consent of their own (`ages`, none parental) gives its
+    `age`, the greatest of them (one consent given with capacity is enough), never
+    above `subject.age`; else (no such consent, or one without an age) `subject.age`,
+    as before consents carried ages. An evaluation error when that is needed and absent."""
+    if ages and all(a is not None for a in ages):
+        given = max(a for a in ages if a is not None)
+        return given if age is None else min(given, age)
+    if age is None:
+        raise missing("subject.age", span)
+    return age
 
 
 def value(facts: Facts, node: ir.Node) -> Any:
@@ -311,11 +337,12 @@ class RuleOutcome:
 
     @property
     def applies(self) -> bool:
-        """A forbid applies when its condition holds or is an error; a permit only when it holds."""
+        """A forbid or an oblige applies when its condition holds or is an error (fail
+        closed: an obligation added when unsure never allows more); a permit only when it holds."""
         if not self.matches:
             return False
         if isinstance(self.holds, EvaluationError):
-            return self.rule.effect == "forbid"
+            return self.rule.effect != "permit"
         return bool(self.holds)
 
 
@@ -346,10 +373,10 @@ def judge_rule(facts: Facts, rule: ir.CheckedRule) -> RuleOutcome:
 
 
 def forbid_overlap(rule: ir.CheckedRule, category: str, ancestors: Mapping[str, frozenset[str]]) -> bool:
-    """A forbid also matches an event category that is an *ancestor* of one of its
-    categories (spec section 7.2): an event on `contact` carries `contact.phone`.
-    (Its categories themselves and their descendants match as for a permit.)"""
-    return rule.effect == "forbid" and rule.categories is not None and any(
+    """A forbid (and an oblige) also matches an event category that is an *ancestor*
+    of one of its categories (spec section 7.2): an event on `contact` carries
+    `contact.phone`. (Its categories themselves and their descendants match as for a permit.)"""
+    return rule.effect != "permit" and rule.categories is not None and any(
         category in ancestors[target] for target in rule.categories)
 
 
@@ -429,10 +456,15 @@ def evaluate(policy: CheckedPolicy, digest: str, data: Any, strict: bool = False
         for outcome in covering:
             obligations.update(outcome.rule.obligations)
 
-    # 5. allow only when nothing above denied
+    # 5. allow only when nothing above denied; every oblige that applies adds its
+    # obligations (a deny hands out none)
     if reasons:
         decision = Decision(effect="deny", allowed=False, reasons=reasons, digest=digest)
     else:
+        for outcome in outcomes:
+            if outcome.rule.effect == "oblige" and outcome.applies:
+                permitted.append(_obliged(outcome))
+                obligations.update(outcome.rule.obligations)
         decision = Decision(effect="allow", allowed=True, reasons=permitted,
                             obligations=sorted(obligations), digest=digest)
     return Evaluation(decision, event, outcomes, consent_required, consent_held, marker_consents)
@@ -454,6 +486,15 @@ def explain_safely(policy: CheckedPolicy, digest: str, data: Any, strict: bool =
     if strict:
         raise InvalidEvent([problem])
     return Evaluation(unreadable(digest, problem), None)
+
+
+def _obliged(outcome: RuleOutcome) -> Reason:
+    rule = outcome.rule
+    message = words.obliged(rule)
+    if isinstance(outcome.holds, EvaluationError):
+        message = words.fail_closed(message, outcome.holds.message)
+    return Reason(kind="obliged", rule=rule.label, message=message, cite=rule.cite,
+                  location=rule.location, because=rule.because, sugar=rule.sugar)
 
 
 def _forbidden(outcome: RuleOutcome) -> Reason:

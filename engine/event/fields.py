@@ -106,6 +106,7 @@ CONSENT = (
     Field("withdrawn_at", TIMESTAMP, "when it was withdrawn, if it was"),
     Field("explicit", BOOL, "an explicit consent (Art. 9(2)(a))", default=False),
     Field("parental", BOOL, "given by the holder of parental responsibility (Art. 8)", default=False),
+    Field("age", INT, "the subject's age in years when the consent was given", minimum=0, maximum=MAX_AGE),
 )
 
 SUBJECT = (
@@ -147,6 +148,9 @@ DERIVED = (
     Field("recipient.country", STRING, "the country of the recipient's declaration", reads="country"),
     Field("recipient.holds", STRINGS, "the safeguards and certifications the recipient holds",
           reads="set:string"),
+    Field("subject.consent_age", INT, "the subject's age when they gave the consent that counts: "
+          "`subject.age`, or less when every valid covering consent of their own gives an earlier `age`",
+          reads="int"),
 )
 
 #: Roots of fields added after 0.2: a declared name may start with one unless the

@@ -70,6 +70,7 @@ class ConsentRecord(_Model):
     withdrawn_at: Timestamp | None = None
     explicit: StrictBool | None = False
     parental: StrictBool | None = False
+    age: StrictInt | None = Field(default=None, ge=0, le=MAX_AGE)
 
 
 class Subject(_Model):

@@ -298,7 +298,7 @@ class Target:
 @dataclass(frozen=True)
 class Rule:
     """A rule statement as written. `kind` is permit, forbid, require,
-    residency or retain; the checker turns sugar into the forbid it stands for."""
+    residency, retain or oblige; the checker turns sugar into the forbid it stands for."""
 
     kind: str
     target: Target

@@ -300,6 +300,16 @@ class _Lowering:
             )
         because = self.string(c[-2].children[0]) if c[-2] is not None else None
         cite = self.string(c[-1].children[0]) if c[-1] is not None else None
+        if kind == "oblige":
+            when, unless = c[2], c[3]
+            return ast.Rule(
+                "oblige",
+                self.target(c[1]),
+                obligations=self.names(c[0]),
+                when=self.expr(when.children[0]) if when is not None else None,
+                unless=self.expr(unless.children[0]) if unless is not None else None,
+                because=because, cite=cite, span=span,
+            )
         if kind == "require":
             when = c[2]
             return ast.Rule(

@@ -41,6 +41,12 @@ _EXPRESSION_FOLLOWERS = frozenset(
     "IN NOT COMPARATOR AND OR RPAR RSQB COMMA RBRACE FOR UNLESS WITH BECAUSE CITE".split()
 )
 
+# tokens a statement can end with (where a contextual word after them begins the next)
+_STATEMENT_ENDS = frozenset(
+    """NAME STRING INT COUNTRY RPAR RSQB RBRACE STAR TRUE FALSE CONSENT OBJECTED PURPOSE BASIS
+    DAY DAYS MONTH MONTHS YEAR YEARS CONTRACT LEGAL_OBLIGATION VITAL_INTEREST PUBLIC_TASK
+    LEGITIMATE_INTEREST""".split()) | _SOFT_TYPES
+
 MAX_SYNTAX_ERRORS = 50
 MAX_LEXER_ERRORS = 50
 
@@ -304,6 +310,14 @@ def _statement_starts(significant: list[Token]) -> list[int]:
         elif token.type == "FACT":  # `fact NAME in|is`: elsewhere `fact` is a name
             if (index + 2 < len(significant) and significant[index + 2].type in ("IN", "IS")
                     and (significant[index + 1].type == "NAME" or significant[index + 1].type in _SOFT_TYPES)):
+                starts.append(index)
+        elif token.type == "OBLIGE":
+            # `oblige` begins a rule when obligations follow it and what comes before
+            # it can end a statement; else it is a name (`permit p on oblige`)
+            following = significant[index + 1] if index + 1 < len(significant) else None
+            before = significant[index - 1].type if index else None
+            if following is not None and (following.type == "NAME" or following.type in _SOFT_TYPES) \
+                    and (before is None or before in _STATEMENT_ENDS):
                 starts.append(index)
         elif token.type == "PURPOSE":
             following = significant[index + 1] if index + 1 < len(significant) else None

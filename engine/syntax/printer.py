@@ -300,6 +300,8 @@ def _rule_clauses(node: ast.Rule) -> tuple[str, list[tuple[str, object]]]:
         head = f"{node.kind} {_target(node.target)}"
     elif node.kind == "require":
         head = f"require {expr(node.requirement)} for {_target(node.target)}"
+    elif node.kind == "oblige":
+        head = f"oblige {', '.join(o.value for o in node.obligations)} for {_target(node.target)}"
     elif node.kind == "residency":
         head = f"residency {_names(node.target.categories)} in {expr(node.region)}"
     else:

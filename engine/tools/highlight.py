@@ -47,6 +47,8 @@ class LawfulLexer(RegexLexer):
             (r"(?m)^(fact)(\s+)(?=" + NAME + r"\s+i[ns]\b)", bygroups(Keyword.Declaration, Text)),
             (words(DECLARATIONS, suffix=r"\b(?!\.)"), Keyword.Declaration),
             (words(EFFECTS, suffix=r"\b(?!\.)"), Keyword.Reserved),
+            # contextual: `oblige` is a keyword where obligations and `for` follow, else a name
+            (r"oblige\b(?!\.)(?=\s+" + NAME + r"(?:\s*,\s*" + NAME + r")*\s+for\b)", Keyword.Reserved),
             (words(BASES, suffix=r"\b(?!\.)"), Name.Constant),
             (words(("true", "false", "null"), suffix=r"\b(?!\.)"), Keyword.Constant),
             (r"([0-9]+)(\s+)(" + "|".join(UNITS) + r")\b", bygroups(Number.Integer, Text, Keyword.Type)),

@@ -102,6 +102,7 @@ def _lint(policy: Policy) -> list[Diagnostic]:
     linter.unused()
     linter.rule_pairs()
     linter.constant_conditions()
+    linter.unreachable_obliges()
     linter.redundant_rules()
     linter.unpermitted_purposes()
     linter.empty_markers()
@@ -244,7 +245,7 @@ class Linter:
         unconditional = [r for r in self.rules if r.when is None and r.unless is None]
         forbids = _CoverIndex(self.vocabulary, [r for r in unconditional if r.effect == "forbid"])
         wider = {effect: _CoverIndex(self.vocabulary, [r for r in unconditional if r.effect == effect])
-                 for effect in ("permit", "forbid")}
+                 for effect in ("permit", "forbid", "oblige")}
         first_same: dict[tuple, ir.CheckedRule] = {}
         reported = set()
         for later in self.rules:
@@ -275,8 +276,9 @@ class Linter:
                 if self.covers(other, rule) and not (
                         self.covers(rule, other) and rule.when is None and rule.unless is None
                         and rule.index < other.index) and set(rule.obligations) <= set(other.obligations):
+                    verb = {"permit": "permits", "forbid": "forbids", "oblige": "obliges"}[rule.effect]
                     self.warn("W0808", f"this {rule.effect} adds nothing: {_called(other)} "
-                              f"{'permits' if rule.effect == 'permit' else 'forbids'} all it covers, "
+                              f"{verb} all it covers, "
                               "with no condition", rule.span,
                               notes=[Note("the wider rule is here", other.span)],
                               help="remove it, or narrow the wider rule", rule=rule)
@@ -303,12 +305,16 @@ class Linter:
             if index in named:
                 continue
             rule = finding.rule
-            notes = [Note(f"{'permitted' if p.effect == 'permit' else 'forbidden'} also "
+            done = {"permit": "permitted", "forbid": "forbidden", "oblige": "obliged"}
+            notes = [Note(f"{done[p.effect]} also "
                           + (f"by `{p.label}`" if p.label else "here"), p.span)
                      for p in finding.partners[:3]]
             if finding.kind == "permit":
                 message = ("this permit changes no decision: without it, every event is allowed or "
                            "denied as now, with the same obligations")
+            elif finding.kind == "oblige":
+                message = ("this oblige changes no decision: wherever it meets an allow, other rules "
+                           "hand out its obligations anyway")
             else:
                 message = "this forbid changes no decision: what it denies is denied anyway"
                 if finding.consent:
@@ -335,6 +341,32 @@ class Linter:
                           "for it and a consent to it covers nothing, so it groups nothing",
                           decl.name.span, help=f"declare the purposes it groups: `purpose … is {name}`, "
                           "or remove `marker`")
+
+    def unreachable_obliges(self) -> None:
+        """W0814: an oblige whose target no permit's target meets (a purpose with a
+        basis, a category and a country both match) never adds to an allow. A policy
+        with no permit at all (a library, such as `gdpr`, which leaves the permits to
+        the policies that use it) is not judged."""
+        permits = [r for r in self.rules if r.effect == "permit"]
+        if not permits:
+            return
+        purposes, categories = self.vocabulary.purposes.ancestors, self.vocabulary.categories.ancestors
+        bases = self.vocabulary.bases
+        for rule in self.rules:
+            if rule.effect != "oblige":
+                continue
+            below = {p for p in bases if rule.purposes is None or purposes[p] & rule.purposes}
+            overlapping = {c for c, up in categories.items() if rule.categories is None
+                           or up & rule.categories or any(c in categories[t] for t in rule.categories)}
+            if not any(
+                    any(p in below for p in bases if permit.purposes is None or purposes[p] & permit.purposes)
+                    and any(permit.categories is None or categories[c] & permit.categories for c in overlapping)
+                    and (rule.destination is None or permit.destination is None
+                         or rule.destination & permit.destination)
+                    for permit in permits):
+                self.warn("W0814", "this oblige can never add its obligations: no permit allows an event "
+                          "its target matches", rule.span,
+                          help="widen its target, or permit what it is meant for", explains=rule)
 
     # ---- conditions decided by the target -----------------------------------------------
 

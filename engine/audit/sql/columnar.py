@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ...ir import CheckedPolicy
 from .dialects import Dialect, quote
-from .events import INVALID_CONSENT, consent_bits, fact_checks, names, purpose_cover
+from .events import INVALID_CONSENT, consent_age, consent_bits, fact_checks, names, purpose_cover, reads_consent_age
 from .fields import AGE, BOOL, EXPORTER, CONSENT_SCHEMA, EVENT_SCHEMA, INT, STRING, STRINGS, SUBJECT_SCHEMA, TIME
 
 
@@ -133,9 +133,11 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
             "withdrawn_at": time_us(field("withdrawn_at", "NULL"), consent_shape.get("withdrawn_at")),
             "explicit": f"coalesce({field('explicit', 'NULL')}, false)",
             "parental": f"coalesce({field('parental', 'NULL')}, false)",
+            "age": f"CAST({field('age', 'NULL')} AS BIGINT)",
         }
         valid_record = " AND ".join([
             known_item("c.purpose", n.purposes),
+            *([f"(c.age IS NULL OR c.age BETWEEN {AGE.minimum} AND {AGE.maximum})"] if "age" in consent_shape else []),
             f"c.given_at IS NOT NULL AND {record['given_at']} IS NOT NULL",
             time_ok(field("withdrawn_at", "NULL"), consent_shape.get("withdrawn_at")),
         ])
@@ -159,6 +161,9 @@ def typed_events_sql(policy: CheckedPolicy, source: str, shape: dict, dialect: D
         "exporter": quote(EXPORTER.default),  # the same
     }
     columns["consent_bits"] = f"lawful_scan & {INVALID_CONSENT - 1}"
+    if reads_consent_age(policy):
+        columns["subject_consent_age"] = columns["subject_age"] if consent_shape is None else consent_age(
+            d, "subject.consents", record, "lawful_at", "lawful_cover", columns["subject_age"])
     cover = purpose_cover(policy, purpose)
     at_us = columns.pop("at_us")
     raw = ("purpose", "categories", "destination")  # the signature: kept as read, checked later

@@ -62,7 +62,7 @@ class Compiler:
         return [RuleSql(
             rule.index, rule.effect, rule.label, rule.location,
             self.expand(rule.purposes, self.purpose_ancestors),
-            self.overlapping(rule.categories) if rule.effect == "forbid" else
+            self.overlapping(rule.categories) if rule.effect != "permit" else
             self.expand(rule.categories, self.category_ancestors),
             sorted(rule.destination) if rule.destination is not None else None,
             self.condition(rule), rule.obligations) for rule in self.policy.rules]
@@ -165,7 +165,7 @@ class Compiler:
             return "(at_us - collected_us)", "duration"  # NULL without collected_at: an error
         if head == "subject":
             attribute = node.path[1]
-            return f"subject_{attribute}", "int" if attribute == "age" else "string"
+            return f"subject_{attribute}", "int" if attribute in ("age", "consent_age") else "string"
         return ("context", node.path[1:]), "json"
 
     def present(self, node: ir.Node) -> str:

@@ -1,7 +1,8 @@
 """Decisions: over the signatures (facts.py), each event's effect, the rules
 that forbid it, whether consent is missing, the first permit covering each
-category and the obligations. A forbid applies when its condition is true *or
-NULL* (fail closed), a permit only when it is true."""
+category, the obliges that apply and the obligations. A forbid (and an oblige)
+applies when its condition is true *or NULL* (fail closed), a permit only when
+it is true."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect) -> str:
     """SELECT over `events` (valid, problem, purpose, categories, destination and
     facts_sql's h<rule> and consent_held) giving: `effect`, `forbidden` (rule
     indexes), `no_consent`, `permitted` (per category, the first covering permit's
-    index or NULL), `obligations` — valid events only; invalid ones have effect deny
-    and their `problem`."""
+    index or NULL), `obliged` (the indexes of the obliges that apply), `obligations`
+    — valid events only; invalid ones have effect deny and their `problem`."""
     d = dialect
     compiler = Compiler(policy, dialect)
     rules = compiler.rules()
@@ -49,18 +50,25 @@ def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect) -> str:
 
     forbids = [r for r in rules if r.effect == "forbid"]
     permits = [r for r in rules if r.effect == "permit"]
-    forbidden = d.filter(d.array([f"CASE WHEN {forbid_applies(r)} THEN {r.index} END" for r in forbids], "INTEGER"),
-                         "x", "x IS NOT NULL")
+    obliges = [r for r in rules if r.effect == "oblige"]
+
+    def applying(chosen: list[RuleSql]) -> str:
+        """The indexes of the forbids (or obliges) among `chosen` that apply."""
+        return d.filter(d.array([f"CASE WHEN {forbid_applies(r)} THEN {r.index} END" for r in chosen], "INTEGER"),
+                        "x", "x IS NOT NULL")
+
+    forbidden = applying(forbids)
     first_permit = ("CASE " + " ".join(f"WHEN {permit_covers(r, 'c')} THEN {r.index}" for r in permits)
                     + " END") if permits else "CAST(NULL AS INTEGER)"
     permitted = d.transform("categories", "c", first_permit)
-    # obligations: the union over every permit that covers a category. Each such permit
-    # is one boolean; with few of them, every combination is a constant list (cheap),
-    # else the lists are concatenated per event
-    granting = [r for r in permits if r.obligations]
+    # obligations: the union over every permit that covers a category and every oblige
+    # that applies. Each such rule is one boolean; with few of them, every combination
+    # is a constant list (cheap), else the lists are concatenated per event
+    granting = [r for r in rules if r.obligations and r.effect != "forbid"]
     grants = {r.index: f"g{r.index}" for r in granting}
-    grant_columns = "".join(f", {d.exists('categories', 'c', permit_covers(r, 'c'))} AS g{r.index}"
-                            for r in granting)
+    grant_columns = "".join(
+        f", {d.exists('categories', 'c', permit_covers(r, 'c')) if r.effect == 'permit' else forbid_applies(r)}"
+        f" AS g{r.index}" for r in granting)
     if len(granting) <= 5:
         cases = []
         for mask in range((1 << len(granting)) - 1, 0, -1):
@@ -77,7 +85,9 @@ def decisions_sql(policy: CheckedPolicy, events: str, dialect: Dialect) -> str:
     consent = "consent_held"
     with_conditions = f"SELECT *{grant_columns} FROM ({base}) AS b"
     decided = (f"SELECT *, {forbidden} AS forbidden, (basis = 'consent' AND NOT {consent}) AS no_consent, "
-               f"{permitted} AS permitted, ({any_forbid}) AS any_forbid FROM ({with_conditions}) AS w")
+               f"{permitted} AS permitted, {f'{applying(obliges)} AS obliged, ' if obliges else ''}"
+               f"({any_forbid}) AS any_forbid "
+               f"FROM ({with_conditions}) AS w")
     return (f"SELECT *, "
             f"CASE WHEN NOT valid OR any_forbid OR no_consent OR "
             f"{d.exists('permitted', 'p', 'p IS NULL')} THEN 'deny' ELSE 'allow' END AS effect, "

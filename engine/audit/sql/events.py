@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ... import ir
 from ...ir import CheckedPolicy
 from ...core.countries import iso_codes
 from .dialects import Dialect, quote
@@ -35,6 +36,22 @@ def consent_bits(dialect: Dialect, items: str, record: dict[str, str], at: str, 
             f"+ CASE WHEN {record['explicit']} THEN {CONSENT_BITS['explicit']} ELSE 0 END "
             f"+ CASE WHEN {record['parental']} THEN {CONSENT_BITS['parental']} ELSE 0 END ELSE 0 END")
     return d.bit_or_all(d.transform(items, "c", bits))
+
+
+def consent_age(dialect: Dialect, items: str, record: dict[str, str], at: str, cover: str,
+                subject_age: str) -> str:
+    """`subject.consent_age` (`reference.consent_age`): over the subject's own records
+    (`items`, not parental) in force at `at` covering the purpose, the greatest `age`
+    when every one gives one, never above `subject_age`; else `subject_age`."""
+    d = dialect
+    own = (f"{record['given_at']} <= {at} AND ({record['withdrawn_at']} IS NULL OR "
+           f"{record['withdrawn_at']} > {at}) AND {d.in_joined(record['purpose'], cover)} "
+           f"AND NOT {record['parental']}")
+    ages = d.filter(d.transform(items, "c", f"CASE WHEN {own} THEN coalesce({record['age']}, -1) END"),
+                    "y", "y IS NOT NULL")
+    body = (f"CASE WHEN coalesce({d.min_of('v')}, -1) < 0 THEN {subject_age} "
+            f"WHEN {subject_age} IS NULL THEN {d.max_of('v')} ELSE least({d.max_of('v')}, {subject_age}) END")
+    return f"CAST({d.let(ages, 'v', body)} AS BIGINT)"
 
 
 @dataclass
@@ -126,6 +143,12 @@ def split_json(dialect: Dialect, source: str, doc: str, prefix: str, keys: list[
     return f"(SELECT *, {parts} FROM {source} AS x)"
 
 
+def reads_consent_age(policy: CheckedPolicy) -> bool:
+    """Whether a condition reads `subject.consent_age` (only then is it a column)."""
+    return any(isinstance(node, ir.Field) and node.path == ("subject", "consent_age")
+               for rule in policy.rules for root in (rule.when, rule.unless) for node in ir.walk(root))
+
+
 def purpose_cover(policy: CheckedPolicy, purpose: str) -> str:
     """SQL of the event purpose's ancestors (itself included) less the markers, as one
     string `|a|b|`: a consent's purpose covers the event's when `|purpose|` is in it (a
@@ -186,6 +209,8 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
         f"(coalesce({d.jtype('c', ('withdrawn_at',))}, 'NULL') = 'NULL' OR {timestamp('c', ('withdrawn_at',))})",
         f"(coalesce({d.jtype('c', ('explicit',))}, 'NULL') IN ('NULL', {d.BOOLEAN}))",
         f"(coalesce({d.jtype('c', ('parental',))}, 'NULL') IN ('NULL', {d.BOOLEAN}))",
+        f"(coalesce({d.jtype('c', ('age',))}, 'NULL') = 'NULL' OR ({d.jtype('c', ('age',))} IN {d.INT_TYPES} "
+        f"AND {d.jint('c', ('age',))} BETWEEN {AGE.minimum} AND {AGE.maximum}))",
     ])
     collected = d.timestamp_us(d.jstring(*at(("collected_at",))))
     recipients = sorted(policy.vocabulary.recipients)
@@ -235,6 +260,7 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
         "withdrawn_at": d.timestamp_us(d.jstring("c", ("withdrawn_at",))),
         "explicit": f"coalesce({d.jbool('c', ('explicit',))}, false)",
         "parental": f"coalesce({d.jbool('c', ('parental',))}, false)",
+        "age": d.jint("c", ("age",)),
     })
     columns = {
         "purpose": d.jstring(*at(("purpose",))),
@@ -264,6 +290,10 @@ def events_sql(policy: CheckedPolicy, source: str, dialect: Dialect, now_us: int
     columns["consent_bits"] = consent_bits(
         d, d.transform(d.jitems(*at(s + ("consents",))), "c", consent), {k: f"c.{k}" for k in CONSENT_KEYS},
         "lawful_at", "lawful_cover")
+    if reads_consent_age(policy):
+        columns["subject_consent_age"] = consent_age(
+            d, d.transform(d.jitems(*at(s + ("consents",))), "c", consent), {k: f"c.{k}" for k in CONSENT_KEYS},
+            "lawful_at", "lawful_cover", columns["subject_age"])
     at_us = columns.pop("at_us")
     fields = split_json(d, source, j, "j", EVENT_KEYS)
     fields = split_json(d, fields, "j_subject", "j_subject", SUBJECT_KEYS)

@@ -26,7 +26,7 @@ from ...core.collector import collector_paused
 from .. import reference
 from . import words
 from .mdd import FALSE
-from .space import ABSENT, AT, EXPORTER, Space, event_values, model, plain
+from .space import ABSENT, AT, CONSENT_AGE, EXPORTER, Space, event_values, model, plain
 
 KINDS = ("allow-to-deny", "deny-to-allow", "obligation-added", "obligation-removed")
 
@@ -253,8 +253,14 @@ def example_event(space: Space, values: dict[str, Any]) -> dict[str, Any]:
     state = values.get("consent", "none")
     if state != "none":
         flags = state.split("+")
-        subject["consents"] = [{"purpose": purpose, "given_at": (AT - timedelta(days=1)).isoformat().replace(
-            "+00:00", "Z"), "explicit": "explicit" in flags, "parental": "parental" in flags}]
+        given = (AT - timedelta(days=1)).isoformat().replace("+00:00", "Z")
+        subject["consents"] = [{"purpose": purpose, "given_at": given, "explicit": "explicit" in flags,
+                                "parental": "parental" in flags}]
+        age = values.get(CONSENT_AGE, ABSENT)
+        if age is not ABSENT:  # the age on the subject's own consent: one of theirs beside a parent's
+            if "parental" in flags:
+                subject["consents"].append({"purpose": purpose, "given_at": given})
+            subject["consents"][-1]["age"] = age
     if values.get("objected"):
         subject["objections"] = [purpose]
     if subject:

@@ -22,8 +22,10 @@ from .remedies import analysis, guard
 class Redundant:
     rule: ir.CheckedRule
     #: "permit" (other permits allow all it allows, with the same obligations),
-    #: "forbid" (what it denies is denied anyway, by another rule), or "guard"
-    #: (it denies only what no permit allows)
+    #: "forbid" (what it denies is denied anyway, by another rule), "guard"
+    #: (a forbid that denies only what no permit allows, or an oblige that meets
+    #: no allow), or "oblige" (where it meets an allow, other rules hand out its
+    #: obligations anyway)
     kind: str
     #: the rules that make it so: those that decide where it applies
     partners: tuple[ir.CheckedRule, ...]
@@ -88,13 +90,23 @@ def _removable(cells: _Cells, model, diagram, remaining: set[int]) -> bool:
     def kept(effect, obligation=None):
         return lambda d: (id(d) in remaining and id(d) != mine and d.rule.effect == effect
                           and (obligation is None or obligation in d.rule.obligations))
+
+    def handing(obligation):  # a permit's `with` or an oblige: where an allow gets it
+        return lambda d: (id(d) in remaining and id(d) != mine and d.rule.effect != "forbid"
+                          and obligation in d.rule.obligations)
+    if rule.effect == "oblige":
+        for cell, rest in cells.cells(manager.both(diagram.applies, model.allow)):
+            for name in rule.obligations:
+                if manager.both(rest, cells.others(cell, handing(name))) != rest:
+                    return False
+        return True
     if rule.effect == "permit":
         changed = manager.both(diagram.applies, model.allow)  # where it may be the only cover
         for cell, rest in cells.cells(changed):
             if manager.both(rest, cells.others(cell, kept("permit"))) != rest:
                 return False
             for name in rule.obligations:
-                if manager.both(rest, cells.others(cell, kept("permit", name))) != rest:
+                if manager.both(rest, cells.others(cell, handing(name))) != rest:
                     return False
         return True
     base = manager.both(model.valid, model.consent_ok)
@@ -167,7 +179,14 @@ def _singly(policy) -> list[Redundant]:
     for diagram in model.rules:
         if not _removable(cells, model, diagram, everything):
             continue
-        if diagram.rule.effect == "forbid":
+        if diagram.rule.effect == "oblige":
+            where = manager.both(diagram.applies, model.allow)
+            if where == FALSE:  # it meets no allow today, and adds to one a wider permit makes
+                found.append(Redundant(diagram.rule, "guard", ()))
+                continue
+            found.append(Redundant(diagram.rule, "oblige", _partners(cells, diagram, where, "oblige")
+                                   + _partners(cells, diagram, where, "permit")))
+        elif diagram.rule.effect == "forbid":
             permitted = manager.all_of([diagram.applies, model.valid, model.covered])
             if permitted == FALSE:
                 found.append(Redundant(diagram.rule, "guard", ()))

@@ -37,7 +37,7 @@ from ..decision import Reason
 from ...event.model import Event
 from . import words
 from .mdd import FALSE, TRUE
-from .space import ABSENT, Model, Space, event_values, model, plain
+from .space import ABSENT, CONSENT_AGE, Model, Space, event_values, model, plain
 
 #: events with more categories than this are analysed without dropping any
 MAX_DROPPED = 8
@@ -318,6 +318,13 @@ class _Search:
         subject["consents"] = kept + [{
             "purpose": self.event.purpose, "given_at": event["at"],
             "explicit": "explicit" in flags, "parental": "parental" in flags}]
+        # the age on the subject's own consents is a fact a remedy keeps: the new record
+        # (or, beside a parent's, one of the subject's own) carries it
+        age = event_values(self.space, self.policy.checked, self.event, self.at).get(CONSENT_AGE, ABSENT)
+        if age is not ABSENT:
+            if "parental" in flags:
+                subject["consents"].append({"purpose": self.event.purpose, "given_at": event["at"]})
+            subject["consents"][-1]["age"] = age
 
     def _drop(self, category: str) -> Action:
         return Action(kind="drop-category", category=category,
@@ -407,6 +414,8 @@ class _Search:
         for variable in space.variables:
             if variable.controllable or values.get(variable.name, None) is not ABSENT:
                 continue
+            if variable.name == CONSENT_AGE:
+                continue  # absent is a value here (no consent gives an age), not a fact left out
             fixed = {level: index for level, index in current.items() if level != variable.level}
             alone = manager.all_of(
                 manager.restrict(self.model.allow, {**fixed, category.level: self._category(c)})

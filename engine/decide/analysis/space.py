@@ -172,6 +172,7 @@ class _Facts(reference.Facts):
         super().__init__(policy, event, AT)  # type: ignore[arg-type]
         self._consent = values.get("consent", "none")
         self._objected = bool(values.get("objected", False))
+        self._consent_age = values.get(CONSENT_AGE, ABSENT)
 
     def consent(self, kind: str | None) -> bool:
         state = self._consent
@@ -180,8 +181,20 @@ class _Facts(reference.Facts):
     def objected(self) -> bool:
         return self._objected
 
+    def consent_ages(self) -> list[int | None]:
+        # the variable `subject.consent_age` is the age on the subject's own consents
+        # (absent: one gives none); with no consent held there is none
+        if self._consent == "none":
+            return []
+        age = self._consent_age
+        return [None if age is ABSENT else age]
+
 
 OTHER_SAFEGUARD = "another-safeguard"
+
+#: the variable of the age on the subject's own consents (`subject.consent_age` is it,
+#: capped by `subject.age`, or `subject.age` when absent or no consent is held)
+CONSENT_AGE = "subject.consent_age"
 
 
 def reads_of(node: ir.Node, safeguard_names: Iterable[str], holdings: bool = False) -> tuple[str, ...]:
@@ -202,6 +215,8 @@ def reads_of(node: ir.Node, safeguard_names: Iterable[str], holdings: bool = Fal
                 found.add("safeguard:*")
                 if holdings:
                     found.add("recipient")
+            elif part.path == ("subject", "consent_age"):
+                found.update((CONSENT_AGE, "subject.age", "consent"))  # reads all three
             elif head in ("subject", "context"):
                 found.add(".".join(part.path[:2]))
             else:
@@ -254,7 +269,7 @@ def category_target(policy: ir.CheckedPolicy, rule: ir.CheckedRule) -> Atom:
             return "T"
         return _truth(bool(rule.categories & ancestors[category])
                       or reference.forbid_overlap(rule, category, ancestors))
-    kind = "forbid" if rule.effect == "forbid" else "permit"
+    kind = "permit" if rule.effect == "permit" else "forbid"  # an oblige overlaps as a forbid
     return Atom(("category-target", id(policy), kind, rule.categories), ("category",), judge)
 
 
@@ -440,8 +455,8 @@ class Space:
         for atom in atoms:
             unique.setdefault(atom.key, atom)
         self.atoms = list(unique.values())
-        for atom in self._leaf_atoms.values():
-            if sum(1 for name in atom.reads if not _enumerated(name)) > 1:
+        for (_, node), atom in self._leaf_atoms.items():
+            if sum(1 for name in _open_reads(node, atom.reads) if not _enumerated(name)) > 1:
                 self.exact = False  # two open-ended fields compared with each other
         self.variables = self._variables()
         self.by_name = {v.name: v for v in self.variables}
@@ -495,7 +510,7 @@ class Space:
                 result[name] = ("value", list(EXPORTER.choices))
             elif name in ("objected", "automated") or name.startswith("safeguard:"):
                 result[name] = ("bool", [False, True])
-            elif name == "subject.age":
+            elif name in ("subject.age", CONSENT_AGE):
                 result[name] = ("int", [ABSENT, *_ints(constants, 0, MAX_AGE)])
             elif name == "subject.country":
                 result[name] = ("country", [ABSENT, *countries])
@@ -705,6 +720,16 @@ class Space:
         return done[id(node)]
 
 
+def _open_reads(node: ir.Node, reads: tuple[str, ...]) -> tuple[str, ...]:
+    """The variables a leaf compares: `subject.consent_age` reads `subject.age` too, but
+    as min(age on the consents, subject.age), which compared with constants is cut by
+    them in each variable alone: the age counts only when the leaf names it."""
+    if CONSENT_AGE not in reads or any(isinstance(p, ir.Field) and p.path == ("subject", "age")
+                                       for p in ir.walk(node)):
+        return reads
+    return tuple(name for name in reads if name != "subject.age")
+
+
 def _enumerated(name: str) -> bool:
     """Whether a variable's raw values are all its values (countries, names, the
     consent state, truths), rather than a policy's constants and their neighbours
@@ -749,6 +774,9 @@ def event_values(space: Space, policy: ir.CheckedPolicy, event, at: datetime) ->
             values[name] = any(s not in space.safeguard_names for s in safeguards)
         elif name.startswith("safeguard:"):
             values[name] = name.split(":", 1)[1] in safeguards
+        elif name == CONSENT_AGE:
+            ages = facts.consent_ages()
+            values[name] = max(a for a in ages if a is not None) if ages and None not in ages else ABSENT
         elif name.startswith("subject."):
             got = getattr(event.subject, name.split(".", 1)[1], None)
             values[name] = ABSENT if got is None else got
@@ -810,7 +838,7 @@ def model(space: Space, index: int) -> Model:
             holds = when
         if unless is not None:
             holds = (manager.both(holds[0], unless[1]), manager.either(holds[1], unless[0]))
-        if rule.effect == "forbid":
+        if rule.effect != "permit":  # a forbid or an oblige applies on an error too (fail closed)
             applies = manager.both(target, manager.negate(holds[1]))
         else:
             applies = manager.both(target, holds[0])
@@ -820,8 +848,8 @@ def model(space: Space, index: int) -> Model:
     allow = manager.all_of([valid, manager.negate(forbidden), consent_ok, covered])
     obligations: dict[str, int] = {}
     for name in sorted(policy.vocabulary.obligations):
-        handing = manager.any_of(r.applies for r in rules
-                                 if r.rule.effect == "permit" and name in r.rule.obligations)
+        handing = manager.any_of(r.applies for r in rules  # permits' `with`, and obliges
+                                 if r.rule.effect != "forbid" and name in r.rule.obligations)
         if handing != FALSE:
             obligations[name] = manager.both(allow, handing)
     return Model(index, policy, valid, consent_ok, forbidden, covered, allow, rules, obligations)

@@ -508,7 +508,8 @@ WHEN problem IS NULL THEN coalesce(
           )
         )[1],
         'explicit': coalesce((json_extract_string(c, '$."explicit"') = 'true'), false),
-        'parental': coalesce((json_extract_string(c, '$."parental"') = 'true'), false)}
+        'parental': coalesce((json_extract_string(c, '$."parental"') = 'true'), false),
+        'age': TRY_CAST(json_extract_string(c, '$."age"') AS BIGINT)}
       ),
       lambda c: CASE
       WHEN c.given_at <= lawful_at
@@ -710,7 +711,8 @@ FROM (
                             'given_at',
                             'withdrawn_at',
                             'explicit',
-                            'parental']::VARCHAR[],
+                            'parental',
+                            'age']::VARCHAR[],
                             k
                           ),
                           false
@@ -1040,7 +1042,15 @@ FROM (
                     )
                   )
                   AND (coalesce(json_type(c, '$."explicit"'), 'NULL') IN ('NULL', 'BOOLEAN'))
-                  AND (coalesce(json_type(c, '$."parental"'), 'NULL') IN ('NULL', 'BOOLEAN')),
+                  AND (coalesce(json_type(c, '$."parental"'), 'NULL') IN ('NULL', 'BOOLEAN'))
+                  AND (
+                    coalesce(json_type(c, '$."age"'), 'NULL') = 'NULL'
+                    OR (
+                      json_type(c, '$."age"') IN ('BIGINT', 'UBIGINT')
+                      AND TRY_CAST(json_extract_string(c, '$."age"') AS BIGINT) BETWEEN 0
+                      AND 200
+                    )
+                  ),
                   false
                 )
               )

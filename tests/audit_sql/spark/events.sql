@@ -542,7 +542,9 @@ WHEN problem IS NULL THEN coalesce(
           'explicit',
           coalesce(try_variant_get(c, '$.explicit', 'boolean'), false),
           'parental',
-          coalesce(try_variant_get(c, '$.parental', 'boolean'), false)
+          coalesce(try_variant_get(c, '$.parental', 'boolean'), false),
+          'age',
+          try_variant_get(c, '$.age', 'bigint')
         )
       ),
       c -> CASE
@@ -1016,7 +1018,7 @@ FROM (
                 k -> coalesce(
                   array_contains(
                     CAST(
-                      array('purpose', 'given_at', 'withdrawn_at', 'explicit', 'parental') AS ARRAY<STRING>
+                      array('purpose', 'given_at', 'withdrawn_at', 'explicit', 'parental', 'age') AS ARRAY<STRING>
                     ),
                     k
                   ),
@@ -1417,6 +1419,33 @@ FROM (
                   ELSE 'DOUBLE' END,
                   'NULL'
                 ) IN ('NULL', 'BOOLEAN')
+              )
+              AND (
+                coalesce(
+                  CASE
+                  WHEN variant_get(c, '$.age', 'variant') IS NULL THEN NULL
+                  WHEN schema_of_variant(variant_get(c, '$.age', 'variant')) = 'VOID' THEN 'NULL'
+                  WHEN schema_of_variant(variant_get(c, '$.age', 'variant')) = 'STRING' THEN 'VARCHAR'
+                  WHEN schema_of_variant(variant_get(c, '$.age', 'variant')) = 'BOOLEAN' THEN 'BOOLEAN'
+                  WHEN schema_of_variant(variant_get(c, '$.age', 'variant')) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'BIGINT'
+                  WHEN schema_of_variant(variant_get(c, '$.age', 'variant')) LIKE 'ARRAY%' THEN 'ARRAY'
+                  WHEN schema_of_variant(variant_get(c, '$.age', 'variant')) LIKE 'OBJECT%' THEN 'OBJECT'
+                  ELSE 'DOUBLE' END,
+                  'NULL'
+                ) = 'NULL'
+                OR (
+                  CASE
+                  WHEN variant_get(c, '$.age', 'variant') IS NULL THEN NULL
+                  WHEN schema_of_variant(variant_get(c, '$.age', 'variant')) = 'VOID' THEN 'NULL'
+                  WHEN schema_of_variant(variant_get(c, '$.age', 'variant')) = 'STRING' THEN 'VARCHAR'
+                  WHEN schema_of_variant(variant_get(c, '$.age', 'variant')) = 'BOOLEAN' THEN 'BOOLEAN'
+                  WHEN schema_of_variant(variant_get(c, '$.age', 'variant')) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'BIGINT'
+                  WHEN schema_of_variant(variant_get(c, '$.age', 'variant')) LIKE 'ARRAY%' THEN 'ARRAY'
+                  WHEN schema_of_variant(variant_get(c, '$.age', 'variant')) LIKE 'OBJECT%' THEN 'OBJECT'
+                  ELSE 'DOUBLE' END IN ('BIGINT')
+                  AND try_variant_get(c, '$.age', 'bigint') BETWEEN 0
+                  AND 200
+                )
               ),
               false
             )

@@ -112,6 +112,14 @@ class Dialect(ABC):
         """The bitwise or of a list of integers (0 for an empty one)."""
 
     @abstractmethod
+    def min_of(self, items: str) -> str:
+        """The least element of a list of integers (NULL for an empty one)."""
+
+    @abstractmethod
+    def max_of(self, items: str) -> str:
+        """The greatest element of a list of integers (NULL for an empty one)."""
+
+    @abstractmethod
     def let(self, value: str, var: str, body: str) -> str:
         """`body` with `var` bound to `value`, computed once (a one-element list)."""
 

@@ -37,6 +37,12 @@ class DuckDBDialect(Dialect):
     def bit_or_all(self, items: str) -> str:
         return f"coalesce(list_bit_or({items}), 0)"
 
+    def min_of(self, items: str) -> str:
+        return f"list_min({items})"
+
+    def max_of(self, items: str) -> str:
+        return f"list_max({items})"
+
     def int_div(self, left: str, right: str) -> str:
         return f"({left} // {right})"
 

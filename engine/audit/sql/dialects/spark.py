@@ -46,6 +46,12 @@ class SparkDialect(Dialect):
     def bit_or_all(self, items: str) -> str:
         return f"coalesce(aggregate({items}, 0, {self.lam('(a, x)', 'a | x')}), 0)"
 
+    def min_of(self, items: str) -> str:
+        return f"array_min({items})"
+
+    def max_of(self, items: str) -> str:
+        return f"array_max({items})"
+
     def overlaps(self, left: str, right: str) -> str:
         return f"coalesce(arrays_overlap({left}, {right}), false)"
 
