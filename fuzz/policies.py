@@ -32,13 +32,15 @@ residency retain rule on to for when unless with because cite in not and or true
 consent explicit parental objected test event expect allow deny by obligation contract
 day days month years ( ) { } [ ] , : = + - * == != <= >= < > # ## " ' \\ . 0 7
 99999999999999 DE FR XX subject.age subject.country destination safeguards context.x
-data_age purpose basis fact list of string integer subject.kind @ ; & | ! $ ~ ` \u00e9 \u2028 \ufeff \x00 \t \r \n""".split(" ")
+data_age purpose basis fact list of string integer subject.kind has marker oblige recipient holds
+processor recipient.role recipient.holds exporter subject.consent_age @ ; & | ! $ ~ ` \u00e9 \u2028 \ufeff \x00 \t \r \n""".split(" ")
 
 BASE = '''policy "fuzz"
 category contact.email
 category health is contact
 purpose billing basis contract
 purpose marketing basis consent
+purpose promotions marker is marketing
 region eu = {DE, FR} + {IT}
 table age default 16 { DE: 16, FR: 15 }
 obligation log "keep a log"
@@ -49,6 +51,9 @@ rule r1: permit billing on contact to eu when subject.age >= 16 with log because
 forbid marketing on health unless explicit consent
 retain contact for 2 years
 residency health in eu
+recipient mailer processor in US holds "dpf", "scc"
+oblige log for marketing when has context.ticket.id or subject.consent_age < 18
+forbid billing when recipient.role == "controller" and exporter == "controller"
 require consent for marketing on contact when subject.age < age[subject.country]
 test "t" {
   event {"purpose": "billing", "categories": ["contact.email"], "destination": "DE",
