@@ -125,6 +125,10 @@ class Atom:
     key: Any
     reads: tuple[str, ...]
     judge: Callable[[dict[str, Any]], str] = field(compare=False, hash=False)
+    #: for a comparison whose two sides read disjoint variables: each side's reads
+    #: and its outcome (`_side_outcome`), which is all the side's variables matter by
+    sides: tuple[tuple[tuple[str, ...], Callable[[dict[str, Any]], Any]], ...] = field(
+        default=(), compare=False, hash=False)
 
 
 class _Subject:
@@ -230,19 +234,67 @@ def reads_of(node: ir.Node, safeguard_names: Iterable[str], holdings: bool = Fal
     return tuple(sorted(found))
 
 
+def _foreign(policy: ir.CheckedPolicy, values: dict[str, Any]) -> bool:
+    """Whether the values name another policy's purpose or recipient: an event naming
+    it is invalid here, so the decision never reads the leaf (judged false)."""
+    purpose = values.get("purpose")
+    if purpose is not None and purpose not in policy.vocabulary.event_bases:
+        return True
+    recipient = values.get("recipient", ABSENT)
+    return recipient is not ABSENT and recipient not in policy.vocabulary.recipients
+
+
 def _leaf_judge(policy: ir.CheckedPolicy, node: ir.Node, names: tuple[str, ...]):
     def judge(values: dict[str, Any]) -> str:
-        purpose = values.get("purpose")
-        if purpose is not None and purpose not in policy.vocabulary.event_bases:
-            return "F"  # an event naming it is invalid here: the decision never reads this
-        recipient = values.get("recipient", ABSENT)
-        if recipient is not ABSENT and recipient not in policy.vocabulary.recipients:
-            return "F"  # the same: another policy's recipient
+        if _foreign(policy, values):
+            return "F"
         truth = reference.condition(_Facts(policy, _Event(values, names, policy), values), node)
         if isinstance(truth, EvaluationError):
             return "E"
         return "T" if truth else "F"
     return judge
+
+
+#: a side's outcome when it raises (which error does not matter: the leaf is then an
+#: error), and when the values name another policy's purpose or recipient
+_RAISES, _FOREIGN = ("raises",), ("foreign",)
+
+
+def _strict(value: Any) -> Any:
+    """A value as a key no coarser than what any evaluation can tell apart: its
+    Python type kept at every depth (`1`, `1.0` and `true` differ, so do `Other`
+    strings and plain ones)."""
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(_strict(v) for v in value))
+    if isinstance(value, dict):
+        return (dict, frozenset((k, _strict(v)) for k, v in value.items()))
+    if isinstance(value, (set, frozenset)):
+        return (frozenset, frozenset(_strict(v) for v in value))
+    return (type(value), value)
+
+
+def _side_outcome(policy: ir.CheckedPolicy, side: ir.Node, names: tuple[str, ...]):
+    """What one side of a comparison evaluates to for values of the variables it reads."""
+    def outcome(values: dict[str, Any]) -> Any:
+        if _foreign(policy, values):
+            return _FOREIGN
+        try:
+            return _strict(reference.value(_Facts(policy, _Event(values, names, policy), values), side))
+        except EvaluationError:
+            return _RAISES
+    return outcome
+
+
+def _leaf_sides(policy: ir.CheckedPolicy, node: ir.Node, reads: tuple[str, ...], names: tuple[str, ...],
+                holdings: bool) -> tuple:
+    """The sides of a comparison leaf (`Atom.sides`) when they read disjoint variables
+    that together are the leaf's, and both read some; else none."""
+    if not isinstance(node, (ir.Compare, ir.Member)):
+        return ()
+    left, right = (reads_of(side, names, holdings) for side in (node.left, node.right))
+    if not left or not right or set(left) & set(right) or set(left) | set(right) != set(reads):
+        return ()  # (`"x" in safeguards` reads one safeguard: not its right side's reads)
+    return ((left, _side_outcome(policy, node.left, names)), (right, _side_outcome(policy, node.right, names)))
 
 
 def _truth(value: bool) -> str:
@@ -468,8 +520,9 @@ class Space:
         atom = self._leaf_atoms.get(key)
         if atom is None:
             policy = self.policies[index]
-            atom = Atom(("leaf", id(policy), node), reads_of(node, self.safeguard_names, self.holdings),
-                        _leaf_judge(policy, node, self.safeguard_names))
+            reads = reads_of(node, self.safeguard_names, self.holdings)
+            atom = Atom(("leaf", id(policy), node), reads, _leaf_judge(policy, node, self.safeguard_names),
+                        _leaf_sides(policy, node, reads, self.safeguard_names, self.holdings))
             self._leaf_atoms[key] = atom
         return atom
 
@@ -638,31 +691,31 @@ class Space:
         return out
 
     def _signature(self, name: str, value: Any) -> tuple:
-        atoms = [atom for atom in self.atoms if name in atom.reads]
         domains = {v.name: v.classes for v in self.variables}
-        results = []
-        for atom in atoms:
-            others = [n for n in atom.reads if n != name]
-            for combo in itertools.product(*[[m[0] for m in domains[o]] for o in others]):
-                values = dict(zip(others, combo))
-                values[name] = value
-                results.append(atom.judge(values))
-        return tuple(results)
+        return tuple(r for atom in self.atoms if name in atom.reads for r in _results(atom, name, value, domains))
 
     def _classes(self, name: str, domains: dict[str, list[list[Any]]], atoms: list[Atom]) -> list[list[Any]]:
-        """The raw values of a variable merged into classes by what every atom says."""
+        """The raw values of a variable merged into classes by what every atom says.
+        A comparison leaf reads the variable through one side only (`Atom.sides`):
+        values on which that side gives the same outcome, for every value of the
+        side's other variables, get the same results, judged once."""
         signatures: dict[tuple, list[Any]] = {}
+        judged: dict[tuple, tuple[str, ...]] = {}
         for members in domains[name]:
             for value in members:
                 signature = []
-                for atom in atoms:
-                    others = [n for n in atom.reads if n != name]
-                    results = []
-                    for combo in itertools.product(*[[m[0] for m in domains[o]] for o in others]):
-                        values = dict(zip(others, combo))
-                        values[name] = value
-                        results.append(atom.judge(values))
-                    signature.append(tuple(results))
+                for position, atom in enumerate(atoms):
+                    side = next(((reads, outcome) for reads, outcome in atom.sides if name in reads), None)
+                    if side is None:
+                        signature.append(_results(atom, name, value, domains))
+                        continue
+                    reads, outcome = side
+                    others = [n for n in reads if n != name]
+                    key = (position, tuple(outcome({**dict(zip(others, combo)), name: value})
+                                           for combo in _combinations(others, domains)))
+                    if key not in judged:
+                        judged[key] = _results(atom, name, value, domains)
+                    signature.append(judged[key])
                 signatures.setdefault(tuple(signature), []).append(value)
         return list(signatures.values())
 
@@ -718,6 +771,18 @@ class Space:
             else:
                 done[id(current)] = self.diagram(self.leaf(index, current))
         return done[id(node)]
+
+
+def _combinations(names: list[str], domains: dict[str, list[list[Any]]]) -> Iterable[tuple]:
+    """Every combination of the named variables' class representatives."""
+    return itertools.product(*[[members[0] for members in domains[n]] for n in names])
+
+
+def _results(atom: Atom, name: str, value: Any, domains: dict[str, list[list[Any]]]) -> tuple[str, ...]:
+    """What an atom says for one value of a variable, with every combination of
+    the other variables it reads."""
+    others = [n for n in atom.reads if n != name]
+    return tuple(atom.judge({**dict(zip(others, combo)), name: value}) for combo in _combinations(others, domains))
 
 
 def _open_reads(node: ir.Node, reads: tuple[str, ...]) -> tuple[str, ...]:
