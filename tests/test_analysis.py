@@ -525,3 +525,16 @@ def test_a_purpose_made_a_marker_is_noted_and_its_events_change():
     assert any("`m` is a marker in the new policy only" in note for note in result.notes)
     assert result.counts["allow-to-deny"] >= 1  # an event for `m` is invalid now
     assert all(change.verified for change in result.changes)
+
+
+def test_an_example_with_another_subject_string_is_a_plain_valid_event():
+    # `subject.kind` present and none of the policy's strings: the class's example
+    # holds a plain string, so both policies decide it (the change is verified)
+    old = engine.load_policy_text("category c\npurpose p basis contract\npermit p on c\n")
+    new = engine.load_policy_text('category c\npurpose p basis contract\n'
+                                  'permit p on c when not has subject.kind or subject.kind == "x"\n')
+    (change,) = engine.diff(old, new).changes
+    assert change.kind == "allow-to-deny" and change.verified
+    kind = change.example["subject"]["kind"]
+    assert type(kind) is str and kind != "x"
+    assert old.evaluate(change.example).allowed and not new.evaluate(change.example).allowed

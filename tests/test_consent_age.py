@@ -118,3 +118,21 @@ def test_diff_finds_what_reading_the_consent_age_changes():
     assert result.changes and all(c.kind == "allow-to-deny" and c.verified for c in result.changes)
     assert any(c.example.get("subject", {}).get("consents", [{}])[-1].get("age") is not None
                for c in result.changes)
+
+
+def test_a_consent_to_a_marker_gives_no_consent_age(tmp_path):
+    """A consent to a marker covers nothing, so its `age` does not count for
+    `subject.consent_age` on any path (reference, compiled, audit SQL)."""
+    p = engine.load_policy_text("category c\npurpose dm basis consent marker\npurpose news is dm\n"
+                                "permit news when subject.consent_age >= 16\n")
+    to_news = {"purpose": "news", "given_at": GIVEN, "age": 14}
+    subjects = [{"age": 17, "consents": [to_news, {"purpose": "dm", "given_at": GIVEN, "age": 16}]},
+                {"age": 17, "consents": [to_news, {"purpose": "dm", "given_at": GIVEN}]}]
+    events = [event("news", ["c"], subject=s) for s in subjects]
+    for data in events:
+        assert reference.evaluate(p.checked, p.digest, data).decision.effect == "deny"
+        assert p.evaluate(data).effect == "deny"
+    path = tmp_path / "events.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    relation = audit_duckdb(p, [str(path)]).decisions
+    assert [row[0] for row in relation.order("eid").select("effect").fetchall()] == ["deny", "deny"]

@@ -123,6 +123,11 @@ def test_lint_finds_an_oblige_no_permit_can_reach():
         found = [d.code for d in lint_text(base + f"permit p on c to {{DE}}\noblige log for {target}\n").diagnostics]
         assert "W0814" not in found, target
     assert "W0814" not in [d.code for d in lint_text(base + "oblige log for q\n").diagnostics]  # a library
+    # no event is for a marker: an oblige on a marker with nothing under it never applies
+    marker = base + "purpose m basis contract marker\npermit m on c\npermit p on c\n"
+    assert "W0814" in [d.code for d in lint_text(marker + "oblige log for m\n").diagnostics]
+    grouped = marker + "purpose n is m\n"
+    assert "W0814" not in [d.code for d in lint_text(grouped + "oblige log for m\n").diagnostics]
 
 
 def test_lint_calls_an_oblige_redundant_only_when_its_obligations_come_anyway():

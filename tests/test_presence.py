@@ -120,3 +120,10 @@ def test_a_repl_line_ending_in_the_has_of_a_condition_continues():
     assert not is_complete("permit p when (has")
     assert is_complete("permit p when has context.x")
     assert is_complete("permit p to has")  # the region `has`
+
+
+def test_completion_after_has_offers_the_declared_context_facts():
+    session = Session()
+    session.one_shot("fact context.ticket is string")
+    assert session.completions("permit p when has context.t", "context.t") == ["context.ticket"]
+    assert session.completions("permit p when has ", "")[-1] == "context.ticket"

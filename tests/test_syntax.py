@@ -139,6 +139,23 @@ def test_recovery_reports_one_error_per_broken_statement():
     assert [s.name.value for s in module.statements if isinstance(s, ast.CategoryDecl)] == ["ok", "fine"]
 
 
+def test_a_fact_declaration_after_an_incomplete_statement_begins_the_next_one():
+    # `fact` is a name after `when`, but `fact NAME is` cannot continue the condition:
+    # the statement before it ended early, reported once where it ends, and the fact is kept
+    for broken in ("permit p on c when", "permit p on c when subject.age > 3 and", "permit p on c,"):
+        text = f"category c\n{broken}\nfact context.x is string\ncategory ok\n"
+        module, diagnostics = parse_module(Source("t.law", text))
+        assert [(d.code, d.line) for d in diagnostics] == [("E0102", 2)], broken
+        assert diagnostics[0].message.startswith("the statement is incomplete after"), broken
+        assert [type(s).__name__ for s in module.statements] == ["CategoryDecl", "FactDecl", "CategoryDecl"]
+    # a fact left incomplete before another: one error, no statement read twice
+    module, diagnostics = parse_module(Source("t.law", "category c\nfact context.x is\nfact context.y is string\n"))
+    assert [d.line for d in diagnostics] == [2]
+    assert [type(s).__name__ for s in module.statements] == ["CategoryDecl", "FactDecl"]
+    # `fact` as a name where a name goes on is no statement start
+    assert not parse_module(Source("t.law", "recipient fact processor in US\ncategory fact\n"))[1]
+
+
 def test_every_keyword_of_the_spec_is_reserved():
     spec = ("policy use region category purpose basis is table default permit forbid require "
             "residency retain rule on to for when unless with because cite in not and or true "

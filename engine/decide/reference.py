@@ -185,8 +185,9 @@ class Facts:
 
     def consent_ages(self) -> list[int | None]:
         """The `age` of each valid consent covering the purpose that the subject gave
-        themselves (not `parental`), None where a record gives none."""
-        covering = self.ancestors(self.event.purpose)
+        themselves (not `parental`), None where a record gives none. A consent to a
+        marker covers nothing, so its age does not count either."""
+        covering = self.ancestors(self.event.purpose) - self.policy.vocabulary.markers
         subject = self.event.subject
         assert subject is not None and subject.consents is not None  # the model reads null as absent
         return [record.age for record in subject.consents

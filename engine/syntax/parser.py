@@ -411,6 +411,10 @@ class _Recovery:
             token = tokens[index]
             try:
                 if index in self.start_set and saved[-1][0] != index:
+                    if token.type in _SOFT_TYPES and not _goes_on(state, tokens[index:index + 2]):
+                        # a contextual word that begins a statement (`fact NAME is`) and is no
+                        # name here: the statement before it ended early, as before a keyword
+                        raise UnexpectedToken(token, set(), state=state)
                     # keep the state once the previous statement is reduced, before
                     # the keyword is shifted: nothing in it is shared with what follows
                     _reduce_before(state, token)
@@ -444,6 +448,24 @@ class _Recovery:
                 first.code, f"{len(self.hidden)} more syntax errors follow, not shown one by one",
                 first.span, help="fix the errors above and check again"))
         return tree
+
+
+def _goes_on(state, tokens: list[Token]) -> bool:
+    """Whether the parser, in `state`, takes these tokens (tried on a shallow copy
+    with no tree callbacks, which could change trees the state shares, as in
+    `_with_accepts`)."""
+    from copy import copy
+
+    conf = copy(state.parse_conf)
+    conf.callbacks = {}
+    trial = state.copy(deepcopy_values=False)
+    trial.parse_conf = conf
+    try:
+        for token in tokens:
+            trial.feed_token(token)
+    except UnexpectedToken:
+        return False
+    return True
 
 
 def _reduce_before(state, token: Token) -> None:

@@ -344,14 +344,14 @@ class Linter:
 
     def unreachable_obliges(self) -> None:
         """W0814: an oblige whose target no permit's target meets (a purpose with a
-        basis, a category and a country both match) never adds to an allow. A policy
+        basis, not a marker, a category and a country both match) never adds to an allow. A policy
         with no permit at all (a library, such as `gdpr`, which leaves the permits to
         the policies that use it) is not judged."""
         permits = [r for r in self.rules if r.effect == "permit"]
         if not permits:
             return
         purposes, categories = self.vocabulary.purposes.ancestors, self.vocabulary.categories.ancestors
-        bases = self.vocabulary.bases
+        bases = self.vocabulary.bases.keys() - self.vocabulary.markers  # no event is for a marker
         for rule in self.rules:
             if rule.effect != "oblige":
                 continue

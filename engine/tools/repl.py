@@ -358,10 +358,11 @@ class Session:
 
     def completions(self, before: str, word: str) -> list[str]:
         """What Tab offers for `word`, the end of `before` (the line up to the cursor):
-        after `has `, the fields an event may leave out (for an empty word too);
-        elsewhere the `candidates` that continue `word`."""
+        after `has `, the fields an event may leave out (for an empty word too), the
+        declared `context` facts among them; elsewhere the `candidates` that continue `word`."""
         if _AFTER_HAS.search(before[:len(before) - len(word)]):
-            return [f for f in PRESENCE_FIELDS if f.startswith(word) and f != word]
+            declared = [f.name for f in self.policy.vocabulary.facts if f.name not in PRESENCE_FIELDS]
+            return [f for f in PRESENCE_FIELDS + declared if f.startswith(word) and f != word]
         if not word:
             return []
         return [name for name in self.candidates(before) if name.startswith(word) and name != word]

@@ -244,12 +244,12 @@ def example_event(space: Space, values: dict[str, Any]) -> dict[str, Any]:
     event: dict[str, Any] = {"purpose": purpose, "categories": [values["category"]],
                              "destination": values["destination"]}
     if values.get("recipient", ABSENT) is not ABSENT:
-        event["recipient"] = values["recipient"]
+        event["recipient"] = plain(values["recipient"])
     subject: dict[str, Any] = {}
     for name in ("id", "age", "country", "kind"):
         got = values.get("subject." + name, ABSENT)
         if got is not ABSENT:
-            subject[name] = got
+            subject[name] = plain(got)  # "another string" (`Other`) as a plain string
     state = values.get("consent", "none")
     if state != "none":
         flags = state.split("+")
