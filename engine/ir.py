@@ -230,6 +230,18 @@ class Recipient:
     doc: str | None = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class Controller:
+    """The policy's controller (`controller NAME in COUNTRY`): its name and the
+    country of its (main) establishment, constants conditions read as `controller`
+    and `controller.country`."""
+
+    name: str
+    country: str
+    span: Span | None = field(default=None, compare=False, repr=False)
+    doc: str | None = field(default=None, compare=False, repr=False)
+
+
 #: the scalar types a `fact … is` declares (`list of T` takes one of them)
 FACT_TYPES = ("string", "integer", "number", "boolean", "country")
 
@@ -324,8 +336,8 @@ def fact_value(path: tuple[str, ...], event: Mapping) -> tuple[bool, Any]:
 class Vocabulary:
     """The names a policy declares, resolved: hierarchies, each purpose's basis,
     regions as sets of countries, tables, obligations with their description, and
-    the marker purposes (groups: no event is for one, a consent to one covers nothing) and the
-    recipients."""
+    the marker purposes (groups: no event is for one, a consent to one covers nothing), the
+    recipients and the controller."""
 
     purposes: Hierarchy
     categories: Hierarchy
@@ -337,6 +349,7 @@ class Vocabulary:
     markers: frozenset[str] = frozenset()
     facts: tuple[Fact, ...] = ()  # `fact` declarations, in path order
     recipients: Mapping[str, Recipient] = field(default_factory=dict, hash=False)
+    controller: Controller | None = None
 
     @cached_property
     def event_bases(self) -> Mapping[str, str]:

@@ -77,6 +77,7 @@ class Spec:
     markers: tuple[str, ...] = ()  # marker purposes (groups: `p` over `p.s`)
     recipients: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()
     facts: tuple[str, ...] = ()  # `fact` declarations, as written (FACTS)
+    controller: str | None = None  # the country of `controller acme in …`, or no declaration
 
     def text(self) -> str:
         lines = ["use gdpr"] if self.gdpr else []
@@ -93,6 +94,8 @@ class Spec:
         for name, role, country, holds in self.recipients:
             lines.append(f"recipient {name} {role} in {country}" + (
                 " holds " + ", ".join(f'"{h}"' for h in holds) if holds else ""))
+        if self.controller is not None:
+            lines.append(f"controller acme in {self.controller}")
         lines += [rule.text() for rule in self.rules]
         return "\n".join(lines) + "\n"
 
@@ -122,9 +125,12 @@ def render(node) -> str:
 
 
 @st.composite
-def atoms(draw, spec_regions, purposes, table, recipients=False):
+def atoms(draw, spec_regions, purposes, table, recipients=False, controller=False):
     choices = ['recipient.role == "processor"', 'recipient == "local"', '"scc" in recipient.holds'] \
         if recipients else []
+    if controller:  # constants the checker folds, beside event fields
+        choices += ["destination == controller.country", "subject.country != controller.country"]
+        choices += [f"controller.country in {r}" for r in spec_regions]
     choices += ["consent", "explicit consent", "parental consent", "objected", "automated",
                '"scc" in safeguards', '"bcr" in safeguards', 'context.g == "x"', 'context.g in {"x", "y"}',
                "basis == consent", "age", "data_age", "purpose", 'exporter == "subject"']
@@ -145,21 +151,23 @@ def atoms(draw, spec_regions, purposes, table, recipients=False):
 
 
 @st.composite
-def conditions(draw, regions, purposes, table, depth: int = 2, recipients: bool = False):
+def conditions(draw, regions, purposes, table, depth: int = 2, recipients: bool = False,
+               controller: bool = False):
     if depth == 0 or draw(st.integers(0, 2)) == 0:
-        return draw(atoms(regions, purposes, table, recipients))
+        return draw(atoms(regions, purposes, table, recipients, controller))
     op = draw(st.sampled_from(["and", "or", "not"]))
     if op == "not":
-        return ("not", draw(conditions(regions, purposes, table, depth - 1, recipients)))
-    return (op, draw(conditions(regions, purposes, table, depth - 1, recipients)),
-            draw(conditions(regions, purposes, table, depth - 1, recipients)))
+        return ("not", draw(conditions(regions, purposes, table, depth - 1, recipients, controller)))
+    return (op, draw(conditions(regions, purposes, table, depth - 1, recipients, controller)),
+            draw(conditions(regions, purposes, table, depth - 1, recipients, controller)))
 
 
 @st.composite
 def rules(draw, spec: Spec):
     purposes = spec.purpose_names
     cats = list(spec.categories) + ["c"]
-    cond = conditions(spec.regions, purposes, spec.table, recipients=bool(spec.recipients))
+    cond = conditions(spec.regions, purposes, spec.table, recipients=bool(spec.recipients),
+                      controller=spec.controller is not None)
     kind = draw(st.sampled_from(["permit", "permit", "permit", "forbid", "require", "residency", "retain",
                                  "oblige"]))
     if kind == "oblige" and not spec.obligations:
@@ -199,14 +207,15 @@ def specs(draw, gdpr: bool | None = False, recipients: bool = True):
     facts = tuple(draw(st.lists(st.sampled_from(FACTS), max_size=1)))
     spec = Spec(tuple(purposes), tuple(categories), regions, table, draw(st.booleans()), obligations, (),
                 gdpr=draw(st.booleans()) if gdpr is None else gdpr, markers=markers, facts=facts,
-                recipients=RECIPIENTS if recipients and draw(st.integers(0, 2)) == 0 else ())
+                recipients=RECIPIENTS if recipients and draw(st.integers(0, 2)) == 0 else (),
+                controller=draw(st.sampled_from([None, None, "DE", "FR", "US"])))
     found = draw(st.lists(rules(spec), min_size=2, max_size=6, unique_by=Rule.text))
     if draw(st.booleans()):  # a broad permit, so that many events are allowed and changes show
         found.insert(0, Rule("permit", obligations=obligations[:1]))
     return dataclasses.replace(spec, rules=tuple(found))
 
 
-MUTATIONS = ("drop", "add", "widen", "narrow", "constant", "obligation", "holds", "fact")
+MUTATIONS = ("drop", "add", "widen", "narrow", "constant", "obligation", "holds", "fact", "controller")
 
 #: declarations of the one context key the rules read, each telling CONTEXT_VALUES apart
 #: its own way (an event with another value is invalid)
@@ -250,6 +259,8 @@ def mutated(draw, spec: Spec):
     elif kind == "fact":  # declare the key another way, or not at all
         facts = tuple(draw(st.lists(st.sampled_from([f for f in FACTS if f not in spec.facts]), max_size=1)))
         return dataclasses.replace(spec, facts=facts)
+    elif kind == "controller" and spec.controller is not None:  # established elsewhere
+        return dataclasses.replace(spec, controller={"DE": "FR", "FR": "US", "US": "DE"}[spec.controller])
     if [r.text() for r in found] == [r.text() for r in spec.rules]:  # nothing changed: add a rule
         found.append(draw(rules(spec)))
     return dataclasses.replace(spec, rules=tuple(found))
@@ -314,10 +325,12 @@ def destinations(policies) -> list[str]:
     for policy in policies:
         regions.update(policy.vocabulary.regions)
     names = sorted(regions)
+    controllers = sorted({p.vocabulary.controller.country for p in policies if p.vocabulary.controller})
     seen: dict[tuple, str] = {}
     for country in sorted(iso_codes()):
         # the gdpr library's transfer rule names US itself
-        signature = tuple(country in regions[n] for n in names) + (country == "US" and "adequate" in regions,)
+        signature = tuple(country in regions[n] for n in names) + (country == "US" and "adequate" in regions,) \
+            + tuple(country == c for c in controllers)
         seen.setdefault(signature, country)
     return sorted(seen.values())
 

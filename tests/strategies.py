@@ -162,6 +162,17 @@ SUGAR = [
     'require "scc" in safeguards for analytics when recipient.role != "controller"',
 ]
 
+#: rules that read the policy's controller (a constant the checker folds), for a policy
+#: that declares one: compared with event fields, in a region, in a table's key
+CONTROLLED = [
+    "permit * when destination == controller.country",
+    "forbid * on health when controller.country in home and not explicit consent",
+    'require consent for marketing when controller == "acme" and subject.country != controller.country',
+    "forbid analytics to wide when controller.country not in home",
+    "permit billing when subject.age >= age[controller.country]",
+    'oblige o1 for * when recipient.country != controller.country or controller != "acme"',
+]
+
 
 #: `fact` declarations that every condition of CONDITIONS type-checks with, by field
 #: (one declaration a field)
@@ -203,6 +214,9 @@ def policies(draw):
             text = f"rule r{index}: " + text
         texts.append(text)
     vocabulary = VOCABULARY
+    if draw(st.booleans()):  # a controller, and rules that read it
+        vocabulary += f"controller {draw(st.sampled_from(['acme', 'other']))} in {draw(st.sampled_from(['DE', 'US', 'JP']))}\n"
+        texts += draw(st.lists(st.sampled_from(CONTROLLED), min_size=1, max_size=2, unique=True))
     if draw(st.booleans()):  # `marketing` a marker: no event for it, a consent to it covers nothing
         vocabulary = vocabulary.replace("purpose marketing basis consent\n",
                                         "purpose marketing basis consent marker\n")

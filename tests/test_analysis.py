@@ -40,6 +40,17 @@ permit support, newsletter
 permit support on usage to {US, CA} when recipient.role == "processor" or "scc" in recipient.holds
 forbid newsletter when recipient in {"north", "berlin"} and not explicit consent
 """, name="recipients.law")
+#: a policy that reads its controller (constants the checker folds) beside event fields
+CONTROLLER = engine.load_policy_text("""use gdpr
+controller acme in FR
+category contact.email
+category usage
+purpose support basis contract
+purpose newsletter basis consent
+permit support, newsletter to eea
+permit support on usage when destination == controller.country or subject.country == controller.country
+forbid newsletter when subject.country != controller.country and not explicit consent
+""", name="controller.law")
 AT = "2026-11-23T09:00:00Z"
 
 
@@ -146,7 +157,8 @@ def diagram_decision(policy, event):
 GDPR_DE = engine.load_policy("rules/gdpr_national_tests/de")  # markers and the national layer
 
 
-@pytest.mark.parametrize("policy", [SHOP, HEALTH, GDPR_DE, RECIPIENTS], ids=["shop", "health", "gdpr-de", "recipients"])
+@pytest.mark.parametrize("policy", [SHOP, HEALTH, GDPR_DE, RECIPIENTS, CONTROLLER],
+                         ids=["shop", "health", "gdpr-de", "recipients", "controller"])
 @settings(max_examples=300)
 @given(data=st.data())
 def test_the_diagram_decides_every_event_as_the_reference(policy, data):

@@ -70,6 +70,9 @@ class Declarations:
     obligations: dict[str, ast.ObligationDecl]
     policy_name: str | None
     recipients: dict[str, ir.Recipient] = field(default_factory=dict)
+    controller: ir.Controller | None = None
+    #: the first `controller` declaration (also when its country is wrong: E0501)
+    controller_decl: ast.ControllerDecl | None = None
     #: `fact` declarations, path -> `check.facts.Declared` (set by `check` once the sets are typed)
     facts: dict = field(default_factory=dict)
 
@@ -81,7 +84,8 @@ class Declarations:
             {name: decl.description.value if decl.description else None
              for name, decl in self.obligations.items()},
             self.policy_name, markers=self.markers,
-            facts=tuple(declared.fact for declared in self.facts.values()), recipients=dict(self.recipients))
+            facts=tuple(declared.fact for declared in self.facts.values()), recipients=dict(self.recipients),
+            controller=self.controller)
 
 
 def _duplicates(kind: str, decls: Iterable[_D], diagnostics: list[Diagnostic]) -> dict[str, _D]:
@@ -368,6 +372,7 @@ def declarations(statements, diagnostics: list[Diagnostic]) -> Declarations:
             "E0206", "a policy has at most one `policy` declaration", extra.span,
             notes=(Note("the first one is here", policies[0].span),),
             help="remove one of them"))
+    controller = _controller(by_type[ast.ControllerDecl], diagnostics)
     purposes = _hierarchy("purpose", by_type[ast.PurposeDecl], diagnostics)
     categories = _hierarchy("category", by_type[ast.CategoryDecl], diagnostics)
     bases = _bases(purposes, diagnostics)
@@ -384,6 +389,17 @@ def declarations(statements, diagnostics: list[Diagnostic]) -> Declarations:
                             ("obligation", obligations.values())):
             for decl in decls:
                 _check_root(decl.name, kind, diagnostics, contextual=True)
+    if controller is not None:  # `controller` then names the controller in conditions
+        for kind, decls in (("purpose", purposes.declared.values()), ("category", categories.declared.values()),
+                            ("region", region_decls.values()), ("table", by_type[ast.TableDecl]),
+                            ("obligation", obligations.values())):
+            for decl in decls:
+                if decl.name.value.split(".")[0] == "controller":
+                    diagnostics.append(Diagnostic(
+                        "E0205", f"the {kind} `{decl.name.value}` starts with `controller`, which names "
+                        "the policy's controller", decl.name.span,
+                        notes=(Note("the controller is declared here", controller.span),) if controller.span else (),
+                        help="conditions read `controller` and `controller.country`; choose another name"))
     return Declarations(
         purposes=purposes,
         categories=categories,
@@ -395,4 +411,22 @@ def declarations(statements, diagnostics: list[Diagnostic]) -> Declarations:
         obligations=obligations,
         policy_name=policies[0].name.value if policies else None,
         recipients=recipients,
+        controller=controller,
+        controller_decl=by_type[ast.ControllerDecl][0] if by_type[ast.ControllerDecl] else None,
     )
+
+
+def _controller(decls, diagnostics: list[Diagnostic]) -> ir.Controller | None:
+    """The one `controller` declaration (E0208 for every further one), or None."""
+    for extra in decls[1:]:
+        country(extra.country, diagnostics)
+        diagnostics.append(Diagnostic(
+            "E0208", "a policy has at most one `controller` declaration", extra.span,
+            notes=(Note("the first one is here", decls[0].span),),
+            help="a policy decides for one controller; remove one of them"))
+    if not decls:
+        return None
+    code = country(decls[0].country, diagnostics)
+    if code is None:
+        return None
+    return ir.Controller(decls[0].name.value, code, decls[0].span, decls[0].doc)

@@ -156,7 +156,30 @@ class Typer:
                               help=help or "fields are " + ", ".join(f"`{f}`" for f in FIELD_NAMES))
         if e.name in self.vocabulary.regions:
             return ir.Const(self.vocabulary.regions[e.name], "region", e.span)
+        if path[0] == "controller":
+            return self._controller(e)
         return self._not_a_value(e.name, e.span)
+
+    def _controller(self, e):
+        """`controller` (its name) and `controller.country`: constants of the policy,
+        folded here, so every evaluator sees a constant. Without a declaration a name
+        another declaration gives (`purpose controller`) keeps its kind."""
+        v = self.vocabulary
+        declared = v.controller
+        if declared is None and v.controller_decl is not None:  # its country is wrong: E0501 said so
+            return ir.Const(None, "error", e.span)
+        if declared is not None and e.name == "controller":
+            return ir.Const(declared.name, "string", e.span)
+        if declared is not None and e.name == "controller.country":
+            return ir.Const(declared.country, "country", e.span)
+        if declared is not None:
+            return self.error("E0404", f"the controller has no field `{e.name[len('controller.'):]}`", e.span,
+                              help="conditions read `controller` (its name) and `controller.country`")
+        if any(e.name in names for names in (v.purposes, v.categories, v.tables, v.obligations)):
+            return self._not_a_value(e.name, e.span)
+        return self.error("E0412", f"`{e.name}` reads the policy's controller, and this policy declares none",
+                          e.span, help="declare it: `controller NAME in COUNTRY`, the country of its "
+                          "(main) establishment")
 
     def _not_a_value(self, name, span):
         v = self.vocabulary

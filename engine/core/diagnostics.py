@@ -84,13 +84,16 @@ REGISTRY: dict[str, Code] = {
                    "Choose another label; `consent_required` names the built-in consent rule."),
     "E0205": Code("a declared name that starts with an event field",
                    "Rename it: `destination`, `safeguards`, `automated`, "
-                   "`data_age`, `subject` and `context` are read from events."),
+                   "`data_age`, `subject` and `context` are read from events (and "
+                   "`controller` names the controller in a policy that declares one)."),
     "E0206": Code("more than one `policy` declaration",
                    "Keep one `policy` declaration for the whole policy."),
     "E0207": Code("a name of the wrong kind",
                    "Use the name where its kind belongs: purposes first in a "
                    "rule, categories after `on`, regions after `to` or `in`, "
                    "tables as `table[country]`."),
+    "E0208": Code("more than one `controller` declaration",
+                   "Keep one `controller` declaration: a policy decides for one controller."),
     # hierarchies and bases
     "E0301": Code("a cycle in the category hierarchy",
                    "Remove one `is` on the cycle the message names."),
@@ -137,6 +140,9 @@ REGISTRY: dict[str, Code] = {
     "E0411": Code("a string that `recipient`, `recipient.role` or `exporter` can never be",
                    "Name a declared recipient, one of the roles processor, controller, "
                    "joint_controller, or an exporter `controller` or `subject`."),
+    "E0412": Code("`controller` or `controller.country` read in a policy that declares no controller",
+                   "Declare the controller and the country of its (main) establishment: "
+                   "`controller NAME in COUNTRY`."),
     # countries and tables
     "E0501": Code("an unknown country code",
                    "Use an ISO 3166-1 alpha-2 code (`GB` for the United Kingdom, "
@@ -190,6 +196,10 @@ REGISTRY: dict[str, Code] = {
     "W0814": Code("an `oblige` rule whose target no permit allows",
                    "Widen the oblige's target (purposes, `on`, `to`), or write the permit "
                    "it is meant to add obligations to."),
+    "W0815": Code("a national layer of another country than the controller's establishment",
+                   "Use the national layer of the country the controller is established in "
+                   "(GDPR Art. 3(1)), or correct the `controller` declaration; silence it with "
+                   "`# lawful: ignore[W0815]` where that country's law applies for another reason."),
     # lint: GDPR hints for a policy that does not `use gdpr`
     "W0901": Code("special-category data permitted without explicit consent",
                    "Require `explicit consent` (or an Art. 9(2) ground) for the "

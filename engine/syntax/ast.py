@@ -273,6 +273,17 @@ class RecipientDecl:
 
 
 @dataclass(frozen=True)
+class ControllerDecl:
+    """`controller NAME in COUNTRY`: the policy's controller and the country of its
+    (main) establishment."""
+
+    name: Name
+    country: CountryLit
+    span: Span | None = _span()
+    doc: str | None = _doc()
+
+
+@dataclass(frozen=True)
 class FactDecl:
     """`fact FIELD in {…}` (`values`) or `fact FIELD is TYPE` (`type`: the type's
     words as written, `("string",)` or `("list", "of", "string")`)."""
@@ -331,7 +342,7 @@ class TestDecl:
 
 Statement = Union[
     PolicyDecl, UseDecl, RegionDecl, CategoryDecl, PurposeDecl, TableDecl,
-    ObligationDecl, FactDecl, Rule, TestDecl,
+    ObligationDecl, RecipientDecl, ControllerDecl, FactDecl, Rule, TestDecl,
 ]
 
 

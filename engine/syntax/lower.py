@@ -264,6 +264,8 @@ class _Lowering:
             holds = tuple(self.string(token) for token in c[3:] if token is not None)
             return ast.RecipientDecl(self.name(c[0]), self.name(c[1]),
                                      ast.CountryLit(c[2].value, self.span(c[2])), holds, span)
+        if kind == "controller_decl":
+            return ast.ControllerDecl(self.name(c[0]), ast.CountryLit(c[1].value, self.span(c[1])), span)
         if kind == "fact_in":
             values = self._expr(c[1])
             assert isinstance(values, ast.SetLit)  # the grammar takes a set here

@@ -29,7 +29,7 @@ KEYWORDS = frozenset(
 
 #: words added after 0.2: keywords where their construct begins, names
 #: everywhere else (grammar rule `_name`), so older policies keep their meaning
-SOFT_KEYWORDS = frozenset("fact has marker oblige recipient holds".split())
+SOFT_KEYWORDS = frozenset("fact has marker oblige recipient holds controller".split())
 _SOFT_TYPES = frozenset(word.upper() for word in SOFT_KEYWORDS)
 
 _STATEMENT_KEYWORDS = frozenset(
@@ -307,8 +307,8 @@ def _statement_starts(significant: list[Token]) -> list[int]:
                 if significant[index - 1].value == ":" and significant[index - 3].type == "RULE":
                     continue
             starts.append(index)
-        elif token.type == "FACT":  # `fact NAME in|is`: elsewhere `fact` is a name
-            if (index + 2 < len(significant) and significant[index + 2].type in ("IN", "IS")
+        elif token.type in ("FACT", "CONTROLLER"):  # `fact NAME in|is`, `controller NAME in`: else a name
+            if (index + 2 < len(significant) and significant[index + 2].type in (("IN", "IS") if token.type == "FACT" else ("IN",))
                     and (significant[index + 1].type == "NAME" or significant[index + 1].type in _SOFT_TYPES)):
                 starts.append(index)
         elif token.type == "OBLIGE":

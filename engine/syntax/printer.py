@@ -267,6 +267,8 @@ def statement(node, anchors=None, exploded: bool = False) -> list[Line]:
     if isinstance(node, ast.RecipientDecl):
         holds = " holds " + ", ".join(quote(h.value) for h in node.holds) if node.holds else ""
         return [Line(f"recipient {node.name.value} {node.role.value} in {node.country.code}{holds}", at)]
+    if isinstance(node, ast.ControllerDecl):
+        return [Line(f"controller {node.name.value} in {node.country.code}", at)]
     if isinstance(node, ast.RegionDecl):
         head = f"region {node.name.value} = "
         if isinstance(node.expr, ast.SetLit):

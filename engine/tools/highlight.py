@@ -43,6 +43,9 @@ class LawfulLexer(RegexLexer):
             (r"^(recipient)(\s+)(" + NAME + r")(\s+)(" + "|".join(ROLES) + r")\b",
              bygroups(Keyword.Declaration, Text, Name, Text, Keyword.Type)),
             (r'(holds)(\s+)(?=")', bygroups(Keyword, Text)),
+            (r"(?m)^(controller)(\s+)(" + NAME + r")(\s+)(in)\b",
+             bygroups(Keyword.Declaration, Text, Name, Text, Keyword)),
+            (r"controller(?:\.country)?\b(?!\.)", Name.Builtin),
             # `fact` is a contextual word: a declaration only where one begins
             (r"(?m)^(fact)(\s+)(?=" + NAME + r"\s+i[ns]\b)", bygroups(Keyword.Declaration, Text)),
             (words(DECLARATIONS, suffix=r"\b(?!\.)"), Keyword.Declaration),

@@ -28,7 +28,7 @@ from ..core.diagnostics import Diagnostic, Note
 from ..load import PolicyError, load_policy, load_policy_text
 from ..core.collector import collector_paused
 from ..decide.policy import Policy
-from ..core.resources import library_of
+from ..core.resources import NATIONAL_PREFIX, library_of
 
 #: words that name special categories of data (GDPR Art. 9) in a category name
 SPECIAL_WORDS = frozenset("""health medical genetic genome dna biometric biometrics religion
@@ -106,6 +106,7 @@ def _lint(policy: Policy) -> list[Diagnostic]:
     linter.redundant_rules()
     linter.unpermitted_purposes()
     linter.empty_markers()
+    linter.foreign_layers()
     if not any(isinstance(s, ast.UseDecl) and s.library.value == "gdpr"
                for m in policy.authored.modules for s in m.statements):
         linter.gdpr_hints()
@@ -385,6 +386,29 @@ class Linter:
                 code = "W0810" if value else "W0811"
                 self.warn(code, f"{what} is always {'true' if value else 'false'}: {effect}", span,
                           help="remove the condition, or fix it", explains=rule if never else None)
+
+    def foreign_layers(self) -> None:
+        """W0815: `use gdpr.XX` in a policy whose controller is established in another
+        country: the national law of the controller's establishment applies (Art. 3(1)),
+        so that layer likely does not."""
+        controller = self.vocabulary.controller
+        if controller is None:
+            return
+        for module in self.policy.authored.modules:
+            for statement in module.statements:
+                if not isinstance(statement, ast.UseDecl):
+                    continue
+                name = statement.library.value
+                if name.startswith(NATIONAL_PREFIX) and name[len(NATIONAL_PREFIX):].upper() != controller.country:
+                    self.warn("W0815", f"`use {name}` is the national layer of "
+                              f"{name[len(NATIONAL_PREFIX):].upper()}, and the controller `{controller.name}` "
+                              f"is established in {controller.country}: that law likely does not apply", statement.span,
+                              notes=(Note("the controller is declared here", controller.span),)
+                              if controller.span else (),
+                              help=f"use the layer of the controller's establishment (`use {NATIONAL_PREFIX}"
+                              f"{controller.country.lower()}` where there is one), correct the controller's "
+                              "country, or silence this with `# lawful: ignore[W0815]` where that law applies "
+                              "for another reason (each national law sets its own scope)")
 
     # ---- GDPR hints for policies without `use gdpr` ---------------------------------------
 

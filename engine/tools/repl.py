@@ -246,6 +246,8 @@ class Session:
             ("recipients", [f"{n} ({r.role} in {r.country})" for n, r in sorted(vocabulary.recipients.items())]),
             ("rule labels", sorted(r.label for r in self.policy.rules if r.label)),
         ]
+        if vocabulary.controller is not None:  # shown only when declared, as facts
+            sections.insert(6, ("controller", [f"{vocabulary.controller.name} (in {vocabulary.controller.country})"]))
         if vocabulary.facts:  # shown only when declared, so a policy without any reads as before
             sections.append(("facts", [f"{f.name} ({f.declared()})" for f in vocabulary.facts]))
         for title, names in sections:
@@ -335,6 +337,9 @@ class Session:
         words |= {r.label for r in self.policy.rules if r.label} | {"consent_required"}
         words |= set(EXPRESSION_FIELDS) | {f'"{f}"' for f in EVENT_FIELDS} | {"has"}
         words |= {"fact"} | {fact.name for fact in vocabulary.facts}
+        words |= {"controller", "controller.country"}
+        if vocabulary.controller is not None:
+            words |= {vocabulary.controller.name, f'"{vocabulary.controller.name}"'}
         return sorted(words)
 
     def candidates(self, line: str) -> list[str]:
@@ -453,6 +458,15 @@ def show(policy: Policy, name: str) -> Output:
             output.add(Text(_indent(recipient.doc), style="italic"))
         holds = ", ".join(f'"{h}"' for h in sorted(recipient.holds)) or "nothing"
         output.add(f"  {recipient.role} in {recipient.country}; holds {holds}")
+    controller = vocabulary.controller
+    if controller is not None and name in (controller.name, "controller"):
+        found = True
+        output.add(Text(f"controller {controller.name}", style="bold")
+                   + Text(f"  {controller.span.location if controller.span else ''}", style="dim"))
+        if controller.doc:
+            output.add(Text(_indent(controller.doc), style="italic"))
+        output.add(f"  established in {controller.country}: conditions read `controller` "
+                   f"(\"{controller.name}\") and `controller.country` ({controller.country})")
     for rule in policy.rules:
         if rule.label == name:
             found = True
@@ -473,6 +487,7 @@ def _known_names(policy: Policy) -> list[str]:
     vocabulary = policy.vocabulary
     return (vocabulary.purposes.names() + vocabulary.categories.names() + list(vocabulary.regions)
             + list(vocabulary.tables) + list(vocabulary.obligations) + list(vocabulary.recipients)
+            + ([vocabulary.controller.name] if vocabulary.controller else [])
             + [r.label for r in policy.rules if r.label])
 
 
