@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, str]] = [
     ("decide", "values, reasons, the reference, the fast path, explain, Policy, guard, analysis"),
     ("load", "the pipeline: read → parse → use → check → digest → compile"),
     ("runtime", "the policy store (hot reload) and the decision log"),
+    ("records", "the DPO's documents: the Art. 30 record, the Art. 13/14 notice, the data map"),
     ("tools", "fmt, lint, testing, repl, highlight, report formats"),
     ("audit", "whole logs in SQL: DuckDB and Spark"),
     ("cli", "the command line and the entry points"),

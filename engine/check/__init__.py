@@ -18,6 +18,7 @@ from ..event.model import Event, describe_problem, json_path
 from .declarations import DeclaredHierarchy, Declarations, declarations, region_value
 from .expressions import Typer
 from .facts import facts as declared_facts
+from .details import check_details
 
 RESERVED_LABEL = ir.RESERVED_LABEL
 
@@ -41,6 +42,9 @@ def check(modules: list[ast.Module]) -> tuple[ir.CheckedPolicy, Authored, list[D
         vocabulary = declarations(statements, diagnostics)
         vocabulary.facts = declared_facts([s for s in statements if isinstance(s, ast.FactDecl)],
                                           Typer(vocabulary, diagnostics), diagnostics)
+        kinds = vocabulary.facts.get(("subject", "kind"))
+        vocabulary.clients = check_details(statements, vocabulary,
+                                           kinds.fact.values if kinds is not None else None, diagnostics)
         rules = _rules([s for s in statements if isinstance(s, ast.Rule)], vocabulary, diagnostics)
         labels = frozenset(r.label for r in rules if r.label)
         tests = [s for s in statements if isinstance(s, ast.TestDecl)]

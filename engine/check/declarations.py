@@ -75,6 +75,10 @@ class Declarations:
     controller_decl: ast.ControllerDecl | None = None
     #: `fact` declarations, path -> `check.facts.Declared` (set by `check` once the sets are typed)
     facts: dict = field(default_factory=dict)
+    #: the recipients' declarations (their `for` purposes and details), by name
+    recipient_decls: dict[str, ast.RecipientDecl] = field(default_factory=dict)
+    #: `client` declarations by name (set by `check`, `check.details`)
+    clients: dict[str, ast.ClientDecl] = field(default_factory=dict)
 
     def frozen(self) -> ir.Vocabulary:
         """The run-time form (`ir.Vocabulary`): no syntax tree, no graph."""
@@ -88,7 +92,7 @@ class Declarations:
             controller=self.controller)
 
 
-def _duplicates(kind: str, decls: Iterable[_D], diagnostics: list[Diagnostic]) -> dict[str, _D]:
+def duplicates(kind: str, decls: Iterable[_D], diagnostics: list[Diagnostic]) -> dict[str, _D]:
     """name -> first declaration; every later one is an error showing both."""
     first: dict[str, _D] = {}
     for decl in decls:
@@ -130,7 +134,7 @@ def _check_root(decl_name: ast.Name, kind: str, diagnostics: list[Diagnostic],
 
 
 def _hierarchy(kind: str, decls: Iterable[_H], diagnostics: list[Diagnostic]) -> DeclaredHierarchy[_H]:
-    declared = _duplicates(kind, decls, diagnostics)
+    declared = duplicates(kind, decls, diagnostics)
     graph: nx.DiGraph[str] = nx.DiGraph()
     for name in declared:
         parts = name.split(".")
@@ -259,7 +263,7 @@ def country(lit: ast.CountryLit, diagnostics: list[Diagnostic]) -> str | None:
 
 
 def _regions(decls, diagnostics: list[Diagnostic]):
-    declared = _duplicates("region", decls, diagnostics)
+    declared = duplicates("region", decls, diagnostics)
     for decl in declared.values():
         _check_root(decl.name, "region", diagnostics)
     values: dict[str, frozenset[str]] = {}
@@ -325,7 +329,7 @@ def region_value(expr, lookup, known, diagnostics: list[Diagnostic]) -> frozense
 
 def _tables(decls, diagnostics: list[Diagnostic]) -> dict[str, Table]:
     tables = {}
-    for name, decl in _duplicates("table", decls, diagnostics).items():
+    for name, decl in duplicates("table", decls, diagnostics).items():
         _check_root(decl.name, "table", diagnostics)
         entries: dict[str, int] = {}
         seen: dict[str, Span] = {}
@@ -347,7 +351,7 @@ def _tables(decls, diagnostics: list[Diagnostic]) -> dict[str, Table]:
 
 def _recipients(decls, diagnostics: list[Diagnostic]) -> dict[str, ir.Recipient]:
     recipients = {}
-    for name, decl in _duplicates("recipient", decls, diagnostics).items():
+    for name, decl in decls.items():
         role = decl.role.value
         if role not in ir.ROLES:
             diagnostics.append(Diagnostic(
@@ -379,10 +383,11 @@ def declarations(statements, diagnostics: list[Diagnostic]) -> Declarations:
     markers = frozenset(name for name, decl in purposes.declared.items() if decl.marker)
     regions, region_decls = _regions(by_type[ast.RegionDecl], diagnostics)
     tables = _tables(by_type[ast.TableDecl], diagnostics)
-    obligations = _duplicates("obligation", by_type[ast.ObligationDecl], diagnostics)
+    obligations = duplicates("obligation", by_type[ast.ObligationDecl], diagnostics)
     for decl in obligations.values():
         _check_root(decl.name, "obligation", diagnostics)
-    recipients = _recipients(by_type[ast.RecipientDecl], diagnostics)
+    recipient_decls = duplicates("recipient", by_type[ast.RecipientDecl], diagnostics)
+    recipients = _recipients(recipient_decls, diagnostics)
     if by_type[ast.RecipientDecl]:
         for kind, decls in (("purpose", purposes.declared.values()), ("category", categories.declared.values()),
                             ("region", region_decls.values()), ("table", by_type[ast.TableDecl]),
@@ -411,6 +416,7 @@ def declarations(statements, diagnostics: list[Diagnostic]) -> Declarations:
         obligations=obligations,
         policy_name=policies[0].name.value if policies else None,
         recipients=recipients,
+        recipient_decls=recipient_decls,
         controller=controller,
         controller_decl=by_type[ast.ControllerDecl][0] if by_type[ast.ControllerDecl] else None,
     )

@@ -226,6 +226,40 @@ REGISTRY: dict[str, Code] = {
                    "event holds it."),
     "W1007": Code("a `context` key that no fact declares, in a policy that declares some",
                    "Correct the key (a typo?) or declare it with `fact context.KEY is …`."),
+    # the details the DPO's documents read (Art. 30 record, Arts. 13-14 notice)
+    "E1101": Code("a detail word on a declaration it does not describe",
+                   "Move the detail to the declaration it describes (`interest` to a purpose, "
+                   "`source` to a category, `dpo` to the controller…)."),
+    "E1102": Code("a detail, or `on behalf of`, given twice where one is allowed",
+                   "Keep one; join the texts into one string."),
+    "E1103": Code("`subjects` naming a kind of subject `fact subject.kind` does not declare",
+                   "Correct the kind (a typo?) or add it to the fact's `in {…}`."),
+    "E1104": Code("`on behalf of` a client the policy does not declare",
+                   "Declare the client: `client NAME named \"…\" contact \"…\"`."),
+    "E1105": Code("an `interest` on a purpose whose basis is not `legitimate_interest`",
+                   "Remove `interest`, or give the purpose `basis legitimate_interest`."),
+    "E1106": Code("an empty detail text",
+                   "Write what the document should say, or remove the detail."),
+    # lint: items the DPO's documents need that the policy does not state
+    "W1101": Code("a `legitimate_interest` purpose that states no interest",
+                   "Add `interest \"…\"` to the purpose: the notice tells the subjects the interest "
+                   "pursued (Arts. 6(1)(f), 13(1)(d))."),
+    "W1102": Code("a recipient outside the EEA with no adequacy decision and no safeguard",
+                   "Say what the recipient holds: `holds \"scc\"`, `\"bcr\"`, `\"dpf\"` (a certified US "
+                   "recipient)…, or choose a recipient in the EEA."),
+    "W1103": Code("a controller with no contact details",
+                   "Add `contact \"…\"` to the controller (Arts. 13(1)(a), 30(1)(a))."),
+    "W1104": Code("a controller outside the EEA with no representative in the Union",
+                   "Add `representative \"…\"` to the controller (Art. 27)."),
+    "W1105": Code("a purpose that states no kind of data subject, in a policy with a controller",
+                   "Add `subjects \"…\"` to the purpose (Art. 30(1)(c)), or to a parent purpose."),
+    "W1106": Code("a controller with no security measures",
+                   "Add `security \"…\"` to the controller: a general description of the measures "
+                   "(Arts. 30(1)(g), 32(1))."),
+    "W1107": Code("a recipient no purpose is for, in a policy with a controller",
+                   "Add `for PURPOSE, …` to the recipient: the record lists recipients per purpose."),
+    "W1108": Code("a purpose whose data no `retain` rule limits, in a policy with a controller",
+                   "Add `retain CATEGORY for DURATION` for its categories (Arts. 5(1)(e), 30(1)(f))."),
 }
 
 #: code -> title and code -> fix: views of the registry

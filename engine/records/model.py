@@ -82,6 +82,17 @@ class Retention(_Model):
     source: Source | None = None
 
 
+class Residency(_Model):
+    """A `residency` rule: categories that stay in a region (a destination outside it is denied)."""
+
+    categories: list[str]  # [] means every category
+    region: str  # as written: "eea", "eu + {CH}"
+    countries: list[str]
+    because: str | None = None
+    cite: str | None = None
+    source: Source | None = None
+
+
 class Transfer(_Model):
     """Personal data leaving the EEA (Art. 30(1)(e), 13(1)(f)): to a recipient in a
     third country, or to a destination a rule permits outside the EEA."""
@@ -147,6 +158,7 @@ class Purpose(_Model):
     recipients: list[str] = []  # recipient ids
     transfers: list[Transfer] = []
     retention: list[Retention] = []
+    residency: list[Residency] = []
     automated: Text | None = None  # Art. 22 automated decision-making, with its logic
     provision: Text  # Art. 13(2)(e): declared, else derived from the basis
     rights: list[Right] = []
@@ -177,6 +189,7 @@ class Record(_Model):
     categories: list[Category] = []
     recipients: list[Recipient] = []
     retention: list[Retention] = []
+    residency: list[Residency] = []
     gaps: list[Gap] = []
 
     @property

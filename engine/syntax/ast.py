@@ -184,6 +184,21 @@ Expr = Union[
 
 
 @dataclass(frozen=True)
+class Detail:
+    """What a DPO document says about a declaration: `contact "…", "…"`,
+    `interest "…"`. The checker knows which words describe which declaration
+    (`engine.check.details`); nothing decides by them."""
+
+    word: Name
+    values: tuple[StringLit, ...]
+    span: Span | None = _span()
+
+    @property
+    def text(self) -> str:
+        return ", ".join(v.value for v in self.values)
+
+
+@dataclass(frozen=True)
 class PolicyDecl:
     name: StringLit
     span: Span | None = _span()
@@ -211,6 +226,7 @@ class CategoryDecl:
     parents: tuple[Name, ...] = ()
     span: Span | None = _span()
     doc: str | None = _doc()
+    details: tuple[Detail, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -221,6 +237,8 @@ class PurposeDecl:
     span: Span | None = _span()
     doc: str | None = _doc()
     markers: tuple[Name, ...] = ()  # each `marker` clause; more than one is an error
+    details: tuple[Detail, ...] = ()
+    behalf: tuple[Name, ...] = ()  # each `on behalf of CLIENT`; more than one is an error
 
     @property
     def marker(self) -> bool:
@@ -270,6 +288,8 @@ class RecipientDecl:
     holds: tuple[StringLit, ...] = ()
     span: Span | None = _span()
     doc: str | None = _doc()
+    purposes: tuple[Name, ...] = ()  # `for PURPOSE, …`: what it receives data for
+    details: tuple[Detail, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -281,6 +301,18 @@ class ControllerDecl:
     country: CountryLit
     span: Span | None = _span()
     doc: str | None = _doc()
+    details: tuple[Detail, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClientDecl:
+    """`client NAME …`: a controller on whose behalf the policy's organisation
+    processes as a processor (Art. 28; its purposes say `on behalf of NAME`)."""
+
+    name: Name
+    span: Span | None = _span()
+    doc: str | None = _doc()
+    details: tuple[Detail, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -342,7 +374,7 @@ class TestDecl:
 
 Statement = Union[
     PolicyDecl, UseDecl, RegionDecl, CategoryDecl, PurposeDecl, TableDecl,
-    ObligationDecl, RecipientDecl, ControllerDecl, FactDecl, Rule, TestDecl,
+    ObligationDecl, RecipientDecl, ControllerDecl, ClientDecl, FactDecl, Rule, TestDecl,
 ]
 
 

@@ -174,6 +174,17 @@ class _Lowering:
                 break
         return ast.Name(token.value, span)
 
+    def details(self, children) -> tuple[ast.Detail, ...]:
+        """The `detail` trees among a declaration's children, in source order."""
+        found = []
+        for tree in children:
+            if isinstance(tree, Tree) and tree.data == "detail":
+                tokens: list[Any] = tree.children  # the word, then STRING tokens
+                word, *values = tokens
+                found.append(ast.Detail(ast.Name(word.value, self.span(word)),
+                                        tuple(self.string(v) for v in values), self.span(tree)))
+        return tuple(found)
+
     def names(self, tree: Tree) -> tuple[ast.Name, ...]:
         tokens: list[Any] = tree.children  # NAME tokens
         return tuple(self.name(t) for t in tokens)
@@ -232,19 +243,24 @@ class _Lowering:
             return ast.RegionDecl(self.name(c[0]), self.expr(c[1]), span)
         if kind == "category_decl":
             parents = self.names(c[1]) if c[1] is not None else ()
-            return ast.CategoryDecl(self.name(c[0]), parents, span)
+            return ast.CategoryDecl(self.name(c[0]), parents, span, details=self.details(c[2:]))
         if kind == "purpose_decl":
-            bases, parent_lists, markers = [], [], []
+            bases, parent_lists, markers, behalf = [], [], [], []
+            details: list[ast.Detail] = []
             for clause in c[1:]:
                 if clause.data == "basis_clause":
                     token = clause.children[0].children[0]
                     bases.append(ast.Name(token.value, self.span(token)))
                 elif clause.data == "marker_clause":
                     markers.append(ast.Name("marker", self.span(clause)))
+                elif clause.data == "behalf_clause":
+                    behalf.append(self.name(clause.children[0]))
+                elif clause.data == "purpose_clause":  # a detail
+                    details.extend(self.details(clause.children))
                 else:
                     parent_lists.append(self.names(clause.children[0]))
             return ast.PurposeDecl(self.name(c[0]), tuple(bases), tuple(parent_lists), span,
-                                   markers=tuple(markers))
+                                   markers=tuple(markers), details=tuple(details), behalf=tuple(behalf))
         if kind == "table_decl":
             default = self.integer(c[1]) if c[1] is not None else None
             entries = tuple(
@@ -261,11 +277,17 @@ class _Lowering:
             description = self.string(c[1]) if c[1] is not None else None
             return ast.ObligationDecl(self.name(c[0]), description, span)
         if kind == "recipient_decl":
-            holds = tuple(self.string(token) for token in c[3:] if token is not None)
+            holds = tuple(self.string(token) for token in c[3:] if isinstance(token, Token))
+            lists = [t for t in c[3:] if isinstance(t, Tree) and t.data == "name_list"]
             return ast.RecipientDecl(self.name(c[0]), self.name(c[1]),
-                                     ast.CountryLit(c[2].value, self.span(c[2])), holds, span)
+                                     ast.CountryLit(c[2].value, self.span(c[2])), holds, span,
+                                     purposes=self.names(lists[0]) if lists else (),
+                                     details=self.details(c[3:]))
         if kind == "controller_decl":
-            return ast.ControllerDecl(self.name(c[0]), ast.CountryLit(c[1].value, self.span(c[1])), span)
+            return ast.ControllerDecl(self.name(c[0]), ast.CountryLit(c[1].value, self.span(c[1])), span,
+                                      details=self.details(c[2:]))
+        if kind == "client_decl":
+            return ast.ClientDecl(self.name(c[0]), span, details=self.details(c[1:]))
         if kind == "fact_in":
             values = self._expr(c[1])
             assert isinstance(values, ast.SetLit)  # the grammar takes a set here

@@ -29,7 +29,12 @@ KEYWORDS = frozenset(
 
 #: words added after 0.2: keywords where their construct begins, names
 #: everywhere else (grammar rule `_name`), so older policies keep their meaning
-SOFT_KEYWORDS = frozenset("fact has marker oblige recipient holds controller".split())
+SOFT_KEYWORDS = frozenset("""fact has marker oblige recipient holds controller client behalf of
+    named contact dpo representative authority security interest subjects automated provision
+    source""".split())
+#: the words of a declaration's details (grammar rule `detail`)
+DETAIL_WORDS = ("named", "contact", "dpo", "representative", "authority", "security", "interest",
+                "subjects", "automated", "provision", "source")
 _SOFT_TYPES = frozenset(word.upper() for word in SOFT_KEYWORDS)
 
 _STATEMENT_KEYWORDS = frozenset(
@@ -310,6 +315,13 @@ def _statement_starts(significant: list[Token]) -> list[int]:
         elif token.type in ("FACT", "CONTROLLER"):  # `fact NAME in|is`, `controller NAME in`: else a name
             if (index + 2 < len(significant) and significant[index + 2].type in (("IN", "IS") if token.type == "FACT" else ("IN",))
                     and (significant[index + 1].type == "NAME" or significant[index + 1].type in _SOFT_TYPES)):
+                starts.append(index)
+        elif token.type == "CLIENT":
+            # `client NAME` begins a declaration where a statement can end before it
+            following = significant[index + 1] if index + 1 < len(significant) else None
+            before = significant[index - 1].type if index else None
+            if following is not None and (following.type == "NAME" or following.type in _SOFT_TYPES) \
+                    and (before is None or before in _STATEMENT_ENDS):
                 starts.append(index)
         elif token.type == "OBLIGE":
             # `oblige` begins a rule when obligations follow it and what comes before

@@ -252,7 +252,7 @@ def statement(node, anchors=None, exploded: bool = False) -> list[Line]:
         return [Line(f"use {node.library.value}", at)]
     if isinstance(node, ast.CategoryDecl):
         parents = f" is {_names(node.parents)}" if node.parents else ""
-        return [Line(f"category {node.name.value}{parents}", at)]
+        return _described(f"category {node.name.value}{parents}", node.details, at, exploded)
     if isinstance(node, ast.PurposeDecl):
         text = f"purpose {node.name.value}"
         for basis in node.bases:
@@ -260,15 +260,21 @@ def statement(node, anchors=None, exploded: bool = False) -> list[Line]:
         for group in node.parent_lists:
             text += f" is {_names(group)}"
         text += " marker" * len(node.markers)
-        return [Line(text, at)]
+        for client in node.behalf:
+            text += f" on behalf of {client.value}"
+        return _described(text, node.details, at, exploded)
     if isinstance(node, ast.ObligationDecl):
         description = f" {quote(node.description.value)}" if node.description else ""
         return [Line(f"obligation {node.name.value}{description}", at)]
     if isinstance(node, ast.RecipientDecl):
         holds = " holds " + ", ".join(quote(h.value) for h in node.holds) if node.holds else ""
-        return [Line(f"recipient {node.name.value} {node.role.value} in {node.country.code}{holds}", at)]
+        purposes = f" for {_names(node.purposes)}" if node.purposes else ""
+        return _described(f"recipient {node.name.value} {node.role.value} in {node.country.code}{holds}{purposes}",
+                          node.details, at, exploded)
     if isinstance(node, ast.ControllerDecl):
-        return [Line(f"controller {node.name.value} in {node.country.code}", at)]
+        return _described(f"controller {node.name.value} in {node.country.code}", node.details, at, exploded)
+    if isinstance(node, ast.ClientDecl):
+        return _described(f"client {node.name.value}", node.details, at, exploded)
     if isinstance(node, ast.RegionDecl):
         head = f"region {node.name.value} = "
         if isinstance(node.expr, ast.SetLit):
@@ -294,6 +300,17 @@ def statement(node, anchors=None, exploded: bool = False) -> list[Line]:
     if isinstance(node, ast.TestDecl):
         return test(node, at, anchors, exploded)
     raise AssertionError(f"cannot format {type(node).__name__}")
+
+
+def _described(head: str, details, at: int, exploded: bool) -> list[Line]:
+    """A declaration with its details: on one line when it fits, else the head
+    and then one detail a line, indented, in the order written."""
+    texts = [f"{d.word.value} " + ", ".join(quote(v.value) for v in d.values) for d in details]
+    one = " ".join([head, *texts])
+    if not texts or (not exploded and len(one) <= WIDTH):
+        return [Line(one, at)]
+    return [Line(head, at)] + [Line(INDENT + text, d.span.start if d.span else at)
+                               for d, text in zip(details, texts)]
 
 
 def _rule_clauses(node: ast.Rule) -> tuple[str, list[tuple[str, object]]]:

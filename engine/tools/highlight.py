@@ -12,7 +12,7 @@ from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation
 
 from ..event import fields
 from ..ir import ROLES
-from ..syntax.parser import KEYWORDS
+from ..syntax.parser import DETAIL_WORDS, KEYWORDS
 
 BASES = ("consent", "contract", "legal_obligation", "vital_interest", "public_task",
          "legitimate_interest")
@@ -46,6 +46,11 @@ class LawfulLexer(RegexLexer):
             (r"(?m)^(controller)(\s+)(" + NAME + r")(\s+)(in)\b",
              bygroups(Keyword.Declaration, Text, Name, Text, Keyword)),
             (r"controller(?:\.country)?\b(?!\.)", Name.Builtin),
+            (r"(?m)^(client)(\s+)(" + NAME + r")\b", bygroups(Keyword.Declaration, Text, Name)),
+            (r"(on)(\s+)(behalf)(\s+)(of)(\s+)(" + NAME + r")\b",
+             bygroups(Keyword, Text, Keyword, Text, Keyword, Text, Name)),
+            # a detail: its word is a keyword before its text
+            (r"(" + "|".join(DETAIL_WORDS) + r")(\s+)(?=\")", bygroups(Keyword, Text)),
             # `fact` is a contextual word: a declaration only where one begins
             (r"(?m)^(fact)(\s+)(?=" + NAME + r"\s+i[ns]\b)", bygroups(Keyword.Declaration, Text)),
             (words(DECLARATIONS, suffix=r"\b(?!\.)"), Keyword.Declaration),

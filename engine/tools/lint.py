@@ -107,6 +107,7 @@ def _lint(policy: Policy) -> list[Diagnostic]:
     linter.unpermitted_purposes()
     linter.empty_markers()
     linter.foreign_layers()
+    linter.record_gaps()
     if not any(isinstance(s, ast.UseDecl) and s.library.value == "gdpr"
                for m in policy.authored.modules for s in m.statements):
         linter.gdpr_hints()
@@ -411,6 +412,14 @@ class Linter:
                               "for another reason (each national law sets its own scope)")
 
     # ---- GDPR hints for policies without `use gdpr` ---------------------------------------
+
+    def record_gaps(self) -> None:
+        """W1101-W1108: items the Art. 30 record or the Art. 13/14 notice needs and
+        the policy does not state (`engine.records`)."""
+        from ..records.build import gap_diagnostics
+
+        for found in gap_diagnostics(self.policy):
+            self.warn(found.code, found.message, found.span, help=found.help)
 
     def gdpr_hints(self) -> None:
         categories = self.vocabulary.categories
