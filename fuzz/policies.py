@@ -33,7 +33,8 @@ consent explicit parental objected test event expect allow deny by obligation co
 day days month years ( ) { } [ ] , : = + - * == != <= >= < > # ## " ' \\ . 0 7
 99999999999999 DE FR XX subject.age subject.country destination safeguards context.x
 data_age purpose basis fact list of string integer subject.kind has marker oblige recipient holds
-processor recipient.role recipient.holds exporter subject.consent_age @ ; & | ! $ ~ ` \u00e9 \u2028 \ufeff \x00 \t \r \n""".split(" ")
+processor recipient.role recipient.holds exporter subject.consent_age controller client behalf named contact
+dpo representative authority security interest subjects automated provision source @ ; & | ! $ ~ ` \u00e9 \u2028 \ufeff \x00 \t \r \n""".split(" ")
 
 BASE = '''policy "fuzz"
 category contact.email
@@ -51,7 +52,13 @@ rule r1: permit billing on contact to eu when subject.age >= 16 with log because
 forbid marketing on health unless explicit consent
 retain contact for 2 years
 residency health in eu
-recipient mailer processor in US holds "dpf", "scc"
+recipient mailer processor in US holds "dpf", "scc" for billing named "Mailer" contact "m@x"
+controller acme in DE named "Acme" contact "a@x" dpo "d@x" security "tls"
+client shops named "Shops" contact "s@x"
+purpose relay basis contract on behalf of shops subjects "customer"
+purpose fraud basis legitimate_interest interest "safety" automated "a score" provision "none"
+category contact.phone source "the employer"
+permit relay, fraud on contact to eu
 oblige log for marketing when has context.ticket.id or subject.consent_age < 18
 forbid billing when recipient.role == "controller" and exporter == "controller"
 require consent for marketing on contact when subject.age < age[subject.country]

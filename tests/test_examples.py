@@ -10,7 +10,8 @@ import pytest
 
 import engine
 
-EXAMPLES = {"shop": "rules/examples/shop", "health": "rules/examples/health"}
+EXAMPLES = {"shop": "rules/examples/shop", "health": "rules/examples/health",
+            "identity": "rules/examples/identity"}
 
 
 def events(name: str) -> list[Path]:

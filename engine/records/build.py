@@ -167,16 +167,19 @@ class Builder:
         """The purpose's own declaration (a dotted one may only be implied)."""
         return self.decls.purposes.declared.get(name)
 
-    def _inherited(self, name: str, word: str) -> list[m.Text]:
-        """The purpose's own texts for `word`, else the nearest ancestors' that have one."""
+    def _nearest(self, name: str) -> list[ast.PurposeDecl]:
+        """The declarations of the purpose and its ancestors, nearest first (the
+        purpose itself, then by depth, then by name)."""
         ancestors = self.decls.purposes.ancestors.get(name, frozenset({name}))
         by_depth = sorted(ancestors, key=lambda a: (-len(self.decls.purposes.ancestors.get(a, ())), a))
-        for ancestor in by_depth:
-            decl = self._declaring(ancestor)
-            if decl is not None:
-                found = _texts(decl.details, word)
-                if found:
-                    return found
+        return [d for d in map(self._declaring, by_depth) if d is not None]
+
+    def _inherited(self, name: str, word: str) -> list[m.Text]:
+        """The purpose's own texts for `word`, else the nearest ancestor's that has one."""
+        for decl in self._nearest(name):
+            found = _texts(decl.details, word)
+            if found:
+                return found
         return []
 
     def purpose(self, name: str, recipients: list[m.Recipient], retention: list[m.Retention],
@@ -207,7 +210,7 @@ class Builder:
         automated = self._inherited(name, "automated")
         provision = self._inherited(name, "provision")
         subjects = self._inherited(name, "subjects")
-        behalf = decl.behalf[0].value if decl is not None and decl.behalf else None
+        behalf = next((d.behalf[0].value for d in self._nearest(name) if d.behalf), None)
         if basis == "legitimate_interest" and not interest and decl is not None:
             self.gap("W1101", f"the legitimate interest of `{name}`",
                      f"the purpose `{name}` is based on a legitimate interest but states none", decl.name.span,
