@@ -275,6 +275,10 @@ def cmd_schema(args, out: Console, err: Console) -> int:
             from .decide.analysis import Diff
 
             schema = Diff.model_json_schema()
+        elif args.what == "record":
+            from .records.ropa import json_schema
+
+            schema = json_schema()
         else:
             from .tools.testing import TestReport
 
@@ -283,6 +287,114 @@ def cmd_schema(args, out: Console, err: Console) -> int:
         schema = event_schema(_load(args.policy, err) if args.policy else None)
     out.print(json.dumps(schema, indent=2), markup=False, highlight=False)
     return EXIT_OK
+
+
+# ---- the DPO's documents: ropa, notice, map ----------------------------------------
+
+#: each document's formats; the first is the default (file suffixes name the others)
+DOCUMENT_FORMATS = {
+    "ropa": ("md", "html", "json", "xlsx", "ods"),
+    "notice": ("md", "html"),
+    "map": ("svg", "png", "dot"),
+}
+_SUFFIXES = {"markdown": "md", "htm": "html", "gv": "dot"}
+_BINARY = {"xlsx", "ods", "png"}
+
+
+def _document_format(args) -> str:
+    formats = DOCUMENT_FORMATS[args.command]
+    if args.format:
+        return args.format
+    if args.output and args.output != "-":
+        from pathlib import Path
+
+        suffix = Path(args.output).suffix.lstrip(".").lower()
+        suffix = _SUFFIXES.get(suffix, suffix)
+        if suffix in formats:
+            return suffix
+        raise UsageError(f"{args.output}: cannot tell the format from the name; give --format "
+                         + "|".join(formats))
+    return formats[0]
+
+
+def _document(args, err: Console):
+    """The policy's Record; a warning when items are missing (W11xx)."""
+    from .records.build import record
+
+    found = record(_load(args.policy, err))
+    if found.gaps:
+        err.print(f"lawful: warning: the policy does not state {len(found.gaps)} item(s) the documents "
+                  "need; `lawful lint` shows where", markup=False, highlight=False)
+    return found
+
+
+def _emit(args, data: str | bytes, out: Console) -> int:
+    """Write a document to -o FILE (atomically), or to standard output."""
+    from .tools.fmt import replace_file
+
+    if args.output and args.output != "-":
+        try:
+            replace_file(args.output, data)
+        except OSError as error:
+            raise UsageError(f"{args.output}: cannot write: {error.strerror or error}") from None
+        return EXIT_OK
+    if isinstance(data, bytes):
+        stream = getattr(out.file, "buffer", None)
+        if stream is None or out.file.isatty():
+            raise UsageError("this format is binary: give -o FILE (or pipe the output)")
+        stream.write(data)
+        stream.flush()
+        return EXIT_OK
+    out.file.write(data if data.endswith("\n") else data + "\n")
+    out.file.flush()
+    return EXIT_OK
+
+
+def _map_svg(found, err: Console) -> str | None:
+    """The data map as SVG for the HTML record, or None (with a warning) without Graphviz."""
+    from .records import graph
+
+    try:
+        return graph.render(found, "svg").decode("utf-8")
+    except graph.MapError as error:
+        err.print(f"lawful: warning: the record has no data map: {error}", markup=False, highlight=False)
+        return None
+
+
+def cmd_ropa(args, out: Console, err: Console) -> int:
+    from .records import ropa
+
+    form = _document_format(args)
+    found = _document(args, err)
+    if form == "md":
+        return _emit(args, ropa.markdown(found), out)
+    if form == "html":
+        return _emit(args, ropa.html(found, None if args.no_map else _map_svg(found, err)), out)
+    if form == "json":
+        return _emit(args, ropa.json_text(found), out)
+    return _emit(args, ropa.xlsx(found) if form == "xlsx" else ropa.ods(found), out)
+
+
+def cmd_notice(args, out: Console, err: Console) -> int:
+    from .records import notice
+
+    form = _document_format(args)
+    found = _document(args, err)
+    return _emit(args, notice.markdown(found) if form == "md" else notice.html(found), out)
+
+
+def cmd_map(args, out: Console, err: Console) -> int:
+    from .records import graph
+
+    form = _document_format(args)
+    found = _document(args, err)
+    if form == "dot":
+        return _emit(args, graph.dot(found), out)
+    try:
+        data = graph.render(found, form)
+    except graph.MapError as error:
+        raise UsageError(str(error)) from None
+    return _emit(args, data.decode("utf-8") if form == "svg" else data, out)
 
 
 def _project(args):
@@ -949,9 +1061,26 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(run=cmd_log)
 
+    for name, help_text in (
+            ("ropa", "the GDPR Art. 30 record of processing activities, from the policy"),
+            ("notice", "a GDPR Art. 13/14 privacy notice draft, from the policy"),
+            ("map", "the data map: categories, purposes, recipients and transfers (Graphviz)")):
+        formats = DOCUMENT_FORMATS[name]
+        p = commands.add_parser(name, help=help_text,
+                                description=help_text[0].upper() + help_text[1:] + ". Every statement "
+                                "is traced to the policy's file and line; items the policy does not state "
+                                "are listed (`lawful lint` warns about them, W11xx).")
+        p.add_argument("policy", metavar="POLICY", nargs="+", help="policy files or directories")
+        p.add_argument("--format", "-f", choices=formats,
+                       help=f"output format (default: from -o's suffix, else {formats[0]})")
+        p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+        if name == "ropa":
+            p.add_argument("--no-map", action="store_true", help="HTML without the embedded data map")
+        p.set_defaults(run={"ropa": cmd_ropa, "notice": cmd_notice, "map": cmd_map}[name])
+
     p = commands.add_parser("schema", help="print the JSON Schema of events, decisions, test reports, "
-                                           "remedies or diffs")
-    p.add_argument("what", choices=["event", "decision", "test-report", "remedies", "diff"])
+                                           "remedies, diffs or the Art. 30 record")
+    p.add_argument("what", choices=["event", "decision", "test-report", "remedies", "diff", "record"])
     p.add_argument("policy", metavar="POLICY", nargs="?",
                    help="with `event`: also the policy's purposes, categories and countries as enums")
     p.set_defaults(run=cmd_schema)

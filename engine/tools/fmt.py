@@ -52,7 +52,7 @@ def format_text(text: str, name: str = "<policy>") -> str:
 # ---- writing ----------------------------------------------------------------------------
 
 
-def replace_file(path: str, text: str) -> None:
+def replace_file(path: str, text: str | bytes) -> None:
     """Replace the contents of `path` atomically: a temporary file in the same
     folder, written and synced, given the original's permission bits (and owner,
     where allowed), renamed over the original, and the folder synced. A symbolic
@@ -70,8 +70,8 @@ def replace_file(path: str, text: str) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
                                          dir=folder)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8") if isinstance(text, str) else text)
             stream.flush()
             os.fsync(stream.fileno())
         if info is None:  # a new file: readable by all, writable by its owner
