@@ -104,9 +104,13 @@ def _purpose_names(purposes: Iterable[Purpose], cite: str = "source") -> tuple[I
     """Purposes by label, each citing its declaration (or its basis, `cite="basis"`)."""
     names: list[Inline] = []
     for p in purposes:
-        names.append(Strong((Value(p.label),)))
+        names.append(_name(p))
         names.append(Ref(_basis_source(p) if cite == "basis" else p.source))
     return _join_runs(names)
+
+
+def _name(purpose: Purpose) -> Strong:
+    return Strong((Value(purpose.label),))
 
 
 def _basis_source(purpose: Purpose) -> Source | None:
@@ -140,7 +144,8 @@ def _lead(record: Record) -> tuple[Block, ...]:
               "notice needs. Review and complete it before publishing it; it is not legal advice."),
              note=True),
     ]
-    who = (Value(record.controller.label), Ref(record.controller.source)) if record.controller else ("we",)
+    who = (Value(record.controller.label), Ref(record.controller.source)) if record.controller \
+        else ("the controller",)
     lead.append(_para("This notice tells you how ", *who, " (“we”) process personal data about you, as "
                       "Articles 13 and 14 of the General Data Protection Regulation (GDPR) require. "
                       "“Art.” refers to the GDPR."))
@@ -206,7 +211,7 @@ def _purposes(purposes: Sequence[Purpose]) -> Section:
                                   *(Ref(s) for s in _unique(s.source for s in p.subjects)))))
         else:
             children.append(Item(("Whom it concerns: not stated.", Ref(p.source))))
-        items.append(Item((Strong((Value(p.label),)), Ref(p.source)), tuple(children)))
+        items.append(Item((_name(p), Ref(p.source)), tuple(children)))
     return _section("purposes", title, _bullets(items))
 
 
@@ -233,8 +238,8 @@ def _interests(purposes: Sequence[Purpose]) -> Section:
     relying = [p for p in purposes if p.basis == "legitimate_interest"]
     if not relying:
         return _section("interests", title, _para("No purpose relies on legitimate interests (Art. 6(1)(f))."))
-    items = [Item((Strong((Value(p.label),)), ": ", *_text(p.interest))) if p.interest else
-             Item((Strong((Value(p.label),)), ": not stated. The legitimate interest pursued must be added.",
+    items = [Item((_name(p), ": ", *_text(p.interest))) if p.interest else
+             Item((_name(p), ": not stated. The legitimate interest pursued must be added.",
                    Ref(_basis_source(p)))) for p in relying]
     return _section("interests", title, _bullets(items))
 
@@ -256,9 +261,9 @@ def _categories(record: Record, purposes: Sequence[Purpose]) -> Section:
             used += [c for c in record.categories if c not in used]
             names.append("any category of personal data (the permit names none)")
         if names:
-            items.append(Item((Strong((Value(p.label),)), ": ", *_join_runs(names), ".")))
+            items.append(Item((_name(p), ": ", *_join_runs(names), ".")))
         else:
-            items.append(Item((Strong((Value(p.label),)), ": not stated. No data category is permitted for "
+            items.append(Item((_name(p), ": not stated. No data category is permitted for "
                                "this purpose.", Ref(p.source))))
     blocks: list[Block] = [_bullets(items)] if items else [_para("Not stated: there is no purpose.")]
     sourced = [c for c in used if c.sources]
@@ -307,8 +312,7 @@ def _recipients(record: Record, purposes: Sequence[Purpose]) -> Section:
         children = (Item(_text(r.description)),) if r.description else ()
         items.append(Item(tuple(line), children))
     if not items:
-        return _section("recipients", title, _para("No recipient is declared for the purposes above: the "
-                                                   "policy discloses your data to no one else."))
+        return _section("recipients", title, _para("No recipient is declared for the purposes above."))
     return _section("recipients", title, _bullets(items))
 
 
@@ -377,7 +381,7 @@ def _retention(record: Record, purposes: Sequence[Purpose]) -> Section:
         if not children:
             children.append(Item(("Not stated. The period, or the criteria used to set it, must be added.",
                                   Ref(p.source))))
-        items.append(Item((Strong((Value(p.label),)),), tuple(children)))
+        items.append(Item((_name(p),), tuple(children)))
     if not items:
         return _section("retention", title, _para("Not stated: there is no purpose."))
     return _section("retention", title, _bullets(items))
@@ -427,7 +431,7 @@ def _rights(purposes: Sequence[Purpose]) -> Section:
         return _section("rights", title, _para("Not stated: there is no purpose, so no right can be stated for one."))
     items = []
     for right in _RIGHTS_13_2_B:
-        items.append(Item((Strong((NAMES[right], f" ({_right(purposes[0], right).article})")),),
+        items.append(Item((_named(right, _right(purposes[0], right).article),),
                           tuple(_right_items(purposes, right))))
     marketing = [p for p in purposes if "direct_marketing" in p.parents]
     blocks: list[Block] = [_para("You can exercise these rights free of charge by contacting us; we answer "
@@ -438,36 +442,39 @@ def _rights(purposes: Sequence[Purpose]) -> Section:
     return _section("rights", title, *blocks)
 
 
+def _named(right: str, article: str) -> Strong:
+    return Strong((NAMES[right], f" ({article})"))
+
+
 def _withdrawal(purposes: Sequence[Purpose]) -> Section:
     title = "Withdrawing your consent (Art. 13(2)(c), 14(2)(d))"
     groups = [(r, members) for r, members in _groups(purposes, "withdrawal") if r.applies]
     if not groups:
-        return _section("withdrawal", title, _para("No purpose relies on your consent, so there is no consent "
-                                                   "to withdraw."))
+        return _section("withdrawal", title, _para(
+            _named("withdrawal", "Art. 7(3)"), ": no purpose relies on your consent, so there is no consent "
+            "to withdraw."))
     items = [Item(("For ", *_purpose_names(members, cite="basis"), ": ", r.text)) for r, members in groups]
-    return _section("withdrawal", title, _bullets(items))
+    return _section("withdrawal", title, _bullets([Item((_named("withdrawal", groups[0][0].article),),
+                                                        tuple(items))]))
 
 
 def _complaint(controller: Party | None, purposes: Sequence[Purpose]) -> Section:
     title = "Complaints to a supervisory authority (Art. 13(2)(d), 14(2)(e))"
-    groups = _groups(purposes, "complaint")
-    text: Inline = groups[0][0].text if groups else (
-        "You can lodge a complaint with a supervisory authority, in particular in the member state where you "
-        "live, where you work or where the alleged infringement took place (Art. 77).")
-    blocks: list[Block] = [_para(text, *(Ref(_basis_source(p)) for _, m in groups[:1] for p in m))]
+    items = _right_items(purposes, "complaint") or [
+        Item((next(r for r in rights_for(None, False) if r.id == "complaint").text,))]
     if controller and controller.authority:
-        blocks.append(_para("Our lead supervisory authority is ", *_text(controller.authority), "."))
+        items.append(Item(("Our lead supervisory authority is ", *_text(controller.authority), ".")))
     else:
-        blocks.append(_none("Our lead supervisory authority: not stated.",
-                            controller.source if controller else None))
-    return _section("complaint", title, *blocks)
+        items.append(Item(("Our lead supervisory authority: not stated.",
+                           Ref(controller.source if controller else None))))
+    return _section("complaint", title, _bullets([Item((_named("complaint", "Art. 77"),), tuple(items))]))
 
 
 def _provision(purposes: Sequence[Purpose]) -> Section:
     title = "Whether you must provide your data (Art. 13(2)(e))"
     if not purposes:
         return _section("provision", title, _para("Not stated: there is no purpose."))
-    items = [Item((Strong((Value(p.label),)), ": ", Value(p.provision.text),
+    items = [Item((_name(p), ": ", Value(p.provision.text),
                    Ref(p.provision.source or _basis_source(p)))) for p in purposes]
     return _section("provision", title, _bullets(items))
 
@@ -483,8 +490,9 @@ def _automated(purposes: Sequence[Purpose]) -> Section:
     for p in deciding:
         assert p.automated is not None
         right = _right(p, "automated")
-        children = (Item((right.text, Ref(_basis_source(p)))),) if right.applies else ()
-        items.append(Item((Strong((Value(p.label),)), ": ", *_text(p.automated)), children))
+        children = (Item((_named("automated", right.article), ": ", right.text, Ref(_basis_source(p)))),) \
+            if right.applies else ()
+        items.append(Item((_name(p), ": ", *_text(p.automated)), children))
     rest = [p for p in purposes if not p.automated]
     blocks: list[Block] = [_bullets(items)]
     if rest:
