@@ -392,3 +392,19 @@ def test_a_line_break_in_a_string_cannot_start_a_block(render):
     record = Record(policy="p", digest="d", controller=Party(id="c", label="A\n# B\r\n<i>", source=src(1)))
     out = render(record)
     assert "\n# B" not in out and "<i>" not in out
+
+
+# ---- the document writers ------------------------------------------------------------------------
+
+def test_one_source_keeps_its_number_and_adjacent_notes_are_comma_separated():
+    from engine.records import prose
+
+    a, b = src(1), src(2)
+    doc = prose.Document(title="T", lead=(prose.Para(("x", prose.Ref(a), prose.Ref(b), " y", prose.Ref(a),
+                                                      prose.Ref(None))),), sections=())
+    assert "x[^1][^2] y[^1]\n" in prose.markdown(doc)
+    assert prose.markdown(doc).endswith("[^1]: rules/x/policy.law:1\n\n[^2]: rules/x/policy.law:2\n")
+    page = prose.html(doc)
+    assert ('x<sup><a href="#src-1">1</a></sup><sup>,</sup><sup><a href="#src-2">2</a></sup> y'
+            '<sup><a href="#src-1">1</a></sup></p>') in page
+    assert page.count('<li id="src-') == 2
