@@ -206,7 +206,7 @@ def test_the_browser_shows_every_right_the_controller_and_each_purpose(tmp_path)
     for right in ("access", "rectification", "erasure", "restriction", "objection", "portability",
                   "withdrawal", "complaint"):
         assert NAMES[right] in shown, right
-    assert "Privacy notice: Keyhole Identity GmbH" in shown
+    assert "Privacy notice (draft): Keyhole Identity GmbH" in shown
     for p in SAMPLE.purposes:
         assert p.label in shown
     assert "DRAFT." in shown and "rules/examples/identity/identity.law:40" in shown
@@ -220,7 +220,7 @@ def test_the_browser_shows_every_right_the_controller_and_each_purpose(tmp_path)
 def test_an_empty_record_says_every_item_is_missing():
     empty = Record(policy=None, digest="sha256:0")
     text = notice.markdown(empty)
-    assert text.startswith("# Privacy notice: the controller\n")
+    assert text.startswith("# Privacy notice (draft): the controller\n")
     assert "Not stated: the policy declares no controller." in text
     assert "Not stated: the policy names no data protection officer." in text
     assert "Not stated: the policy declares no purpose" in text

@@ -67,7 +67,7 @@ def document(record: Record) -> prose.Document:
         _open_items(record),
     ]
     controller = record.controller.label if record.controller else "the controller"
-    return prose.Document(title=f"Privacy notice: {controller}", lead=_lead(record), sections=tuple(sections))
+    return prose.Document(title=f"Privacy notice (draft): {controller}", lead=_lead(record), sections=tuple(sections))
 
 
 # ---- helpers -------------------------------------------------------------------------------------
@@ -434,8 +434,10 @@ def _rights(purposes: Sequence[Purpose]) -> Section:
         items.append(Item((_named(right, _right(purposes[0], right).article),),
                           tuple(_right_items(purposes, right))))
     marketing = [p for p in purposes if "direct_marketing" in p.parents]
-    blocks: list[Block] = [_para("You can exercise these rights free of charge by contacting us; we answer "
-                                 "within one month (Art. 12(3))."), _bullets(items)]
+    blocks: list[Block] = [_para("You can exercise these rights free of charge by contacting us. We answer "
+                                 "within one month, or within three months for complex or numerous requests, "
+                                 "telling you of the extension within the first month (Art. 12(3))."),
+                           _bullets(items)]
     if marketing:
         blocks.append(_para(*_purpose_names(marketing), " is direct marketing: you can object to it at any time, "
                             "and your data is then no longer used for it (Art. 21(2), (3))."))
