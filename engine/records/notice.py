@@ -146,7 +146,7 @@ def _lead(record: Record) -> tuple[Block, ...]:
     ]
     who = (Value(record.controller.label), Ref(record.controller.source)) if record.controller \
         else ("the controller",)
-    lead.append(_para("This notice tells you how ", *who, " (“we”) process personal data about you, as "
+    lead.append(_para("This notice tells you how ", *who, " (“we”) processes personal data about you, as "
                       "Articles 13 and 14 of the General Data Protection Regulation (GDPR) require. "
                       "“Art.” refers to the GDPR."))
     if record.controller and record.controller.description:
