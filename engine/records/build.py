@@ -225,8 +225,10 @@ class Builder:
             interest=interest[0] if interest else None, subjects=subjects, categories=categories,
             all_categories=all_categories, recipients=[r.id for r in mine],
             transfers=[r.transfer for r in mine if r.transfer is not None],
-            retention=[r for r in retention if self._touches(r.categories, names, all_categories)],
-            residency=[r for r in residency if self._touches(r.categories, names, all_categories)],
+            retention=[self._narrowed(r, names, all_categories) for r in retention
+                       if self._touches(r.categories, names, all_categories)],
+            residency=[self._narrowed(r, names, all_categories) for r in residency
+                       if self._touches(r.categories, names, all_categories)],
             automated=automated[0] if automated else None,
             provision=provision[0] if provision else m.Text(text=provision_for(basis), source=
                                                              source(basis_decl.basis.span) if basis_decl is not None and basis_decl.basis else None),
@@ -244,6 +246,22 @@ class Builder:
         ancestors = self.decls.categories.ancestors
         return any(t in ancestors.get(n, frozenset({n})) or n in ancestors.get(t, frozenset({t}))
                    for t in targets for n in names)
+
+    def _narrowed(self, rule, names: set[str], all_categories: bool):
+        """A retain or residency rule as it concerns one purpose: only the categories
+        the purpose uses, each the narrower of the rule's and the purpose's (`retain
+        account` for a purpose on `account.email` says `account.email`)."""
+        if all_categories:
+            return rule
+        ancestors = self.decls.categories.ancestors
+        found = set()
+        for target in rule.categories or sorted(names):
+            for name in names:
+                if target in ancestors.get(name, frozenset({name})):
+                    found.add(name)
+                elif name in ancestors.get(target, frozenset({target})):
+                    found.add(target)
+        return rule.model_copy(update={"categories": sorted(found)})
 
     def category(self, name: str) -> m.Category:
         decl = self.decls.categories.declared.get(name)
