@@ -261,6 +261,7 @@ def test_the_schema_rejects_a_document_that_is_not_a_record():
     document["purposes"][0]["basis"] = 7
     assert not validator.is_valid(document)
     assert not validator.is_valid({**json.loads(ropa.json_text(SAMPLE)), "surprise": 1})
+    assert not validator.is_valid({**json.loads(ropa.json_text(SAMPLE)), "schema_version": "2"})
 
 
 # --- the workbooks ----------------------------------------------------------
@@ -403,6 +404,8 @@ def test_the_sample_page_in_a_browser(tmp_path):
     width, height = png_size(png)
     assert width == 1200 and 2000 < height < 16000
     assert len(png.read_bytes()) > 50_000  # a page of tables, not a blank image
+    tables = page_elements(page, "table")
+    assert len(tables) == 10 and all(0 < t["width"] <= 1200 for t in tables)  # no table overflows the page
 
 
 def test_a_page_without_processor_purposes_in_a_browser(tmp_path):

@@ -188,7 +188,7 @@ def recipients_table(record: Record) -> Table:
     rows = tuple((
         (Item(r.label, r.source),), (Item(r.id),), (Item(r.role.replace("_", " ")),),
         (Item(f"{r.country_name} ({r.country})"),), tuple(Item(_purpose_label(record, p)) for p in r.purposes),
-        _transfers(record, [r.transfer] if r.transfer else []) or (Item("none (in the EEA)"),),
+        _transfers(record, [r.transfer]) if r.transfer else (Item("none: in the EEA"),),
         _texts(r.contact), _texts([r.description] if r.description else []),
     ) for r in record.recipients)
     columns = (Column("Recipient", 26), Column("Name in the policy", 16), Column("Role", 16), Column("Country", 20),

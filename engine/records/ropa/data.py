@@ -15,8 +15,10 @@ def json_text(record: Record) -> str:
 
 
 def json_schema() -> dict:
-    """The JSON Schema (draft 2020-12) every `json_text` document satisfies."""
+    """The JSON Schema (draft 2020-12) every `json_text` document satisfies; it
+    pins `schema_version`, so a reader can tell a document of another version."""
     schema = Record.model_json_schema()
+    schema["properties"]["schema_version"]["const"] = SCHEMA_VERSION
     head = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
             "title": "Lawful record of processing activities (GDPR Art. 30)"}
     return head | {key: value for key, value in schema.items() if key not in head}
