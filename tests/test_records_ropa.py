@@ -320,6 +320,8 @@ def test_formula_text_stays_text_in_both_workbooks():
     for formula in FORMULAS:
         assert f"{formula} [evil|`x`.law:{HOSTILE.index(formula) + 1}]" in "\n".join(values)
     assert any(v.startswith(f"{FORMULAS[0]} [p.law:") for v in values)  # a purpose's name, first in its cell
+    for string in HOSTILE:  # non-ASCII and right-to-left text too, as written
+        assert f"{string} [evil|`x`.law:{HOSTILE.index(string) + 1}]" in "\n".join(values)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         sheets = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/")]
     assert sheets and not any("<f>" in s or "<f " in s for s in sheets)
