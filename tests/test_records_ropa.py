@@ -225,6 +225,7 @@ def test_processing_for_an_undeclared_client_without_a_controller_is_still_shown
     assert cells["F2"] == "sync [p.law:1]"
     assert cells["G2"] == cells["H2"] == cells["J2"] == "not stated in the policy"
     assert cells["I2"] == "none"
+    assert "No processor is declared in the policy." in ropa.markdown(record)
 
 
 def test_a_purpose_on_every_category_without_basis_or_retention_says_so():
@@ -269,8 +270,8 @@ def test_the_schema_rejects_a_document_that_is_not_a_record():
 
 def test_the_xlsx_sheets_are_styled_frozen_and_wrapped():
     book = openpyxl.load_workbook(io.BytesIO(ropa.xlsx(SAMPLE)))
-    assert book.sheetnames == ["Policy", "Controller", "Art. 30(1)", "Art. 30(2)", "Recipients", "Retention",
-                               "Categories", "Gaps"]
+    assert book.sheetnames == ["Policy", "Controller", "Art. 30(1)", "Processor", "Art. 30(2)", "Recipients",
+                               "Retention", "Categories", "Gaps"]
     sheet = book["Art. 30(1)"]
     assert sheet.freeze_panes == "A2"
     assert [sheet.cell(1, c).value for c in (1, 5, 13)] == ["Purpose", "(b) Lawful basis",
@@ -407,7 +408,7 @@ def test_the_sample_page_in_a_browser(tmp_path):
     assert width == 1200 and 2000 < height < 16000
     assert len(png.read_bytes()) > 50_000  # a page of tables, not a blank image
     tables = page_elements(page, "table")
-    assert len(tables) == 10 and all(0 < t["width"] <= 1200 for t in tables)  # no table overflows the page
+    assert len(tables) == 11 and all(0 < t["width"] <= 1200 for t in tables)  # no table overflows the page
 
 
 def test_a_page_without_processor_purposes_in_a_browser(tmp_path):

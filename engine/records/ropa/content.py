@@ -70,12 +70,12 @@ def sections(record: Record) -> tuple[Section, ...]:
     parts = [Section("Art. 30(1): record of processing activities of the controller",
                      "One entry per purpose the policy processes as controller: items (a) to (g) "
                      "of GDPR Art. 30(1).",
-                     (controller_table(record), activities_table(record)))]
+                     (party_table(record, "Controller"), activities_table(record)))]
     if record.processor_purposes:
         parts.append(Section("Art. 30(2): record of processing activities of the processor",
                              "The processing the policy's organisation carries out on behalf of each "
                              "client controller: items (a) to (d) of GDPR Art. 30(2).",
-                             (clients_table(record),)))
+                             (party_table(record, "Processor"), clients_table(record))))
     parts.append(Section("Recipients, retention and categories",
                          "Every recipient, retention rule and category of personal data the policy declares.",
                          (recipients_table(record), retention_table(record), categories_table(record))))
@@ -106,13 +106,14 @@ def policy_table(record: Record) -> Table:
                  tuple(((Item(key),), value) for key, value in rows))
 
 
-def controller_table(record: Record) -> Table:
-    """Art. 30(1)(a): the controller, its representative and its DPO."""
-    rows = () if record.controller is None else (_party_row(record.controller, "Controller"),)
-    return Table("Controller", "(a) Controller",
-                 "Name and contact details of the controller, its representative (Art. 27) and "
+def party_table(record: Record, role: str) -> Table:
+    """Art. 30(1)(a) and 30(2)(a): the policy's organisation as "Controller" or as
+    "Processor", with its contacts, representative (Art. 27) and DPO."""
+    rows = () if record.controller is None else (_party_row(record.controller, role),)
+    return Table(role, f"(a) {role}",
+                 f"Name and contact details of the {role.lower()}, its representative (Art. 27) and "
                  "its data protection officer.",
-                 _PARTY_COLUMNS, rows, cards=True, empty="No controller is declared in the policy.")
+                 _PARTY_COLUMNS, rows, cards=True, empty=f"No {role.lower()} is declared in the policy.")
 
 
 _PARTY_COLUMNS = (Column("Name", 30), Column("Role", 18), Column("Country", 16), Column("Contact", 40),
