@@ -12,6 +12,7 @@ the policy text that is enforced.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..model import Category, CategoryUse, Party, Purpose, Record, Recipient, Retention, Source, Text, Transfer
@@ -132,9 +133,7 @@ def _party_row(party: Party, role: str) -> tuple[Cell, ...]:
 
 def activities_table(record: Record) -> Table:
     """Art. 30(1)(b)–(g): one row per purpose processed as controller."""
-    controller = ((Item(record.controller.label, record.controller.source),) if record.controller
-                  else (Item("no controller declared"),))
-    security = _texts(record.controller.security if record.controller else [], NOT_STATED)
+    controller, security = _organisation(record), _security(record)
     rows = tuple((
         (Item(p.label, p.source),), (Item(p.id),), controller, _description(p), _basis(p), _interest(p),
         _texts(p.subjects, NOT_STATED), _categories(record, p), _recipients(record, p.recipients),
@@ -152,9 +151,7 @@ def activities_table(record: Record) -> Table:
 
 def clients_table(record: Record) -> Table:
     """Art. 30(2)(a)–(d): one row per client controller the policy processes for."""
-    processor = ((Item(record.controller.label, record.controller.source),) if record.controller
-                 else (Item("no controller declared"),))
-    security = _texts(record.controller.security if record.controller else [], NOT_STATED)
+    processor, security = _organisation(record), _security(record)
     by_client: dict[str, list[Purpose]] = {}
     for purpose in record.processor_purposes:
         by_client.setdefault(purpose.on_behalf_of or "", []).append(purpose)
@@ -243,7 +240,18 @@ def _texts(texts: list[Text], missing: str | None = None) -> Cell:
     return cell or ((Item(missing),) if missing else ())
 
 
-def _unique(items) -> Cell:
+def _organisation(record: Record) -> Cell:
+    """The policy's organisation (the controller, or the processor in Art. 30(2))."""
+    party = record.controller
+    return (Item(party.label, party.source),) if party else (Item("no controller declared"),)
+
+
+def _security(record: Record) -> Cell:
+    """The organisation's security measures (Art. 30(1)(g), 30(2)(d))."""
+    return _texts(record.controller.security if record.controller else [], NOT_STATED)
+
+
+def _unique(items: Iterable[Item]) -> Cell:
     """The items in order, each once."""
     return tuple(dict.fromkeys(items))
 
