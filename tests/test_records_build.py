@@ -73,7 +73,7 @@ def test_transfers_carry_their_mechanism_and_article(identity):
 def test_retention_and_residency_follow_the_categories_a_purpose_uses(identity):
     tax = next(p for p in identity.purposes if p.id == "tax_records")
     assert {(r.duration, tuple(r.categories)) for r in tax.retention} == {
-        ("10 years", ("billing.invoice",)), ("3 years", ("billing.contact", "billing.payment"))}
+        ("10 years", ("billing.invoice",)), ("3 years", ("billing.contact",))}  # what the purpose uses
     analytics = next(p for p in identity.purposes if p.id == "product_analytics")
     assert [r.duration for r in analytics.retention] == ["13 months"] and analytics.residency == []
     login = next(p for p in identity.purposes if p.id == "login")
