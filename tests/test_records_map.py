@@ -392,3 +392,13 @@ def test_a_recipient_and_a_rule_transferring_to_its_country_share_one_cluster():
     assert drawn.inside("recipient:cloud", "cluster_country_US")
     assert drawn.inside("destination:us", "cluster_country_US")
     assert drawn.texts(drawn.edges["purpose:a->recipient:cloud"]) == ["DPF", "Art. 45"]
+
+
+def test_dot_failing_is_a_map_error_with_its_message(monkeypatch, tmp_path):
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\necho 'Error: out of memory' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(MapError, match=r"^Graphviz's `dot` failed drawing the data map: "
+                                       r"Error: out of memory$"):
+        graph.render(sample(), "png")
