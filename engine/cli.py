@@ -391,7 +391,7 @@ def cmd_map(args, out: Console, err: Console) -> int:
     if form == "dot":
         return _emit(args, graph.dot(found), out)
     try:
-        data = graph.render(found, form)
+        data = graph.render(found, "svg" if form == "svg" else "png")
     except graph.MapError as error:
         raise UsageError(str(error)) from None
     return _emit(args, data.decode("utf-8") if form == "svg" else data, out)

@@ -396,9 +396,19 @@ def test_a_recipient_and_a_rule_transferring_to_its_country_share_one_cluster():
 
 def test_dot_failing_is_a_map_error_with_its_message(monkeypatch, tmp_path):
     fake = tmp_path / "dot"
-    fake.write_text("#!/bin/sh\necho 'Error: out of memory' >&2\nexit 1\n")
+    fake.write_text("#!/bin/sh\ncat > /dev/null\necho 'Error: out of memory' >&2\nexit 1\n")
     fake.chmod(0o755)
-    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
     with pytest.raises(MapError, match=r"^Graphviz's `dot` failed drawing the data map: "
                                        r"Error: out of memory$"):
         graph.render(sample(), "png")
+
+
+def test_dot_quitting_before_reading_the_graph_is_a_map_error(monkeypatch, tmp_path):
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\nexit 1\n")  # never reads its input: the pipe may break
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    for _ in range(5):
+        with pytest.raises(MapError, match=r"^Graphviz's `dot` (failed|could not draw)"):
+            graph.render(sample(), "png")

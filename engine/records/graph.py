@@ -87,6 +87,8 @@ def render(record: Record, format: Format) -> bytes:
     except graphviz.CalledProcessError as error:
         detail = (error.stderr or b"").decode("utf-8", "replace").strip()
         raise MapError(f"Graphviz's `dot` failed drawing the data map: {detail or error}") from None
+    except OSError as error:  # `dot` stopped before reading the graph (a broken pipe), or cannot start
+        raise MapError(f"Graphviz's `dot` could not draw the data map: {error.strerror or error}") from None
     if format == "svg":
         output = _GENERATOR_COMMENT.sub(b"", output)
     return output
