@@ -210,7 +210,21 @@ def check(text: str):
         return "policy-error"
     lint(policy)  # its W0812 builds the policy's decision diagrams
     analyse(policy)
+    documents(policy)
     return "compiled"
+
+
+def documents(policy) -> None:
+    """The DPO's documents of a compiled policy render in every format (the map as
+    DOT: drawing it is Graphviz's work)."""
+    from engine.records import graph, notice, ropa
+    from engine.records.build import record
+
+    found = record(policy)
+    for text in (ropa.markdown(found), ropa.html(found), ropa.json_text(found), notice.markdown(found),
+                 notice.html(found), graph.dot(found)):
+        assert isinstance(text, str) and text
+    assert ropa.xlsx(found)[:2] == b"PK" and ropa.ods(found)[:2] == b"PK"
 
 
 def analyse(policy) -> None:

@@ -27,14 +27,16 @@ def _driver() -> webdriver.Chrome:
     return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
 
 
-def render(html_path: Path, png_path: Path, width: int = 1200) -> str:
-    """The page's visible text; a full-page screenshot written to png_path."""
+def render(html_path: Path, png_path: Path, width: int = 1200, height: int | None = None) -> str:
+    """The page's visible text; a screenshot written to png_path: the whole page,
+    or its first `height` pixels."""
     driver = _driver()
     try:
         driver.get(Path(html_path).resolve().as_uri())
-        height = driver.execute_script(
-            "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
-        driver.set_window_size(width, min(int(height) + 120, 16000))
+        if height is None:
+            height = int(driver.execute_script(
+                "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")) + 120
+        driver.set_window_size(width, min(height, 16000))
         driver.save_screenshot(str(png_path))
         return str(driver.execute_script("return document.body.innerText"))
     finally:

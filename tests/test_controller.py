@@ -176,7 +176,8 @@ def test_lint_warns_of_a_national_layer_of_another_country(controller, found):
     text = LAYER.format(controller=controller)
     if controller.startswith("#"):
         text = text.replace("use gdpr.de\n", "", 1)
-    assert [d.code for d in lint_text(text, "layer.law").diagnostics] == found
+    # the records' missing items (W11xx, asked of a policy with a controller) are not the point here
+    assert [d.code for d in lint_text(text, "layer.law").diagnostics if not d.code.startswith("W11")] == found
 
 
 def test_the_german_layer_s_tests_declare_a_german_controller():

@@ -372,7 +372,7 @@ def test_this_repository_is_clean_through_the_installed_command():
         assert done.returncode == 0, (command, done.stdout, done.stderr)
     targets = Discovery(load_config(ROOT), ROOT).policies([str(ROOT)])
     names = [Path(t.name).relative_to(ROOT).as_posix() for t in targets]
-    assert names == ["rules/examples/health", "rules/examples/shop", "rules/gdpr", "rules/gdpr_national/de",
+    assert names == ["rules/examples/health", "rules/examples/identity", "rules/examples/shop", "rules/gdpr", "rules/gdpr_national/de",
                      "rules/gdpr_national_tests/de", "rules/gdpr_tests"]
 
 
