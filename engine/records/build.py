@@ -80,6 +80,7 @@ class Builder:
                 for purpose in (rule.purposes if rule.purposes is not None else (None,)):
                     self.permits[purpose].append(rule)
         self.checked_by_start = {r.span.start: r for r in policy.checked.rules if r.span is not None}
+        self._indexes: dict[int, dict] = {}
 
     def gap(self, code: str, item: str, message: str, span: Span | None, help: str) -> None:
         self.gaps.append(Diagnostic(code, message, span, help=help))
@@ -205,7 +206,7 @@ class Builder:
                         source=source(rule.span)))
         categories = sorted(uses.values(), key=lambda u: (u.category, u.source.line if u.source else 0, u.rule))
         names = {u.category for u in categories}
-        mine = [r for r in recipients if set(r.purposes) & ancestors]
+        mine = self._recipients_for(recipients, ancestors)
         interest = self._inherited(name, "interest")
         automated = self._inherited(name, "automated")
         provision = self._inherited(name, "provision")
@@ -225,10 +226,8 @@ class Builder:
             interest=interest[0] if interest else None, subjects=subjects, categories=categories,
             all_categories=all_categories, recipients=[r.id for r in mine],
             transfers=[r.transfer for r in mine if r.transfer is not None],
-            retention=[self._narrowed(r, names, all_categories) for r in retention
-                       if self._touches(r.categories, names, all_categories)],
-            residency=[self._narrowed(r, names, all_categories) for r in residency
-                       if self._touches(r.categories, names, all_categories)],
+            retention=[self._narrowed(r, names, all_categories) for r in self._touching(retention, names, all_categories)],
+            residency=[self._narrowed(r, names, all_categories) for r in self._touching(residency, names, all_categories)],
             automated=automated[0] if automated else None,
             provision=provision[0] if provision else m.Text(text=provision_for(basis), source=
                                                              source(basis_decl.basis.span) if basis_decl is not None and basis_decl.basis else None),
@@ -238,14 +237,53 @@ class Builder:
     def _under(self, category: str, root: str) -> bool:
         return root in self.decls.categories.ancestors.get(category, frozenset({category}))
 
-    def _touches(self, targets: list[str], names: set[str], all_categories: bool) -> bool:
-        """A rule on `targets` ([] = every category) concerns a purpose using `names`:
-        one is the other's ancestor or descendant."""
-        if not targets or all_categories:
-            return True
+    def _recipients_for(self, recipients: list[m.Recipient], ancestors: frozenset[str]) -> list[m.Recipient]:
+        """The recipients (in their order) whose `for` names the purpose or an ancestor."""
+        key = id(recipients)
+        index = self._indexes.get(key)
+        if index is None:
+            index = defaultdict(list)
+            for position, recipient in enumerate(recipients):
+                for purpose in recipient.purposes:
+                    index[purpose].append(position)
+            self._indexes[key] = index
+        found = {position for ancestor in ancestors for position in index.get(ancestor, ())}
+        return [recipients[i] for i in sorted(found)]
+
+    def _touching(self, rules: list, names: set[str], all_categories: bool) -> list:
+        """The retain or residency rules (in their order) that concern a purpose using
+        `names`: a rule on every category, or one of whose categories is an ancestor
+        or a descendant of one the purpose uses. Indexed by category, so the cost
+        follows the rules that can concern the purpose, not all of them."""
+        if all_categories:
+            return list(rules)
+        index = self._category_index(rules)
+        found: set[int] = set(index.get(None, ()))
         ancestors = self.decls.categories.ancestors
-        return any(t in ancestors.get(n, frozenset({n})) or n in ancestors.get(t, frozenset({t}))
-                   for t in targets for n in names)
+        for name in names:
+            for ancestor in ancestors.get(name, frozenset({name})):
+                found.update(index.get(("on", ancestor), ()))  # a rule on an ancestor (or on the name)
+            found.update(index.get(("under", name), ()))  # a rule on a descendant
+        return [rules[i] for i in sorted(found)]
+
+    def _category_index(self, rules: list) -> dict:
+        """(kind, category) -> positions of the rules naming it ("on") or a category
+        under it ("under"); None -> the rules on every category. Built once per list."""
+        key = id(rules)
+        cached = self._indexes.get(key)
+        if cached is not None:
+            return cached
+        index: dict = defaultdict(list)
+        ancestors = self.decls.categories.ancestors
+        for position, rule in enumerate(rules):
+            if not rule.categories:
+                index[None].append(position)
+            for target in rule.categories:
+                index[("on", target)].append(position)
+                for ancestor in ancestors.get(target, frozenset({target})) - {target}:
+                    index[("under", ancestor)].append(position)
+        self._indexes[key] = index
+        return index
 
     def _narrowed(self, rule, names: set[str], all_categories: bool):
         """A retain or residency rule as it concerns one purpose: only the categories
