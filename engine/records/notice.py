@@ -372,11 +372,12 @@ def _retention(record: Record, purposes: Sequence[Purpose]) -> Section:
         for r in p.retention:
             what: tuple[Inline, ...] = _join([Value(_category_label(record, c)) for c in r.categories]) \
                 if r.categories else ("all data",)
-            why: list[Inline] = []
-            if r.because:
-                why += [", because ", Value(r.because)]
-            if r.cite:
-                why += [" (", Value(r.cite), ")"]
+            why: list[Inline] = []  # the rule's reason and citation, in parentheses: either may be a phrase
+            for text in (r.because, r.cite):
+                if text:
+                    why += ["; " if why else " (", Value(text)]
+            if why:
+                why.append(")")
             children.append(Item((*what, ": ", Value(r.duration), *why, ".", Ref(r.source))))
         if not children:
             children.append(Item(("Not stated. The period, or the criteria used to set it, must be added.",
