@@ -338,15 +338,20 @@ def _emit(args, data: str | bytes, out: Console) -> int:
         except OSError as error:
             raise UsageError(f"{args.output}: cannot write: {error.strerror or error}") from None
         return EXIT_OK
-    if isinstance(data, bytes):
-        stream = getattr(out.file, "buffer", None)
-        if stream is None or out.file.isatty():
-            raise UsageError("this format is binary: give -o FILE (or pipe the output)")
-        stream.write(data)
-        stream.flush()
-        return EXIT_OK
-    out.file.write(data if data.endswith("\n") else data + "\n")
-    out.file.flush()
+    try:
+        if isinstance(data, bytes):
+            stream = getattr(out.file, "buffer", None)
+            if stream is None or out.file.isatty():
+                raise UsageError("this format is binary: give -o FILE (or pipe the output)")
+            stream.write(data)
+            stream.flush()
+        else:
+            out.file.write(data if data.endswith("\n") else data + "\n")
+            out.file.flush()
+    except BrokenPipeError:
+        raise  # the reader has gone: main() ends quietly
+    except OSError as error:
+        raise UsageError(f"cannot write to standard output: {error.strerror or error}") from None
     return EXIT_OK
 
 
@@ -369,7 +374,13 @@ def cmd_ropa(args, out: Console, err: Console) -> int:
     if form == "md":
         return _emit(args, ropa.markdown(found), out)
     if form == "html":
-        return _emit(args, ropa.html(found, None if args.no_map else _map_svg(found, err)), out)
+        svg = None if args.no_map else _map_svg(found, err)
+        try:
+            page = ropa.html(found, svg)
+        except ValueError as error:  # the page refuses a map it cannot embed safely
+            err.print(f"lawful: warning: the record has no data map: {error}", markup=False, highlight=False)
+            page = ropa.html(found, None)
+        return _emit(args, page, out)
     if form == "json":
         return _emit(args, ropa.json_text(found), out)
     return _emit(args, ropa.xlsx(found) if form == "xlsx" else ropa.ods(found), out)

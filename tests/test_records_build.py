@@ -132,3 +132,50 @@ def test_every_policy_that_compiles_has_a_record(rng):
         return
     found = record(policy)
     assert Record.model_validate_json(found.model_dump_json()) == found
+
+
+# ---- what the documents say follows what the policy says (review findings' classes) ----
+
+
+def _record(text: str):
+    return record(engine.load_policy_text(text, "t.law"))
+
+
+def test_destinations_a_permit_sends_data_to_are_transfers_with_what_they_need():
+    found = _record('use gdpr\ncontroller c in DE contact "x" security "y"\npurpose p basis contract subjects "s"\n'
+                    "category k\npermit p on k to {US, IN, CH, FR}\nretain k for 1 year\n")
+    transfers = {t.to: (t.mechanism, t.article) for t in found.purposes[0].transfers}
+    assert set(transfers) == {"US", "IN", "CH"}  # France is in the EEA
+    assert transfers["CH"][0] == "adequacy"
+    assert transfers["IN"][0] == "safeguard" and "gdpr_transfers" in transfers["IN"][1]
+    assert all(t.source is not None and t.source.line == 5 for t in found.purposes[0].transfers)
+    # without the library nothing checks the transfer: no mechanism
+    bare = _record("purpose p basis contract\ncategory k\npermit p on k to {IN}\n")
+    assert [(t.to, t.mechanism) for t in bare.purposes[0].transfers] == [("IN", "none")]
+
+
+def test_a_destination_a_recipient_of_the_purpose_receives_in_is_its_transfer_only():
+    found = _record('recipient pay processor in US holds "dpf" for p\npurpose p basis contract\ncategory k\n'
+                    "permit p on k to {DE, US}\n")
+    assert [t.to for t in found.purposes[0].transfers] == ["pay"]
+
+
+def test_special_categories_are_found_under_a_parent_and_under_every_category():
+    found = _record("use gdpr\ncategory patient\ncategory patient.diagnosis is special.health\n"
+                    "purpose p basis contract\npurpose q basis contract\npurpose r basis contract\ncategory other\n"
+                    "permit p on patient to eea when explicit consent\npermit q to eea when explicit consent\n"
+                    "permit r on other to eea\n")
+    assert {p.id: p.special for p in found.purposes} == {"p": True, "q": True, "r": False}
+
+
+def test_a_child_on_another_basis_does_not_state_its_parent_s_interest():
+    found = _record('purpose sec basis legitimate_interest interest "Stopping attacks"\n'
+                    "purpose sec.marketing basis consent\ncategory k\npermit sec on k\n")
+    assert {p.id: p.interest is not None for p in found.purposes} == {"sec": True, "sec.marketing": False}
+
+
+def test_the_basis_is_traced_to_the_nearest_declaration_that_gives_it():
+    found = _record("purpose a basis consent\npurpose a.b basis contract\npurpose a.b.c\ncategory k\n"
+                    "permit a.b.c on k\n")
+    c = next(p for p in found.purposes if p.id == "a.b.c")
+    assert c.basis == "contract" and c.basis_source.line == 2 and c.provision.source.line == 2

@@ -5,6 +5,7 @@ they infer from file names, and every way they refuse with exit 2."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -116,3 +117,39 @@ def test_the_record_schema_is_the_published_one(capsys):
     code, out, _ = run(capsys, "schema", "record")
     assert code == 0
     assert json.loads(out) == json.loads(Path("docs/schema/ropa.schema.json").read_text(encoding="utf-8"))
+
+
+def test_a_document_written_to_a_pipe_or_device_leaves_it_what_it_is(tmp_path):
+    import stat
+    import threading
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    assert main(["map", IDENTITY, "--format", "png", "-o", str(fifo)]) == 0
+    reader.join(timeout=60)
+    assert received and received[0][:8] == b"\x89PNG\r\n\x1a\n"
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # not replaced by a regular file
+
+
+def test_a_full_standard_output_is_a_message_not_a_traceback():
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([sys.executable, "-m", "engine", "ropa", IDENTITY], stdout=full,
+                              stderr=subprocess.PIPE, timeout=120)
+    assert done.returncode == 2 and b"cannot write to standard output" in done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+def test_control_characters_in_policy_text_keep_the_map_well_formed(capsys, tmp_path):
+    import xml.etree.ElementTree as ElementTree
+
+    policy = tmp_path / "c.law"
+    policy.write_text('policy "c\x01"\ncontroller c in DE named "a\x01b" contact "x" security "s"\n'
+                      'purpose p basis contract subjects "s"\ncategory k\npermit p on k to {DE}\n'
+                      "retain k for 1 year\n", encoding="utf-8")
+    code, out, err = run(capsys, "map", str(policy))
+    assert code == 0 and ElementTree.fromstring(out.encode("utf-8")) is not None
+    code, out, err = run(capsys, "ropa", str(policy), "--format", "html")
+    assert code == 0 and "<svg" in out and "Traceback" not in err

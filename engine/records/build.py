@@ -81,6 +81,9 @@ class Builder:
                     self.permits[purpose].append(rule)
         self.checked_by_start = {r.span.start: r for r in policy.checked.rules if r.span is not None}
         self._indexes: dict[int, dict] = {}
+        self._reach: set[str] | None = None  # the categories with an Art. 9 category under them
+        self._own_special = False
+        self._checks_transfers = "gdpr_transfers" in policy.checked.labels
 
     def gap(self, code: str, item: str, message: str, span: Span | None, help: str) -> None:
         self.gaps.append(Diagnostic(code, message, span, help=help))
@@ -190,8 +193,7 @@ class Builder:
         details = decl.details if decl is not None else ()
         ancestors = decls.purposes.ancestors.get(name, frozenset({name}))
         basis = self.policy.checked.vocabulary.bases.get(name)
-        declaring = [self._declaring(a) for a in sorted(ancestors, key=lambda a: (a != name, a))]
-        basis_decl = next((d for d in declaring if d is not None and d.basis is not None), None)
+        basis_decl = next((d for d in self._nearest(name) if d.basis is not None), None)
         uses: dict[tuple[str, str], m.CategoryUse] = {}
         all_categories = False
         keys: list[str | None] = [*sorted(ancestors), None]
@@ -207,7 +209,8 @@ class Builder:
         categories = sorted(uses.values(), key=lambda u: (u.category, u.source.line if u.source else 0, u.rule))
         names = {u.category for u in categories}
         mine = self._recipients_for(recipients, ancestors)
-        interest = self._inherited(name, "interest")
+        # a legitimate interest is stated only for a purpose that rests on one
+        interest = self._inherited(name, "interest") if basis == "legitimate_interest" else []
         automated = self._inherited(name, "automated")
         provision = self._inherited(name, "provision")
         subjects = self._inherited(name, "subjects")
@@ -216,7 +219,7 @@ class Builder:
             self.gap("W1101", f"the legitimate interest of `{name}`",
                      f"the purpose `{name}` is based on a legitimate interest but states none", decl.name.span,
                      "add `interest \"…\"`: the interest pursued is told to the subjects (Arts. 6(1)(f), 13(1)(d))")
-        special = any(self._under(c, "special") for c in names) or (all_categories and False)
+        special = self._special(names, all_categories)
         return m.Purpose(
             id=name, label=label(name, details), description=_doc(decl) if decl is not None else None,
             parents=sorted(a for a in ancestors if a != name and a in decls.purposes.declared
@@ -225,7 +228,8 @@ class Builder:
             basis_source=source(basis_decl.basis.span) if basis_decl is not None and basis_decl.basis else None,
             interest=interest[0] if interest else None, subjects=subjects, categories=categories,
             all_categories=all_categories, recipients=[r.id for r in mine],
-            transfers=[r.transfer for r in mine if r.transfer is not None],
+            transfers=[r.transfer for r in mine if r.transfer is not None]
+            + self._rule_transfers(name, keys, mine),
             retention=[self._narrowed(r, names, all_categories) for r in self._touching(retention, names, all_categories)],
             residency=[self._narrowed(r, names, all_categories) for r in self._touching(residency, names, all_categories)],
             automated=automated[0] if automated else None,
@@ -233,6 +237,40 @@ class Builder:
                                                              source(basis_decl.basis.span) if basis_decl is not None and basis_decl.basis else None),
             rights=rights_for(basis, bool(automated)), on_behalf_of=behalf, special=special,
             source=source(decl.span if decl is not None else None))
+
+    def _special(self, names: set[str], all_categories: bool) -> bool:
+        """The purpose can process an Art. 9 category: one it names is special, or has
+        a special category under it; a permit on every category counts when the
+        policy's own files declare a special category."""
+        if self._reach is None:
+            declared = self.decls.categories.declared
+            special = [c for c in self.decls.categories.names() if self._under(c, "special")]
+            self._reach = {a for c in special for a in self.decls.categories.ancestors.get(c, frozenset({c}))}
+            self._own_special = any(c in declared and _own(declared[c].span) for c in special)
+        return any(n in self._reach for n in names) or (all_categories and self._own_special)
+
+    def _rule_transfers(self, name: str, keys: list[str | None], recipients: list[m.Recipient]) -> list[m.Transfer]:
+        """The countries outside the EEA the purpose's permits send data to (`to`),
+        less those a recipient of the purpose already receives it in. With the GDPR
+        library's transfer rule, a destination without an adequacy decision needs a
+        safeguard or a derogation on each event: that is the mechanism stated."""
+        covered = {r.country for r in recipients}
+        countries: dict[str, ir.CheckedRule] = {}
+        for key in keys:
+            for rule in self.permits.get(key, ()):
+                for country in sorted(rule.destination or ()):
+                    if country not in covered and not in_eea(country):
+                        countries.setdefault(country, rule)
+        found = []
+        for country, rule in sorted(countries.items()):
+            kind, safeguards, article = mechanism(country, frozenset()) or ("none", [], "")
+            if kind == "none" and self._checks_transfers:
+                kind, article = "safeguard", ("an Art. 46 safeguard or an Art. 49 derogation, required for each "
+                                              "transfer by the rule gdpr_transfers")
+            found.append(m.Transfer(to=country, country=country, country_name=country_name(country),
+                                    mechanism=kind, safeguards=safeguards, article=article,
+                                    source=source(rule.span)))
+        return found
 
     def _under(self, category: str, root: str) -> bool:
         return root in self.decls.categories.ancestors.get(category, frozenset({category}))

@@ -97,10 +97,15 @@ def render(record: Record, format: Format) -> bytes:
 # --- text ---------------------------------------------------------------------
 
 
+#: characters XML 1.0 does not allow (an SVG holding one is not well-formed)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def _escape(text: str) -> str:
     """`text` taken literally by Graphviz: `\\` is not an escape, `&amp;` is not an
-    entity (dot decodes entities in every string), `<…>` is not HTML."""
-    return graphviz.escape(text.replace("&", "&amp;"))
+    entity (dot decodes entities in every string), `<…>` is not HTML; a character
+    XML does not allow becomes U+FFFD, so the SVG stays well-formed."""
+    return graphviz.escape(_NOT_XML.sub("\ufffd", text).replace("&", "&amp;"))
 
 
 def _label(*lines: str, width: int = WRAP) -> str:

@@ -11,6 +11,7 @@ name (a `named "…"` detail, else the name with `_` and `.` spelled out).
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -202,11 +203,17 @@ class Record(_Model):
         """The Art. 30(2) rows: purposes processed on behalf of a client."""
         return [p for p in self.purposes if p.on_behalf_of is not None]
 
+    @cached_property
+    def _by_id(self) -> dict[str, dict]:
+        """Categories, recipients and clients by id (the renderers look them up per edge)."""
+        return {"category": {c.id: c for c in self.categories}, "recipient": {r.id: r for r in self.recipients},
+                "client": {c.id: c for c in self.clients}}
+
     def category(self, id: str) -> Category | None:
-        return next((c for c in self.categories if c.id == id), None)
+        return self._by_id["category"].get(id)
 
     def recipient(self, id: str) -> Recipient | None:
-        return next((r for r in self.recipients if r.id == id), None)
+        return self._by_id["recipient"].get(id)
 
     def client(self, id: str) -> Party | None:
-        return next((c for c in self.clients if c.id == id), None)
+        return self._by_id["client"].get(id)

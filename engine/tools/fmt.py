@@ -57,13 +57,19 @@ def replace_file(path: str, text: str | bytes) -> None:
     folder, written and synced, given the original's permission bits (and owner,
     where allowed), renamed over the original, and the folder synced. A symbolic
     link is kept and its target formatted. A file that does not exist yet is
-    created the same way. On any error (OSError) the original is as it was and
+    created the same way; a target that is not a regular file (a device, a pipe)
+    is written to as it is. On any error (OSError) the original is as it was and
     the temporary file is gone."""
     target = os.path.realpath(path)
     try:
         info = os.stat(target)
     except FileNotFoundError:  # a new file
         info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        # a device or a pipe (`-o /dev/stdout`): written to, never renamed over
+        with open(target, "wb") as stream:
+            stream.write(text.encode("utf-8") if isinstance(text, str) else text)
+        return
     if info is not None and not os.access(target, os.W_OK):
         raise PermissionError(13, "Permission denied", path)
     folder = os.path.dirname(target)
