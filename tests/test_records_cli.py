@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import engine
 from engine.cli import main
 
 IDENTITY = "rules/examples/identity"
@@ -142,14 +143,22 @@ def test_a_full_standard_output_is_a_message_not_a_traceback():
     assert b"Traceback" not in done.stderr
 
 
-def test_control_characters_in_policy_text_keep_the_map_well_formed(capsys, tmp_path):
-    import xml.etree.ElementTree as ElementTree
-
+def test_control_characters_in_text_a_document_shows_are_an_error_with_its_place(capsys, tmp_path):
     policy = tmp_path / "c.law"
-    policy.write_text('policy "c\x01"\ncontroller c in DE named "a\x01b" contact "x" security "s"\n'
+    policy.write_text('policy "c"\ncontroller c in DE named "a\x01b" contact "x" security "s"\n'
                       'purpose p basis contract subjects "s"\ncategory k\npermit p on k to {DE}\n'
                       "retain k for 1 year\n", encoding="utf-8")
-    code, out, err = run(capsys, "map", str(policy))
-    assert code == 0 and ElementTree.fromstring(out.encode("utf-8")) is not None
-    code, out, err = run(capsys, "ropa", str(policy), "--format", "html")
-    assert code == 0 and "<svg" in out and "Traceback" not in err
+    for command in ("map", "ropa", "notice"):
+        code, out, err = run(capsys, command, str(policy))
+        assert code == 2 and out == "" and "E0112" in err and "c.law:2:28" in err and "Traceback" not in err
+
+
+def test_the_map_stays_well_formed_xml_whatever_a_label_holds(tmp_path):
+    import xml.etree.ElementTree as ElementTree
+
+    from engine.records import graph
+    from engine.records.build import record
+
+    found = record(engine.load_policy(IDENTITY))
+    hostile = found.model_copy(update={"policy": "c\x01\x1f\ufffe"})
+    assert ElementTree.fromstring(graph.render(hostile, "svg")) is not None

@@ -71,6 +71,8 @@ REGISTRY: dict[str, Code] = {
                    "chain of `and` or of `or` counts as one level."),
     "E0111": Code("a name too long or with too many dotted segments",
                    "Shorten the name: at most 32 dotted segments and 200 characters."),
+    "E0112": Code("a control character in text a document shows (a detail, `because`, `cite`, a name)",
+                   "Remove the character; write the text with printable characters only."),
     # names
     "E0201": Code("an undefined name",
                    "Declare the name, or fix its spelling (the help line suggests"

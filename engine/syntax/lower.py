@@ -20,6 +20,9 @@ from ..core.diagnostics import Diagnostic
 from ..core.source import Source, Span
 from .parser import KEYWORDS, parse_tree, token_span
 
+#: C0 controls but the tab, DEL and the C1 controls: no document can show them
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
 MAX_INT = 10**12
 MAX_NESTING = 100
 #: the depth of a lowered expression, where long `and`/`or` chains are balanced trees
@@ -182,7 +185,7 @@ class _Lowering:
                 tokens: list[Any] = tree.children  # the word, then STRING tokens
                 word, *values = tokens
                 found.append(ast.Detail(ast.Name(word.value, self.span(word)),
-                                        tuple(self.string(v) for v in values), self.span(tree)))
+                                        tuple(self.string(v, shown=True) for v in values), self.span(tree)))
         return tuple(found)
 
     def names(self, tree: Tree) -> tuple[ast.Name, ...]:
@@ -194,9 +197,19 @@ class _Lowering:
             return None
         return self.names(tree.children[0])
 
-    def string(self, token: Token) -> ast.StringLit:
+    def string(self, token: Token, shown: bool = False) -> ast.StringLit:
+        """A string literal. `shown`: text that explanations and the DPO's documents
+        show (a detail, `because`, `cite`, a policy's name…), where a control
+        character is an error (E0112): no document can show it."""
         raw = token.value[1:-1]
         span = self.span(token)
+        if shown:
+            control = _CONTROL.search(raw)
+            if control is not None:
+                start = span.start + 1 + control.start()
+                self.error("E0112", f"a control character (U+{ord(control.group()):04X}) in text a document shows",
+                           Span(self.source, start, start + 1),
+                           help="remove it; write the text with printable characters only")
         for escape in _ESCAPE.finditer(raw):
             if escape.group(1) not in '"\\':
                 start = span.start + 1 + escape.start()
@@ -236,7 +249,7 @@ class _Lowering:
         c: list[Any] = tree.children  # the grammar decides which are tokens, which trees
         span = self.span(tree)
         if kind == "policy_decl":
-            return ast.PolicyDecl(self.string(c[0]), span)
+            return ast.PolicyDecl(self.string(c[0], shown=True), span)
         if kind == "use_decl":
             return ast.UseDecl(self.name(c[0]), span)
         if kind == "region_decl":
@@ -274,10 +287,10 @@ class _Lowering:
             )
             return ast.TableDecl(self.name(c[0]), default, entries, span)
         if kind == "obligation_decl":
-            description = self.string(c[1]) if c[1] is not None else None
+            description = self.string(c[1], shown=True) if c[1] is not None else None
             return ast.ObligationDecl(self.name(c[0]), description, span)
         if kind == "recipient_decl":
-            holds = tuple(self.string(token) for token in c[3:] if isinstance(token, Token))
+            holds = tuple(self.string(token, shown=True) for token in c[3:] if isinstance(token, Token))
             lists = [t for t in c[3:] if isinstance(t, Tree) and t.data == "name_list"]
             return ast.RecipientDecl(self.name(c[0]), self.name(c[1]),
                                      ast.CountryLit(c[2].value, self.span(c[2])), holds, span,
@@ -317,13 +330,13 @@ class _Lowering:
                 when=self.expr(when.children[0]) if when is not None else None,
                 unless=self.expr(unless.children[0]) if unless is not None else None,
                 obligations=self.names(with_.children[0]) if with_ is not None else (),
-                because=self.string(because.children[0]) if because is not None else None,
-                cite=self.string(cite.children[0]) if cite is not None else None,
+                because=self.string(because.children[0], shown=True) if because is not None else None,
+                cite=self.string(cite.children[0], shown=True) if cite is not None else None,
                 has_with=with_ is not None,
                 span=span,
             )
-        because = self.string(c[-2].children[0]) if c[-2] is not None else None
-        cite = self.string(c[-1].children[0]) if c[-1] is not None else None
+        because = self.string(c[-2].children[0], shown=True) if c[-2] is not None else None
+        cite = self.string(c[-1].children[0], shown=True) if c[-1] is not None else None
         if kind == "oblige":
             when, unless = c[2], c[3]
             return ast.Rule(
