@@ -84,6 +84,7 @@ class Builder:
         self._reach: set[str] | None = None  # the categories with an Art. 9 category under them
         self._own_special = False
         self._checks_transfers = "gdpr_transfers" in policy.checked.labels
+        self._gap_items: list[m.Gap] = []
 
     def gap(self, code: str, item: str, message: str, span: Span | None, help: str) -> None:
         self.gaps.append(Diagnostic(code, message, span, help=help))
@@ -92,8 +93,7 @@ class Builder:
     # ---- parts --------------------------------------------------------------------
 
     def record(self) -> m.Record:
-        self._gap_items: list[m.Gap] = []
-        self.gaps = []
+        self._gap_items, self.gaps = [], []
         controller = self.controller()
         clients = [self.party(name, decl) for name, decl in sorted(self.decls.clients.items())]
         recipients = [self.recipient(name, decl) for name, decl in sorted(self.decls.recipient_decls.items())
@@ -229,7 +229,7 @@ class Builder:
             interest=interest[0] if interest else None, subjects=subjects, categories=categories,
             all_categories=all_categories, recipients=[r.id for r in mine],
             transfers=[r.transfer for r in mine if r.transfer is not None]
-            + self._rule_transfers(name, keys, mine),
+            + self._rule_transfers(keys, mine),
             retention=[self._narrowed(r, names, all_categories) for r in self._touching(retention, names, all_categories)],
             residency=[self._narrowed(r, names, all_categories) for r in self._touching(residency, names, all_categories)],
             automated=automated[0] if automated else None,
@@ -249,7 +249,7 @@ class Builder:
             self._own_special = any(c in declared and _own(declared[c].span) for c in special)
         return any(n in self._reach for n in names) or (all_categories and self._own_special)
 
-    def _rule_transfers(self, name: str, keys: list[str | None], recipients: list[m.Recipient]) -> list[m.Transfer]:
+    def _rule_transfers(self, keys: list[str | None], recipients: list[m.Recipient]) -> list[m.Transfer]:
         """The countries outside the EEA the purpose's permits send data to (`to`),
         less those a recipient of the purpose already receives it in. With the GDPR
         library's transfer rule, a destination without an adequacy decision needs a
