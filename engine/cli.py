@@ -289,6 +289,59 @@ def cmd_schema(args, out: Console, err: Console) -> int:
     return EXIT_OK
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (0 to 65535)")
+    return value
+
+
+def _positive(what: str, most: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
+        if not 1 <= value <= most:
+            raise argparse.ArgumentTypeError(f"{what} is from 1 to {most:,}, not {value:,}")
+        return value
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a number of seconds") from None
+    if not (0 <= value < 10 ** 9):  # NaN fails too
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds (0 or more)")
+    return value
+
+
+def cmd_serve(args, out: Console, err: Console) -> int:
+    try:
+        from .serve import Settings, refusals, run
+    except ImportError as error:
+        raise UsageError(f"`lawful serve` needs the server's packages ({error.name} is missing): "
+                         "pip install 'lawful[serve]'") from None
+    settings = Settings(policy=list(args.policy), host=args.host, port=args.port, workers=args.workers,
+                        token_file=args.token_file, admin_token_file=args.admin_token_file,
+                        allow_reload=args.allow_reload, tls_cert=args.tls_cert, tls_key=args.tls_key,
+                        tls_client_ca=args.tls_client_ca, trust_caller_time=args.trust_caller_time,
+                        max_body=max(args.max_body, 1024), max_batch_body=max(args.max_batch_body, 1024),
+                        header_timeout=max(args.timeout, 0.001), body_timeout=max(args.timeout, 0.001),
+                        max_connections=args.max_connections, decision_log=args.decision_log,
+                        log_key_file=args.log_key_file, watch=not args.no_watch, access_log=args.access_log)
+    problems = refusals(settings)
+    if problems:
+        raise UsageError("lawful serve will not start:\n  " + "\n  ".join(problems))
+    _load(args.policy, err)  # the policy compiles (else its diagnostics, exit 1) before anything listens
+    return run(settings)
+
+
 # ---- the DPO's documents: ropa, notice, map ----------------------------------------
 
 #: each document's formats; the first is the default (file suffixes name the others)
@@ -1088,6 +1141,44 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "ropa":
             p.add_argument("--no-map", action="store_true", help="HTML without the embedded data map")
         p.set_defaults(run={"ropa": cmd_ropa, "notice": cmd_notice, "map": cmd_map}[name])
+
+    p = commands.add_parser("serve", help="decide events over HTTP (uvicorn): one, a batch, explain, remedies",
+                            description="Serve the policy's decisions over HTTP for services in any language "
+                                        "(docs/serve.md). Listens on loopback unless --host says otherwise, "
+                                        "which needs tokens or client certificates. The policy's files are "
+                                        "watched and reloaded when they change.")
+    p.add_argument("policy", metavar="POLICY", nargs="+", help="policy files or directories")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=8181, help="port (default 8181)")
+    p.add_argument("--workers", type=_positive("workers", 256), default=1,
+                   help="worker processes (default 1; one per core is a good start)")
+    p.add_argument("--token-file", metavar="FILE", help="bearer tokens a client must send, one per line "
+                   "(also $LAWFUL_TOKENS); without any, no token is asked for")
+    p.add_argument("--admin-token-file", metavar="FILE", help="bearer tokens for POST /v1/reload "
+                   "(also $LAWFUL_ADMIN_TOKENS)")
+    p.add_argument("--allow-reload", action="store_true",
+                   help="offer POST /v1/reload to admin tokens (off by default)")
+    p.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate (PEM)")
+    p.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
+    p.add_argument("--tls-client-ca", metavar="FILE",
+                   help="require a client certificate signed by one of these CAs (mutual TLS)")
+    p.add_argument("--trust-caller-time", type=_seconds, metavar="SECONDS",
+                   help="use an event's `at` when within SECONDS of the server's clock (default: "
+                   "every event is decided at the server's time; its `at` is ignored)")
+    p.add_argument("--max-body", type=_positive("--max-body", 1 << 40), default=1024 * 1024, metavar="BYTES",
+                   help="largest event body (default 1 MiB)")
+    p.add_argument("--max-batch-body", type=_positive("--max-batch-body", 1 << 40), default=64 * 1024 * 1024,
+                   metavar="BYTES", help="largest JSON-array batch (default 64 MiB; JSON lines are streamed)")
+    p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
+                   help="longest wait for a request's headers, or between two pieces of a body (default 10)")
+    p.add_argument("--max-connections", type=_positive("--max-connections", 1 << 20), default=1000,
+                   help="connections served at once; more are answered 503 (default 1000)")
+    p.add_argument("--decision-log", metavar="FILE", help="record every decision (SQLite, or .jsonl), "
+                   "pseudonymised; with several workers each writes FILE's name with .wN")
+    p.add_argument("--log-key-file", metavar="FILE", help="the decision log's key (also $LAWFUL_LOG_KEY)")
+    p.add_argument("--no-watch", action="store_true", help="do not reload when the policy's files change")
+    p.add_argument("--access-log", action="store_true", help="log every request (uvicorn's access log)")
+    p.set_defaults(run=cmd_serve)
 
     p = commands.add_parser("schema", help="print the JSON Schema of events, decisions, test reports, "
                                            "remedies, diffs or the Art. 30 record")

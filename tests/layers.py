@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, str]] = [
     ("records", "the DPO's documents: the Art. 30 record, the Art. 13/14 notice, the data map"),
     ("tools", "fmt, lint, testing, repl, highlight, report formats"),
     ("audit", "whole logs in SQL: DuckDB and Spark"),
+    ("serve", "the decision service over HTTP (uvicorn): endpoints, auth, metrics, OpenAPI"),
     ("cli", "the command line and the entry points"),
 ]
 #: top-level modules that belong to a layer of another name

@@ -178,13 +178,14 @@ def json_path(path: Iterable) -> str:
     return text
 
 
-def split_lines(chunks: Iterable[bytes | str]) -> Iterator[tuple[int, str | None, str | None]]:
+def split_lines(chunks: Iterable[bytes | str], start: int = 0) -> Iterator[tuple[int, str | None, str | None]]:
     """JSON lines, split on `\\n` only (a `\\r\\n` ending counts as one break;
     U+2028, U+2029 and U+0085 are characters like any other): (line number,
     text or None, problem or None) for each line that is not blank. Bytes are
     decoded as UTF-8 line by line: a line that is not UTF-8 or is longer than
-    `MAX_LINE_BYTES` is a problem for that line only."""
-    number = 0
+    `MAX_LINE_BYTES` is a problem for that line only. Lines are numbered from
+    `start + 1` (a stream read in pieces goes on counting)."""
+    number = start
     for chunk in chunks:
         number += 1
         if isinstance(chunk, bytes):
