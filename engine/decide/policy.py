@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from . import reference
+from ..event.values import json_error
 from ..check import Authored
 from ..ir import CheckedPolicy
 from ..core.diagnostics import Diagnostic
@@ -110,4 +111,4 @@ class Policy(Guarding):
 
 def not_json(number: int, error: Exception) -> str:
     """How a JSON-lines input that is not JSON is named in its deny."""
-    return f"line {number} is not JSON: {getattr(error, 'msg', error)}"
+    return f"line {number} is not JSON: {json_error(error, one_line=True)}"

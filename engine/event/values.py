@@ -96,6 +96,17 @@ def loads(text: str) -> Any:
     return _decoder.decode(text)
 
 
+def json_error(error: BaseException, one_line: bool = False) -> str:
+    """Why text `loads` refused is not JSON, in words: where, for a syntax error
+    (only the column when the text is one line of JSON lines)."""
+    if isinstance(error, RecursionError):
+        return "it is nested too deeply to read"
+    if isinstance(error, json.JSONDecodeError):
+        where = f"column {error.colno}" if one_line else f"line {error.lineno}, column {error.colno}"
+        return f"{error.msg} ({where})"
+    return str(error)
+
+
 def json_problems(data: Any, depth: int = 1) -> list[tuple[tuple, str]]:
     """(path, problem) for every value that is not a plain JSON value: the rules
     of this module's docstring. `depth` is the nesting level of `data` in its

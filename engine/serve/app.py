@@ -29,7 +29,7 @@ from ..core.diagnostics import Diagnostic
 from ..decide.decision import Decision
 from ..decide.policy import Policy, not_json
 from ..event.timestamps import parse_timestamp
-from ..event.values import MAX_LINE_BYTES, loads, split_lines
+from ..event.values import MAX_LINE_BYTES, json_error, loads, split_lines
 from ..load import PolicyError
 from ..runtime.log import DecisionLog
 from ..runtime.store import PolicyStore
@@ -286,7 +286,7 @@ class Service:
         try:
             return loads(text), None
         except (ValueError, RecursionError) as error:
-            return text, f"{where} is not JSON: {getattr(error, 'msg', None) or type(error).__name__}"
+            return text, f"{where} is not JSON: {json_error(error)}"
 
     def _clock(self, policy: Policy, event: Any, now: datetime) -> tuple[datetime, Decision | None]:
         """The moment an event is decided at, and a deny when the caller's `at` is not
