@@ -792,6 +792,8 @@ def _member(node: ir.Member, vocabulary) -> Value:
         a, b = left(facts), right(facts)
         if not isinstance(b, (frozenset, list)):
             raise not_a_list(right_text, b, right_span)
+        if type(a) is str:  # a string equals only a string: `in` is the language's equality
+            return (a in b) != negated
         if isinstance(a, (dict, list, frozenset)) or a is None:
             raise not_single(left_text, a, left_span)
         return any(same(a, item) for item in b) != negated

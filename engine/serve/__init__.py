@@ -20,9 +20,14 @@ from .settings import SETTINGS_ENV, ServeError, Settings, refusals
 __all__ = ["ServeError", "Settings", "refusals", "run"]
 
 
-def run(settings: Settings) -> int:
+APP = "engine.serve.app:from_environment"
+
+
+def run(settings: Settings, app: str = APP) -> int:
     """Start uvicorn with these settings and return its exit status once it stops.
-    The caller has checked `refusals(settings)` and that the policy compiles."""
+    The caller has checked `refusals(settings)` and that the policy compiles. `app`
+    is the factory of each worker's application (`module:function`), importable in
+    a fresh process; it reads the settings from `$LAWFUL_SERVE_SETTINGS`."""
     import uvicorn
 
     from .protocol import DeadlineProtocol
@@ -38,7 +43,7 @@ def run(settings: Settings) -> int:
         if settings.tls_client_ca is not None:
             options.update(ssl_ca_certs=settings.tls_client_ca, ssl_cert_reqs=ssl.CERT_REQUIRED)
     try:
-        uvicorn.run("engine.serve.app:from_environment", factory=True, host=settings.host.strip("[]"),
+        uvicorn.run(app, factory=True, host=settings.host.strip("[]"),
                     port=settings.port, workers=settings.workers if settings.workers > 1 else None,
                     http=DeadlineProtocol, lifespan="on", access_log=settings.access_log,
                     limit_concurrency=settings.max_connections, server_header=False, proxy_headers=False,

@@ -15,6 +15,7 @@ what is not a request for a decision gets a documented 4xx with a problem docume
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import hmac
 import json
@@ -48,8 +49,9 @@ LINE_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "applicatio
                         "application/jsonlines", "application/json-lines"})
 #: decisions of a batch answered per write
 BATCH_CHUNK = 1000
-#: serialised decisions kept (a decision of the fast path is one shared object)
-MAX_ANSWERS = 20_000
+#: serialised decisions kept (a decision of the fast path is one shared object);
+#: few, so that one-off decisions do not pile up as long-lived garbage
+MAX_ANSWERS = 4096
 #: remedies searched at once per worker (each may take a while on a large policy)
 REMEDY_SLOTS = 2
 
@@ -144,7 +146,15 @@ class Service:
         return DecisionLog(path, key=read_log_key(settings)), slot
 
     def _served(self, policy: Policy) -> None:
+        """A policy is served (at start, and after each reload). What is alive now (the
+        policy, the libraries) is frozen out of the cyclic collector: its full passes
+        would otherwise walk it again and again, pauses of tens of milliseconds in the
+        latency of whatever request they interrupt. Once per policy, one full pass
+        (the previous policy's cycles collected) and a freeze."""
         self._answers = {}
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
         self.metrics.serving(policy.digest, policy.name, self.store.last_reload.timestamp())
 
     def _reloaded(self, policy: Policy) -> None:
@@ -538,7 +548,9 @@ class Service:
         if self._openapi is None or self._openapi[0] != policy.digest:
             from .openapi import document
 
-            self._openapi = (policy.digest, json.dumps(document(policy), indent=1).encode())
+            text = json.dumps(document(policy, tokens=bool(self.tokens), reload=self.settings.allow_reload),
+                              indent=1)
+            self._openapi = (policy.digest, text.encode())
         await _respond(send, 200, self._openapi[1], JSON)
         return 200
 

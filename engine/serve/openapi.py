@@ -116,7 +116,7 @@ def _schemas(policy) -> dict[str, Any]:
         found[model.__name__] = schema
     event = event_schema(policy)
     for name, definition in event.pop("$defs", {}).items():
-        found.setdefault(name, definition)
+        found.setdefault(name, _refs(definition))
     found["Event"] = _refs(event)
     return found
 
@@ -147,7 +147,8 @@ _PROBLEMS = {
 }
 
 
-def _problems(*codes: str) -> dict:
+def _problems(answered: set[str], *codes: str) -> dict:
+    codes = tuple(code for code in codes if code in answered)
     return {code: {"description": _PROBLEMS.get(code, "refused"), "content": {"application/problem+json":
                                                                               {"schema": _ref("Problem")}}}
             for code in codes}
@@ -165,11 +166,31 @@ def _decided(name: str, description: str) -> dict:
         "lawful-decided-at": {"schema": {"type": "string"}, "description": "the moment decided at"}}}
 
 
-def document(policy=None) -> dict[str, Any]:
-    """The OpenAPI document; with a policy, its events' names are enums."""
+def document(policy=None, tokens: bool = False, reload: bool = False) -> dict[str, Any]:
+    """The OpenAPI document of one server: with a policy, its events' names are enums;
+    `tokens`: the server requires bearer tokens (else no operation asks for one, and
+    none answers 401); `reload`: POST /v1/reload is on (admin tokens), else it is
+    always answered 403."""
     from ..core import __version__
 
-    client: list[dict[str, list[str]]] = [{"bearer": []}]
+    answered = {"408", "413", "415"} | ({"401"} if tokens else set())
+
+    def problems(*codes: str) -> dict:
+        return _problems(answered, *codes)
+
+    client: list[dict[str, list[str]]] = [{"bearer": []}] if tokens else []
+    admin = {"security": [{"bearer": []}],
+             "responses": {"200": {"description": "reloaded, or unchanged", "content": _json("Reloaded")},
+                           "422": {"description": "the files do not compile: the policy before is still served",
+                                   "content": _json("Reloaded")},
+                           "403": {"description": "the token is not an admin token",
+                                   "content": {"application/problem+json": {"schema": _ref("Problem")}}},
+                           "401": {"description": _PROBLEMS["401"],
+                                   "content": {"application/problem+json": {"schema": _ref("Problem")}}}}}
+    off = {"security": [],
+           "responses": {"403": {"description": "reloading over HTTP is off (the server was started without "
+                                                "--allow-reload)",
+                                 "content": {"application/problem+json": {"schema": _ref("Problem")}}}}}
     lines = {"schema": {"type": "string"}, "example": '{"purpose": "billing", ...}\n'}
     return {
         "openapi": "3.1.0",
@@ -184,7 +205,7 @@ def document(policy=None) -> dict[str, Any]:
             "/v1/decide": {"post": {
                 "operationId": "decide", "summary": "Decide one event", "requestBody": _event_body(),
                 "responses": {"200": _decided("Decision", "the decision, allow or deny, with every reason"),
-                              **_problems("401", "408", "413", "415")}}},
+                              **problems("401", "408", "413", "415")}}},
             "/v1/decide/batch": {"post": {
                 "operationId": "decideBatch", "summary": "Decide many events",
                 "description": "A JSON array of events is answered with a JSON array of decisions; JSON "
@@ -199,40 +220,34 @@ def document(policy=None) -> dict[str, Any]:
                     "application/x-ndjson": {"schema": {"type": "string"}}}},
                     "400": {"description": "a JSON body that is not an array",
                             "content": {"application/problem+json": {"schema": _ref("Problem")}}},
-                    **_problems("401", "408", "413", "415")}}},
+                    **problems("401", "408", "413", "415")}}},
             "/v1/explain": {"post": {
                 "operationId": "explain", "summary": "How every rule fared against one event",
                 "requestBody": _event_body(),
                 "responses": {"200": _decided("Explanation", "the decision and every rule's outcome"),
-                              **_problems("401", "408", "413", "415")}}},
+                              **problems("401", "408", "413", "415")}}},
             "/v1/remedies": {"post": {
                 "operationId": "remedies", "summary": "What would make a denied event allowed",
                 "requestBody": _event_body(),
                 "responses": {"200": _decided("Remedies", "the minimal changes, each verified"),
-                              **_problems("401", "408", "413", "415")}}},
+                              **problems("401", "408", "413", "415")}}},
             "/v1/policy": {"get": {
                 "operationId": "policy", "summary": "The policy served: name, digest, load time",
                 "responses": {"200": {"description": "the policy", "content": _json("PolicyInfo")},
-                              **_problems("401")}}},
+                              **problems("401")}}},
             "/v1/reload": {"post": {
                 "operationId": "reload", "summary": "Read the policy's files again (admin, --allow-reload)",
-                "security": [{"bearer": []}],
-                "responses": {"200": {"description": "reloaded, or unchanged", "content": _json("Reloaded")},
-                              "422": {"description": "the files do not compile: the policy before is still served",
-                                      "content": _json("Reloaded")},
-                              "403": {"description": "reloading is off, or the token is not an admin token",
-                                      "content": {"application/problem+json": {"schema": _ref("Problem")}}},
-                              **_problems("401")}}},
+                **(admin if reload else off)}},
             "/metrics": {"get": {
                 "operationId": "metrics", "summary": "Prometheus metrics",
                 "responses": {"200": {"description": "the Prometheus text format",
                                       "content": {"text/plain": {"schema": {"type": "string"}}}},
-                              **_problems("401")}}},
+                              **problems("401")}}},
             "/openapi.json": {"get": {
                 "operationId": "openapi", "summary": "This document",
                 "responses": {"200": {"description": "OpenAPI 3.1",
                                       "content": {"application/json": {"schema": {"type": "object"}}}},
-                              **_problems("401")}}},
+                              **problems("401")}}},
             "/healthz": {"get": {
                 "operationId": "health", "summary": "Liveness", "security": [],
                 "responses": {"200": {"description": "the process answers", "content": _json("Health")}}}},
