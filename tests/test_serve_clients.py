@@ -413,3 +413,26 @@ def test_the_server_starts_with_the_containers_command_and_its_healthcheck_passe
         result = run([sys.executable, *(a.replace(f"127.0.0.1:{port}", f"127.0.0.1:{running.port}")
                                         for a in check[1:])])
         assert result.returncode == 0, result.stderr
+
+
+# ---- the Python and JavaScript blocks of the Clients section --------------------------------------------
+
+
+def code_block(language: str) -> str:
+    blocks = [text for lang, text, _, _ in doc_blocks() if lang == language]
+    assert len(blocks) == 1, language
+    return blocks[0]
+
+
+def test_the_docs_python_block_runs_against_the_server(server, shop):
+    code = code_block("python").replace(DOC_URL, server.url)
+    result = run([sys.executable, "-c", code])
+    assert result.returncode == 0, result.stderr
+    # one effect per line of events.jsonl that is not blank
+    assert result.stdout.split() == [d["effect"] for _, d in expected_lines(shop, EXAMPLES / "events.jsonl")]
+
+
+def test_the_docs_javascript_block_runs_against_the_server(server, shop):
+    result = run([node(), "--input-type=module", "-e", code_block("js")], env={"LAWFUL_URL": server.url})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["allow", shop.digest]
