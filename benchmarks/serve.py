@@ -132,7 +132,7 @@ def wrk(server: Server, body_file: Path, path: str, seconds: float, connections:
         media: str = "application/json", delay_ms: float = 0, digests: tuple[str, ...] = ()) -> dict:
     env = {**os.environ, "BODIES_FILE": str(body_file), "PATH_": path, "CONTENT_TYPE": media,
            "DELAY_MS": f"{delay_ms:.3f}", "DIGESTS": ",".join(digests)}
-    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
                "-s", str(SCRIPT), server.url]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 60)
     match = re.search(r"^RESULT (\{.*\})$", done.stdout, re.M)

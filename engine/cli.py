@@ -299,14 +299,14 @@ def _port(text: str) -> int:
     return value
 
 
-def _positive(what: str, most: int):
+def _positive(what: str, most: int, least: int = 1):
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
-        if not 1 <= value <= most:
-            raise argparse.ArgumentTypeError(f"{what} is from 1 to {most:,}, not {value:,}")
+        if not least <= value <= most:
+            raise argparse.ArgumentTypeError(f"{what} is from {least:,} to {most:,}, not {value:,}")
         return value
     return parse
 
@@ -321,6 +321,13 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _timeout(text: str) -> float:
+    value = _seconds(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("--timeout is a number of seconds above 0, not 0")
+    return value
+
+
 def cmd_serve(args, out: Console, err: Console) -> int:
     try:
         from .serve import Settings, refusals, run
@@ -331,8 +338,9 @@ def cmd_serve(args, out: Console, err: Console) -> int:
                         token_file=args.token_file, admin_token_file=args.admin_token_file,
                         allow_reload=args.allow_reload, tls_cert=args.tls_cert, tls_key=args.tls_key,
                         tls_client_ca=args.tls_client_ca, trust_caller_time=args.trust_caller_time,
-                        max_body=max(args.max_body, 1024), max_batch_body=max(args.max_batch_body, 1024),
-                        header_timeout=max(args.timeout, 0.001), body_timeout=max(args.timeout, 0.001),
+                        max_body=args.max_body, max_batch_body=args.max_batch_body,
+                        max_batch_buffer=args.max_batch_buffer,
+                        header_timeout=args.timeout, body_timeout=args.timeout,
                         max_connections=args.max_connections, decision_log=args.decision_log,
                         log_key_file=args.log_key_file, watch=not args.no_watch, access_log=args.access_log)
     problems = refusals(settings)
@@ -1165,11 +1173,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trust-caller-time", type=_seconds, metavar="SECONDS",
                    help="use an event's `at` when within SECONDS of the server's clock (default: "
                    "every event is decided at the server's time; its `at` is ignored)")
-    p.add_argument("--max-body", type=_positive("--max-body", 1 << 40), default=1024 * 1024, metavar="BYTES",
-                   help="largest event body (default 1 MiB)")
-    p.add_argument("--max-batch-body", type=_positive("--max-batch-body", 1 << 40), default=64 * 1024 * 1024,
+    p.add_argument("--max-body", type=_positive("--max-body", 1 << 40, 1024), default=1024 * 1024,
+                   metavar="BYTES", help="largest event body (default 1 MiB, at least 1024)")
+    p.add_argument("--max-batch-body", type=_positive("--max-batch-body", 1 << 40, 1024), default=64 * 1024 * 1024,
                    metavar="BYTES", help="largest JSON-array batch (default 64 MiB; JSON lines are streamed)")
-    p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
+    p.add_argument("--max-batch-buffer", type=_positive("--max-batch-buffer", 1 << 40, 64 * 1024),
+                   default=64 * 1024 * 1024, metavar="BYTES",
+                   help="decisions of a JSON-lines batch held for a client that sends without reading "
+                        "(default 64 MiB, at least 64 KiB)")
+    p.add_argument("--timeout", type=_timeout, default=10.0, metavar="SECONDS",
                    help="longest wait for a request's headers, or between two pieces of a body (default 10)")
     p.add_argument("--max-connections", type=_positive("--max-connections", 1 << 20), default=1000,
                    help="connections served at once; more are answered 503 (default 1000)")

@@ -335,6 +335,42 @@ def test_a_body_that_stops_half_way_is_408(server):
     assert took < 10
 
 
+def test_a_body_that_stops_half_way_is_counted_once_as_a_timeout(tmp_path):
+    with Server([SHOP, "--timeout", "0.5"]) as s, s.client() as c:
+        before = c.get("/metrics").text
+        head = (b"POST /v1/decide HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+                b"content-length: 100\r\n\r\n{")
+        assert raw(s, head)[0].startswith(b"HTTP/1.1 408 ")
+        time.sleep(0.3)
+        after = c.get("/metrics").text
+    assert metric(after, "lawful_errors_total", kind="timeout") - metric(before, "lawful_errors_total",
+                                                                         kind="timeout") == 1
+    assert metric(after, "lawful_errors_total", kind="disconnected") == 0
+    assert metric(after, "lawful_http_requests_total", endpoint="decide", status="408") == 1
+    assert metric(after, "lawful_http_requests_total", endpoint="decide", status="499") == 0
+
+
+def test_connections_beyond_the_limit_are_503_problems_the_others_served():
+    with Server([SHOP, "--max-connections", "2"]) as s:
+        first, second = s.client(), s.client()
+        try:
+            assert first.get("/healthz").status_code == 200  # two connections held open
+            assert second.get("/healthz").status_code == 200
+            with s.client() as third:
+                refused = third.get("/healthz")
+            assert refused.status_code == 503, refused.text
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert refused.json()["status"] == 503 and "--max-connections" in refused.json()["detail"]
+            assert post(first, "/v1/decide", BILLING).json()["allowed"] is True
+            second.close()
+            time.sleep(0.3)
+            text = first.get("/metrics").text
+        finally:
+            first.close()
+            second.close()
+    assert metric(text, "lawful_errors_total", kind="busy") == 1
+
+
 def test_headers_over_64_kib_are_431(server):
     answer, _ = raw(server, b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"x-pad: " + b"a" * 70_000 + b"\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 431 ")
@@ -353,11 +389,15 @@ def test_the_server_answers_others_while_clients_are_slow(server, client):
             sock.close()
 
 
+def metric(text: str, name: str, **labels) -> float:
+    """One series' value in a Prometheus exposition (0 when absent)."""
+    wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    match = re.search(rf"^{name}\{{{re.escape(wanted)}\}} (\S+)$", text, re.M)
+    return float(match.group(1)) if match else 0.0
+
+
 def test_metrics_count_decisions_by_effect_and_rule_and_refusals(client):
-    def value(text, name, **labels):
-        wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
-        match = re.search(rf"^{name}\{{{re.escape(wanted)}\}} (\S+)$", text, re.M)
-        return float(match.group(1)) if match else 0.0
+    value = metric
 
     before = client.get("/metrics").text
     for _ in range(3):
@@ -550,6 +590,10 @@ def test_tokens_from_the_environment(tmp_path):
     (["--port", "70000"], "not a port"),
     (["--workers", "0"], "from 1 to"),
     (["--timeout", "nan"], "not a number of seconds"),
+    (["--timeout", "0"], "above 0"),
+    (["--max-body", "100"], "from 1,024"),
+    (["--max-batch-body", "1000"], "from 1,024"),
+    (["--max-batch-buffer", "1000"], "from 65,536"),
 ])
 def test_settings_that_would_expose_or_break_the_server_are_refused(args, message):
     result = lawful("serve", SHOP, *args, env={"LAWFUL_TOKENS": "", "LAWFUL_ADMIN_TOKENS": "",
@@ -622,6 +666,35 @@ def test_mutual_tls_admits_clients_with_a_certificate_only(tmp_path):
 # ---- several workers --------------------------------------------------------------------------------
 
 
+def test_a_reload_asked_of_one_worker_is_done_by_every_worker(tmp_path):
+    policy = tmp_path / "p.law"
+    policy.write_text(GOOD)
+    good, other = engine.load_policy_text(GOOD).digest, engine.load_policy_text(OTHER).digest
+    args = [str(policy), "--workers", "2", "--no-watch", "--allow-reload",
+            "--admin-token-file", token_file(tmp_path, "a", ADMIN)]
+    with Server(args) as s:
+        def digests() -> set[str]:
+            seen = set()
+            for _ in range(30):  # new connections: both workers answer some
+                with s.client() as c:
+                    seen.add(c.get("/v1/policy").json()["digest"])
+            return seen
+        assert digests() == {good}
+        policy.write_text(OTHER)
+        with s.client() as c:
+            reloaded = c.post("/v1/reload", headers={"authorization": f"Bearer {ADMIN}"})
+            assert reloaded.status_code == 200 and reloaded.json()["digest"] == other
+        time.sleep(1.0)  # the other worker looks every 0.2 s
+        assert digests() == {other}
+        with s.client() as c:
+            text = c.get("/metrics").text
+    def info(digest: str) -> list[str]:  # the values of its series, one per worker (a `pid` label)
+        return re.findall(rf'^lawful_policy_info\{{[^}}]*digest="{digest}"[^}}]*\}} (\S+)$', text, re.M)
+    assert info(other) and set(info(other)) == {"1.0"}, text
+    assert set(info(good)) <= {"0.0"}, text
+    assert "UserWarning" not in s.output
+
+
 def test_two_workers_share_metrics_and_each_keeps_a_valid_decision_log(tmp_path):
     policy = tmp_path / "p.law"
     policy.write_text(GOOD)
@@ -677,3 +750,26 @@ def test_schemathesis_finds_nothing_the_document_does_not_say(tmp_path, secured)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert re.search(r"Tested: 9\b", run.stdout), run.stdout[-3000:]
     assert "Traceback" not in log, log[-3000:]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(min_value=0, max_value=1e4, allow_nan=False), max_size=40))
+def test_metrics_kept_until_a_flush_are_prometheus_own_counts(values):
+    from prometheus_client import generate_latest
+
+    from engine.serve.metrics import Metrics
+
+    kept, direct = Metrics(), Metrics()
+    for value in values:
+        kept.observe(kept.decision_seconds, value)
+        kept.count(kept.decided("allow", "r"))
+        direct.decision_seconds.observe(value)
+        direct.decided("allow", "r").inc()
+    kept.flush()
+
+    def series(m):
+        return sorted(line for line in generate_latest(m.registry).decode().splitlines()
+                      if line.startswith(("lawful_decision_seconds_bucket", "lawful_decision_seconds_count",
+                                          "lawful_decisions_total")))
+    assert series(kept) == series(direct)
+    assert kept._counts == {} and kept._observed == {}

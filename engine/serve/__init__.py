@@ -15,7 +15,7 @@ import ssl
 import sys
 import tempfile
 
-from .settings import SETTINGS_ENV, ServeError, Settings, refusals
+from .settings import SETTINGS_ENV, SHARED_ENV, ServeError, Settings, refusals
 
 __all__ = ["ServeError", "Settings", "refusals", "run"]
 
@@ -33,10 +33,12 @@ def run(settings: Settings, app: str = APP) -> int:
     from .protocol import DeadlineProtocol
 
     os.environ[SETTINGS_ENV] = settings.to_env()
-    metrics_dir = None
+    shared = None
     if settings.workers > 1:  # each worker's metrics in files of one folder, added up by /metrics
-        metrics_dir = tempfile.mkdtemp(prefix="lawful-metrics-")
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        shared = tempfile.mkdtemp(prefix="lawful-serve-")
+        os.mkdir(os.path.join(shared, "metrics"))
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(shared, "metrics")
+        os.environ[SHARED_ENV] = shared
     options: dict = {}
     if settings.tls:
         options.update(ssl_certfile=settings.tls_cert, ssl_keyfile=settings.tls_key)
@@ -46,12 +48,12 @@ def run(settings: Settings, app: str = APP) -> int:
         uvicorn.run(app, factory=True, host=settings.host.strip("[]"),
                     port=settings.port, workers=settings.workers if settings.workers > 1 else None,
                     http=DeadlineProtocol, lifespan="on", access_log=settings.access_log,
-                    limit_concurrency=settings.max_connections, server_header=False, proxy_headers=False,
+                    limit_concurrency=settings.max_connections + 1,  # uvicorn counts the one asking server_header=False, proxy_headers=False,
                     timeout_graceful_shutdown=10, log_level="info", **options)
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else 1
     finally:
-        if metrics_dir is not None:
-            shutil.rmtree(metrics_dir, ignore_errors=True)
+        if shared is not None:
+            shutil.rmtree(shared, ignore_errors=True)
     sys.stdout.flush()
     return 0

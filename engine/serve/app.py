@@ -2,7 +2,7 @@
 
 Every decision comes from a `PolicyStore` (hot reload: a decision is made wholly by
 one policy and carries its digest). The application is plain ASGI, without a web
-framework: it has nine fixed routes, and it must read a JSON-lines batch and answer
+framework: it has ten fixed routes, and it must read a JSON-lines batch and answer
 it at the same time, line by line, which a framework's streaming response does not
 allow under uvicorn (it takes over the request's receive channel). See docs/serve.md.
 
@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import time
 from collections import deque
 from datetime import datetime, timezone
@@ -36,7 +37,8 @@ from ..runtime.log import DecisionLog
 from ..runtime.store import PolicyStore
 from . import protocol
 from .metrics import CONTENT_TYPE as METRICS_TYPE, Metrics
-from .settings import (ADMIN_TOKENS_ENV, TOKENS_ENV, ServeError, Settings, read_log_key, read_tokens)
+from .settings import (ADMIN_TOKENS_ENV, SHARED_ENV, TOKENS_ENV, ServeError, Settings, read_log_key,
+                       read_tokens)
 
 logger = logging.getLogger("lawful.serve")
 
@@ -52,6 +54,8 @@ BATCH_CHUNK = 1000
 #: serialised decisions kept (a decision of the fast path is one shared object);
 #: few, so that one-off decisions do not pile up as long-lived garbage
 MAX_ANSWERS = 4096
+#: how often a worker flushes its metrics and looks for a reload another worker made
+TEND_SECONDS = 0.2
 #: remedies searched at once per worker (each may take a while on a large policy)
 REMEDY_SLOTS = 2
 
@@ -129,10 +133,14 @@ class Service:
         self._answers: dict[int, tuple[Decision, bytes, Any]] = {}
         self._openapi: tuple[str, bytes] | None = None
         self._remedy_slots: asyncio.Semaphore | None = None
+        self._shared = os.environ.get(SHARED_ENV) or None
+        self._generation = self._reload_generation()
+        self._tending: asyncio.Future | None = None
         self._served(self.store.policy)
         protocol.deadlines.update(header=settings.header_timeout, body=settings.body_timeout,
                                   on_timeout=self.metrics.errors.labels("timeout").inc,
-                                  on_too_large=self.metrics.errors.labels("headers-too-large").inc)
+                                  on_too_large=self.metrics.errors.labels("headers-too-large").inc,
+                                  on_busy=self.metrics.errors.labels("busy").inc)
 
     # ---- the policy ------------------------------------------------------------------------
 
@@ -179,12 +187,50 @@ class Service:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self._tending = asyncio.ensure_future(self._tend())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.stopping = True
+                if self._tending is not None:
+                    self._tending.cancel()
+                self.metrics.flush()
                 await asyncio.to_thread(self.close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _tend(self) -> None:
+        """Every TEND_SECONDS: the metrics counted in this worker flushed to Prometheus's
+        values; with several workers, a reload another worker was asked for done here."""
+        while True:
+            await asyncio.sleep(TEND_SECONDS)
+            try:
+                self.metrics.flush()
+                generation = self._reload_generation()
+                if generation != self._generation:
+                    self._generation = generation
+                    await asyncio.to_thread(self.store.reload)
+            except Exception:  # never expected: tending goes on, the request path is untouched
+                logger.exception("tending the worker failed")
+
+    def _reload_generation(self) -> str | None:
+        if self._shared is None:
+            return None
+        try:
+            with open(os.path.join(self._shared, "reload"), encoding="utf-8") as file:
+                return file.read()
+        except OSError:
+            return None
+
+    def _reload_everywhere(self) -> None:
+        """Tell the other workers of this server to reload (this one has)."""
+        if self._shared is None:
+            return
+        generation = f"{time.time_ns()} {os.getpid()}"
+        temporary = os.path.join(self._shared, f".reload.{os.getpid()}")
+        with open(temporary, "w", encoding="utf-8") as file:
+            file.write(generation)
+        os.replace(temporary, os.path.join(self._shared, "reload"))
+        self._generation = generation
 
     def close(self) -> None:
         self.store.close()
@@ -218,8 +264,11 @@ class Service:
                 await _respond(send, status, problem_body(status, problem.detail), PROBLEM,
                                problem.headers + ([(b"connection", b"close")] if status in (408, 413) else []))
         except Disconnected:
-            status = 499  # nginx's "client closed request": nothing was answered
-            self.metrics.errors.labels("disconnected").inc()
+            if scope.get("lawful.timed_out"):
+                status = 408  # answered by the protocol, which counted the timeout
+            else:
+                status = 499  # nginx's "client closed request": nothing was answered
+                self.metrics.errors.labels("disconnected").inc()
         except Exception as error:  # a bug: never an allow, and never a traceback to the client
             logger.exception("answering %s %s failed", scope["method"], scope["path"])
             self.metrics.errors.labels("internal").inc()
@@ -349,9 +398,10 @@ class Service:
         now = datetime.now(_UTC)
         began = time.perf_counter()
         event, decision, moment = self._decide(policy, body, now)
-        self.metrics.decision_seconds.observe(time.perf_counter() - began)
+        metrics = self.metrics
+        metrics.observe(metrics.decision_seconds, time.perf_counter() - began)
         _, payload, counter = self._answer(decision)
-        counter.inc()
+        metrics.count(counter)
         if self.decision_log is not None:
             self.decision_log.record(event, decision)
         await _respond(send, 200, payload, JSON, [(b"lawful-digest", decision.digest.encode()),
@@ -396,8 +446,8 @@ class Service:
 
     def _counted(self, counts: dict[Any, int], events: int) -> None:
         for counter, count in counts.items():
-            counter.inc(count)
-        self.metrics.batch_events.observe(events)
+            self.metrics.count(counter, count)
+        self.metrics.observe(self.metrics.batch_events, events)
 
     async def _lines(self, scope, receive, send) -> int:
         """A JSON-lines batch, answered as it is read: one decision per line that is not
@@ -534,12 +584,14 @@ class Service:
     async def reload(self, scope, receive, send) -> int:
         await self._body(scope, receive, self.settings.max_body)
         changed = await asyncio.to_thread(self.store.reload)
+        self._reload_everywhere()  # the other workers read the files too, within TEND_SECONDS
         data = {"reloaded": changed, **self._policy_data()}
         status = 422 if self.store.errors else 200
         await _respond(send, status, json.dumps(data).encode(), JSON)
         return status
 
     async def metrics_text(self, scope, receive, send) -> int:
+        self.metrics.flush()
         await _respond(send, 200, self.metrics.exposition(), METRICS_TYPE.encode())
         return 200
 

@@ -7,6 +7,7 @@ folder before the workers start, and `/metrics` adds up every worker's values
 
 from __future__ import annotations
 
+import bisect
 import os
 import time
 from typing import Any
@@ -58,19 +59,26 @@ class Metrics:
         self.policy_loaded = Gauge("lawful_policy_loaded_timestamp_seconds",
                                    "When the policy served was read (Unix time)", registry=r,
                                    multiprocess_mode="max")
-        self.policy_info = Gauge("lawful_policy_info", "The policy served: 1 for its digest and name",
+        self.policy_info = Gauge("lawful_policy_info", "The policy served: 1 for its digest and name (with several workers, 0 for one a worker served before)",
                                  ["digest", "name"], registry=r, multiprocess_mode="liveall")
         self._served: tuple[str, str] | None = None
         self._status: dict[tuple[str, int], Any] = {}
         self._latency: dict[str, Any] = {}
+        #: counts and observations of the request path, kept in plain Python until
+        #: `flush` (a Prometheus update costs microseconds, several in multiprocess mode)
+        self._counts: dict[Any, int] = {}
+        self._observed: dict[Any, list] = {}
 
     def serving(self, digest: str, name: str | None, loaded: float) -> None:
         """A policy is now served (at start and after each reload)."""
-        if self._served is not None:
-            try:
-                self.policy_info.remove(*self._served)
-            except KeyError:
-                pass
+        if self._served is not None and self._served != (digest, name or ""):
+            if self.multiprocess:  # a series in the workers' files cannot be removed: it reads 0
+                self.policy_info.labels(*self._served).set(0)
+            else:
+                try:
+                    self.policy_info.remove(*self._served)
+                except KeyError:
+                    pass
         self._served = (digest, name or "")
         self.policy_info.labels(*self._served).set(1)
         self.policy_loaded.set(loaded)
@@ -84,11 +92,38 @@ class Metrics:
         child = self._status.get(key)
         if child is None:
             child = self._status[key] = self.requests.labels(endpoint, str(status))
-        child.inc()
+        self._counts[child] = self._counts.get(child, 0) + 1
         latency = self._latency.get(endpoint)
         if latency is None:
             latency = self._latency[endpoint] = self.request_seconds.labels(endpoint)
-        latency.observe(time.perf_counter() - started)
+        self.observe(latency, time.perf_counter() - started)
+
+    def count(self, counter, amount: int = 1) -> None:
+        """`counter.inc(amount)`, at the next `flush`."""
+        self._counts[counter] = self._counts.get(counter, 0) + amount
+
+    def observe(self, histogram, value: float) -> None:
+        """`histogram.observe(value)` (a histogram without labels, or a labelled child),
+        at the next `flush`: the bucket found now, as prometheus_client finds it."""
+        entry = self._observed.get(histogram)
+        if entry is None:
+            bounds = histogram._upper_bounds
+            entry = self._observed[histogram] = [bounds, [0] * len(bounds), 0.0]
+        entry[1][bisect.bisect_left(entry[0], value)] += 1
+        entry[2] += value
+
+    def flush(self) -> None:
+        """What `count` and `observe` kept, into Prometheus's values. Called from the
+        event loop's thread (as they are): every TEND_SECONDS, and before each scrape."""
+        counts, self._counts = self._counts, {}
+        for counter, amount in counts.items():
+            counter.inc(amount)
+        observed, self._observed = self._observed, {}
+        for histogram, (_, buckets, total) in observed.items():
+            histogram._sum.inc(total)
+            for index, amount in enumerate(buckets):
+                if amount:
+                    histogram._buckets[index].inc(amount)
 
     def exposition(self) -> bytes:
         if self.multiprocess:

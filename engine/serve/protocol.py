@@ -11,7 +11,11 @@ for as long as it likes. Here:
 - a body may pause at most `body_timeout` seconds between two pieces.
 
 A client that misses either is answered `408 Request Timeout` (when nothing has
-been answered yet) and disconnected; `lawful_errors_total{kind="timeout"}` counts it.
+been answered yet) and disconnected; `lawful_errors_total{kind="timeout"}` counts it,
+and the request is recorded with status 408 (the scope's `lawful.timed_out`).
+
+A connection beyond `--max-connections` is answered 503 with a problem document
+(uvicorn's own answer is plain text), counted as `lawful_errors_total{kind="busy"}`.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable
 
+from uvicorn.protocols.http.flow_control import service_unavailable
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
 
 def _raw_problem(status: int, title: str, detail: str) -> bytes:
     """A whole HTTP response with a problem document, written by the protocol itself."""
@@ -32,13 +38,27 @@ def _raw_problem(status: int, title: str, detail: str) -> bytes:
 MAX_HEADER_BYTES = 64 * 1024
 TIMEOUT_RESPONSE = _raw_problem(408, "Request Timeout", "the request was too slow")
 TOO_LARGE_RESPONSE = _raw_problem(431, "Request Header Fields Too Large", "the headers are over 64 KiB")
+BUSY_BODY = (b'{"type":"about:blank","title":"Service Unavailable","status":503,'
+             b'"detail":"the server has as many connections as it takes (--max-connections): try again"}')
 
 
 class _Refused(Exception):
     """Raised inside the parser once a request is refused (its headers are too large)."""
 
 #: set by the service once it is built: the timeouts, and what counts a refusal
-deadlines: dict[str, Any] = {"header": 10.0, "body": 10.0, "on_timeout": None, "on_too_large": None}
+deadlines: dict[str, Any] = {"header": 10.0, "body": 10.0, "on_timeout": None, "on_too_large": None,
+                             "on_busy": None}
+
+
+async def busy(scope, receive, send) -> None:
+    """The answer to a request over the connection limit, in place of uvicorn's."""
+    callback = deadlines["on_busy"]
+    if callback is not None:
+        callback()
+    await send({"type": "http.response.start", "status": 503, "headers": [
+        (b"content-type", b"application/problem+json"), (b"content-length", str(len(BUSY_BODY)).encode()),
+        (b"connection", b"close"), (b"retry-after", b"1")]})
+    await send({"type": "http.response.body", "body": BUSY_BODY})
 
 
 class DeadlineProtocol(HttpToolsProtocol):
@@ -65,6 +85,7 @@ class DeadlineProtocol(HttpToolsProtocol):
         cycle = self.cycle
         if cycle is None or cycle.response_complete or not cycle.response_started:
             if cycle is not None:  # the application stops waiting for the body
+                cycle.scope["lawful.timed_out"] = True
                 cycle.response_complete = True
                 cycle.disconnected = True
                 cycle.message_event.set()
@@ -115,6 +136,9 @@ class DeadlineProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         super().on_headers_complete()
         self._arm(deadlines["body"])
+
+    def _start_asgi_task(self, cycle, app) -> None:
+        super()._start_asgi_task(cycle, busy if app is service_unavailable else app)
 
     def on_body(self, body: bytes) -> None:
         super().on_body(body)

@@ -16,6 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 #: the JSON settings handed to each worker process
 SETTINGS_ENV = "LAWFUL_SERVE_SETTINGS"
+#: a folder the workers of one server share (set by `run` when there are several):
+#: its `reload` file is rewritten by the worker that answers POST /v1/reload, and the
+#: others reload when they see it change
+SHARED_ENV = "LAWFUL_SERVE_SHARED"
 #: bearer tokens for the decision endpoints (whitespace- or comma-separated)
 TOKENS_ENV = "LAWFUL_TOKENS"
 #: bearer tokens for the endpoints that change what is served (`POST /v1/reload`)
