@@ -85,7 +85,7 @@ class DeadlineProtocol(HttpToolsProtocol):
         cycle = self.cycle
         if cycle is None or cycle.response_complete or not cycle.response_started:
             if cycle is not None:  # the application stops waiting for the body
-                cycle.scope["lawful.timed_out"] = True
+                cycle.scope["lawful.timed_out"] = True  # type: ignore[typeddict-unknown-key]
                 cycle.response_complete = True
                 cycle.disconnected = True
                 cycle.message_event.set()
