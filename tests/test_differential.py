@@ -51,8 +51,9 @@ def test_the_shipped_policies_agree_on_their_events():
 
 
 def test_hostile_strings_and_keys_are_data_never_code():
-    """No code is generated: strings with code in them are plain values, and names
-    cannot reach Python attributes (they start with a letter)."""
+    """Strings with code in them are plain values, also in generated conditions
+    (tests/test_generated.py), and names cannot reach Python attributes (they
+    start with a letter)."""
     import pytest
 
     with pytest.raises(engine.PolicyError):

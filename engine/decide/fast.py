@@ -3,8 +3,11 @@
 - Rules are indexed by (purpose, categories, destination) after hierarchy
   expansion: a decision touches only the rules whose target can match. Plans are
   built on first use and memoised (bounded), so compiling stays cheap.
-- Conditions are compiled to Python closures. No code is generated and no
-  policy text is ever executed: names and constants are captured by value.
+- Conditions are compiled to Python closures: names and constants are captured
+  by value. A plan in steady use (`generated.PROMOTE_AFTER` decisions) has its
+  conditions compiled again, each into one generated function (`generated`),
+  built from fixed templates: no policy text is ever part of generated code
+  or executed; the policy's names and constants are bound variables.
 - Validation of a plain dict is fused into the path: no pydantic model is built.
   Anything the fast validator is not sure about (an invalid event, an unusual
   timestamp format, a model instance) goes to the reference evaluator, which is
@@ -29,6 +32,7 @@ from ..event.values import flat_json, is_text, json_problems
 from ..event.timestamps import parse_timestamp
 from .decision import Decision, Reason, built_decision, built_reason
 from . import reasons as words
+from .generated import PROMOTE_AFTER, generated
 from .reference import forbid_overlap
 from .values import (EvaluationError, bad_table_key, compare, missing, no_data_age, no_table_entry,
                      not_a_list, not_a_truth, not_single, same, source_text)
@@ -137,12 +141,13 @@ class Known:
 
 
 class CompiledRule:
-    __slots__ = ("rule", "forbidden", "permitted", "obliged", "leaves", "folded")
+    __slots__ = ("rule", "forbidden", "permitted", "obliged", "leaves", "folded", "generated")
 
     def __init__(self, rule: ir.CheckedRule):
         self.rule = rule
         self.leaves: dict[int, Truth] | None = None  # the condition's leaves, by id(node)
         self.folded: dict[tuple, Truth | bool] = {}  # by what a plan's key decides of the leaves
+        self.generated: dict[tuple, Truth] = {}  # the same, as one generated function
         self.forbidden = built_reason(
             kind="forbidden", rule=rule.label, message=words.forbidden(rule),
             cite=rule.cite, location=rule.location, category=None, because=rule.because,
@@ -171,6 +176,20 @@ class CompiledRule:
         if condition is None:
             condition = self.folded[signature] = _condition(rule, vocabulary, known, leaves)
         return condition
+
+    def generated_for(self, known: "Known", condition: "Truth") -> "Truth":
+        """`condition_for(known)` (which gave `condition`) as one generated function
+        (`generated`), shared like it; `condition` itself when it is not worth one."""
+        leaves = self.leaves
+        assert leaves is not None  # condition_for built them
+        signature = tuple(_decide(leaf, known) for leaf in leaves.values())
+        function = self.generated.get(signature)
+        if function is None:
+            made = generated(self.rule, leaves, dict(zip(leaves, signature)))
+            # a constant here would mean the closures folded differently: keep them
+            function = condition if made is None or made is True or made is False else made
+            self.generated[signature] = function
+        return function
 
     def failed(self, memo: dict, problem: str) -> Reason:
         """The forbid's (or oblige's) reason when its condition failed (it applies:
@@ -270,9 +289,7 @@ class CompiledPolicy:
             return matches(rule, category_ancestors) or forbid_overlap(rule, category, self.category_ancestors)
 
         vocabulary = self.checked.vocabulary
-        known = Known()
-        known.purpose, known.ancestors = purpose, self.purpose_ancestors[purpose]
-        known.basis, known.destination = self.bases[purpose], destination
+        known = self.known(purpose, destination)
 
         conditions: dict[int, Any] = {}  # rule index -> True, False or a closure
 
@@ -314,7 +331,33 @@ class CompiledPolicy:
                 tuple(granted), self.digest)
         # decisions this plan made, by the identities of their reasons (all owned by the
         # plan or its rules, so alive as long as the plan): decisions are immutable
-        return forbids, self.no_consent.get(purpose), permits, {}, allow, obliges
+        # decisions until the conditions are compiled (`promote`); None: nothing to compile
+        conditional = any(condition is not None for _, condition in forbids + obliges) or any(
+            condition is not None for _, candidates, _ in permits for _, condition in candidates)
+        return forbids, self.no_consent.get(purpose), permits, {}, allow, obliges, [0] if conditional else None
+
+    def known(self, purpose: str, destination: str) -> Known:
+        known = Known()
+        known.purpose, known.ancestors = purpose, self.purpose_ancestors[purpose]
+        known.basis, known.destination = self.bases[purpose], destination
+        return known
+
+    def promote(self, key: tuple, plan: tuple) -> None:
+        """A plan in steady use, its conditions compiled (`generated`) in place of their
+        closures; the rest (its reasons, its decisions) the same objects."""
+        if self.plans.get(key) is not plan:
+            return  # promoted already, or the memo was cleared
+        known = self.known(key[0], key[2])
+
+        def compiled(pairs: tuple) -> tuple:
+            return tuple((rule, None if condition is None else rule.generated_for(known, condition))
+                         for rule, condition in pairs)
+
+        forbids, no_consent, permits, decisions, allow, obliges, _ = plan
+        self.plans[key] = (compiled(forbids), no_consent,
+                           tuple((category, compiled(candidates), not_permitted)
+                                 for category, candidates, not_permitted in permits),
+                           decisions, allow, compiled(obliges), None)
 
     # ---- facts -----------------------------------------------------------------------------
 
@@ -496,7 +539,11 @@ class CompiledPolicy:
         plan = self.plans.get(key)
         if plan is None:
             plan = self.plan(facts.purpose, tuple(categories), facts.destination, key)
-        forbids, no_consent, permits, decisions, allow, obliges = plan
+        forbids, no_consent, permits, decisions, allow, obliges, uses = plan
+        if uses is not None:  # counted, not locked: a lost count only delays the promotion
+            uses[0] += 1
+            if uses[0] >= PROMOTE_AFTER:
+                self.promote(key, plan)
         reasons = []
         for compiled, condition in forbids:
             if condition is None:

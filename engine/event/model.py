@@ -73,6 +73,12 @@ class ConsentRecord(_Model):
     age: StrictInt | None = Field(default=None, ge=0, le=MAX_AGE)
 
 
+def _empty(kind: type) -> Any:
+    """An empty list or dict default, made for each event rather than deep-copied
+    from a shared default by pydantic (the schema still shows the default)."""
+    return Field(default_factory=kind, json_schema_extra={"default": kind()})
+
+
 class Subject(_Model):
     """The data subject. Absent fields have no default: a rule that reads one fails closed."""
 
@@ -80,8 +86,8 @@ class Subject(_Model):
     age: StrictInt | None = Field(default=None, ge=0, le=MAX_AGE)
     country: StrictStr | None = None
     kind: StrictStr | None = None
-    consents: list[ConsentRecord] | None = []
-    objections: list[StrictStr] | None = []
+    consents: list[ConsentRecord] | None = _empty(list)
+    objections: list[StrictStr] | None = _empty(list)
 
 
 class Event(_Model):
@@ -94,10 +100,12 @@ class Event(_Model):
     categories: list[StrictStr] = Field(min_length=1)
     destination: StrictStr | None = Field(default=None, description="required unless `recipient` is given")
     recipient: StrictStr | None = None
-    subject: Subject | None = Subject()
-    safeguards: list[StrictStr] | None = []
+    # a factory, not `Subject()`: pydantic would deep-copy a model default for every event
+    subject: Subject | None = Field(default_factory=Subject, json_schema_extra={
+        "default": {"id": None, "age": None, "country": None, "kind": None, "consents": [], "objections": []}})
+    safeguards: list[StrictStr] | None = _empty(list)
     exporter: Literal["controller", "subject"] | None = "controller"
     automated: StrictBool | None = False
     collected_at: Timestamp | None = None
     at: Timestamp | None = Field(default=None, description="defaults to the time of evaluation")
-    context: dict[str, Any] | None = {}
+    context: dict[str, Any] | None = _empty(dict)
