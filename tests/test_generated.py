@@ -43,7 +43,7 @@ def test_the_generated_function_answers_as_the_closures(when, unless, purpose, d
     closure = rule.condition_for(known, compiled.checked.vocabulary)
     if closure is True or closure is False:
         return  # decided by the key: nothing to compile
-    function = rule.generated_for(known, closure)
+    function = rule.generated_for(known, closure, compiled.checked.vocabulary)
     for event in events:
         if not isinstance(event, dict):
             continue
@@ -94,7 +94,7 @@ def _codes(function) -> list[types.CodeType]:
         seen.add(id(current))
         if current.__code__.co_filename.startswith("<lawful condition"):
             found.append(current.__code__)
-            stack += [value for name, value in current.__globals__.items() if re.fullmatch(r"g\d+", name)]
+            stack += [value for name, value in current.__globals__.items() if re.fullmatch(r"[gtp]\d+", name)]
     return found
 
 
@@ -115,13 +115,14 @@ def test_no_policy_text_is_part_of_the_generated_code():
     codes = _codes(condition)
     assert codes, "the forbid's condition was compiled"
     attributes = {"safeguards", "exporter", "destination", "purpose", "basis", "automated", "ancestors",
-                  "consent", "objected"}
+                  "consent", "objected", "context", "collected_at", "at", "age", "country", "kind", "id",
+                  "known_consent_age", "get"}
     for code in codes:
         strings = [c for c in code.co_consts if isinstance(c, str)]
         assert strings == [], strings
         for name in code.co_names:
-            assert re.fullmatch(r"[cg]\d+", name) or name in attributes, name
-        assert set(code.co_varnames) <= {"f", "r", "x"} | {f"x{n}" for n in range(100)}
+            assert re.fullmatch(r"[cgtp]\d+", name) or name in attributes, name
+        assert all(re.fullmatch(r"f|r|x|[xv]\d+", name) for name in code.co_varnames), code.co_varnames
     assert "__builtins__" in condition.__globals__ and condition.__globals__["__builtins__"] == {}
 
 
@@ -135,7 +136,7 @@ def test_long_chains_compile_without_nesting(operands):
     known = compiled.known("p", "DE")
     rule = compiled.rules[0]
     closure = rule.condition_for(known, compiled.checked.vocabulary)
-    function = rule.generated_for(known, closure)
+    function = rule.generated_for(known, closure, compiled.checked.vocabulary)
     assert function is not closure and function.__code__.co_filename.startswith("<lawful condition")
     for event, expected in (({"safeguards": [f"s{operands - 1}"], "subject": {"age": 4}}, True),
                             ({"safeguards": ["t"], "subject": {"age": 4}}, False),

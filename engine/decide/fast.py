@@ -124,6 +124,14 @@ class Facts:
                 if given <= at and (withdrawn is None or withdrawn > at) and purpose in ancestors
                 and not parental]
 
+    def known_consent_age(self) -> int | None:
+        """`reference.consent_age` of these facts, None where it raises (missing)."""
+        ages = self.consent_ages()
+        if ages and None not in ages:
+            given: int = max(ages)  # type: ignore[type-var, assignment]  # no None in them
+            return given if self.age is None else min(given, self.age)
+        return self.age
+
     def objected(self) -> bool:
         ancestors = self.ancestors
         return any(o in ancestors for o in self.objections)
@@ -177,7 +185,7 @@ class CompiledRule:
             condition = self.folded[signature] = _condition(rule, vocabulary, known, leaves)
         return condition
 
-    def generated_for(self, known: "Known", condition: "Truth") -> "Truth":
+    def generated_for(self, known: "Known", condition: "Truth", vocabulary) -> "Truth":
         """`condition_for(known)` (which gave `condition`) as one generated function
         (`generated`), shared like it; `condition` itself when it is not worth one."""
         leaves = self.leaves
@@ -185,7 +193,7 @@ class CompiledRule:
         signature = tuple(_decide(leaf, known) for leaf in leaves.values())
         function = self.generated.get(signature)
         if function is None:
-            made = generated(self.rule, leaves, dict(zip(leaves, signature)))
+            made = generated(self.rule, leaves, dict(zip(leaves, signature)), vocabulary)
             # a constant here would mean the closures folded differently: keep them
             function = condition if made is None or made is True or made is False else made
             self.generated[signature] = function
@@ -329,12 +337,21 @@ class CompiledPolicy:
                 candidates[0][0].permitted_for(category) for category, candidates, _ in permits)
                 + tuple(compiled.obliged for compiled, _ in obliges),
                 tuple(granted), self.digest)
+        # when no permit has a condition but an oblige has: what the permits grant, fixed
+        # (the obliges that apply are added per event)
+        fixed = None
+        if allow is None and all(candidates and all(condition is None for _, condition in candidates)
+                                 for _, candidates, _ in permits):
+            fixed = (tuple(candidates[0][0].permitted_for(category) for category, candidates, _ in permits),
+                     frozenset(o for _, candidates, _ in permits for compiled, _ in candidates
+                               for o in compiled.rule.obligations))
         # decisions this plan made, by the identities of their reasons (all owned by the
         # plan or its rules, so alive as long as the plan): decisions are immutable
         # decisions until the conditions are compiled (`promote`); None: nothing to compile
         conditional = any(condition is not None for _, condition in forbids + obliges) or any(
             condition is not None for _, candidates, _ in permits for _, condition in candidates)
-        return forbids, self.no_consent.get(purpose), permits, {}, allow, obliges, [0] if conditional else None
+        return (forbids, self.no_consent.get(purpose), permits, {}, allow, obliges, [0] if conditional else None,
+                fixed)
 
     def known(self, purpose: str, destination: str) -> Known:
         known = Known()
@@ -347,17 +364,17 @@ class CompiledPolicy:
         closures; the rest (its reasons, its decisions) the same objects."""
         if self.plans.get(key) is not plan:
             return  # promoted already, or the memo was cleared
-        known = self.known(key[0], key[2])
+        known, vocabulary = self.known(key[0], key[2]), self.checked.vocabulary
 
         def compiled(pairs: tuple) -> tuple:
-            return tuple((rule, None if condition is None else rule.generated_for(known, condition))
+            return tuple((rule, None if condition is None else rule.generated_for(known, condition, vocabulary))
                          for rule, condition in pairs)
 
-        forbids, no_consent, permits, decisions, allow, obliges, _ = plan
+        forbids, no_consent, permits, decisions, allow, obliges, _, fixed = plan
         self.plans[key] = (compiled(forbids), no_consent,
                            tuple((category, compiled(candidates), not_permitted)
                                  for category, candidates, not_permitted in permits),
-                           decisions, allow, compiled(obliges), None)
+                           decisions, allow, compiled(obliges), None, fixed)
 
     # ---- facts -----------------------------------------------------------------------------
 
@@ -539,7 +556,7 @@ class CompiledPolicy:
         plan = self.plans.get(key)
         if plan is None:
             plan = self.plan(facts.purpose, tuple(categories), facts.destination, key)
-        forbids, no_consent, permits, decisions, allow, obliges, uses = plan
+        forbids, no_consent, permits, decisions, allow, obliges, uses, fixed = plan
         if uses is not None:  # counted, not locked: a lost count only delays the promotion
             uses[0] += 1
             if uses[0] >= PROMOTE_AFTER:
@@ -557,8 +574,11 @@ class CompiledPolicy:
                                or compiled.failed(decisions, holds.message))
         if no_consent is not None and not facts.consent(None):
             reasons.append(no_consent)
-        if allow is not None and not reasons:
-            return allow
+        if not reasons:
+            if allow is not None:
+                return allow
+            if fixed is not None:
+                return self.obliged(fixed, obliges, decisions, facts)
         permitted = []
         obligations: set[str] = set()
         for category, candidates, not_permitted in permits:
@@ -595,6 +615,28 @@ class CompiledPolicy:
         if decision is None:
             decision = decisions[key] = built_decision("allow", True, tuple(permitted), granted,
                                                        self.digest)
+        return decision
+
+    def obliged(self, fixed: tuple, obliges: tuple, decisions: dict, facts: Facts) -> Decision:
+        """The allow of a plan whose permits have no condition (`fixed`: their reasons and
+        obligations), with each oblige that applies to this event, in policy order."""
+        applied, rules = [], []
+        for compiled, condition in obliges:
+            holds = True if condition is None else condition(facts)
+            if holds is True:
+                applied.append(compiled.obliged)
+            elif holds is not False:  # an error: the obligations are added, fail closed
+                applied.append(decisions.get((compiled, holds.message)) or compiled.failed(decisions, holds.message))
+            else:
+                continue
+            rules.append(compiled.rule)
+        key = ("obliged", *map(id, applied))  # oblige reasons: no other key holds them
+        decision = decisions.get(key)
+        if decision is None:
+            permitted, obligations = fixed
+            granted = obligations.union(*(rule.obligations for rule in rules))
+            decision = decisions[key] = built_decision("allow", True, permitted + tuple(applied),
+                                                       tuple(sorted(granted)), self.digest)
         return decision
 
 

@@ -29,12 +29,15 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .. import ir
+from .values import bad_table_key, missing, no_data_age, no_table_entry
 
 #: a plan's decisions before its conditions are compiled
 PROMOTE_AFTER = 64
 #: fields every event has a plain value for (`fast.Facts`): reading them never fails
 _PLAIN_FIELDS = {"purpose": "f.purpose", "basis": "f.basis", "destination": "f.destination",
                  "safeguards": "f.safeguards", "automated": "f.automated", "exporter": "f.exporter"}
+#: the subject's optional fields, as `fast.Facts` holds them (None when absent)
+_SUBJECT = {"age": "age", "country": "country", "kind": "kind", "id": "id"}
 _STATIC = {"int", "string", "country", "basis", "purpose", "duration", "bool"}
 _OPERATORS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "==", "!=": "!="}
 _MAX_OPERANDS = 20_000  # beyond, the closures are kept: compile time would not pay back
@@ -47,7 +50,8 @@ Folded = Any
 class _Source:
     """The generated module: its functions and the namespace they are bound in."""
 
-    def __init__(self) -> None:
+    def __init__(self, vocabulary=None) -> None:
+        self.vocabulary = vocabulary
         self.namespace: dict[str, Any] = {"__builtins__": {}}
         self.functions: list[str] = []
         self.operands = 0
@@ -63,12 +67,12 @@ class _Source:
         return name
 
 
-def generated(rule: ir.CheckedRule, leaves: dict[int, Callable], decided: dict[int, bool | None]):
+def generated(rule: ir.CheckedRule, leaves: dict[int, Callable], decided: dict[int, bool | None], vocabulary=None):
     """`when and not unless` of `rule` as one function of the facts (True/False/an
     EvaluationError), or True/False when it is constant, or None when it is not
     worth compiling. `leaves` are the closures of its operands by id(node);
     `decided` what the plan's key decides of them (True/False, None: per event)."""
-    source = _Source()
+    source = _Source(vocabulary)
     try:
         when = True if rule.when is None else _fold(rule.when, leaves, decided, source)
         unless = False if rule.unless is None else _fold(rule.unless, leaves, decided, source)
@@ -109,6 +113,9 @@ def _fold(node: ir.Node, leaves, decided, source: _Source) -> Folded:
     expression = _plain(node, source)
     if expression is not None:
         return ("pure", expression)
+    function = _fallible_leaf(node, source, leaves.get(id(node)))
+    if function is not None:
+        return ("tri", ("call", function))
     return ("tri", ("leaf", leaves[id(node)]))
 
 
@@ -164,6 +171,13 @@ def _plain(node: ir.Node, source: _Source) -> str | None:
         return f"({source.bind(node.purpose)} {'not in' if node.negated else 'in'} f.ancestors)"
     if isinstance(node, ir.Field) and node.path == ("automated",):
         return "f.automated"
+    if isinstance(node, ir.Present):  # `has FIELD`: False where reading it fails
+        lines: list[str] = []
+        if _fallible(node.operand, source, lines, absent="False") is None:
+            return None
+        name = source.name("p")
+        source.functions.append(f"def {name}(f):\n" + "\n".join(lines) + "\n    return True\n")
+        return f"{name}(f)"
     if isinstance(node, ir.Member):
         test = "not in" if node.negated else "in"
         right = node.right
@@ -185,6 +199,94 @@ def _plain(node: ir.Node, source: _Source) -> str | None:
     return None
 
 
+def _fallible(node: ir.Node, source: _Source, lines: list[str], absent: str | None = None) -> str | None:
+    """A Python expression for a value that may be missing, after `lines` that
+    `return` its error when it is (the error `fast` would raise, built once here:
+    its message and span do not depend on the event), or `absent` instead when
+    given (`has`); None when not supported."""
+    plain = _value(node, source)
+    if plain is not None:
+        return plain
+    name = source.name("v")
+
+    def fail(error) -> str:
+        return absent if absent is not None else source.bind(error)
+
+    if isinstance(node, ir.Field) and node.path == ("subject", "consent_age"):
+        lines += [f"    {name} = f.known_consent_age()",
+                  f"    if {name} is None:",
+                  f"        return {fail(missing('subject.age', node.span))}"]
+        return name
+    if isinstance(node, ir.Field) and len(node.path) == 2 and node.path[0] == "subject" and node.path[1] in _SUBJECT:
+        lines += [f"    {name} = f.{_SUBJECT[node.path[1]]}",
+                  f"    if {name} is None:",
+                  f"        return {fail(missing(node.name, node.span))}"]
+        return name
+    if isinstance(node, ir.Field) and node.path == ("data_age",):
+        lines += ["    if f.collected_at is None:",
+                  f"        return {fail(no_data_age(node.span))}",
+                  f"    {name} = f.at - f.collected_at"]
+        return name
+    if isinstance(node, ir.Field) and node.path[0] == "context" and len(node.path) > 1:
+        lines.append(f"    {name} = f.context")
+        dictionary = source.bind(dict)
+        for depth, key in enumerate(node.path[1:], start=2):
+            bound = source.bind(key)
+            lines += [f"    if not {source.bind(isinstance)}({name}, {dictionary}) or {bound} not in {name}:",
+                      f"        return {fail(missing('.'.join(node.path[:depth]), node.span))}",
+                      f"    {name} = {name}[{bound}]"]
+        return name
+    if isinstance(node, ir.Lookup) and source.vocabulary is not None:
+        looked = _fallible(node.key, source, lines)
+        if looked is None:
+            return None
+        table = source.vocabulary.tables[node.table]
+        table_name, span = source.bind(node.table), source.bind(node.span)
+        lines += [f"    if {source.bind(type)}({looked}) is not {source.bind(str)}:",
+                  f"        return {source.bind(bad_table_key)}({table_name}, {looked}, {span})",
+                  f"    {name} = {source.bind(table.entries)}.get({looked})",
+                  f"    if {name} is None:"]
+        if table.default is None:
+            lines.append(f"        return {source.bind(no_table_entry)}({table_name}, {looked}, {span})")
+        else:
+            lines.append(f"        {name} = {source.bind(table.default)}")
+        return name
+    return None
+
+
+def _fallible_leaf(node: ir.Node, source: _Source, leaf: Callable | None = None) -> str | None:
+    """A generated function for a comparison or a membership in a constant set whose
+    operands may be missing (`subject.age < 16`, `subject.consent_age <
+    digital_consent_age[subject.country]`): True, False or the error, returned
+    rather than raised; its name, or None when the closure is kept."""
+    lines: list[str] = []
+    if isinstance(node, ir.Compare):
+        if not (node.left.type in _STATIC and node.left.type == node.right.type
+                and (node.op in ("==", "!=") or node.left.type in ("int", "duration"))):
+            return None
+        first = _fallible(node.left, source, lines)
+        second = None if first is None else _fallible(node.right, source, lines)
+        if second is None:
+            return None
+        test = f"({first} {_OPERATORS[node.op]} {second})"
+    elif (isinstance(node, ir.Member) and isinstance(node.right, ir.Const)
+          and isinstance(node.right.value, frozenset)):
+        left = _fallible(node.left, source, lines)
+        if left is None:
+            return None
+        test = f"({left} {'not in' if node.negated else 'in'} {source.bind(node.right.value)})"
+        if node.left.type not in _STATIC:  # a context value: a string as above, the rest by the closure
+            if leaf is None:
+                return None
+            lines += [f"    if {source.bind(type)}({left}) is not {source.bind(str)}:",
+                      f"        return {source.bind(leaf)}(f)"]
+    else:
+        return None
+    name = source.name("t")
+    source.functions.append(f"def {name}(f):\n" + "\n".join(lines) + f"\n    return {test}\n")
+    return name
+
+
 def _expression(operand: Folded, source: _Source) -> str:
     """A Python expression giving True, False or an EvaluationError for a folded
     operand (not a constant)."""
@@ -193,6 +295,8 @@ def _expression(operand: Folded, source: _Source) -> str:
     operation = operand[1]
     if operation[0] == "leaf":
         return f"{source.bind(operation[1])}(f)"
+    if operation[0] == "call":
+        return f"{operation[1]}(f)"
     if operation[0] == "not":
         inner = _expression(operation[1], source)
         name = source.name("x")
