@@ -37,6 +37,26 @@ def test_an_oblige_adds_its_obligations_to_an_allow_and_names_itself():
     assert plain.allowed and plain.obligations == ("log",) and kinds(plain) == ["permitted"]
 
 
+def test_allows_of_unconditional_permits_are_shared_per_set_of_obliges_that_apply():
+    """Permits without conditions, obliges with them (every `use gdpr` policy): each way
+    the obliges come out is one decision object, in policy order, as the reference says."""
+    p = obliging('permit billing with log\n'
+                 'rule human: oblige review for billing when automated\n'
+                 'rule always: oblige mask for billing\n'
+                 'rule aged: oblige review for billing when subject.age < 16\n')
+    cases = {"none": event(subject={"age": 30}), "automated": event(automated=True, subject={"age": 30}),
+             "failed": event()}  # no subject.age: `aged` applies, fail closed
+    first = {name: p.evaluate(data) for name, data in cases.items()}
+    assert first["none"].obligations == ("log", "mask")
+    assert first["automated"].obligations == ("log", "mask", "review")
+    assert first["failed"].obligations == ("log", "mask", "review")
+    assert [r.rule for r in first["automated"].reasons[1:]] == ["human", "always"]
+    assert len({id(d) for d in first.values()}) == 3
+    for name, data in cases.items():
+        assert p.evaluate(data) is first[name]
+        assert first[name].model_dump() == p.evaluate_reference(data).model_dump()
+
+
 def test_an_oblige_never_allows_or_denies():
     p = obliging("oblige review for *")
     assert not p.evaluate(event()).allowed  # no permit: default deny stays

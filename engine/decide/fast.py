@@ -325,29 +325,23 @@ class CompiledPolicy:
                  because=None, sugar=None,
                  message=words.not_permitted(category, purpose, destination)))
             for category, a in ancestors)
-        # when no permit has a condition, what the permits grant is fixed by the key:
-        # the allow is built once, here
-        allow = None
+        # when no permit has a condition, what the permits grant (their reasons and
+        # obligations) is fixed by the key; when no oblige has one either, the allow is
+        # built once, here, else it is memoised by the obliges that apply (`obliged`)
+        fixed = allow = None
         if all(candidates and all(condition is None for _, condition in candidates)
-               for _, candidates, _ in permits) and all(condition is None for _, condition in obliges):
-            granted = sorted({o for _, candidates, _ in permits for compiled, _ in candidates
-                              for o in compiled.rule.obligations}
-                             | {o for compiled, _ in obliges for o in compiled.rule.obligations})
-            allow = built_decision("allow", True, tuple(
-                candidates[0][0].permitted_for(category) for category, candidates, _ in permits)
-                + tuple(compiled.obliged for compiled, _ in obliges),
-                tuple(granted), self.digest)
-        # when no permit has a condition but an oblige has: what the permits grant, fixed
-        # (the obliges that apply are added per event)
-        fixed = None
-        if allow is None and all(candidates and all(condition is None for _, condition in candidates)
-                                 for _, candidates, _ in permits):
+               for _, candidates, _ in permits):
             fixed = (tuple(candidates[0][0].permitted_for(category) for category, candidates, _ in permits),
                      frozenset(o for _, candidates, _ in permits for compiled, _ in candidates
                                for o in compiled.rule.obligations))
-        # decisions this plan made, by the identities of their reasons (all owned by the
-        # plan or its rules, so alive as long as the plan): decisions are immutable
-        # decisions until the conditions are compiled (`promote`); None: nothing to compile
+            if all(condition is None for _, condition in obliges):
+                allow = built_decision(
+                    "allow", True, fixed[0] + tuple(compiled.obliged for compiled, _ in obliges),
+                    tuple(sorted(fixed[1].union(*(compiled.rule.obligations for compiled, _ in obliges)))),
+                    self.digest)
+        # the plan's decisions (`{}` below) are kept by the identities of their reasons (all
+        # owned by the plan or its rules, so alive as long as the plan): decisions are immutable.
+        # a count of decisions until the conditions are compiled (`promote`); None: none to compile
         conditional = any(condition is not None for _, condition in forbids + obliges) or any(
             condition is not None for _, candidates, _ in permits for _, condition in candidates)
         return (forbids, self.no_consent.get(purpose), permits, {}, allow, obliges, [0] if conditional else None,
