@@ -32,7 +32,7 @@ from ..event.values import flat_json, is_text, json_problems
 from ..event.timestamps import parse_timestamp
 from .decision import Decision, Reason, built_decision, built_reason
 from . import reasons as words
-from .generated import PROMOTE_AFTER, generated
+from .generated import PROMOTE_AFTER, generated, plain_comparison
 from .reference import forbid_overlap
 from .values import (EvaluationError, bad_table_key, compare, missing, no_data_age, no_table_entry,
                      not_a_list, not_a_truth, not_single, same, source_text)
@@ -774,8 +774,7 @@ def _value(node: ir.Node, vocabulary) -> Value:
         return _member(node, vocabulary)
     if isinstance(node, ir.Compare):
         left, right = _value(node.left, vocabulary), _value(node.right, vocabulary)
-        if node.left.type in _STATIC and node.left.type == node.right.type and (
-                node.op in ("==", "!=") or node.left.type in ("int", "duration")):
+        if plain_comparison(node):
             op = _ORDER[node.op]
             return lambda facts: op(left(facts), right(facts))
         return lambda facts: compare(node, left(facts), right(facts))

@@ -151,6 +151,13 @@ def _negate(operand: Folded) -> Folded:
     return ("tri", ("not", operand))
 
 
+def plain_comparison(node: ir.Compare) -> bool:
+    """Whether Python's own operator compares the two sides as the language does: the
+    same static kind, and an order only between numbers or durations."""
+    return (node.left.type in _STATIC and node.left.type == node.right.type
+            and (node.op in ("==", "!=") or node.left.type in ("int", "duration")))
+
+
 def _value(node: ir.Node, source: _Source) -> str | None:
     """A Python expression for a value that never fails to evaluate, or None."""
     if isinstance(node, ir.Const):
@@ -189,8 +196,7 @@ def _plain(node: ir.Node, source: _Source) -> str | None:
             return f"({source.bind(node.left.value)} {test} f.safeguards)"
         return None
     if isinstance(node, ir.Compare):
-        if not (node.left.type in _STATIC and node.left.type == node.right.type
-                and (node.op in ("==", "!=") or node.left.type in ("int", "duration"))):
+        if not plain_comparison(node):
             return None
         first, second = _value(node.left, source), _value(node.right, source)
         if first is None or second is None:
@@ -261,8 +267,7 @@ def _fallible_leaf(node: ir.Node, source: _Source, leaf: Callable | None = None)
     rather than raised; its name, or None when the closure is kept."""
     lines: list[str] = []
     if isinstance(node, ir.Compare):
-        if not (node.left.type in _STATIC and node.left.type == node.right.type
-                and (node.op in ("==", "!=") or node.left.type in ("int", "duration"))):
+        if not plain_comparison(node):
             return None
         first = _fallible(node.left, source, lines)
         second = None if first is None else _fallible(node.right, source, lines)
@@ -326,4 +331,4 @@ def _chain(kind: str, operands: list, source: _Source) -> str:
     return name
 
 
-__all__ = ["PROMOTE_AFTER", "generated"]
+__all__ = ["PROMOTE_AFTER", "generated", "plain_comparison"]
