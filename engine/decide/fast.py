@@ -32,7 +32,7 @@ from ..event.values import flat_json, is_text, json_problems
 from ..event.timestamps import parse_timestamp
 from .decision import Decision, Reason, built_decision, built_reason
 from . import reasons as words
-from .generated import PROMOTE_AFTER, generated, plain_comparison
+from .generated import PROMOTE_AFTER, STATIC_TYPES as _STATIC, generated, plain_comparison
 from .reference import forbid_overlap
 from .values import (EvaluationError, bad_table_key, compare, missing, no_data_age, no_table_entry,
                      not_a_list, not_a_truth, not_single, same, source_text)
@@ -644,7 +644,6 @@ Value = Callable[[Facts], Any]
 Truth = Callable[[Facts], "bool | EvaluationError"]
 _ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
           "==": operator.eq, "!=": operator.ne}
-_STATIC = {"int", "string", "country", "basis", "purpose", "duration", "bool"}
 
 
 def _leaf_nodes(node: ir.Node):

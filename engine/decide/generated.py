@@ -38,7 +38,8 @@ _PLAIN_FIELDS = {"purpose": "f.purpose", "basis": "f.basis", "destination": "f.d
                  "safeguards": "f.safeguards", "automated": "f.automated", "exporter": "f.exporter"}
 #: the subject's optional fields, as `fast.Facts` holds them (None when absent)
 _SUBJECT = {"age": "age", "country": "country", "kind": "kind", "id": "id"}
-_STATIC = {"int", "string", "country", "basis", "purpose", "duration", "bool"}
+#: value kinds whose run-time values are plain Python values of one type
+STATIC_TYPES = _STATIC = frozenset({"int", "string", "country", "basis", "purpose", "duration", "bool"})
 _OPERATORS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "==", "!=": "!="}
 _MAX_OPERANDS = 20_000  # beyond, the closures are kept: compile time would not pay back
 
