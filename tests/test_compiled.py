@@ -53,6 +53,71 @@ def test_plans_are_memoised_and_bounded(monkeypatch):
     assert len(policy.compiled.plans) <= 2
 
 
+INVALID = {"purpose": "advertising", "categories": ["contact.email"], "destination": "XX",
+           "at": "2026-11-23T09:00:00Z"}
+
+
+def test_the_deny_of_an_invalid_event_is_remembered_by_its_json():
+    policy = engine.load_policy("rules/examples/shop")
+    first = policy.evaluate(INVALID)
+    assert [r.kind for r in first.reasons] == ["invalid-event"] * len(first.reasons) and first.reasons
+    assert first == policy.evaluate_reference(INVALID)
+    again = policy.evaluate(json.loads(json.dumps(INVALID)))  # equal JSON, other objects
+    assert again is first and policy.compiled.handovers == 2
+    assert len(policy.compiled.invalid) == 1
+
+
+def test_events_alike_in_python_but_not_in_json_are_not_confused():
+    """Each of these pairs compares equal in Python (or has an equal repr): each
+    event still gets the reference's own deny, in either order."""
+    from engine.event.values import loads
+    pairs = [({**INVALID, "subject": {"age": 1}}, {**INVALID, "subject": {"age": True}}),
+             ({**INVALID, "subject": {"age": 1}}, {**INVALID, "subject": {"age": 1.0}}),
+             ({**INVALID, "context": {"n": 0.0}}, {**INVALID, "context": {"n": -0.0}}),
+             ({**INVALID, "categories": ["x"]}, {**INVALID, "categories": ("x",)}),
+             (loads('{"purpose": "advertising", "purpose": "billing", "categories": ["contact.email"], '
+                    '"destination": "DE"}'), {"purpose": "billing", "categories": ["contact.email"],
+                                              "destination": "DE"}),
+             ({**INVALID, "context": {"1": 2}}, {**INVALID, "context": {1: 2}})]
+    for pair in pairs:
+        for order in (pair, pair[::-1]):
+            policy = engine.load_policy("rules/examples/shop")
+            for event in order:
+                assert policy.evaluate(event) == policy.evaluate_reference(event), event
+
+
+def test_an_invalid_event_judged_at_the_clock_is_decided_at_each_moment():
+    """`collected_at` without `at` is judged at `now`: the deny names that moment."""
+    from datetime import datetime, timezone
+    policy = engine.load_policy("rules/examples/shop")
+    event = {**INVALID, "destination": "DE", "collected_at": "2026-06-01T00:00:00Z"}
+    del event["at"]
+    early, late = (datetime(2026, 5, day, tzinfo=timezone.utc) for day in (1, 2))
+    one, two = policy.evaluate(event, now=early), policy.evaluate(event, now=late)
+    assert one == policy.evaluate_reference(event, now=early)
+    assert two == policy.evaluate_reference(event, now=late)
+    assert one != two and not policy.compiled.invalid
+
+
+def test_the_memo_of_invalid_events_is_bounded(monkeypatch):
+    policy = engine.load_policy("rules/examples/shop")
+    monkeypatch.setattr(compiled, "MAX_INVALID", 3)
+    for n in range(10):
+        event = {**INVALID, "destination": f"X{n}"}
+        assert policy.evaluate(event) == policy.evaluate_reference(event)
+        assert len(policy.compiled.invalid) <= 3
+    big = {**INVALID, "context": {f"k{n}": n for n in range(compiled.MAX_INVALID_NODES)}}
+    assert compiled.invalid_key(big) is None
+    assert policy.evaluate(big) == policy.evaluate_reference(big)
+    deep: dict = {}
+    inner = deep
+    for _ in range(200):
+        inner["x"] = {}
+        inner = inner["x"]
+    nested = {**INVALID, "context": deep}
+    assert policy.evaluate(nested) == policy.evaluate_reference(nested)
+
+
 def test_decisions_are_real_models():
     decision = SHOP.evaluate(EVENTS[0])
     assert isinstance(decision, engine.Decision)

@@ -47,6 +47,10 @@ assert _AGE.minimum is not None and _AGE.maximum is not None
 MIN_AGE, MAX_AGE = _AGE.minimum, _AGE.maximum
 _UTC = timezone.utc
 MAX_PLANS = 100_000
+#: invalid events whose denies are remembered, and the largest such event (values
+#: and containers counted): a bound on the memo's memory and on the cost of its key
+MAX_INVALID = 1024
+MAX_INVALID_NODES = 256
 _NOTHING = object()
 _NO_SAFEGUARDS: frozenset = frozenset()
 _NO_CONTEXT: dict = {}
@@ -256,6 +260,9 @@ class CompiledPolicy:
         # counted on that path alone, so the fast path pays nothing; tests read it
         self.handovers = 0
         self.handing_over = threading.Lock()
+        # the denies of invalid plain events, by `invalid_key`: the reference's problems
+        # are a function of the event alone, except a `collected_at` judged at `now`
+        self.invalid: dict[tuple, Decision] = {}
         self.no_consent = {p: built_reason(
             kind="no-consent", rule=words.CONSENT_LABEL, cite=words.CONSENT_CITE, location=None,
             category=None, because=None, sugar=None,
@@ -543,7 +550,7 @@ class CompiledPolicy:
         except Exception:  # _Unsure, or a value the checks above did not expect: the reference decides
             with self.handing_over:
                 self.handovers += 1
-            return reference.explain_safely(self.checked, self.digest, event, False, now).decision
+            return self.handed_over(event, now)
         categories = event["categories"]
         key: tuple = (facts.purpose, categories[0] if len(categories) == 1 else tuple(categories),
                facts.destination)
@@ -611,6 +618,26 @@ class CompiledPolicy:
                                                        self.digest)
         return decision
 
+    def handed_over(self, event: Any, now: datetime | None) -> Decision:
+        """The reference's decision on an event the fast validator did not vouch for.
+        The deny of an invalid plain event is remembered: its problems depend on the
+        event alone (`reference.validate`), unless it has a `collected_at` and no
+        `at`, which is judged at `now`; a valid event handed over (a `null` for an
+        optional field, say) is decided afresh, at its time."""
+        key = None
+        if type(event) is dict and ("at" in event or "collected_at" not in event):
+            key = invalid_key(event)
+            if key is not None:
+                decision = self.invalid.get(key)
+                if decision is not None:
+                    return decision
+        decision = reference.explain_safely(self.checked, self.digest, event, False, now).decision
+        if key is not None and decision.reasons and all(r.kind == "invalid-event" for r in decision.reasons):
+            if len(self.invalid) >= MAX_INVALID:
+                self.invalid = {}
+            self.invalid[key] = decision
+        return decision
+
     def obliged(self, fixed: tuple, obliges: tuple, decisions: dict, facts: Facts) -> Decision:
         """The allow of a plan whose permits have no condition (`fixed`: their reasons and
         obligations), with each oblige that applies to this event, in policy order."""
@@ -632,6 +659,40 @@ class CompiledPolicy:
             decision = decisions[key] = built_decision("allow", True, permitted + tuple(applied),
                                                        tuple(sorted(granted)), self.digest)
         return decision
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def invalid_key(event: dict) -> tuple | None:
+    """A key equal for two events only when they are the same JSON: every value
+    with its exact type (`True` is not `1`, a `DuplicateKeys` or a tuple is not
+    plain), floats by their repr (`-0.0` is not `0.0`); None for an event of
+    anything else or of more than MAX_INVALID_NODES values and containers."""
+    budget = [MAX_INVALID_NODES]
+
+    def key(value: Any) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _NotPlain
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None:
+            return kind, value
+        if kind is float:
+            return kind, repr(value)
+        if kind is dict:
+            if not all(type(name) is str for name in value):
+                raise _NotPlain
+            return kind, tuple([(name, key(item)) for name, item in value.items()])
+        if kind is list:
+            return kind, tuple([key(item) for item in value])
+        raise _NotPlain
+
+    try:
+        return key(event)
+    except (_NotPlain, RecursionError):  # RecursionError: called from deep in a caller's stack
+        return None
 
 
 #: the Python types of a plain value of a fact's type (`ir.Fact.admits` says the same)
