@@ -783,3 +783,13 @@ def test_metrics_kept_until_a_flush_are_prometheus_own_counts(values):
                                           "lawful_decisions_total")))
     assert series(kept) == series(direct)
     assert kept._counts == {} and kept._observed == {}
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
+                    timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=5, minutes=30)),
+                                               timezone(timedelta(hours=-8)), timezone(timedelta(0))])))
+def test_the_decided_at_header_is_the_moment_in_utc_as_isoformat_writes_it(moment):
+    from engine.serve.app import _iso
+    expected = moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    assert _iso(moment) == expected
+    assert _iso(moment) == expected  # the second formatted once, then reused

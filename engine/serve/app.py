@@ -110,8 +110,21 @@ def _digests(tokens: tuple[str, ...]) -> tuple[bytes, ...]:
     return tuple(hashlib.sha256(token.encode()).digest() for token in tokens)
 
 
+_SECOND: tuple[tuple, str] = ((), "")  # the last second formatted, and its text
+
+
 def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+    """A UTC moment in RFC 3339, as `isoformat` writes it with `Z`: the date and time
+    formatted once a second (`isoformat` costs microseconds, once a request). A moment
+    with another offset (a trusted caller's `at`) is written in UTC."""
+    global _SECOND
+    if moment.tzinfo is not _UTC:
+        moment = moment.astimezone(_UTC)
+    key = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    if key != _SECOND[0]:
+        _SECOND = (key, "%04d-%02d-%02dT%02d:%02d:%02d" % key)
+    micro = moment.microsecond
+    return f"{_SECOND[1]}.{micro:06d}Z" if micro else _SECOND[1] + "Z"
 
 
 class Service:
