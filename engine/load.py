@@ -276,6 +276,27 @@ def library_sources(name: str) -> list[Source]:
     return sources
 
 
+_LIBRARY_MODULES: dict[str, tuple[tuple, tuple[ast.Module, ...]]] = {}
+
+
+def library_modules(name: str) -> tuple[ast.Module, ...]:
+    """A library's parsed files, parsed once per process while its files are unchanged
+    (the modules are immutable: every policy that `use`s the library shares them)."""
+    folder = library_dir(name)
+    assert folder is not None
+    files = sorted(folder.rglob("*.law"))
+    stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    held = _LIBRARY_MODULES.get(name)
+    if held is not None and held[0] == stamp:
+        return held[1]
+    diagnostics: list[Diagnostic] = []
+    modules = tuple(parse_sources(library_sources(name), diagnostics))
+    if diagnostics:  # a broken installation, not the user's fault
+        raise RuntimeError(f"the `{name}` library does not parse: {diagnostics[0]}")
+    _LIBRARY_MODULES[name] = (stamp, modules)
+    return modules
+
+
 def parse_sources(sources: list[Source], diagnostics: list[Diagnostic]) -> list[ast.Module]:
     modules = []
     for source in sources:
@@ -311,7 +332,7 @@ def resolve_uses(modules: list[ast.Module], diagnostics: list[Diagnostic]) -> li
                 for wanted in (["gdpr"] if name.startswith(NATIONAL_PREFIX) else []) + [name]:
                     if wanted not in loaded:
                         loaded.add(wanted)
-                        modules.extend(parse_sources(library_sources(wanted), diagnostics))
+                        modules.extend(library_modules(wanted))
         index += 1
     return modules
 
