@@ -1192,6 +1192,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--access-log", action="store_true", help="log every request (uvicorn's access log)")
     p.set_defaults(run=cmd_serve)
 
+    p = commands.add_parser("lsp", help="the language server for editors (LSP over stdio)",
+                            description="Speak the Language Server Protocol on standard input and output: "
+                                        "diagnostics as you type, hover, completion, go to definition, "
+                                        "references, rename, symbols, formatting, quick fixes and semantic "
+                                        "tokens for .law files (docs/editors.md). Editors start it; it is "
+                                        "not meant to be run by hand.")
+    p.add_argument("--stdio", action="store_true", help="accepted for editors that pass it (stdio is the default)")
+    p.set_defaults(run=cmd_lsp)
+
     p = commands.add_parser("schema", help="print the JSON Schema of events, decisions, test reports, "
                                            "remedies, diffs or the Art. 30 record")
     p.add_argument("what", choices=["event", "decision", "test-report", "remedies", "diff", "record"])
@@ -1211,6 +1220,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _SHELLS = ("bash", "zsh", "fish")
+
+
+def cmd_lsp(args, out: Console, err: Console) -> int:
+    from .lsp.server import main as serve_lsp
+
+    return serve_lsp()
 
 
 def cmd_completion(args, out: Console, err: Console) -> int:

@@ -27,6 +27,16 @@ class Source:
         line = bisect.bisect_right(self._line_starts, offset) - 1
         return line + 1, offset - self._line_starts[line] + 1
 
+    def offset(self, line: int, column: int) -> int:
+        """The character offset of 1-based (line, column), clamped to the text."""
+        if line < 1:
+            return 0
+        if line > len(self._line_starts):
+            return len(self.text)
+        start = self._line_starts[line - 1]
+        end = self.text.find("\n", start)
+        return min(start + max(column - 1, 0), len(self.text) if end == -1 else end)
+
     def line_text(self, line: int) -> str:
         if not 1 <= line <= len(self._line_starts):
             return ""

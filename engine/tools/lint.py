@@ -90,20 +90,24 @@ def _library(span) -> bool:
     return span is None or library_of(span.file) is not None
 
 
-def lint(policy: Policy) -> list[Diagnostic]:
+def lint(policy: Policy, exact: bool = True) -> list[Diagnostic]:
+    """Every warning. `exact=False` leaves out the one analysis that builds the policy's
+    decision diagram (W0812, and its confirming of W0806-W0808): the language server
+    reports the rest at once and this after."""
     # as when compiling: the cyclic collector would scan the policy's large graph of
     # objects again and again while lint allocates (a cost growing with the policy)
     with collector_paused():
-        return _lint(policy)
+        return _lint(policy, exact)
 
 
-def _lint(policy: Policy) -> list[Diagnostic]:
+def _lint(policy: Policy, exact: bool = True) -> list[Diagnostic]:
     linter = Linter(policy)
     linter.unused()
     linter.rule_pairs()
     linter.constant_conditions()
     linter.unreachable_obliges()
-    linter.redundant_rules()
+    if exact:
+        linter.redundant_rules()
     linter.unpermitted_purposes()
     linter.empty_markers()
     linter.foreign_layers()

@@ -1,0 +1,167 @@
+"""One policy as the editor has it: its files (open buffers in place of what is on
+disk), every diagnostic `lawful lint` would report on them, and the index of
+their names (libraries included).
+
+The policy a file belongs to is found as `lawful lint FILE` finds it: the
+repository configuration (`lawful.toml` or `[tool.lawful]`, walking up from the
+file) and the discovery of `engine.tools.project`; its `lint.select`,
+`lint.ignore` and `per-file-ignores` apply. The loader's own stages do the rest,
+once per analysis: parse, `use`, check, compile, then lint.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core.diagnostics import Diagnostic, Severity
+from ..core.resources import library_dir, library_of
+from ..core.source import Source, Span
+from ..decide.policy import Policy
+from ..load import STAGES, Build, PolicyError, PolicyFile, _read
+from ..syntax import ast
+from ..syntax.lower import parse_module
+from ..tools.lint import _own, lint
+from ..tools.project import ConfigError, Config, Discovery, Target, load_config, reported
+from .index import Index
+
+
+@dataclass
+class Analysis:
+    """What one run over a policy found."""
+
+    #: the policy's own files (absolute paths), in the order read
+    files: list[str]
+    sources: dict[str, Source]
+    #: every diagnostic reported, by file (absolute path); files without any: []
+    diagnostics: dict[str, list[Diagnostic]]
+    index: Index
+    policy: Policy | None = None
+    #: a problem with the configuration (the defaults were used)
+    config_problem: str | None = None
+    versions: dict[str, int | None] = field(default_factory=dict)
+    #: whether the diagnostics include the exact analysis (W0812: `complete`)
+    exact: bool = False
+    path: str = ""
+    config: Config | None = None
+
+    def source(self, path: str) -> Source | None:
+        return self.sources.get(path)
+
+    def complete(self) -> None:
+        """Add the exact analysis's findings (the policy's decision diagram: it can take
+        seconds on a large policy): the diagnostics are then what `lawful lint` reports."""
+        if self.policy is not None and not self.exact:
+            found = _own(self.policy, self.policy.diagnostics + lint(self.policy))
+            self.diagnostics = _by_file(self.path, self.files, self.config, found)
+        self.exact = True
+
+
+def policy_files(path: str) -> tuple[list[str], Config | None, str | None]:
+    """The files of the policy `path` (a `.law` file) belongs to, the configuration
+    that applies, and why the configuration could not be read (None if it could)."""
+    folder = Path(path).parent
+    try:
+        config = load_config(cwd=folder)
+    except ConfigError as error:
+        return _alone(path), None, str(error)
+    try:
+        targets = Discovery(config, cwd=folder).policies([path])
+    except (OSError, ConfigError):  # the file is not on disk (yet), or the folder went away
+        return _alone(path), config, None
+    for target in targets:
+        files = [os.path.abspath(f) for f in target.files]
+        if path in files:
+            return files, config, None
+    return _alone(path), config, None
+
+
+def _alone(path: str) -> list[str]:
+    return [path]
+
+
+#: parsed files by (name, text): an edit parses again only the file it changed
+_PARSED: dict[tuple[str, str], tuple[ast.Module, list[Diagnostic]]] = {}
+MAX_PARSED = 512
+
+
+def _parse(build: Build) -> None:
+    for source in build.sources:
+        key = (source.name, source.text)
+        held = _PARSED.get(key)
+        if held is None:
+            if len(_PARSED) >= MAX_PARSED:
+                _PARSED.clear()
+            held = _PARSED[key] = parse_module(source)
+        build.modules.append(held[0])
+        build.diagnostics.extend(held[1])
+
+
+def analyse(path: str, buffers: dict[str, str]) -> Analysis:
+    """The analysis of the policy that the file `path` (absolute) belongs to, reading
+    each open file from `buffers` (path -> text) and the others from disk; its lint
+    leaves out the exact analysis (`Analysis.complete` adds it)."""
+    files, config, problem = policy_files(path)
+    if path not in files:
+        files.append(path)
+    build = Build()
+    for file in files:
+        if file in buffers:
+            build.sources.append(PolicyFile(file, buffers[file].replace("\r\n", "\n"), key=file))
+        else:
+            read = _read(Path(file), file, build.diagnostics, key=file)
+            if read is not None:
+                build.sources.append(read)
+    policy = None
+    stages = dict(STAGES)
+    _parse(build)
+    stages["use"](build)
+    index = Index.of(build.modules)
+    found: list[Diagnostic]
+    try:
+        for name in ("check", "digest", "compile"):
+            stages[name](build)
+    except PolicyError as error:
+        found = [d for d in error.diagnostics if d.span is None or not library_of(d.file)]
+    else:
+        policy = build.policy
+        assert policy is not None
+        found = _own(policy, policy.diagnostics + lint(policy, exact=False))
+    sources = {source.name: source for source in build.sources}
+    for module in build.modules:
+        sources.setdefault(module.source.name, module.source)
+    return Analysis(files, sources, _by_file(path, files, config, found), index, policy, problem,
+                    exact=policy is None, path=path, config=config)
+
+
+def _by_file(path: str, files: list[str], config: Config | None,
+             found: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
+    """The diagnostics the configuration reports, by file (every file of the policy)."""
+    if config is not None:
+        target = Target(path, files, None)
+        found = [d for d in found if reported(d, target, config)]
+    diagnostics: dict[str, list[Diagnostic]] = {file: [] for file in files}
+    for diagnostic in found:
+        file = diagnostic.file if diagnostic.file in diagnostics else path  # no span: the file asked about
+        diagnostics[file].append(diagnostic)
+    return diagnostics
+
+
+def library_path(name: str) -> str | None:
+    """The file on disk of a library source named `<gdpr>/regions.law`."""
+    library = library_of(name)
+    if library is None:
+        return None
+    folder = library_dir(library)
+    if folder is None:
+        return None
+    return str(folder / name[name.index(">/") + 2:])
+
+
+def errors(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    return [d for d in diagnostics if d.severity is Severity.ERROR]
+
+
+def span_text(span: Span) -> str:
+    return span.source.text[span.start:span.end]
