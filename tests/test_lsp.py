@@ -339,3 +339,35 @@ async def test_the_exact_analysis_follows_the_first_diagnostics(client, policy_d
     assert "W0812" not in {d.code for d in fast.diagnostics[path]} and not fast.exact
     fast.complete()
     assert {d.code for d in fast.diagnostics[path]} == expected
+
+
+PIECES = ["permit", "forbid", "billing", "contact", ".", "{", "}", "DE", '"', "\n", " ", "when", "subject.age",
+          ">=", "ages[", "]", "rule", ":", "## doc", "# c", "use gdpr", "region", "=", "test", "event", "😀", "\r\n",
+          "purpose", "basis", "consent", "cite", '"Art. 9"', "table", "16", "has", "not", "with"]
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(PIECES), max_size=40), st.integers(0, len(POLICY)), st.data())
+def test_any_text_is_analysed_and_answered_without_an_exception(tmp_path, pieces, cut, data):
+    """Edits that break the policy anywhere: the analysis, the index, a hover at any
+    offset and the semantic tokens all answer (they run in the server's handlers)."""
+    from engine.lsp import hover
+    from engine.lsp.analysis import analyse
+    from engine.lsp.tokens import tokens
+
+    text = POLICY[:cut] + "".join(pieces) + POLICY[cut:]
+    path = str(tmp_path / "fuzz.law")
+    analysis = analyse(path, {path: text})
+    analysis.complete()
+    source = analysis.source(path)
+    assert source is not None and all(d.span is None or d.span.end <= len(d.span.source.text)
+                                      for d in analysis.diagnostics[path])
+    for offset in data.draw(st.lists(st.integers(0, len(source.text)), max_size=8)):
+        found = hover.at(analysis, source, offset)
+        assert found is None or (isinstance(found[0], str) and found[1].start <= found[1].end)
+    spans = list(tokens(text, analysis, path, len))
+    assert all(length >= 0 and start >= 0 for _, start, length, _, _ in spans)

@@ -24,6 +24,7 @@ def tokens(text: str, analysis: Analysis, path: str,
     client's units (`units` counts them in a piece of text)."""
     from ..tools.highlight import LawfulLexer
 
+    text = text.replace("\r\n", "\n")  # as the analysis read it: the same offsets, the same lines
     starts = [0]
     for index, char in enumerate(text):
         if char == "\n":
