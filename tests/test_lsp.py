@@ -371,3 +371,41 @@ def test_any_text_is_analysed_and_answered_without_an_exception(tmp_path, pieces
         assert found is None or (isinstance(found[0], str) and found[1].start <= found[1].end)
     spans = list(tokens(text, analysis, path, len))
     assert all(length >= 0 and start >= 0 for _, start, length, _, _ in spans)
+
+
+def test_a_newer_exact_job_ends_the_one_running(tmp_path):
+    """The worker process: a job for a policy edited since is ended, not waited for;
+    only the latest job's findings come back, and they are lint's."""
+    import threading
+    import time as clock
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from text import rules_policy
+
+    from engine.lsp.worker import ExactWorker
+    from engine.tools.lint import lint_text
+
+    slow, quick = tmp_path / "slow.law", tmp_path / "quick.law"
+    slow_text = "use gdpr\n" + rules_policy(300).replace("region eu =", "region home =").replace(" to eu ", " to home ")
+    quick_text = POLICY + "\nregion spare = {IT}\n"
+    results: list = []
+    arrived = threading.Event()
+
+    def done(label):
+        def record(status, result):
+            results.append((label, status, result))
+            arrived.set()
+        return record
+
+    worker = ExactWorker()
+    try:
+        worker.submit(str(slow), {str(slow): slow_text}, done("slow"))
+        clock.sleep(0.5)  # the worker is busy with the slow policy
+        worker.submit(str(quick), {str(quick): quick_text}, done("quick"))
+        assert arrived.wait(120)
+        clock.sleep(0.5)
+    finally:
+        worker.stop()
+    [(label, status, found)] = results
+    assert (label, status) == ("quick", "ok")
+    assert sorted(d["code"] for d in found) == sorted(d.code for d in lint_text(quick_text, str(quick)).diagnostics)

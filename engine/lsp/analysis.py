@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.diagnostics import Diagnostic, Severity
+from ..core.diagnostics import Diagnostic, Note, Severity
 from ..core.resources import library_dir, library_of
 from ..core.source import Source, Span
 from ..decide.policy import Policy
@@ -56,6 +56,38 @@ class Analysis:
             found = _own(self.policy, self.policy.diagnostics + lint(self.policy))
             self.diagnostics = _by_file(self.path, self.files, self.config, found)
         self.exact = True
+
+    def texts(self) -> dict[str, str]:
+        """The text of each of the policy's own files, as this analysis read it."""
+        return {f: self.sources[f].text for f in self.files if f in self.sources}
+
+    def apply(self, found: list[dict]) -> None:
+        """The diagnostics `exact_findings` sent (from another process), on these sources."""
+        def span(where) -> Span | None:
+            if where is None or where[0] not in self.sources:
+                return None
+            return Span(self.sources[where[0]], where[1], where[2])
+
+        diagnostics = [Diagnostic(d["code"], d["message"], span(d["span"]), d["help"],
+                                  tuple(Note(n["message"], span(n["span"])) for n in d["notes"]))
+                       for d in found]
+        self.diagnostics = _by_file(self.path, self.files, self.config, diagnostics)
+        self.exact = True
+
+
+def exact_findings(path: str, texts: dict[str, str]) -> list[dict]:
+    """Every diagnostic of the policy of `path` read from `texts`, the exact analysis
+    included, as plain data (spans as file and offsets): what `Analysis.apply` takes.
+    The language server runs it in a process of its own."""
+    analysis = analyse(path, texts)
+    analysis.complete()
+
+    def where(span: Span | None):
+        return None if span is None else (span.file, span.start, span.end)
+
+    return [{"code": d.code, "message": d.message, "help": d.help, "span": where(d.span),
+             "notes": [{"message": n.message, "span": where(n.span)} for n in d.notes]}
+            for found in analysis.diagnostics.values() for d in found]
 
 
 def policy_files(path: str) -> tuple[list[str], Config | None, str | None]:

@@ -14,7 +14,6 @@ import asyncio
 import logging
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from lsprotocol import types as t
@@ -27,6 +26,7 @@ from ..syntax.parser import KEYWORDS, SOFT_KEYWORDS
 from . import hover as describe
 from .analysis import Analysis, analyse, library_path
 from .index import FIELD_NAMES, Occurrence
+from .worker import ExactWorker
 
 logger = logging.getLogger("lawful.lsp")
 
@@ -57,8 +57,8 @@ class LawfulServer(LanguageServer):
         self.analyses: dict[str, Analysis] = {}
         #: the URIs diagnostics were published for, by the file whose policy they came from
         self.published: dict[str, set[str]] = {}
-        #: one thread for the exact analyses, so that they never pile up
-        self.worker = ThreadPoolExecutor(1, thread_name_prefix="lawful-exact")
+        #: the exact analyses, in a process of their own
+        self.worker = ExactWorker()
 
     # ---- files and positions ---------------------------------------------------------------
 
@@ -129,21 +129,24 @@ class LawfulServer(LanguageServer):
             self.complete_later(analysis, path_of(uri))
 
     def complete_later(self, analysis: Analysis, path: str) -> None:
-        def complete() -> bool:
-            if self.analyses.get(path) is not analysis:
-                return False  # an edit came: a newer analysis is on its way
-            analysis.complete()
-            return True
+        """The exact analysis in the worker process; its diagnostics published if this
+        is still the policy's latest analysis when they come."""
+        loop = asyncio.get_running_loop()
 
-        def done(future) -> None:
-            if future.cancelled():
-                return
-            if future.exception() is not None:
-                logger.error("the exact analysis failed", exc_info=future.exception())
-            elif future.result() and self.analyses.get(path) is analysis:
+        def done(status: str, result: Any) -> None:  # in the worker's thread
+            try:
+                loop.call_soon_threadsafe(arrived, status, result)
+            except RuntimeError:  # the server is shutting down: its loop is closed
+                pass
+
+        def arrived(status: str, result: Any) -> None:
+            if status == "error":
+                logger.error("the exact analysis failed: %s", result)
+            elif status == "ok" and self.analyses.get(path) is analysis:
+                analysis.apply(result)
                 self.send(analysis, path)
 
-        asyncio.get_running_loop().run_in_executor(self.worker, complete).add_done_callback(done)
+        self.worker.submit(path, analysis.texts(), done)
 
     def send(self, analysis: Analysis, path: str) -> None:
         sent = set()
@@ -471,5 +474,8 @@ def semantic_tokens(ls: LawfulServer, params: t.SemanticTokensParams) -> t.Seman
 
 def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="lawful lsp: %(levelname)s %(message)s")
-    server.start_io()
+    try:
+        server.start_io()
+    finally:
+        server.worker.stop()
     return 0
