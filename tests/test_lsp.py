@@ -240,8 +240,8 @@ async def test_completion_offers_keywords_names_fields_library_names_and_countri
         return {item.label for item in answer.items}
 
     offered = await labels(end)
-    assert {"contact.email", "contact.postal", "consent", "contract"} <= offered
-    assert "billing" not in offered  # only what continues the word
+    assert {"contact.email", "contact.postal"} <= offered  # categories, after `on`
+    assert not {"billing", "consent", "contract"} & offered  # only categories, and what continues the word
     text2 = POLICY + "\npermit newsletter on contact to "
     await change(client, uri, text2 + "D", 2)
     assert {"DE", "DK"} <= await labels(position(text2 + "D", "to D", 4))
@@ -251,6 +251,19 @@ async def test_completion_offers_keywords_names_fields_library_names_and_countri
     text4 = POLICY + "\npermit newsletter on contact to eu when subject."
     await change(client, uri, text4, 4)
     assert {"subject.age", "subject.country"} <= await labels(position(text4, "when subject.", 13))
+    # what the grammar expects there: categories after `on`, obligations after `with`,
+    # purposes after `permit`, bases after `basis`, libraries after `use`
+    for tail, expected, unexpected in (
+            ("\npermit newsletter on ", {"contact.email", "contact"}, {"billing", "tokenize", "permit"}),
+            ("\npermit billing on contact with ", {"tokenize"}, {"contact.email", "billing"}),
+            ("\npermit ", {"billing", "newsletter"}, {"contact.email", "tokenize"}),
+            ("\npurpose support basis ", {"contract", "legitimate_interest"}, {"billing"}),
+            ("\nuse ", {"gdpr"}, {"billing", "contact"})):
+        text5 = POLICY + tail
+        version = 5 + len(tail)
+        await change(client, uri, text5, version)
+        offered = await labels(position(text5, tail, len(tail)))
+        assert expected <= offered and not unexpected & offered, (tail, offered)
 
 
 @pytest.mark.asyncio
@@ -409,3 +422,17 @@ def test_a_newer_exact_job_ends_the_one_running(tmp_path):
     [(label, status, found)] = results
     assert (label, status) == ("quick", "ok")
     assert sorted(d["code"] for d in found) == sorted(d.code for d in lint_text(quick_text, str(quick)).diagnostics)
+
+
+@pytest.mark.parametrize("before, kinds", [
+    ("permit ", {"purpose"}), ("permit billing on ", {"category"}), ("permit billing on contact, ", {"category"}),
+    ("permit billing on contact to ", {"region", "country"}), ("  with ", {"obligation"}),
+    ("region x = {DE, ", {"region", "country"}), ("forbid * when purpose in ", {"purpose"}),
+    ("when subject.country in ", {"region", "country"}), ("purpose x basis ", {"basis"}), ("use ", {"library"}),
+    ("category a is ", {"category"}), ("purpose n is ", {"purpose"}), ("expect deny by ", {"rule"}),
+    ("retain c for ", set()), ("require consent for ", {"purpose"}), ("rule x:\npermit ", {"purpose"}),
+    ("when subject.age >= ", None), ("table t default 16 {", None), ('test "x" {\n event {"a": ', None),
+    ("", None), ("permit billing ", None)])
+def test_the_completion_context_is_what_the_grammar_expects_there(before, kinds):
+    from engine.lsp.complete import context
+    assert context(before) == (None if kinds is None else frozenset(kinds))

@@ -420,7 +420,9 @@ def code_actions(ls: LawfulServer, params: t.CodeActionParams) -> list[t.CodeAct
 @_safely(None)
 def completion(ls: LawfulServer, params: t.CompletionParams) -> t.CompletionList | None:
     from ..core.countries import iso_codes
+    from ..core.resources import library_names
     from ..event import fields
+    from .complete import context as expected_kinds
 
     analysis = ls.analysis(params.text_document.uri)
     document = ls.workspace.get_text_document(params.text_document.uri)
@@ -436,17 +438,36 @@ def completion(ls: LawfulServer, params: t.CompletionParams) -> t.CompletionList
             items[label] = t.CompletionItem(label=label, kind=kind, detail=detail, documentation=(
                 t.MarkupContent(kind=t.MarkupKind.Markdown, value=documentation) if documentation else None))
 
+    upto = document.source[:document.offset_at_position(params.position)]
+    expected = expected_kinds(upto[:len(upto) - len(word)])
     if re.search(r"\bhas\s+[a-z0-9_.]*$", before):
         for name in fields.presence_names():
             add(name, t.CompletionItemKind.Field, "event field")
-    elif word[:1].isupper() or re.search(r"(\bin\s*\{[^}]*|\bto\s+|\bin\s+|\{[^}]*)$", before[:len(before) - len(word)]):
+        return t.CompletionList(is_incomplete=False, items=list(items.values()))
+    countries = (expected is None and (word[:1].isupper() or re.search(
+        r"(\bin\s*\{[^}]*|\bto\s+|\bin\s+|\{[^}]*)$", before[:len(before) - len(word)])))
+    if countries or (expected is not None and "country" in expected):
         for code in sorted(iso_codes()):
             add(code, t.CompletionItemKind.Constant, "country (ISO 3166-1)", describe.country(code))
     for (kind, name), occurrence in sorted(analysis.index.declarations.items()):
+        if expected is not None and kind not in expected:
+            continue
         library = occurrence.file not in analysis.files
         add(name, _COMPLETION_KINDS.get(kind, t.CompletionItemKind.Text),
             kind + (" (library)" if library else ""), occurrence.statement and occurrence.statement.doc)
-    if not word[:1].isupper():
+    for (kind, name) in sorted(analysis.index.declarations):  # `contact` of `contact.email`: declared by it
+        if kind in ("category", "purpose") and (expected is None or kind in expected):
+            parts = name.split(".")
+            for end in range(1, len(parts)):
+                add(".".join(parts[:end]), _COMPLETION_KINDS[kind], f"{kind} (the parent of `{name}`)")
+    if expected is not None:
+        if "basis" in expected:
+            for basis, meaning in describe.BASES.items():
+                add(basis, t.CompletionItemKind.EnumMember, "lawful basis", meaning)
+        if "library" in expected:
+            for library_name in library_names():
+                add(library_name, t.CompletionItemKind.Module, "library")
+    elif not word[:1].isupper():
         for name in sorted(FIELD_NAMES):
             add(name, t.CompletionItemKind.Field, "event field", describe.field(name))
         for keyword in sorted(KEYWORDS | SOFT_KEYWORDS):
