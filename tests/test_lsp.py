@@ -283,7 +283,6 @@ async def test_document_symbols_formatting_and_semantic_tokens(client, policy_di
     assert edit.range.start == t.Position(line=0, character=0)
     tokens = await client.text_document_semantic_tokens_full_async(t.SemanticTokensParams(
         text_document=t.TextDocumentIdentifier(uri=uri)))
-    legend = client.capabilities and None  # the legend is the server's: read it from its capabilities
     from engine.lsp.server import TOKEN_MODIFIERS, TOKEN_TYPES
     decoded, line, start = [], 0, 0
     for i in range(0, len(tokens.data), 5):
@@ -293,7 +292,6 @@ async def test_document_symbols_formatting_and_semantic_tokens(client, policy_di
         text_line = messy.split("\n")[line]
         decoded.append((text_line[start:start + length], TOKEN_TYPES[kind],
                         {m for j, m in enumerate(TOKEN_MODIFIERS) if modifiers & (1 << j)}))
-    assert legend is None
     assert ("policy", "keyword", set()) in decoded and ('"lsp-demo"', "string", set()) in decoded
     assert ("billing_data", "function", {"declaration"}) in decoded
     assert ("home", "namespace", set()) in decoded and ("eea", "namespace", {"defaultLibrary"}) in decoded
@@ -314,6 +312,7 @@ async def test_a_file_that_does_not_parse_still_answers(client, policy_dir):
     formatted = await client.text_document_formatting_async(t.DocumentFormattingParams(
         text_document=t.TextDocumentIdentifier(uri=uri), options=t.FormattingOptions(tab_size=2, insert_spaces=True)))
     assert not formatted  # it does not parse: nothing to format, and the diagnostics say why
+    assert not [m for m in client.log_messages if "failed" in m.message]  # no handler failed on the way
 
 
 @pytest.mark.asyncio
@@ -414,7 +413,9 @@ def test_a_newer_exact_job_ends_the_one_running(tmp_path):
     try:
         worker.submit(str(slow), {str(slow): slow_text}, done("slow"))
         clock.sleep(0.5)  # the worker is busy with the slow policy
+        first = worker._process
         worker.submit(str(quick), {str(quick): quick_text}, done("quick"))
+        assert not first.is_alive() and worker._process is not first  # ended, not waited for
         assert arrived.wait(120)
         clock.sleep(0.5)
     finally:
@@ -436,3 +437,58 @@ def test_a_newer_exact_job_ends_the_one_running(tmp_path):
 def test_the_completion_context_is_what_the_grammar_expects_there(before, kinds):
     from engine.lsp.complete import context
     assert context(before) == (None if kinds is None else frozenset(kinds))
+
+
+@pytest.mark.asyncio
+async def test_positions_are_the_clients_after_an_emoji_and_with_cr_line_breaks(client, policy_dir):
+    """UTF-16 columns (an emoji is two units) and every LSP line break (`\r\n`, `\r`, `\n`)."""
+    line = 'permit newsletter on contact.email to {DE} when context.x == "😀" and subject.agee > 3'
+    text = POLICY.replace("\n", "\r\n", 3) + "# a comment\r" + line + "\r# end\n"
+    uri = await open_file(client, policy_dir / "policy.law", text)
+    [found] = [d for d in client.diagnostics[uri] if d.code == "E0404"]
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    row = lines.index(line)
+    column = len(line[:line.index("subject.agee")].encode("utf-16-le")) // 2
+    assert (found.range.start.line, found.range.start.character) == (row, column)
+    assert found.range.end.character - found.range.start.character == len("subject.agee")
+    answer = await client.text_document_hover_async(t.HoverParams(
+        text_document=t.TextDocumentIdentifier(uri=uri), position=t.Position(line=row, character=column + 2)))
+    assert answer is not None and "subject.agee" not in answer.contents.value or answer is None
+    edits = await client.text_document_formatting_async(t.DocumentFormattingParams(
+        text_document=t.TextDocumentIdentifier(uri=uri), options=t.FormattingOptions(tab_size=2, insert_spaces=True)))
+    [edit] = edits
+    assert edit.range.end.line == len(lines) - 1  # the whole document, by the client's lines
+
+
+@pytest.mark.asyncio
+async def test_rename_refuses_what_would_change_the_policy_silently(client, policy_dir):
+    text = POLICY + "\ncategory contact.postal.home\ncategory contact.phone\n"
+    uri = await open_file(client, policy_dir / "policy.law", text)
+
+    async def refused(needle: str, new: str, why: str, offset: int = 1) -> None:
+        with pytest.raises(Exception, match=why):
+            await client.text_document_rename_async(t.RenameParams(
+                text_document=t.TextDocumentIdentifier(uri=uri), position=position(text, needle, offset),
+                new_name=new))
+
+    await refused("purpose billing", "invoicing", "test's event names `billing`", 9)  # tests.law's event
+    await refused("category contact.postal\n", "contact.post", "below it", 10)  # has contact.postal.home
+    await refused("category contact.phone", "phone", "another parent", 10)
+    edit = await client.text_document_rename_async(t.RenameParams(
+        text_document=t.TextDocumentIdentifier(uri=uri), position=position(text, "category contact.phone", 10),
+        new_name="contact.mobile"))
+    assert [e.new_text for e in edit.changes[uri]] == ["contact.mobile"]
+
+
+def test_a_purpose_in_a_condition_is_the_purpose_even_when_a_region_shares_its_name(tmp_path):
+    from engine.lsp.analysis import analyse
+
+    text = ('policy "p"\ncategory c\npurpose marketing basis consent\nregion marketing = {DE}\n'
+            "permit marketing on c to marketing\nforbid * on c when purpose in marketing\n")
+    path = str(tmp_path / "p.law")
+    analysis = analyse(path, {path: text})
+    at = text.index("purpose in marketing") + len("purpose in ")
+    occurrence = analysis.index.at(path, at + 1)
+    assert occurrence is not None and occurrence.key == ("purpose", "marketing")
+    to = analysis.index.at(path, text.index("to marketing") + 4)
+    assert to is not None and to.key == ("region", "marketing")

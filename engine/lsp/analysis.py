@@ -113,21 +113,21 @@ def _alone(path: str) -> list[str]:
     return [path]
 
 
-#: parsed files by (name, text): an edit parses again only the file it changed
-_PARSED: dict[tuple[str, str], tuple[ast.Module, list[Diagnostic]]] = {}
-MAX_PARSED = 512
+#: each file's last parse, by name: (its text, the module, its diagnostics); an edit
+#: parses again only the file it changed, and one text a file is kept
+_PARSED: dict[str, tuple[str, ast.Module, list[Diagnostic]]] = {}
+MAX_PARSED = 2048
 
 
 def _parse(build: Build) -> None:
     for source in build.sources:
-        key = (source.name, source.text)
-        held = _PARSED.get(key)
-        if held is None:
+        held = _PARSED.get(source.name)
+        if held is None or held[0] != source.text:
             if len(_PARSED) >= MAX_PARSED:
                 _PARSED.clear()
-            held = _PARSED[key] = parse_module(source)
-        build.modules.append(held[0])
-        build.diagnostics.extend(held[1])
+            held = _PARSED[source.name] = (source.text, *parse_module(source))
+        build.modules.append(held[1])
+        build.diagnostics.extend(held[2])
 
 
 def analyse(path: str, buffers: dict[str, str]) -> Analysis:

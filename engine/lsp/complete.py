@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[A-Za-z_][A-Za-z0-9_.]*|[0-9]+|==|!=|<=|>=|\S')
+_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*|[A-Za-z_][A-Za-z0-9_.]*|[0-9]+|==|!=|<=|>=|\S')
 _STATEMENTS = ("category", "purpose", "fact", "recipient", "region", "table", "obligation", "controller",
                "client", "rule", "test", "policy", "use")
 
@@ -25,7 +25,10 @@ _AFTER: dict[str, frozenset[str]] = {
 
 def context(before: str) -> frozenset[str] | None:
     """The kinds of name expected after `before` (the text up to the word being typed)."""
-    tokens = _TOKEN.findall(before[-2000:])
+    window = before[-2000:]
+    if len(before) > 2000:  # from a line's start: not inside a string or a comment
+        window = window[window.find("\n") + 1:]
+    tokens = [token for token in _TOKEN.findall(window) if not token.startswith("#")]
     braces = 0
     index = len(tokens) - 1
     while index >= 0:  # back over a list of names
@@ -47,7 +50,7 @@ def context(before: str) -> frozenset[str] | None:
     word = tokens[index]
     if word == "in":
         before_in = tokens[index - 1] if index > 0 else ""
-        if before_in in ("purpose", "not") or (before_in == "not" and index > 1 and tokens[index - 2] == "purpose"):
+        if before_in == "purpose" or (before_in == "not" and index > 1 and tokens[index - 2] == "purpose"):
             return frozenset({"purpose"})
         return frozenset({"region", "country"})
     if word == "for":  # `require … for P`, `oblige X for P`, `recipient … for P`; `retain C for` a duration

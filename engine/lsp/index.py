@@ -157,6 +157,12 @@ def _expression(node: Any) -> Iterator[Occurrence]:
             continue
         if isinstance(item, ast.Lookup):
             yield _named("table", item.table)
+        if isinstance(item, ast.In) and isinstance(item.left, ast.PurposeField):  # `purpose in NAMES`
+            names = item.right.items if isinstance(item.right, ast.SetLit) else (item.right,)
+            for name in names:
+                if isinstance(name, ast.NameRef) and name.span is not None:
+                    yield Occurrence("purpose", name.name, name.span)
+            continue
         for part in dataclasses.fields(item):
             value = getattr(item, part.name)
             if isinstance(value, tuple):

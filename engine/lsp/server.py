@@ -33,6 +33,8 @@ logger = logging.getLogger("lawful.lsp")
 #: semantic token types, in the legend's order
 TOKEN_TYPES = ["keyword", "string", "number", "comment", "variable", "type", "function", "operator",
                "namespace", "enumMember", "property", "event"]
+#: worker processes kept for the exact analysis, one per policy recently edited
+MAX_WORKERS = 3
 TOKEN_MODIFIERS = ["declaration", "documentation", "defaultLibrary"]
 _NAME = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*")
 _WORD_BEFORE = re.compile(r"[A-Za-z0-9_.]*$")
@@ -52,18 +54,20 @@ class LawfulServer(LanguageServer):
     def __init__(self) -> None:
         from .. import __version__
 
-        super().__init__("lawful", __version__)
+        # whole texts on each change: pygls splits lines with `str.splitlines`, which breaks
+        # at characters (U+2028, form feed…) that LSP clients do not break at
+        super().__init__("lawful", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Full)
         #: the last analysis by file (every file of a policy shares its analysis)
         self.analyses: dict[str, Analysis] = {}
         #: the URIs diagnostics were published for, by the file whose policy they came from
         self.published: dict[str, set[str]] = {}
-        #: the exact analyses, in a process of their own
-        self.worker = ExactWorker()
+        #: the exact analyses, in a process per policy (the latest few policies edited)
+        self.workers: dict[tuple[str, ...], ExactWorker] = {}
 
     # ---- files and positions ---------------------------------------------------------------
 
     def buffers(self) -> dict[str, str]:
-        return {path_of(uri): document.source for uri, document in self.workspace.text_documents.items()}
+        return {path_of(uri): lsp_text(document.source) for uri, document in self.workspace.text_documents.items()}
 
     def versions(self) -> dict[str, int | None]:
         return {path_of(uri): document.version for uri, document in self.workspace.text_documents.items()}
@@ -140,13 +144,25 @@ class LawfulServer(LanguageServer):
                 pass
 
         def arrived(status: str, result: Any) -> None:
-            if status == "error":
-                logger.error("the exact analysis failed: %s", result)
-            elif status == "ok" and self.analyses.get(path) is analysis:
-                analysis.apply(result)
-                self.send(analysis, path)
+            try:
+                if status == "ok":
+                    if self.analyses.get(path) is analysis:
+                        analysis.apply(result)
+                        self.send(analysis, path)
+                    return
+                message = (f"lawful: the exact analysis (W0812) failed: {result}" if status == "error" else
+                           "lawful: the exact analysis (W0812) stopped before it finished")
+                logger.error("%s", message)
+                self.window_log_message(t.LogMessageParams(type=t.MessageType.Warning, message=message))
+            except Exception:  # never out of the event loop's callback
+                logger.exception("publishing the exact analysis failed")
 
-        self.worker.submit(path, analysis.texts(), done)
+        key = tuple(analysis.files)
+        worker = self.workers.pop(key, None) or ExactWorker()
+        self.workers[key] = worker  # the most recent last
+        while len(self.workers) > MAX_WORKERS:
+            self.workers.pop(next(iter(self.workers))).stop()
+        worker.submit(path, analysis.texts(), done)
 
     def send(self, analysis: Analysis, path: str) -> None:
         sent = set()
@@ -185,6 +201,12 @@ class LawfulServer(LanguageServer):
             tags=[t.DiagnosticTag.Unnecessary] if diagnostic.code in ("W0801", "W0802", "W0803", "W0804", "W0805")
             else None,
             data={"help": diagnostic.help} if diagnostic.help else None)
+
+
+def lsp_text(text: str) -> str:
+    """A buffer with the line breaks LSP knows (`\r\n`, `\r`, `\n`) as `\n`: lines are then
+    the client's lines, and positions within them the client's positions."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def path_of(uri: str) -> str:
@@ -242,8 +264,11 @@ def did_close(ls: LawfulServer, params: t.DidCloseTextDocumentParams) -> None:
 @server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 @_safely(None)
 def watched_files_changed(ls: LawfulServer, params: t.DidChangeWatchedFilesParams) -> None:
-    for uri in list(ls.workspace.text_documents):
-        ls.publish(uri)
+    done: set[str] = set()
+    for uri in list(ls.workspace.text_documents):  # each policy once
+        if path_of(uri) not in done:
+            ls.publish(uri)
+            done.update(ls.analyses[path_of(uri)].files if path_of(uri) in ls.analyses else [path_of(uri)])
 
 
 @server.feature(t.TEXT_DOCUMENT_HOVER)
@@ -296,9 +321,43 @@ def _renamable(analysis: Analysis, occurrence: Occurrence | None) -> str | None:
     declared = analysis.index.declaration(occurrence)
     if declared is None:
         return f"`{occurrence.name}` is not declared in this policy"
-    if declared.file not in analysis.files:
+    if declared.file not in analysis.files or in_library(declared.file):
         return f"`{occurrence.name}` is declared in a library (`use`), which cannot be changed here"
+    if _in_test_events(analysis, occurrence.name):
+        return (f"a test's event names `{occurrence.name}`: rename it there by hand too (rename does not "
+                "change JSON)")
+    if occurrence.kind in ("category", "purpose") and any(
+            name.startswith(occurrence.name + ".") for kind, name in analysis.index.declarations
+            if kind == occurrence.kind):
+        return f"`{occurrence.name}` has {occurrence.kind}s below it (`{occurrence.name}.…`): renaming it alone would move them"
     return None
+
+
+def _in_test_events(analysis: Analysis, name: str) -> bool:
+    from ..syntax import ast
+
+    for file in analysis.files:
+        for statement in analysis.index.statements.get(file, []):
+            if isinstance(statement, ast.TestDecl):
+                stack = [statement.event]
+                while stack:
+                    value = stack.pop()
+                    if value == name:
+                        return True
+                    if isinstance(value, dict):
+                        stack.extend(value.values())
+                    elif isinstance(value, list):
+                        stack.extend(value)
+    return False
+
+
+def in_library(path: str) -> bool:
+    """Whether a file on disk is part of an installed library (`rules/gdpr/`…)."""
+    from ..core.resources import NATIONAL_DIR, data_dir
+
+    rules = os.path.realpath(str(data_dir("rules")))
+    real = os.path.realpath(path)
+    return any(real.startswith(os.path.join(rules, folder) + os.sep) for folder in ("gdpr", NATIONAL_DIR))
 
 
 @server.feature(t.TEXT_DOCUMENT_PREPARE_RENAME)
@@ -313,6 +372,18 @@ def prepare_rename(ls: LawfulServer, params: t.PrepareRenameParams):
 
 @server.feature(t.TEXT_DOCUMENT_RENAME)
 def rename(ls: LawfulServer, params: t.RenameParams) -> t.WorkspaceEdit | None:
+    from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
+
+    try:
+        return _rename(ls, params)
+    except JsonRpcInvalidParams:
+        raise  # a refusal, with its reason: the editor shows it
+    except Exception:
+        logger.exception("rename failed")
+        raise JsonRpcInternalError("lawful: rename failed (see the server's log)") from None
+
+
+def _rename(ls: LawfulServer, params: t.RenameParams) -> t.WorkspaceEdit | None:
     from pygls.exceptions import JsonRpcInvalidParams
 
     analysis, occurrence = ls.occurrence(params.text_document.uri, params.position)
@@ -322,6 +393,12 @@ def rename(ls: LawfulServer, params: t.RenameParams) -> t.WorkspaceEdit | None:
         problem = f"`{new}` is not a name: lower-case words joined by `.`, none of them a keyword"
     if problem is None and occurrence is not None and (occurrence.kind, new) in analysis.index.declarations:
         problem = f"a {occurrence.kind} `{new}` is already declared"
+    if (problem is None and occurrence is not None and occurrence.kind in ("category", "purpose")
+            and new.rpartition(".")[0] != occurrence.name.rpartition(".")[0]):
+        problem = (f"`{new}` would move the {occurrence.kind} under another parent (dotted names are the "
+                   "hierarchy): rename within its parent, or change the declarations by hand")
+    if problem is None and occurrence is not None and occurrence.kind == "fact":
+        problem = "a fact names an event field: change the field's name by hand"
     if problem is not None:
         raise JsonRpcInvalidParams(problem)
     assert occurrence is not None
@@ -372,9 +449,9 @@ def formatting(ls: LawfulServer, params: t.DocumentFormattingParams) -> list[t.T
     from ..tools.fmt import FormatError, format_text
 
     document = ls.workspace.get_text_document(params.text_document.uri)
-    text = document.source
+    text = lsp_text(document.source)
     try:
-        formatted = format_text(text.replace("\r\n", "\n"), path_of(params.text_document.uri))
+        formatted = format_text(text, path_of(params.text_document.uri))
     except FormatError:
         return None  # the diagnostics say why it does not parse
     if formatted == text:
@@ -390,14 +467,17 @@ def formatting(ls: LawfulServer, params: t.DocumentFormattingParams) -> list[t.T
 def code_actions(ls: LawfulServer, params: t.CodeActionParams) -> list[t.CodeAction] | None:
     uri = params.text_document.uri
     document = ls.workspace.get_text_document(uri)
-    lines = document.source.split("\n")
+    text = lsp_text(document.source)
+    lines = text.split("\n")
+    source = Source("<buffer>", text)
     actions = []
     for diagnostic in params.context.diagnostics:
         if diagnostic.source != "lawful":
             continue
         help_text = (diagnostic.data or {}).get("help") if isinstance(diagnostic.data, dict) else None
         match = _DID_YOU_MEAN.search(help_text or diagnostic.message)
-        if match:
+        written = source.text[ls.offset(source, diagnostic.range.start):ls.offset(source, diagnostic.range.end)]
+        if match and _NAME.fullmatch(written) and _NAME.fullmatch(match.group(1)):  # a name for a name
             actions.append(t.CodeAction(
                 title=f"Replace with `{match.group(1)}`", kind=t.CodeActionKind.QuickFix,
                 diagnostics=[diagnostic], is_preferred=True,
@@ -426,10 +506,9 @@ def completion(ls: LawfulServer, params: t.CompletionParams) -> t.CompletionList
 
     analysis = ls.analysis(params.text_document.uri)
     document = ls.workspace.get_text_document(params.text_document.uri)
-    lines = document.source.split("\n")
-    line = lines[params.position.line] if params.position.line < len(lines) else ""
-    source = Source("<line>", line)
-    before = line[:ls.offset(source, t.Position(line=0, character=params.position.character))]
+    buffer = Source("<buffer>", lsp_text(document.source))
+    upto = buffer.text[:ls.offset(buffer, params.position)]
+    before = upto[upto.rfind("\n") + 1:]
     word = _WORD_BEFORE.search(before).group()  # type: ignore[union-attr]  # matches the empty word
     items: dict[str, t.CompletionItem] = {}
 
@@ -438,7 +517,6 @@ def completion(ls: LawfulServer, params: t.CompletionParams) -> t.CompletionList
             items[label] = t.CompletionItem(label=label, kind=kind, detail=detail, documentation=(
                 t.MarkupContent(kind=t.MarkupKind.Markdown, value=documentation) if documentation else None))
 
-    upto = document.source[:document.offset_at_position(params.position)]
     expected = expected_kinds(upto[:len(upto) - len(word)])
     if re.search(r"\bhas\s+[a-z0-9_.]*$", before):
         for name in fields.presence_names():
@@ -485,7 +563,7 @@ def semantic_tokens(ls: LawfulServer, params: t.SemanticTokensParams) -> t.Seman
     analysis = ls.analysis(params.text_document.uri)
     data: list[int] = []
     previous_line = previous_start = 0
-    for line, start, length, kind, modifiers in tokens(document.source, analysis, path_of(params.text_document.uri),
+    for line, start, length, kind, modifiers in tokens(lsp_text(document.source), analysis, path_of(params.text_document.uri),
                                                        ls.units):
         data += [line - previous_line, start - previous_start if line == previous_line else start, length,
                  TOKEN_TYPES.index(kind), sum(1 << TOKEN_MODIFIERS.index(m) for m in modifiers)]
@@ -498,5 +576,6 @@ def main() -> int:
     try:
         server.start_io()
     finally:
-        server.worker.stop()
+        for worker in server.workers.values():
+            worker.stop()
     return 0

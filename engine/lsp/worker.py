@@ -14,6 +14,12 @@ from typing import Any, Callable
 
 
 def _serve(connection: Connection) -> None:  # the worker process
+    import os
+    import sys
+
+    # the server's stdout is the LSP channel: nothing of this process may write to it
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    sys.stdout = sys.stderr
     from .analysis import exact_findings
 
     while True:
@@ -22,9 +28,13 @@ def _serve(connection: Connection) -> None:  # the worker process
         except EOFError:
             return
         try:
-            connection.send(("ok", exact_findings(*job)))
+            result: tuple[str, Any] = ("ok", exact_findings(*job))
         except Exception as error:  # a bug: reported, the worker goes on
-            connection.send(("error", f"{type(error).__name__}: {error}"))
+            result = ("error", f"{type(error).__name__}: {error}")
+        try:
+            connection.send(result)
+        except (OSError, ValueError):  # the server went away
+            return
 
 
 class ExactWorker:
@@ -62,7 +72,7 @@ class ExactWorker:
         def wait() -> None:
             try:
                 status, result = connection.recv()
-            except (EOFError, OSError, ValueError, TypeError):  # ended for a newer job, or the process died
+            except Exception:  # ended for a newer job, or the process died
                 status, result = "ended", None
             with self._lock:
                 if generation != self._generation:
