@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.diagnostics import Diagnostic, Note, Severity
+from ..core.diagnostics import Diagnostic, Note
 from ..core.resources import library_dir, library_of
 from ..core.source import Source, Span
 from ..decide.policy import Policy
@@ -189,11 +189,3 @@ def library_path(name: str) -> str | None:
     if folder is None:
         return None
     return str(folder / name[name.index(">/") + 2:])
-
-
-def errors(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    return [d for d in diagnostics if d.severity is Severity.ERROR]
-
-
-def span_text(span: Span) -> str:
-    return span.source.text[span.start:span.end]
