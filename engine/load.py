@@ -86,7 +86,7 @@ def _problem(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-def _read(path: Path, name: str, diagnostics: list[Diagnostic], key: str = "",
+def read_file(path: Path, name: str, diagnostics: list[Diagnostic], key: str = "",
           library: bool = False) -> PolicyFile | None:
     try:  # non-blocking: a FIFO put in a file's place must not hang the reader
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
@@ -193,7 +193,7 @@ def _add_file(path: Path, name: str, key: str, st: os.stat_result, snapshot: Sna
     if not stat.S_ISREG(st.st_mode):
         snapshot.diagnostics.append(file_error(name, "is not a regular file"))
     elif read:
-        source = _read(path, name, snapshot.diagnostics, key)
+        source = read_file(path, name, snapshot.diagnostics, key)
         if source is not None:
             snapshot.sources.append(source)
 
@@ -268,7 +268,7 @@ def library_sources(name: str) -> list[Source]:
     diagnostics: list[Diagnostic] = []
     sources: list[Source] = []
     for file in sorted(folder.rglob("*.law")):
-        source = _read(file, f"<{name}>/{file.relative_to(folder).as_posix()}", diagnostics, library=True)
+        source = read_file(file, f"<{name}>/{file.relative_to(folder).as_posix()}", diagnostics, library=True)
         if source:
             sources.append(source)
     if diagnostics:  # a broken installation, not the user's fault

@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, str]] = [
     ("tools", "fmt, lint, testing, repl, highlight, report formats"),
     ("audit", "whole logs in SQL: DuckDB and Spark"),
     ("serve", "the decision service over HTTP (uvicorn): endpoints, auth, metrics, OpenAPI"),
+    ("lsp", "the language server for editors (pygls): diagnostics, hover, completion, rename…"),
     ("cli", "the command line and the entry points"),
 ]
 #: top-level modules that belong to a layer of another name

@@ -19,10 +19,10 @@ from ..core.diagnostics import Diagnostic, Note
 from ..core.resources import library_dir, library_of
 from ..core.source import Source, Span
 from ..decide.policy import Policy
-from ..load import STAGES, Build, PolicyError, PolicyFile, _read
+from ..load import STAGES, Build, PolicyError, PolicyFile, read_file
 from ..syntax import ast
 from ..syntax.lower import parse_module
-from ..tools.lint import _own, lint
+from ..tools.lint import lint, own_findings
 from ..tools.project import ConfigError, Config, Discovery, Target, load_config, reported
 from .index import Index
 
@@ -53,7 +53,7 @@ class Analysis:
         """Add the exact analysis's findings (the policy's decision diagram: it can take
         seconds on a large policy): the diagnostics are then what `lawful lint` reports."""
         if self.policy is not None and not self.exact:
-            found = _own(self.policy, self.policy.diagnostics + lint(self.policy))
+            found = own_findings(self.policy, self.policy.diagnostics + lint(self.policy))
             self.diagnostics = _by_file(self.path, self.files, self.config, found)
         self.exact = True
 
@@ -142,7 +142,7 @@ def analyse(path: str, buffers: dict[str, str]) -> Analysis:
         if file in buffers:
             build.sources.append(PolicyFile(file, buffers[file].replace("\r\n", "\n"), key=file))
         else:
-            read = _read(Path(file), file, build.diagnostics, key=file)
+            read = read_file(Path(file), file, build.diagnostics, key=file)
             if read is not None:
                 build.sources.append(read)
     policy = None
@@ -159,7 +159,7 @@ def analyse(path: str, buffers: dict[str, str]) -> Analysis:
     else:
         policy = build.policy
         assert policy is not None
-        found = _own(policy, policy.diagnostics + lint(policy, exact=False))
+        found = own_findings(policy, policy.diagnostics + lint(policy, exact=False))
     sources = {source.name: source for source in build.sources}
     for module in build.modules:
         sources.setdefault(module.source.name, module.source)

@@ -52,7 +52,7 @@ _COMPLETION_KINDS = {"category": t.CompletionItemKind.Class, "purpose": t.Comple
 
 class LawfulServer(LanguageServer):
     def __init__(self) -> None:
-        from .. import __version__
+        from ..core import __version__
 
         # whole texts on each change: pygls splits lines with `str.splitlines`, which breaks
         # at characters (U+2028, form feed…) that LSP clients do not break at

@@ -56,7 +56,7 @@ def lint_path(path, timings: dict[str, float] | None = None) -> LintResult:
     found = lint(policy)
     if timings is not None:
         timings["lint"] = time.perf_counter() - began
-    return LintResult(str(path), _own(policy, policy.diagnostics + found), policy)
+    return LintResult(str(path), own_findings(policy, policy.diagnostics + found), policy)
 
 
 def lint_text(text: str, name: str = "<policy>") -> LintResult:
@@ -64,13 +64,13 @@ def lint_text(text: str, name: str = "<policy>") -> LintResult:
         policy = load_policy_text(text, name)
     except PolicyError as error:
         return LintResult(name, error.diagnostics, None)
-    return LintResult(name, _own(policy, policy.diagnostics + lint(policy)), policy)
+    return LintResult(name, own_findings(policy, policy.diagnostics + lint(policy)), policy)
 
 
 _IGNORE = re.compile(r"#\s*lawful:\s*ignore\[([A-Z0-9,\s]+)\]")
 
 
-def _own(policy: Policy, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+def own_findings(policy: Policy, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """The user's findings: none inside libraries, none a comment
     `# lawful: ignore[CODE, …]` on the same line or the line above silences."""
     ignored = set()
