@@ -73,12 +73,14 @@ def fast_and_reference(policy: engine.Policy, data, now=None) -> tuple:
     handed_over = policy.compiled.handovers != before
     slow = policy.evaluate_reference(data, now=now)
     assert fast.model_dump() == slow.model_dump(), (data, fast, slow)
-    # the same plans with their conditions compiled (as after PROMOTE_AFTER decisions)
+    # the same plans built again with their keys folded in (as after REFOLD_AFTER
+    # decisions), then with their conditions compiled (as after PROMOTE_AFTER)
     compiled = policy.compiled
-    for key, plan in list(compiled.plans.items()):
-        compiled.promote(key, plan)
-    promoted = policy.evaluate(data, now=now)
-    assert promoted.model_dump() == slow.model_dump(), ("promoted", data, promoted, slow)
+    for stage in ("folded", "promoted"):
+        for key, plan in list(compiled.plans.items()):
+            compiled.promote(key, plan)
+        promoted = policy.evaluate(data, now=now)
+        assert promoted.model_dump() == slow.model_dump(), (stage, data, promoted, slow)
     if plain(data) and "invalid-event" not in kinds(slow):
         assert not handed_over, f"a valid plain event went to the reference: {data!r}"
     return fast, slow

@@ -5,8 +5,13 @@ from __future__ import annotations
 import io
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 import engine
+import strategies
 from engine.decide import fast as compiled
+from strategies import policies
 
 SHOP = engine.load_policy("rules/examples/shop")
 EVENTS = [json.loads(open(f"examples/shop/events/{name}.json").read()) for name in (
@@ -170,3 +175,35 @@ def test_handovers_are_counted_exactly_across_threads():
     finally:
         sys.setswitchinterval(old)
     assert policy.compiled.handovers == 4 * 50
+
+
+@settings(max_examples=150, deadline=None)
+@given(policies(), st.sampled_from(strategies.PURPOSES), st.lists(
+    st.sampled_from(strategies.CATEGORIES), min_size=1, max_size=3, unique=True),
+    st.sampled_from(strategies.COUNTRIES))
+def test_a_plan_is_built_from_the_rules_its_key_can_match(text, purpose, categories, destination):
+    """`Reachable` (the rules indexed by the categories they name) finds exactly the
+    rules a scan of the whole policy finds, in policy order: a permit matches an event
+    category under one it names, a forbid or oblige also one above (spec 7.2)."""
+    from engine.decide.reference import forbid_overlap
+
+    policy = engine.load_policy_text(text)
+    compiled_policy = policy.compiled
+    if purpose not in compiled_policy.bases:
+        return
+    ancestry = compiled_policy.category_ancestors
+    ancestors = [(c, ancestry[c]) for c in categories]
+    scanned = [r for r in compiled_policy.rules
+               if (r.rule.purposes is None or r.rule.purposes & compiled_policy.purpose_ancestors[purpose])
+               and (r.rule.destination is None or destination in r.rule.destination)]
+
+    def under(rule, above):
+        return rule.categories is None or bool(rule.categories & above)
+
+    reach = compiled_policy.reachable(purpose)
+    assert reach.limits(ancestors, destination) == [
+        r for r in scanned if r.rule.effect != "permit"
+        and any(under(r.rule, a) or forbid_overlap(r.rule, c, ancestry) for c, a in ancestors)]
+    for _, above in ancestors:
+        assert reach.permits(above, destination) == [
+            r for r in scanned if r.rule.effect == "permit" and under(r.rule, above)]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine.decide import fast
-from engine.decide.generated import PROMOTE_AFTER
+from engine.decide.generated import PROMOTE_AFTER, REFOLD_AFTER
 from engine.decide.values import EvaluationError
 from strategies import VOCABULARY, conditions, differential_events
 
@@ -72,7 +72,15 @@ def test_a_plan_in_steady_use_is_promoted_and_decides_the_same():
     event = {"purpose": "p", "categories": ["c"], "destination": "US", "safeguards": ["dpf"]}
     first = policy.evaluate(event, now=NOW)
     key = ("p", "c", "US")
-    assert policy.compiled.plans[key][6] == [1]
+    light = policy.compiled.plans[key]
+    assert light[8] is None and light[6] == [PROMOTE_AFTER - REFOLD_AFTER + 1], "a light plan, counting"
+    (_, whole), = [pair for pair in light[0] if pair[0].rule.label == "transfers"]
+    for _ in range(REFOLD_AFTER - 1):
+        assert policy.evaluate(event, now=NOW) is first
+    folded = policy.compiled.plans[key]
+    assert folded[8] is not None and folded[3] is light[3], "built again, its decisions kept"
+    (_, condition), = [pair for pair in folded[0] if pair[0].rule.label == "transfers"]
+    assert condition is not whole, "the key folded into the condition"
     for _ in range(PROMOTE_AFTER):
         assert policy.evaluate(event, now=NOW) is first  # the same decision object throughout
     plan = policy.compiled.plans[key]
@@ -108,7 +116,7 @@ def test_no_policy_text_is_part_of_the_generated_code():
             'rule ok: permit p on c\n')
     policy = engine.load_policy_text(text)
     event = {"purpose": "p", "categories": ["c"], "destination": "JP", "safeguards": ["x"], "context": {"x": "}"}}
-    for _ in range(PROMOTE_AFTER + 1):
+    for _ in range(REFOLD_AFTER + PROMOTE_AFTER):
         decision = policy.evaluate(event, now=NOW)
     assert decision.model_dump() == policy.evaluate_reference(event, now=NOW).model_dump()
     (_, condition), = policy.compiled.plans[("p", "c", "JP")][0]

@@ -1,8 +1,10 @@
 """The compiled fast path: decisions in microseconds, flat in the number of rules.
 
-- Rules are indexed by (purpose, categories, destination) after hierarchy
-  expansion: a decision touches only the rules whose target can match. Plans are
-  built on first use and memoised (bounded), so compiling stays cheap.
+- Rules are indexed by purpose, then by category (`Reachable`): a plan for a
+  (purpose, categories, destination) key is built from the rules that can match
+  it, and a decision touches only those. Plans are built on first use and
+  memoised (bounded), so compiling stays cheap; a key's first plan is light (its
+  conditions whole), built again with the key folded in once it is used again.
 - Conditions are compiled to Python closures: names and constants are captured
   by value. A plan in steady use (`generated.PROMOTE_AFTER` decisions) has its
   conditions compiled again, each into one generated function (`generated`),
@@ -20,7 +22,7 @@ from __future__ import annotations
 import operator
 import threading
 from datetime import datetime, timezone
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
 from .. import ir
@@ -32,7 +34,7 @@ from ..event.values import flat_json, is_text, json_problems
 from ..event.timestamps import parse_timestamp
 from .decision import Decision, Reason, built_decision, built_reason
 from . import reasons as words
-from .generated import PROMOTE_AFTER, STATIC_TYPES as _STATIC, generated, plain_comparison
+from .generated import PROMOTE_AFTER, REFOLD_AFTER, STATIC_TYPES as _STATIC, generated, plain_comparison
 from .reference import forbid_overlap
 from .values import (EvaluationError, bad_table_key, compare, missing, no_data_age, no_table_entry,
                      not_a_list, not_a_truth, not_single, same, source_text)
@@ -153,13 +155,17 @@ class Known:
 
 
 class CompiledRule:
-    __slots__ = ("rule", "forbidden", "permitted", "obliged", "leaves", "folded", "generated")
+    __slots__ = ("rule", "forbidden", "permitted", "obliged", "leaves", "decidable", "folded", "generated",
+                 "unfolded")
 
     def __init__(self, rule: ir.CheckedRule):
         self.rule = rule
         self.leaves: dict[int, Truth] | None = None  # the condition's leaves, by id(node)
+        # for each leaf, whether it reads only what a plan's key fixes (`_decidable`)
+        self.decidable: tuple[bool, ...] = ()
         self.folded: dict[tuple, Truth | bool] = {}  # by what a plan's key decides of the leaves
         self.generated: dict[tuple, Truth] = {}  # the same, as one generated function
+        self.unfolded: Truth | bool | None = None  # `whole`
         self.forbidden = built_reason(
             kind="forbidden", rule=rule.label, message=words.forbidden(rule),
             cite=rule.cite, location=rule.location, category=None, because=rule.because,
@@ -169,7 +175,7 @@ class CompiledRule:
             kind="obliged", rule=rule.label, message=words.obliged(rule), cite=rule.cite,
             location=rule.location, category=None, because=rule.because, sugar=rule.sugar)
 
-    def condition_for(self, known: "Known", vocabulary) -> "Truth | bool":
+    def condition_for(self, known: "Known | None", vocabulary) -> "Truth | bool":
         """The condition with what `known` decides folded in. Plans whose keys decide
         the same leaves the same way share one closure (fewer objects, warmer caches)."""
         rule = self.rule
@@ -177,24 +183,35 @@ class CompiledRule:
             return True
         leaves = self.leaves
         if leaves is None:  # built whole, then published: other threads see all or nothing
-            leaves = {}
+            leaves, decidable = {}, []
             for root in (rule.when, rule.unless):
                 if root is not None:
                     for leaf in _leaf_nodes(root):
-                        leaves[id(leaf)] = _leaf(leaf, vocabulary)
+                        if id(leaf) not in leaves:
+                            leaves[id(leaf)] = _leaf(leaf, vocabulary)
+                            decidable.append(_decidable(leaf))
+            self.decidable = tuple(decidable)
             self.leaves = leaves
-        signature = tuple(_decide(leaf, known) for leaf in leaves.values())
+        signature = self.signature(known)
         condition = self.folded.get(signature)
         if condition is None:
-            condition = self.folded[signature] = _condition(rule, vocabulary, known, leaves)
+            condition = self.folded[signature] = _condition(
+                rule, vocabulary, known, leaves, dict(zip(leaves, signature)))
         return condition
+
+    def signature(self, known: "Known | None") -> tuple:
+        """What `known` decides of each leaf (True, False, or None: per event). A leaf
+        that reads the event is not even tried: that costs an exception."""
+        assert self.leaves is not None  # condition_for built them
+        return tuple([_decide(leaf, known) if decidable else None
+                      for leaf, decidable in zip(self.leaves.values(), self.decidable)])
 
     def generated_for(self, known: "Known", condition: "Truth", vocabulary) -> "Truth":
         """`condition_for(known)` (which gave `condition`) as one generated function
         (`generated`), shared like it; `condition` itself when it is not worth one."""
         leaves = self.leaves
         assert leaves is not None  # condition_for built them
-        signature = tuple(_decide(leaf, known) for leaf in leaves.values())
+        signature = self.signature(known)
         function = self.generated.get(signature)
         if function is None:
             made = generated(self.rule, leaves, dict(zip(leaves, signature)), vocabulary)
@@ -202,6 +219,13 @@ class CompiledRule:
             function = condition if made is None or made is True or made is False else made
             self.generated[signature] = function
         return function
+
+    def whole(self, vocabulary) -> "Truth | bool":
+        """The condition with nothing folded in: a light plan's (`CompiledPolicy._plan`)."""
+        condition = self.unfolded
+        if condition is None:
+            condition = self.unfolded = self.condition_for(None, vocabulary)
+        return condition
 
     def failed(self, memo: dict, problem: str) -> Reason:
         """The forbid's (or oblige's) reason when its condition failed (it applies:
@@ -223,6 +247,52 @@ class CompiledRule:
                 message=words.permitted(rule, category))
             self.permitted[category] = reason
         return reason
+
+
+class Reachable:
+    """The rules reachable from one purpose (policy order), indexed by the categories
+    they name, so that a plan is built from the rules that can match its key: its
+    cost grows with them, not with the policy."""
+
+    __slots__ = ("permits_anywhere", "permits_on", "limits_anywhere", "limits_on", "limits_under")
+
+    def __init__(self, rules: list[CompiledRule], ancestry: Mapping[str, frozenset[str]]):
+        self.permits_anywhere: list[CompiledRule] = []  # on every category
+        self.permits_on: dict[str, list[CompiledRule]] = {}  # by each category named
+        # forbids and obliges: also matched by an event category that is an ancestor of
+        # a category they name (`reference.forbid_overlap`), by each such ancestor
+        self.limits_anywhere: list[CompiledRule] = []
+        self.limits_on: dict[str, list[CompiledRule]] = {}
+        self.limits_under: dict[str, list[CompiledRule]] = {}
+        for compiled in rules:
+            rule = compiled.rule
+            permit = rule.effect == "permit"
+            if rule.categories is None:
+                (self.permits_anywhere if permit else self.limits_anywhere).append(compiled)
+                continue
+            for name in rule.categories:
+                (self.permits_on if permit else self.limits_on).setdefault(name, []).append(compiled)
+            if not permit:
+                for above in set().union(*(ancestry[name] for name in rule.categories)):
+                    self.limits_under.setdefault(above, []).append(compiled)
+
+    def permits(self, ancestors: frozenset[str], destination: str) -> list[CompiledRule]:
+        """The permits matching an event category (`ancestors`: its own, itself included)."""
+        return _in_order(destination, self.permits_anywhere,
+                         *(self.permits_on.get(name, ()) for name in ancestors))
+
+    def limits(self, categories: list[tuple[str, frozenset[str]]], destination: str) -> list[CompiledRule]:
+        """The forbids and obliges matching any of the event's categories."""
+        return _in_order(destination, self.limits_anywhere,
+                         *(self.limits_on.get(name, ()) for _, ancestors in categories for name in ancestors),
+                         *(self.limits_under.get(category, ()) for category, _ in categories))
+
+
+def _in_order(destination: str, *groups) -> list[CompiledRule]:
+    """The rules of `groups` allowing `destination`, each once, in policy order."""
+    found = {compiled.rule.index: compiled for group in groups for compiled in group
+             if compiled.rule.destination is None or destination in compiled.rule.destination}
+    return [found[index] for index in sorted(found)]
 
 
 class CompiledPolicy:
@@ -254,7 +324,7 @@ class CompiledPolicy:
             else:
                 for name in compiled.rule.purposes:
                     self.naming.setdefault(name, []).append(compiled)
-        self.by_purpose: dict[str, list[CompiledRule]] = {}
+        self.by_purpose: dict[str, Reachable] = {}
         self.plans: dict[tuple, tuple] = {}
         # events the fast validator handed to the reference (not counting `strict`):
         # counted on that path alone, so the fast path pays nothing; tests read it
@@ -274,37 +344,38 @@ class CompiledPolicy:
         key = key or (purpose, categories[0] if len(categories) == 1 else categories, destination)
         plan = self.plans.get(key)
         if plan is None:
-            plan = self._plan(purpose, categories, destination)
+            plan = self._plan(purpose, categories, destination, light=True)
             if len(self.plans) >= MAX_PLANS:
                 self.plans.clear()
             self.plans[key] = plan
         return plan
 
-    def reachable(self, purpose: str) -> list[CompiledRule]:
-        """The rules whose purposes match `purpose`, in policy order."""
-        rules = self.by_purpose.get(purpose)
-        if rules is None:
+    def reachable(self, purpose: str) -> "Reachable":
+        """The rules whose purposes match `purpose`, indexed by the categories they name."""
+        reach = self.by_purpose.get(purpose)
+        if reach is None:
             found = {id(r): r for r in self.every_purpose}
             for ancestor in self.purpose_ancestors[purpose]:
                 for compiled in self.naming.get(ancestor, ()):
                     found[id(compiled)] = compiled
-            rules = sorted(found.values(), key=lambda r: r.rule.index)
-            self.by_purpose[purpose] = rules
-        return rules
+            reach = Reachable(sorted(found.values(), key=lambda r: r.rule.index), self.category_ancestors)
+            self.by_purpose[purpose] = reach
+        return reach
 
-    def _plan(self, purpose: str, categories: tuple, destination: str) -> tuple:
-        candidates = [r for r in self.reachable(purpose)
-                      if r.rule.destination is None or destination in r.rule.destination]
-        ancestors = [(c, self.category_ancestors[c]) for c in categories]
-
-        def matches(rule: ir.CheckedRule, category_ancestors) -> bool:
-            return rule.categories is None or bool(rule.categories & category_ancestors)
-
-        def overlaps(rule: ir.CheckedRule, category: str, category_ancestors) -> bool:
-            return matches(rule, category_ancestors) or forbid_overlap(rule, category, self.category_ancestors)
+    def _plan(self, purpose: str, categories: tuple, destination: str, light: bool = False,
+              shared: tuple | None = None) -> tuple:
+        """A plan for a key: the rules that can match it with their conditions, its
+        reasons and its memo of decisions. A `light` plan (a key's first) takes each
+        condition whole, which costs nothing to build; one in use (`REFOLD_AFTER`
+        decisions) is built again with what the key fixes folded in, `shared` the
+        light plan's reasons and decisions, so every decision it gave stays valid."""
+        reach = self.reachable(purpose)
+        ancestry = self.category_ancestors
+        ancestors = [(c, ancestry[c]) for c in categories]
+        limits = reach.limits(ancestors, destination)
 
         vocabulary = self.checked.vocabulary
-        known = self.known(purpose, destination)
+        known = None if light else self.known(purpose, destination)
 
         conditions: dict[int, Any] = {}  # rule index -> True, False or a closure
 
@@ -316,22 +387,21 @@ class CompiledPolicy:
                 index = compiled.rule.index
                 condition = conditions.get(index)
                 if condition is None:
-                    condition = conditions[index] = compiled.condition_for(known, vocabulary)
+                    condition = conditions[index] = (compiled.whole(vocabulary) if known is None
+                                                     else compiled.condition_for(known, vocabulary))
                 if condition is not False:
                     kept.append((compiled, None if condition is True else condition))
             return tuple(kept)
 
-        forbids = folded(r for r in candidates if r.rule.effect == "forbid"
-                         and any(overlaps(r.rule, c, a) for c, a in ancestors))
-        obliges = folded(r for r in candidates if r.rule.effect == "oblige"
-                         and any(overlaps(r.rule, c, a) for c, a in ancestors))
-        permits = tuple(
-            (category, folded(r for r in candidates if r.rule.effect == "permit" and matches(r.rule, a)),
-             built_reason(
-                 kind="not-permitted", rule=None, cite=None, location=None, category=category,
-                 because=None, sugar=None,
-                 message=words.not_permitted(category, purpose, destination)))
-            for category, a in ancestors)
+        forbids = folded(r for r in limits if r.rule.effect == "forbid")
+        obliges = folded(r for r in limits if r.rule.effect == "oblige")
+        decisions: dict = {} if shared is None else shared[1]
+        not_permitted = shared[0] if shared is not None else tuple(built_reason(
+            kind="not-permitted", rule=None, cite=None, location=None, category=category,
+            because=None, sugar=None, message=words.not_permitted(category, purpose, destination))
+            for category in categories)
+        permits = tuple((category, folded(reach.permits(a, destination)), reason)
+                        for (category, a), reason in zip(ancestors, not_permitted))
         # when no permit has a condition, what the permits grant (their reasons and
         # obligations) is fixed by the key; when no oblige has one either, the allow is
         # built once, here, else it is memoised by the obliges that apply (`obliged`)
@@ -342,17 +412,20 @@ class CompiledPolicy:
                      frozenset(o for _, candidates, _ in permits for compiled, _ in candidates
                                for o in compiled.rule.obligations))
             if all(condition is None for _, condition in obliges):
-                allow = built_decision(
-                    "allow", True, fixed[0] + tuple(compiled.obliged for compiled, _ in obliges),
-                    tuple(sorted(fixed[1].union(*(compiled.rule.obligations for compiled, _ in obliges)))),
-                    self.digest)
+                granted = fixed[0] + tuple(compiled.obliged for compiled, _ in obliges)
+                obligations = tuple(sorted(fixed[1].union(*(compiled.rule.obligations for compiled, _ in obliges))))
+                # kept as `evaluate` keeps an allow: a light plan may have given it already
+                memo = (id(granted[0]), obligations) if len(granted) == 1 else (*map(id, granted), obligations)
+                allow = decisions.get(memo) or decisions.setdefault(
+                    memo, built_decision("allow", True, granted, obligations, self.digest))
         # the plan's decisions (`{}` below) are kept by the identities of their reasons (all
         # owned by the plan or its rules, so alive as long as the plan): decisions are immutable.
         # a count of decisions until the conditions are compiled (`promote`); None: none to compile
         conditional = any(condition is not None for _, condition in forbids + obliges) or any(
             condition is not None for _, candidates, _ in permits for _, condition in candidates)
-        return (forbids, self.no_consent.get(purpose), permits, {}, allow, obliges, [0] if conditional else None,
-                fixed)
+        # a light plan counts to its refolding (`promote` tells the two apart by `known`)
+        uses = [PROMOTE_AFTER - REFOLD_AFTER] if light else [0] if conditional else None
+        return (forbids, self.no_consent.get(purpose), permits, decisions, allow, obliges, uses, fixed, known)
 
     def known(self, purpose: str, destination: str) -> Known:
         known = Known()
@@ -361,21 +434,27 @@ class CompiledPolicy:
         return known
 
     def promote(self, key: tuple, plan: tuple) -> None:
-        """A plan in steady use, its conditions compiled (`generated`) in place of their
-        closures; the rest (its reasons, its decisions) the same objects."""
+        """A light plan in use, built again with its key folded in; a folded plan in
+        steady use, its conditions compiled (`generated`) in place of their closures.
+        The rest (its reasons, its decisions) stay the same objects."""
         if self.plans.get(key) is not plan:
             return  # promoted already, or the memo was cleared
-        known, vocabulary = self.known(key[0], key[2]), self.checked.vocabulary
+        forbids, no_consent, permits, decisions, allow, obliges, _, fixed, known = plan
+        if known is None:
+            categories = (key[1],) if type(key[1]) is str else key[1]
+            self.plans[key] = self._plan(key[0], categories, key[2], shared=(
+                tuple(not_permitted for _, _, not_permitted in permits), decisions))
+            return
+        vocabulary = self.checked.vocabulary
 
         def compiled(pairs: tuple) -> tuple:
             return tuple((rule, None if condition is None else rule.generated_for(known, condition, vocabulary))
                          for rule, condition in pairs)
 
-        forbids, no_consent, permits, decisions, allow, obliges, _, fixed = plan
         self.plans[key] = (compiled(forbids), no_consent,
                            tuple((category, compiled(candidates), not_permitted)
                                  for category, candidates, not_permitted in permits),
-                           decisions, allow, compiled(obliges), None, fixed)
+                           decisions, allow, compiled(obliges), None, fixed, known)
 
     # ---- facts -----------------------------------------------------------------------------
 
@@ -557,7 +636,7 @@ class CompiledPolicy:
         plan = self.plans.get(key)
         if plan is None:
             plan = self.plan(facts.purpose, tuple(categories), facts.destination, key)
-        forbids, no_consent, permits, decisions, allow, obliges, uses, fixed = plan
+        forbids, no_consent, permits, decisions, allow, obliges, uses, fixed, _ = plan
         if uses is not None:  # counted, not locked: a lost count only delays the promotion
             uses[0] += 1
             if uses[0] >= PROMOTE_AFTER:
@@ -730,12 +809,12 @@ def _decide(leaf: Truth, known: Known | None) -> bool | None:
     return value if value is True or value is False else None
 
 
-def _condition(rule: ir.CheckedRule, vocabulary, known: Known, leaves: dict) -> Truth | bool:
+def _condition(rule: ir.CheckedRule, vocabulary, known: Known | None, leaves: dict, decided: dict) -> Truth | bool:
     """`when and not unless`: True when it always holds, False when it never does,
-    else one closure. `known` is what the plan's key fixes; parts it decides are
-    folded away (reading anything else raises AttributeError on it)."""
-    when = True if rule.when is None else _truth(rule.when, vocabulary, known, leaves)
-    unless = False if rule.unless is None else _truth(rule.unless, vocabulary, known, leaves)
+    else one closure. `known` is what the plan's key fixes; `decided` what it decides
+    of each leaf (`CompiledRule.signature`), folded away."""
+    when = True if rule.when is None else _truth(rule.when, vocabulary, known, leaves, decided)
+    unless = False if rule.unless is None else _truth(rule.unless, vocabulary, known, leaves, decided)
     if when is False or unless is True:
         return False
     if unless is False:
@@ -755,14 +834,16 @@ def _condition(rule: ir.CheckedRule, vocabulary, known: Known, leaves: dict) -> 
     return holds
 
 
-def _truth(node: ir.Node, vocabulary, known: Known | None, leaves: dict | None = None) -> Truth | bool:
+def _truth(node: ir.Node, vocabulary, known: Known | None, leaves: dict | None = None,
+           decided: dict | None = None) -> Truth | bool:
     """A condition as a closure giving True, False or an EvaluationError, or as
     True/False when `known` decides it (absorption: `false and error` is false).
-    `leaves` holds closures already built for the operands, by id(node)."""
+    `leaves` holds closures already built for the operands, by id(node), and
+    `decided` what `known` decides of them (else each is tried on `known`)."""
     if isinstance(node, (ir.And, ir.Or)):
         decisive = isinstance(node, ir.Or)
-        left = _truth(node.left, vocabulary, known, leaves)
-        right = _truth(node.right, vocabulary, known, leaves)
+        left = _truth(node.left, vocabulary, known, leaves, decided)
+        right = _truth(node.right, vocabulary, known, leaves, decided)
         if left is decisive or right is decisive:
             return decisive
         if left is (not decisive):
@@ -783,7 +864,7 @@ def _truth(node: ir.Node, vocabulary, known: Known | None, leaves: dict | None =
 
         return combine
     if isinstance(node, ir.Not):
-        inner = _truth(node.operand, vocabulary, known, leaves)
+        inner = _truth(node.operand, vocabulary, known, leaves, decided)
         if inner is True or inner is False:
             return not inner
 
@@ -793,8 +874,35 @@ def _truth(node: ir.Node, vocabulary, known: Known | None, leaves: dict | None =
 
         return negate
     truth = (leaves or {}).get(id(node)) or _leaf(node, vocabulary)
-    decided = _decide(truth, known)
-    return truth if decided is None else decided
+    value = decided[id(node)] if decided is not None else _decide(truth, known)
+    return truth if value is None else value
+
+
+#: the fields a plan's key fixes (`Known`)
+_KNOWN_FIELDS = frozenset({"purpose", "basis", "destination"})
+
+
+def _decidable(node: ir.Node) -> bool:
+    """Whether an operand reads nothing but what a plan's key fixes (`Known`): only
+    those are tried on it. (One that reads more but is decided anyway, by an `or`
+    inside a comparison, say, is left to each event: folding is only a saving.)"""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ir.Const, ir.PurposeIn)):
+            continue
+        if isinstance(current, ir.Field):
+            if current.path[0] not in _KNOWN_FIELDS:
+                return False
+        elif isinstance(current, (ir.Member, ir.Compare, ir.And, ir.Or)):
+            stack += [current.left, current.right]
+        elif isinstance(current, (ir.Not, ir.Present)):
+            stack.append(current.operand)
+        elif isinstance(current, ir.Lookup):
+            stack.append(current.key)
+        else:  # consent, objections: the event's
+            return False
+    return True
 
 
 def _leaf(node: ir.Node, vocabulary) -> Truth:
