@@ -55,6 +55,7 @@ MAX_INVALID = 1024
 MAX_INVALID_NODES = 256
 _NOTHING = object()
 _NO_SAFEGUARDS: frozenset = frozenset()
+_NO_OBLIGATIONS: frozenset = frozenset()  # one object, not one per plan
 _NO_CONTEXT: dict = {}
 
 
@@ -165,7 +166,7 @@ class CompiledRule:
         self.decidable: tuple[bool, ...] = ()
         self.folded: dict[tuple, Truth | bool] = {}  # by what a plan's key decides of the leaves
         self.generated: dict[tuple, Truth] = {}  # the same, as one generated function
-        self.unfolded: Truth | bool | None = None  # `whole`
+        self.unfolded: Any = _NOTHING  # `whole`, once asked
         self.forbidden = built_reason(
             kind="forbidden", rule=rule.label, message=words.forbidden(rule),
             cite=rule.cite, location=rule.location, category=None, because=rule.because,
@@ -220,12 +221,15 @@ class CompiledRule:
             self.generated[signature] = function
         return function
 
-    def whole(self, vocabulary) -> "Truth | bool":
-        """The condition with nothing folded in: a light plan's (`CompiledPolicy._plan`)."""
-        condition = self.unfolded
-        if condition is None:
-            condition = self.unfolded = self.condition_for(None, vocabulary)
-        return condition
+    def whole(self, vocabulary) -> "tuple | None":
+        """The rule with its condition, nothing folded in, as a light plan holds it
+        (`CompiledPolicy._plan`): one pair for every plan (fewer objects for the
+        collector), its condition None when it always holds; None when it never does."""
+        pair = self.unfolded
+        if pair is _NOTHING:
+            condition = self.condition_for(None, vocabulary)
+            pair = self.unfolded = None if condition is False else (self, None if condition is True else condition)
+        return pair
 
     def failed(self, memo: dict, problem: str) -> Reason:
         """The forbid's (or oblige's) reason when its condition failed (it applies:
@@ -384,11 +388,15 @@ class CompiledPolicy:
             folded in; a rule that cannot hold is dropped, None for one that always holds."""
             kept = []
             for compiled in rules:
+                if known is None:
+                    pair = compiled.whole(vocabulary)
+                    if pair is not None:
+                        kept.append(pair)
+                    continue
                 index = compiled.rule.index
                 condition = conditions.get(index)
                 if condition is None:
-                    condition = conditions[index] = (compiled.whole(vocabulary) if known is None
-                                                     else compiled.condition_for(known, vocabulary))
+                    condition = conditions[index] = compiled.condition_for(known, vocabulary)
                 if condition is not False:
                     kept.append((compiled, None if condition is True else condition))
             return tuple(kept)
@@ -410,7 +418,7 @@ class CompiledPolicy:
                for _, candidates, _ in permits):
             fixed = (tuple(candidates[0][0].permitted_for(category) for category, candidates, _ in permits),
                      frozenset(o for _, candidates, _ in permits for compiled, _ in candidates
-                               for o in compiled.rule.obligations))
+                               for o in compiled.rule.obligations) or _NO_OBLIGATIONS)
             if all(condition is None for _, condition in obliges):
                 granted = fixed[0] + tuple(compiled.obliged for compiled, _ in obliges)
                 obligations = tuple(sorted(fixed[1].union(*(compiled.rule.obligations for compiled, _ in obliges))))
