@@ -4,7 +4,7 @@
   (purpose, categories, destination) key is built from the rules that can match
   it, and a decision touches only those. Plans are built on first use and
   memoised (bounded), so compiling stays cheap; a key's first plan is light (its
-  conditions whole), built again with the key folded in once it is used again.
+  conditions whole), built again with the key folded in once it is in use.
 - Conditions are compiled to Python closures: names and constants are captured
   by value. A plan in steady use (`generated.PROMOTE_AFTER` decisions) has its
   conditions compiled again, each into one generated function (`generated`),

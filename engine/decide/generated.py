@@ -34,7 +34,7 @@ from .values import bad_table_key, missing, no_data_age, no_table_entry
 #: a plan's decisions before its conditions are compiled
 PROMOTE_AFTER = 64
 #: decisions on a key's first, light plan before it is built with the key folded in
-REFOLD_AFTER = 2
+REFOLD_AFTER = 8
 #: fields every event has a plain value for (`fast.Facts`): reading them never fails
 _PLAIN_FIELDS = {"purpose": "f.purpose", "basis": "f.basis", "destination": "f.destination",
                  "safeguards": "f.safeguards", "automated": "f.automated", "exporter": "f.exporter"}
