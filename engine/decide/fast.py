@@ -35,7 +35,6 @@ from ..event.timestamps import parse_timestamp
 from .decision import Decision, Reason, built_decision, built_reason
 from . import reasons as words
 from .generated import PROMOTE_AFTER, REFOLD_AFTER, STATIC_TYPES as _STATIC, generated, plain_comparison
-from .reference import forbid_overlap
 from .values import (EvaluationError, bad_table_key, compare, missing, no_data_age, no_table_entry,
                      not_a_list, not_a_truth, not_single, same, source_text)
 
@@ -370,7 +369,7 @@ class CompiledPolicy:
               shared: tuple | None = None) -> tuple:
         """A plan for a key: the rules that can match it with their conditions, its
         reasons and its memo of decisions. A `light` plan (a key's first) takes each
-        condition whole, which costs nothing to build; one in use (`REFOLD_AFTER`
+        condition whole, the cheapest to build; one in use (`REFOLD_AFTER`
         decisions) is built again with what the key fixes folded in, `shared` the
         light plan's reasons and decisions, so every decision it gave stays valid."""
         reach = self.reachable(purpose)
