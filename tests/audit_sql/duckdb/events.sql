@@ -55,145 +55,18 @@ WHEN problem IS NULL THEN (
     WHEN regexp_full_match(
       ts,
       '[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?'
-    ) THEN CASE
-    WHEN CAST(substr(ts, 1, 4) AS BIGINT) >= 1
-    AND CAST(substr(ts, 9, 2) AS BIGINT) <= CASE
-    WHEN CAST(substr(ts, 6, 2) AS BIGINT) = 2 THEN CASE
-    WHEN (
-      (CAST(substr(ts, 1, 4) AS BIGINT) % 4 = 0 AND CAST(substr(ts, 1, 4) AS BIGINT) % 100 <> 0)
-      OR CAST(substr(ts, 1, 4) AS BIGINT) % 400 = 0
-    ) THEN 29
-    ELSE 28 END
-    WHEN CAST(substr(ts, 6, 2) AS BIGINT) IN (4, 6, 9, 11) THEN 30
-    ELSE 31 END
-    AND (
-      (
-        (
-          (
-            (
-              CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-              WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-              ELSE 0 END
-            ) // 400
-          ) * 146097 + (
-            (
-              (
-                CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                ELSE 0 END
-              ) - (
-                (
-                  CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                  WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                  ELSE 0 END
-                ) // 400
-              ) * 400
-            ) * 365 + (
-              (
-                (
-                  CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                  WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                  ELSE 0 END
-                ) - (
-                  (
-                    CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                    WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                    ELSE 0 END
-                  ) // 400
-                ) * 400
-              ) // 4
-            ) - (
-              (
-                (
-                  CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                  WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                  ELSE 0 END
-                ) - (
-                  (
-                    CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                    WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                    ELSE 0 END
-                  ) // 400
-                ) * 400
-              ) // 100
-            ) + (
-              ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-            )
-          ) - 719468
-        ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-      ) * 1000000 + CASE
-      WHEN substr(ts, 20, 1) = '.' THEN CAST(substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT)
-      ELSE 0 END - CASE
-      WHEN length(ts) > 19
-      AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-        CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-      ) * 60000000
-      ELSE 0 END
-    ) BETWEEN -62135596800000000
-    AND 253402300799999999 THEN (
-      (
-        (
-          (
-            (
-              CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-              WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-              ELSE 0 END
-            ) // 400
-          ) * 146097 + (
-            (
-              (
-                CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                ELSE 0 END
-              ) - (
-                (
-                  CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                  WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                  ELSE 0 END
-                ) // 400
-              ) * 400
-            ) * 365 + (
-              (
-                (
-                  CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                  WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                  ELSE 0 END
-                ) - (
-                  (
-                    CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                    WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                    ELSE 0 END
-                  ) // 400
-                ) * 400
-              ) // 4
-            ) - (
-              (
-                (
-                  CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                  WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                  ELSE 0 END
-                ) - (
-                  (
-                    CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                    WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                    ELSE 0 END
-                  ) // 400
-                ) * 400
-              ) // 100
-            ) + (
-              ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-            )
-          ) - 719468
-        ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-      ) * 1000000 + CASE
-      WHEN substr(ts, 20, 1) = '.' THEN CAST(substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT)
-      ELSE 0 END - CASE
-      WHEN length(ts) > 19
-      AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-        CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-      ) * 60000000
-      ELSE 0 END
-    ) END END
+    )
+    AND NOT starts_with(ts, '0000') THEN (
+      list_transform(
+        [epoch_us(TRY_CAST(upper(ts) AS TIMESTAMP)) - CASE
+        WHEN length(ts) > 19
+        AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
+          CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
+        ) * 60000000
+        ELSE 0 END],
+        lambda us: CASE WHEN us BETWEEN -62135596800000000 AND 253402300799999999 THEN us END
+      )
+    )[1] END
   )
 )[1] END AS collected_us,
 CASE WHEN problem IS NULL THEN json_extract(j_context, '$') END AS context,
@@ -212,148 +85,20 @@ WHEN problem IS NULL THEN coalesce(
             WHEN regexp_full_match(
               ts,
               '[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?'
-            ) THEN CASE
-            WHEN CAST(substr(ts, 1, 4) AS BIGINT) >= 1
-            AND CAST(substr(ts, 9, 2) AS BIGINT) <= CASE
-            WHEN CAST(substr(ts, 6, 2) AS BIGINT) = 2 THEN CASE
-            WHEN (
-              (
-                CAST(substr(ts, 1, 4) AS BIGINT) % 4 = 0
-                AND CAST(substr(ts, 1, 4) AS BIGINT) % 100 <> 0
+            )
+            AND NOT starts_with(ts, '0000') THEN (
+              list_transform(
+                [epoch_us(TRY_CAST(upper(ts) AS TIMESTAMP)) - CASE
+                WHEN length(ts) > 19
+                AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
+                  CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
+                ) * 60000000
+                ELSE 0 END],
+                lambda us: CASE
+                WHEN us BETWEEN -62135596800000000
+                AND 253402300799999999 THEN us END
               )
-              OR CAST(substr(ts, 1, 4) AS BIGINT) % 400 = 0
-            ) THEN 29
-            ELSE 28 END
-            WHEN CAST(substr(ts, 6, 2) AS BIGINT) IN (4, 6, 9, 11) THEN 30
-            ELSE 31 END
-            AND (
-              (
-                (
-                  (
-                    (
-                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                      ELSE 0 END
-                    ) // 400
-                  ) * 146097 + (
-                    (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) - (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) // 400
-                      ) * 400
-                    ) * 365 + (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) // 4
-                    ) - (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) // 100
-                    ) + (
-                      ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                    )
-                  ) - 719468
-                ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-              ) * 1000000 + CASE
-              WHEN substr(ts, 20, 1) = '.' THEN CAST(substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT)
-              ELSE 0 END - CASE
-              WHEN length(ts) > 19
-              AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-                CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-              ) * 60000000
-              ELSE 0 END
-            ) BETWEEN -62135596800000000
-            AND 253402300799999999 THEN (
-              (
-                (
-                  (
-                    (
-                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                      ELSE 0 END
-                    ) // 400
-                  ) * 146097 + (
-                    (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) - (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) // 400
-                      ) * 400
-                    ) * 365 + (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) // 4
-                    ) - (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) // 100
-                    ) + (
-                      ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                    )
-                  ) - 719468
-                ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-              ) * 1000000 + CASE
-              WHEN substr(ts, 20, 1) = '.' THEN CAST(substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT)
-              ELSE 0 END - CASE
-              WHEN length(ts) > 19
-              AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-                CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-              ) * 60000000
-              ELSE 0 END
-            ) END END
+            )[1] END
           )
         )[1],
         'withdrawn_at': (
@@ -363,148 +108,20 @@ WHEN problem IS NULL THEN coalesce(
             WHEN regexp_full_match(
               ts,
               '[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?'
-            ) THEN CASE
-            WHEN CAST(substr(ts, 1, 4) AS BIGINT) >= 1
-            AND CAST(substr(ts, 9, 2) AS BIGINT) <= CASE
-            WHEN CAST(substr(ts, 6, 2) AS BIGINT) = 2 THEN CASE
-            WHEN (
-              (
-                CAST(substr(ts, 1, 4) AS BIGINT) % 4 = 0
-                AND CAST(substr(ts, 1, 4) AS BIGINT) % 100 <> 0
+            )
+            AND NOT starts_with(ts, '0000') THEN (
+              list_transform(
+                [epoch_us(TRY_CAST(upper(ts) AS TIMESTAMP)) - CASE
+                WHEN length(ts) > 19
+                AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
+                  CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
+                ) * 60000000
+                ELSE 0 END],
+                lambda us: CASE
+                WHEN us BETWEEN -62135596800000000
+                AND 253402300799999999 THEN us END
               )
-              OR CAST(substr(ts, 1, 4) AS BIGINT) % 400 = 0
-            ) THEN 29
-            ELSE 28 END
-            WHEN CAST(substr(ts, 6, 2) AS BIGINT) IN (4, 6, 9, 11) THEN 30
-            ELSE 31 END
-            AND (
-              (
-                (
-                  (
-                    (
-                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                      ELSE 0 END
-                    ) // 400
-                  ) * 146097 + (
-                    (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) - (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) // 400
-                      ) * 400
-                    ) * 365 + (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) // 4
-                    ) - (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) // 100
-                    ) + (
-                      ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                    )
-                  ) - 719468
-                ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-              ) * 1000000 + CASE
-              WHEN substr(ts, 20, 1) = '.' THEN CAST(substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT)
-              ELSE 0 END - CASE
-              WHEN length(ts) > 19
-              AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-                CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-              ) * 60000000
-              ELSE 0 END
-            ) BETWEEN -62135596800000000
-            AND 253402300799999999 THEN (
-              (
-                (
-                  (
-                    (
-                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                      ELSE 0 END
-                    ) // 400
-                  ) * 146097 + (
-                    (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) - (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) // 400
-                      ) * 400
-                    ) * 365 + (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) // 4
-                    ) - (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) // 100
-                    ) + (
-                      ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                    )
-                  ) - 719468
-                ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-              ) * 1000000 + CASE
-              WHEN substr(ts, 20, 1) = '.' THEN CAST(substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT)
-              ELSE 0 END - CASE
-              WHEN length(ts) > 19
-              AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-                CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-              ) * 60000000
-              ELSE 0 END
-            ) END END
+            )[1] END
           )
         )[1],
         'explicit': coalesce((json_extract_string(c, '$."explicit"') = 'true'), false),
@@ -731,152 +348,20 @@ FROM (
                         WHEN regexp_full_match(
                           ts,
                           '[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?'
-                        ) THEN CASE
-                        WHEN CAST(substr(ts, 1, 4) AS BIGINT) >= 1
-                        AND CAST(substr(ts, 9, 2) AS BIGINT) <= CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) = 2 THEN CASE
-                        WHEN (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) % 4 = 0
-                            AND CAST(substr(ts, 1, 4) AS BIGINT) % 100 <> 0
+                        )
+                        AND NOT starts_with(ts, '0000') THEN (
+                          list_transform(
+                            [epoch_us(TRY_CAST(upper(ts) AS TIMESTAMP)) - CASE
+                            WHEN length(ts) > 19
+                            AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
+                              CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
+                            ) * 60000000
+                            ELSE 0 END],
+                            lambda us: CASE
+                            WHEN us BETWEEN -62135596800000000
+                            AND 253402300799999999 THEN us END
                           )
-                          OR CAST(substr(ts, 1, 4) AS BIGINT) % 400 = 0
-                        ) THEN 29
-                        ELSE 28 END
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) IN (4, 6, 9, 11) THEN 30
-                        ELSE 31 END
-                        AND (
-                          (
-                            (
-                              (
-                                (
-                                  CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                  WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                  ELSE 0 END
-                                ) // 400
-                              ) * 146097 + (
-                                (
-                                  (
-                                    CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                    WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                    ELSE 0 END
-                                  ) - (
-                                    (
-                                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                      ELSE 0 END
-                                    ) // 400
-                                  ) * 400
-                                ) * 365 + (
-                                  (
-                                    (
-                                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                      ELSE 0 END
-                                    ) - (
-                                      (
-                                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                        ELSE 0 END
-                                      ) // 400
-                                    ) * 400
-                                  ) // 4
-                                ) - (
-                                  (
-                                    (
-                                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                      ELSE 0 END
-                                    ) - (
-                                      (
-                                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                        ELSE 0 END
-                                      ) // 400
-                                    ) * 400
-                                  ) // 100
-                                ) + (
-                                  ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                                )
-                              ) - 719468
-                            ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-                          ) * 1000000 + CASE
-                          WHEN substr(ts, 20, 1) = '.' THEN CAST(
-                            substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT
-                          )
-                          ELSE 0 END - CASE
-                          WHEN length(ts) > 19
-                          AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-                            CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-                          ) * 60000000
-                          ELSE 0 END
-                        ) BETWEEN -62135596800000000
-                        AND 253402300799999999 THEN (
-                          (
-                            (
-                              (
-                                (
-                                  CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                  WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                  ELSE 0 END
-                                ) // 400
-                              ) * 146097 + (
-                                (
-                                  (
-                                    CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                    WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                    ELSE 0 END
-                                  ) - (
-                                    (
-                                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                      ELSE 0 END
-                                    ) // 400
-                                  ) * 400
-                                ) * 365 + (
-                                  (
-                                    (
-                                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                      ELSE 0 END
-                                    ) - (
-                                      (
-                                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                        ELSE 0 END
-                                      ) // 400
-                                    ) * 400
-                                  ) // 4
-                                ) - (
-                                  (
-                                    (
-                                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                      ELSE 0 END
-                                    ) - (
-                                      (
-                                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                        ELSE 0 END
-                                      ) // 400
-                                    ) * 400
-                                  ) // 100
-                                ) + (
-                                  ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                                )
-                              ) - 719468
-                            ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-                          ) * 1000000 + CASE
-                          WHEN substr(ts, 20, 1) = '.' THEN CAST(
-                            substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT
-                          )
-                          ELSE 0 END - CASE
-                          WHEN length(ts) > 19
-                          AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-                            CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-                          ) * 60000000
-                          ELSE 0 END
-                        ) END END
+                        )[1] END
                       )
                     )[1] IS NOT NULL
                   )
@@ -891,152 +376,20 @@ FROM (
                           WHEN regexp_full_match(
                             ts,
                             '[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?'
-                          ) THEN CASE
-                          WHEN CAST(substr(ts, 1, 4) AS BIGINT) >= 1
-                          AND CAST(substr(ts, 9, 2) AS BIGINT) <= CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) = 2 THEN CASE
-                          WHEN (
-                            (
-                              CAST(substr(ts, 1, 4) AS BIGINT) % 4 = 0
-                              AND CAST(substr(ts, 1, 4) AS BIGINT) % 100 <> 0
+                          )
+                          AND NOT starts_with(ts, '0000') THEN (
+                            list_transform(
+                              [epoch_us(TRY_CAST(upper(ts) AS TIMESTAMP)) - CASE
+                              WHEN length(ts) > 19
+                              AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
+                                CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
+                              ) * 60000000
+                              ELSE 0 END],
+                              lambda us: CASE
+                              WHEN us BETWEEN -62135596800000000
+                              AND 253402300799999999 THEN us END
                             )
-                            OR CAST(substr(ts, 1, 4) AS BIGINT) % 400 = 0
-                          ) THEN 29
-                          ELSE 28 END
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) IN (4, 6, 9, 11) THEN 30
-                          ELSE 31 END
-                          AND (
-                            (
-                              (
-                                (
-                                  (
-                                    CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                    WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                    ELSE 0 END
-                                  ) // 400
-                                ) * 146097 + (
-                                  (
-                                    (
-                                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                      ELSE 0 END
-                                    ) - (
-                                      (
-                                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                        ELSE 0 END
-                                      ) // 400
-                                    ) * 400
-                                  ) * 365 + (
-                                    (
-                                      (
-                                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                        ELSE 0 END
-                                      ) - (
-                                        (
-                                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                          ELSE 0 END
-                                        ) // 400
-                                      ) * 400
-                                    ) // 4
-                                  ) - (
-                                    (
-                                      (
-                                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                        ELSE 0 END
-                                      ) - (
-                                        (
-                                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                          ELSE 0 END
-                                        ) // 400
-                                      ) * 400
-                                    ) // 100
-                                  ) + (
-                                    ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                                  )
-                                ) - 719468
-                              ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-                            ) * 1000000 + CASE
-                            WHEN substr(ts, 20, 1) = '.' THEN CAST(
-                              substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT
-                            )
-                            ELSE 0 END - CASE
-                            WHEN length(ts) > 19
-                            AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-                              CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-                            ) * 60000000
-                            ELSE 0 END
-                          ) BETWEEN -62135596800000000
-                          AND 253402300799999999 THEN (
-                            (
-                              (
-                                (
-                                  (
-                                    CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                    WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                    ELSE 0 END
-                                  ) // 400
-                                ) * 146097 + (
-                                  (
-                                    (
-                                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                      ELSE 0 END
-                                    ) - (
-                                      (
-                                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                        ELSE 0 END
-                                      ) // 400
-                                    ) * 400
-                                  ) * 365 + (
-                                    (
-                                      (
-                                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                        ELSE 0 END
-                                      ) - (
-                                        (
-                                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                          ELSE 0 END
-                                        ) // 400
-                                      ) * 400
-                                    ) // 4
-                                  ) - (
-                                    (
-                                      (
-                                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                        ELSE 0 END
-                                      ) - (
-                                        (
-                                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                                          ELSE 0 END
-                                        ) // 400
-                                      ) * 400
-                                    ) // 100
-                                  ) + (
-                                    ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                                  )
-                                ) - 719468
-                              ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-                            ) * 1000000 + CASE
-                            WHEN substr(ts, 20, 1) = '.' THEN CAST(
-                              substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT
-                            )
-                            ELSE 0 END - CASE
-                            WHEN length(ts) > 19
-                            AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-                              CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-                            ) * 60000000
-                            ELSE 0 END
-                          ) END END
+                          )[1] END
                         )
                       )[1] IS NOT NULL
                     )
@@ -1126,152 +479,20 @@ FROM (
               WHEN regexp_full_match(
                 ts,
                 '[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?'
-              ) THEN CASE
-              WHEN CAST(substr(ts, 1, 4) AS BIGINT) >= 1
-              AND CAST(substr(ts, 9, 2) AS BIGINT) <= CASE
-              WHEN CAST(substr(ts, 6, 2) AS BIGINT) = 2 THEN CASE
-              WHEN (
-                (
-                  CAST(substr(ts, 1, 4) AS BIGINT) % 4 = 0
-                  AND CAST(substr(ts, 1, 4) AS BIGINT) % 100 <> 0
+              )
+              AND NOT starts_with(ts, '0000') THEN (
+                list_transform(
+                  [epoch_us(TRY_CAST(upper(ts) AS TIMESTAMP)) - CASE
+                  WHEN length(ts) > 19
+                  AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
+                    CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
+                  ) * 60000000
+                  ELSE 0 END],
+                  lambda us: CASE
+                  WHEN us BETWEEN -62135596800000000
+                  AND 253402300799999999 THEN us END
                 )
-                OR CAST(substr(ts, 1, 4) AS BIGINT) % 400 = 0
-              ) THEN 29
-              ELSE 28 END
-              WHEN CAST(substr(ts, 6, 2) AS BIGINT) IN (4, 6, 9, 11) THEN 30
-              ELSE 31 END
-              AND (
-                (
-                  (
-                    (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) // 400
-                    ) * 146097 + (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) * 365 + (
-                        (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) - (
-                            (
-                              CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                              WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                              ELSE 0 END
-                            ) // 400
-                          ) * 400
-                        ) // 4
-                      ) - (
-                        (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) - (
-                            (
-                              CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                              WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                              ELSE 0 END
-                            ) // 400
-                          ) * 400
-                        ) // 100
-                      ) + (
-                        ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                      )
-                    ) - 719468
-                  ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-                ) * 1000000 + CASE
-                WHEN substr(ts, 20, 1) = '.' THEN CAST(
-                  substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT
-                )
-                ELSE 0 END - CASE
-                WHEN length(ts) > 19
-                AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-                  CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-                ) * 60000000
-                ELSE 0 END
-              ) BETWEEN -62135596800000000
-              AND 253402300799999999 THEN (
-                (
-                  (
-                    (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) // 400
-                    ) * 146097 + (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) * 365 + (
-                        (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) - (
-                            (
-                              CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                              WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                              ELSE 0 END
-                            ) // 400
-                          ) * 400
-                        ) // 4
-                      ) - (
-                        (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) - (
-                            (
-                              CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                              WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                              ELSE 0 END
-                            ) // 400
-                          ) * 400
-                        ) // 100
-                      ) + (
-                        ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                      )
-                    ) - 719468
-                  ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-                ) * 1000000 + CASE
-                WHEN substr(ts, 20, 1) = '.' THEN CAST(
-                  substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT
-                )
-                ELSE 0 END - CASE
-                WHEN length(ts) > 19
-                AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-                  CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-                ) * 60000000
-                ELSE 0 END
-              ) END END
+              )[1] END
             )
           )[1] IS NOT NULL
         )
@@ -1290,152 +511,20 @@ FROM (
               WHEN regexp_full_match(
                 ts,
                 '[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?'
-              ) THEN CASE
-              WHEN CAST(substr(ts, 1, 4) AS BIGINT) >= 1
-              AND CAST(substr(ts, 9, 2) AS BIGINT) <= CASE
-              WHEN CAST(substr(ts, 6, 2) AS BIGINT) = 2 THEN CASE
-              WHEN (
-                (
-                  CAST(substr(ts, 1, 4) AS BIGINT) % 4 = 0
-                  AND CAST(substr(ts, 1, 4) AS BIGINT) % 100 <> 0
+              )
+              AND NOT starts_with(ts, '0000') THEN (
+                list_transform(
+                  [epoch_us(TRY_CAST(upper(ts) AS TIMESTAMP)) - CASE
+                  WHEN length(ts) > 19
+                  AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
+                    CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
+                  ) * 60000000
+                  ELSE 0 END],
+                  lambda us: CASE
+                  WHEN us BETWEEN -62135596800000000
+                  AND 253402300799999999 THEN us END
                 )
-                OR CAST(substr(ts, 1, 4) AS BIGINT) % 400 = 0
-              ) THEN 29
-              ELSE 28 END
-              WHEN CAST(substr(ts, 6, 2) AS BIGINT) IN (4, 6, 9, 11) THEN 30
-              ELSE 31 END
-              AND (
-                (
-                  (
-                    (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) // 400
-                    ) * 146097 + (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) * 365 + (
-                        (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) - (
-                            (
-                              CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                              WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                              ELSE 0 END
-                            ) // 400
-                          ) * 400
-                        ) // 4
-                      ) - (
-                        (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) - (
-                            (
-                              CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                              WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                              ELSE 0 END
-                            ) // 400
-                          ) * 400
-                        ) // 100
-                      ) + (
-                        ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                      )
-                    ) - 719468
-                  ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-                ) * 1000000 + CASE
-                WHEN substr(ts, 20, 1) = '.' THEN CAST(
-                  substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT
-                )
-                ELSE 0 END - CASE
-                WHEN length(ts) > 19
-                AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-                  CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-                ) * 60000000
-                ELSE 0 END
-              ) BETWEEN -62135596800000000
-              AND 253402300799999999 THEN (
-                (
-                  (
-                    (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) // 400
-                    ) * 146097 + (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) * 365 + (
-                        (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) - (
-                            (
-                              CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                              WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                              ELSE 0 END
-                            ) // 400
-                          ) * 400
-                        ) // 4
-                      ) - (
-                        (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) - (
-                            (
-                              CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                              WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                              ELSE 0 END
-                            ) // 400
-                          ) * 400
-                        ) // 100
-                      ) + (
-                        ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                      )
-                    ) - 719468
-                  ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-                ) * 1000000 + CASE
-                WHEN substr(ts, 20, 1) = '.' THEN CAST(
-                  substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT
-                )
-                ELSE 0 END - CASE
-                WHEN length(ts) > 19
-                AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-                  CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-                ) * 60000000
-                ELSE 0 END
-              ) END END
+              )[1] END
             )
           )[1] IS NOT NULL
         )
@@ -1455,148 +544,20 @@ FROM (
             WHEN regexp_full_match(
               ts,
               '[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?'
-            ) THEN CASE
-            WHEN CAST(substr(ts, 1, 4) AS BIGINT) >= 1
-            AND CAST(substr(ts, 9, 2) AS BIGINT) <= CASE
-            WHEN CAST(substr(ts, 6, 2) AS BIGINT) = 2 THEN CASE
-            WHEN (
-              (
-                CAST(substr(ts, 1, 4) AS BIGINT) % 4 = 0
-                AND CAST(substr(ts, 1, 4) AS BIGINT) % 100 <> 0
+            )
+            AND NOT starts_with(ts, '0000') THEN (
+              list_transform(
+                [epoch_us(TRY_CAST(upper(ts) AS TIMESTAMP)) - CASE
+                WHEN length(ts) > 19
+                AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
+                  CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
+                ) * 60000000
+                ELSE 0 END],
+                lambda us: CASE
+                WHEN us BETWEEN -62135596800000000
+                AND 253402300799999999 THEN us END
               )
-              OR CAST(substr(ts, 1, 4) AS BIGINT) % 400 = 0
-            ) THEN 29
-            ELSE 28 END
-            WHEN CAST(substr(ts, 6, 2) AS BIGINT) IN (4, 6, 9, 11) THEN 30
-            ELSE 31 END
-            AND (
-              (
-                (
-                  (
-                    (
-                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                      ELSE 0 END
-                    ) // 400
-                  ) * 146097 + (
-                    (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) - (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) // 400
-                      ) * 400
-                    ) * 365 + (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) // 4
-                    ) - (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) // 100
-                    ) + (
-                      ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                    )
-                  ) - 719468
-                ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-              ) * 1000000 + CASE
-              WHEN substr(ts, 20, 1) = '.' THEN CAST(substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT)
-              ELSE 0 END - CASE
-              WHEN length(ts) > 19
-              AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-                CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-              ) * 60000000
-              ELSE 0 END
-            ) BETWEEN -62135596800000000
-            AND 253402300799999999 THEN (
-              (
-                (
-                  (
-                    (
-                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                      ELSE 0 END
-                    ) // 400
-                  ) * 146097 + (
-                    (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) - (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) // 400
-                      ) * 400
-                    ) * 365 + (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) // 4
-                    ) - (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) // 100
-                    ) + (
-                      ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                    )
-                  ) - 719468
-                ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-              ) * 1000000 + CASE
-              WHEN substr(ts, 20, 1) = '.' THEN CAST(substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT)
-              ELSE 0 END - CASE
-              WHEN length(ts) > 19
-              AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-                CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-              ) * 60000000
-              ELSE 0 END
-            ) END END
+            )[1] END
           )
         )[1] IS NULL
         OR (
@@ -1606,148 +567,20 @@ FROM (
             WHEN regexp_full_match(
               ts,
               '[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?'
-            ) THEN CASE
-            WHEN CAST(substr(ts, 1, 4) AS BIGINT) >= 1
-            AND CAST(substr(ts, 9, 2) AS BIGINT) <= CASE
-            WHEN CAST(substr(ts, 6, 2) AS BIGINT) = 2 THEN CASE
-            WHEN (
-              (
-                CAST(substr(ts, 1, 4) AS BIGINT) % 4 = 0
-                AND CAST(substr(ts, 1, 4) AS BIGINT) % 100 <> 0
+            )
+            AND NOT starts_with(ts, '0000') THEN (
+              list_transform(
+                [epoch_us(TRY_CAST(upper(ts) AS TIMESTAMP)) - CASE
+                WHEN length(ts) > 19
+                AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
+                  CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
+                ) * 60000000
+                ELSE 0 END],
+                lambda us: CASE
+                WHEN us BETWEEN -62135596800000000
+                AND 253402300799999999 THEN us END
               )
-              OR CAST(substr(ts, 1, 4) AS BIGINT) % 400 = 0
-            ) THEN 29
-            ELSE 28 END
-            WHEN CAST(substr(ts, 6, 2) AS BIGINT) IN (4, 6, 9, 11) THEN 30
-            ELSE 31 END
-            AND (
-              (
-                (
-                  (
-                    (
-                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                      ELSE 0 END
-                    ) // 400
-                  ) * 146097 + (
-                    (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) - (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) // 400
-                      ) * 400
-                    ) * 365 + (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) // 4
-                    ) - (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) // 100
-                    ) + (
-                      ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                    )
-                  ) - 719468
-                ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-              ) * 1000000 + CASE
-              WHEN substr(ts, 20, 1) = '.' THEN CAST(substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT)
-              ELSE 0 END - CASE
-              WHEN length(ts) > 19
-              AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-                CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-              ) * 60000000
-              ELSE 0 END
-            ) BETWEEN -62135596800000000
-            AND 253402300799999999 THEN (
-              (
-                (
-                  (
-                    (
-                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                      ELSE 0 END
-                    ) // 400
-                  ) * 146097 + (
-                    (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) - (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) // 400
-                      ) * 400
-                    ) * 365 + (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) // 4
-                    ) - (
-                      (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) - (
-                          (
-                            CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                            WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                            ELSE 0 END
-                          ) // 400
-                        ) * 400
-                      ) // 100
-                    ) + (
-                      ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                    )
-                  ) - 719468
-                ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-              ) * 1000000 + CASE
-              WHEN substr(ts, 20, 1) = '.' THEN CAST(substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT)
-              ELSE 0 END - CASE
-              WHEN length(ts) > 19
-              AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-                CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-              ) * 60000000
-              ELSE 0 END
-            ) END END
+            )[1] END
           )
         )[1] <= lawful_at
       ),
@@ -1764,148 +597,18 @@ FROM (
           WHEN regexp_full_match(
             ts,
             '[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?'
-          ) THEN CASE
-          WHEN CAST(substr(ts, 1, 4) AS BIGINT) >= 1
-          AND CAST(substr(ts, 9, 2) AS BIGINT) <= CASE
-          WHEN CAST(substr(ts, 6, 2) AS BIGINT) = 2 THEN CASE
-          WHEN (
-            (
-              CAST(substr(ts, 1, 4) AS BIGINT) % 4 = 0
-              AND CAST(substr(ts, 1, 4) AS BIGINT) % 100 <> 0
+          )
+          AND NOT starts_with(ts, '0000') THEN (
+            list_transform(
+              [epoch_us(TRY_CAST(upper(ts) AS TIMESTAMP)) - CASE
+              WHEN length(ts) > 19
+              AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
+                CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
+              ) * 60000000
+              ELSE 0 END],
+              lambda us: CASE WHEN us BETWEEN -62135596800000000 AND 253402300799999999 THEN us END
             )
-            OR CAST(substr(ts, 1, 4) AS BIGINT) % 400 = 0
-          ) THEN 29
-          ELSE 28 END
-          WHEN CAST(substr(ts, 6, 2) AS BIGINT) IN (4, 6, 9, 11) THEN 30
-          ELSE 31 END
-          AND (
-            (
-              (
-                (
-                  (
-                    CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                    WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                    ELSE 0 END
-                  ) // 400
-                ) * 146097 + (
-                  (
-                    (
-                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                      ELSE 0 END
-                    ) - (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) // 400
-                    ) * 400
-                  ) * 365 + (
-                    (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) - (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) // 400
-                      ) * 400
-                    ) // 4
-                  ) - (
-                    (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) - (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) // 400
-                      ) * 400
-                    ) // 100
-                  ) + (
-                    ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                  )
-                ) - 719468
-              ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-            ) * 1000000 + CASE
-            WHEN substr(ts, 20, 1) = '.' THEN CAST(substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT)
-            ELSE 0 END - CASE
-            WHEN length(ts) > 19
-            AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-              CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-            ) * 60000000
-            ELSE 0 END
-          ) BETWEEN -62135596800000000
-          AND 253402300799999999 THEN (
-            (
-              (
-                (
-                  (
-                    CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                    WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                    ELSE 0 END
-                  ) // 400
-                ) * 146097 + (
-                  (
-                    (
-                      CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                      WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                      ELSE 0 END
-                    ) - (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) // 400
-                    ) * 400
-                  ) * 365 + (
-                    (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) - (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) // 400
-                      ) * 400
-                    ) // 4
-                  ) - (
-                    (
-                      (
-                        CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                        WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                        ELSE 0 END
-                      ) - (
-                        (
-                          CAST(substr(ts, 1, 4) AS BIGINT) - CASE
-                          WHEN CAST(substr(ts, 6, 2) AS BIGINT) <= 2 THEN 1
-                          ELSE 0 END
-                        ) // 400
-                      ) * 400
-                    ) // 100
-                  ) + (
-                    ((153 * ((CAST(substr(ts, 6, 2) AS BIGINT) + 9) % 12) + 2) // 5) + CAST(substr(ts, 9, 2) AS BIGINT) - 1
-                  )
-                ) - 719468
-              ) * 86400 + CAST(substr(ts, 12, 2) AS BIGINT) * 3600 + CAST(substr(ts, 15, 2) AS BIGINT) * 60 + CAST(substr(ts, 18, 2) AS BIGINT)
-            ) * 1000000 + CASE
-            WHEN substr(ts, 20, 1) = '.' THEN CAST(substr(concat(regexp_extract(ts, '^.{19}[.]([0-9]+)', 1), '000000'), 1, 6) AS BIGINT)
-            ELSE 0 END - CASE
-            WHEN length(ts) > 19
-            AND substr(ts, length(ts) - 5, 1) IN ('+', '-') THEN (CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END) * (
-              CAST(substr(ts, length(ts) - 4, 2) AS BIGINT) * 60 + CAST(substr(ts, length(ts) - 1, 2) AS BIGINT)
-            ) * 60000000
-            ELSE 0 END
-          ) END END
+          )[1] END
         )
       )[1],
       1795000000000000

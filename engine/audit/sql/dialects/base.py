@@ -275,6 +275,16 @@ class Dialect(ABC):
         return f"({us} BETWEEN {MIN_US} AND {MAX_US})"
 
 
+def offset_us(text: str) -> str:
+    """SQL: the UTC offset of `text` (matching TIMESTAMP_PATTERN) in microseconds,
+    0 for `Z` or none."""
+    size = f"length({text})"
+    sign = f"substr({text}, {size} - 5, 1)"
+    return (f"CASE WHEN {size} > 19 AND {sign} IN ('+', '-') THEN (CASE WHEN {sign} = '-' THEN -1 ELSE 1 END) * "
+            f"(CAST(substr({text}, {size} - 4, 2) AS BIGINT) * 60 + CAST(substr({text}, {size} - 1, 2) AS BIGINT))"
+            f" * 60000000 ELSE 0 END")
+
+
 def timestamp_digits_us(d: "Dialect", text: str) -> str:
     """SQL: the instant of `text` (already matching TIMESTAMP_PATTERN) in
     microseconds, NULL when the day does not exist or the instant is out of range."""
@@ -294,12 +304,7 @@ def timestamp_digits_us(d: "Dialect", text: str) -> str:
     seconds = f"({days} * 86400 + {number(12, 2)} * 3600 + {number(15, 2)} * 60 + {number(18, 2)})"
     fraction = (f"CASE WHEN substr({text}, 20, 1) = '.' THEN CAST(substr(concat("
                 f"{d.regexp_group(text, '^.{19}[.]([0-9]+)', 1)}, '000000'), 1, 6) AS BIGINT) ELSE 0 END")
-    size = f"length({text})"
-    sign = f"substr({text}, {size} - 5, 1)"
-    offset = (f"CASE WHEN {size} > 19 AND {sign} IN ('+', '-') THEN (CASE WHEN {sign} = '-' THEN -1 ELSE 1 END) * "
-              f"(CAST(substr({text}, {size} - 4, 2) AS BIGINT) * 60 + CAST(substr({text}, {size} - 1, 2) AS BIGINT))"
-              f" * 60000000 ELSE 0 END")
-    us = f"({seconds} * 1000000 + {fraction} - {offset})"
+    us = f"({seconds} * 1000000 + {fraction} - {offset_us(text)})"
     return (f"CASE WHEN {year} >= 1 AND {day} <= {month_days} AND {us} BETWEEN {MIN_US} AND {MAX_US} "
             f"THEN {us} END")
 
