@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..decide.policy import Policy
-from .sql import Dialect, DuckDBDialect, arrow_shape, events_sql, quote, typed_events_sql
+from .sql import Dialect, DuckDBDialect, arrow_shape, events_sql, fitted, quote, typed_events_sql
 from .sql.plan import FILE_STEP, OUTPUT_COLUMNS, Plan, audit_plan
 
 
@@ -133,7 +133,8 @@ def audit_duckdb(policy: Policy, inputs: Sequence[str], now: datetime | None = N
         con.execute("SET enable_progress_bar = true")
         con.execute("SET enable_progress_bar_print = true")
     dialect = DuckDBDialect()
-    stages = duckdb_stages(policy, files, dialect, now_us(now), con)
+    scratch: list[str] = []  # tables of lines, read while the facts are made
+    stages = duckdb_stages(policy, files, dialect, now_us(now), con, scratch)
     plan = audit_plan(policy, stages, dialect, files, *window_us(since, until))
     facts, outcomes = f"{table}_events", f"{table}_outcomes"
     for kind in ("VIEW", "TABLE"):
@@ -142,6 +143,8 @@ def audit_duckdb(policy: Policy, inputs: Sequence[str], now: datetime | None = N
         except duckdb.CatalogException:  # there as the other kind
             pass
     con.execute(f"CREATE OR REPLACE TEMP TABLE {facts} AS {plan.facts}")
+    for name in scratch:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {outcomes} AS {plan.outcomes(facts)}")
     row = con.execute(plan.unique_signatures(outcomes)).fetchone()
     assert row is not None  # an aggregate gives its one row
@@ -157,35 +160,6 @@ def window_us(since: datetime | None, until: datetime | None) -> tuple[int | Non
 
 LINES_BATCH = 65_536  # lines per Arrow batch handed to DuckDB
 BATCH_BYTES = 64 * 1024 * 1024
-
-
-def line_batches(path: str):
-    """The non-blank lines of a JSON-lines file as an Arrow stream (line_number,
-    line, lawful_problem), read by lines.read_lines: a bad line is one row with its
-    problem, never an error."""
-    import pyarrow as pa
-
-    from .lines import read_lines
-
-    schema = pa.schema([("line_number", pa.int64()), ("line", pa.large_string()),
-                        ("lawful_problem", pa.string())])
-
-    def batches():
-        numbers, texts, problems, size = [], [], [], 0
-        for number, text, problem in read_lines(path):
-            numbers.append(number)
-            texts.append(text)
-            problems.append(problem)
-            size += len(text)
-            if len(numbers) >= LINES_BATCH or size >= BATCH_BYTES:
-                yield pa.RecordBatch.from_arrays([pa.array(numbers, pa.int64()), pa.array(texts, pa.large_string()),
-                                                  pa.array(problems, pa.string())], schema=schema)
-                numbers, texts, problems, size = [], [], [], 0
-        if numbers:
-            yield pa.RecordBatch.from_arrays([pa.array(numbers, pa.int64()), pa.array(texts, pa.large_string()),
-                                              pa.array(problems, pa.string())], schema=schema)
-
-    return pa.RecordBatchReader.from_batches(schema, batches())
 
 
 def checked_rows(cursor, sql: str):
@@ -237,10 +211,86 @@ def read_into(connection, name: str, stream) -> str:
     return f"(SELECT line_number, CAST(line AS VARCHAR) AS line, lawful_problem FROM {name})"
 
 
-def duckdb_stages(policy: Policy, files: list[str], dialect: Dialect, now: int, connection) -> str:
+#: SQL: how many keys the objects where an event has them hold, each counted once
+#: per object (the event, `subject`, each consent, `context`), from `lawful_j`.
+_DISTINCT_KEYS = (
+    "coalesce(list_sum(list_transform(json_keys(lawful_j, ['$', '$.subject', '$.context']), "
+    "lambda k: len(list_distinct(coalesce(k, []))))), 0) + "
+    "coalesce(list_sum(list_transform(json_keys(lawful_j, '$.subject.consents[*]'), "
+    "lambda k: len(list_distinct(k)))), 0)")
+
+
+def lines_table(connection, table: str, path: str) -> None:
+    """Read a JSON-lines file into the temporary `table` (line_number, line,
+    read_problem, screened, fit), one row per line that is not blank.
+
+    The lines come from lines.screened_batches (Arrow splits the file; only blocks
+    that are not UTF-8 or hold a line too long are read line by line in Python,
+    `screened`, with their problems). `fit`: the line reads exactly into the
+    event's typed columns (sql/fitted.py), decided by `fitted_sql`; the others by
+    `unfitted_sql`. The table is read twice, once for each, so the file once."""
+    from .lines import screened_batches
+
+    stream = f"{table}_stream"
+    connection.register(stream, screened_batches(path))
+    blank = "' ' || chr(9) || chr(10) || chr(13)"
+    lines = (f"(SELECT line_number, CAST(line AS VARCHAR) AS line, lawful_problem AS read_problem, screened, "
+             f"CASE WHEN NOT screened THEN TRY_CAST(CAST(line AS VARCHAR) AS JSON) END AS lawful_j FROM {stream} "
+             f"WHERE screened OR starts_with(line, '{{') OR trim(line, {blank}) <> '')")
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT line_number, line, read_problem, screened, "
+                       f"coalesce({fitted.fits()}, false) AS fit FROM {fitted.parsed(lines, 'lawful_j')} AS p")
+    connection.unregister(stream)
+
+
+def fitted_sql(policy: Policy, table: str, offset: int, name: str, dialect: Dialect, now: int) -> str:
+    """Stage 1 for the lines of `table` that fit the typed columns: the columnar stage."""
+    source = (f"(SELECT {offset} + line_number AS eid, {name} AS file, line_number, line, "
+              f"CAST(NULL AS VARCHAR) AS lawful_context_problem, {fitted.typed_columns()} "
+              f"FROM {fitted.parsed(f'(SELECT * FROM {table} WHERE fit)')} AS f)")
+    return typed_events_sql(policy.checked, source, fitted.SHAPE, dialect, now)
+
+
+def unfitted_sql(connection, policy: Policy, table: str, offset: int, name: str, dialect: Dialect, now: int) -> str:
+    """Stage 1 for the other lines of `table`: checked by lines.json_problem where a
+    screen in SQL cannot vouch for the text (`lawful_json_problem`, a Python
+    function of the connection), then read field by field (events.py).
+
+    The screen: DuckDB does not read the line (it reads what Python's reader
+    refuses: lines.SCREEN), or it is nested more than MAX_DEPTH, or the text has
+    more `":` than the keys DuckDB counted in the event, `subject`, each consent and
+    `context`, once per object (a key twice in an object, or in an object
+    elsewhere, or `":` inside a string). Every key ends in `":` (the screen sends
+    whitespace before a colon to Python), so when the counts agree no object holds
+    a key twice. The answer never depends on the screen, only the speed
+    (tests/test_audit_fitted.py)."""
+    import duckdb
+
+    from .lines import MAX_DEPTH, SCREEN, json_problem
+
+    try:
+        connection.create_function("lawful_json_problem", json_problem, ["VARCHAR"], "VARCHAR",
+                                   null_handling="special", side_effects=False)  # None: no problem
+    except duckdb.Error:  # the connection has it from an earlier file or audit
+        pass
+    parsed = (f"(SELECT *, CASE WHEN NOT screened THEN TRY_CAST(line AS JSON) END AS lawful_j "
+              f"FROM {table} WHERE NOT fit)")
+    suspect = (f"lawful_j IS NULL OR regexp_matches(line, {quote(SCREEN)}) "
+               f"OR strlen(line) - strlen(replace(replace(line, '{{', ''), '[', '')) > {MAX_DEPTH} "
+               f"OR (strlen(line) - strlen(replace(line, '\":', ''))) // 2 <> {_DISTINCT_KEYS}")
+    problem = f"CASE WHEN screened THEN read_problem WHEN {suspect} THEN lawful_json_problem(line) END"
+    source = (f"(SELECT {offset} + line_number AS eid, {name} AS file, line_number, line, lawful_problem, "
+              f"CASE WHEN lawful_problem IS NULL THEN coalesce(lawful_j, TRY_CAST(line AS JSON)) END AS j "
+              f"FROM (SELECT *, {problem} AS lawful_problem FROM {parsed} AS p) AS s)")
+    return events_sql(policy.checked, source, dialect, now)
+
+
+def duckdb_stages(policy: Policy, files: list[str], dialect: Dialect, now: int, connection,
+                  scratch: list[str] | None = None) -> str:
     """Stage 1 for every file, as one UNION ALL: Parquet files whose columns are the
-    event's are read as columns; JSON lines by lines.read_lines (an Arrow stream
-    registered on `connection`); other files row by row as JSON text."""
+    event's are read as columns; JSON lines into a table of lines (`lines_table`,
+    named in `scratch` for the caller to drop), those that fit the typed columns
+    read as Parquet is, the others field by field; other files row by row as JSON
+    text."""
     parts, offset = [], 0
     for number, path in enumerate(files):
         kind, name = input_kind(path), quote(path)
@@ -269,7 +319,14 @@ def duckdb_stages(policy: Policy, files: list[str], dialect: Dialect, now: int, 
                 if "://" in path:
                     raise AuditError(f"{path}: JSON lines are read from local files with DuckDB "
                                      "(use --engine spark for object storage)")
-                lines = f"SELECT * FROM {read_into(connection, f'lawful_lines_{number}', line_batches(path))}"
+                table = f"lawful_lines_{number}"
+                lines_table(connection, table, path)
+                if scratch is not None:
+                    scratch.append(table)
+                parts.append(fitted_sql(policy, table, offset, name, dialect, now))
+                parts.append(unfitted_sql(connection, policy, table, offset, name, dialect, now))
+                offset += FILE_STEP
+                continue
             else:  # each row as JSON text, checked as a line is
                 rows = (f"SELECT file_row_number + 1 AS line_number, CAST(to_json(p) AS VARCHAR) AS line "
                         f"FROM read_parquet({name}, file_row_number = true) AS p" if kind == "parquet" else
@@ -281,7 +338,8 @@ def duckdb_stages(policy: Policy, files: list[str], dialect: Dialect, now: int, 
                       f"CASE WHEN lawful_problem IS NULL THEN TRY_CAST(line AS JSON) END AS j FROM ({lines}) AS l)")
             parts.append(events_sql(policy.checked, source, dialect, now))
         offset += FILE_STEP  # event ids: file number in the high bits, line in the low
-    return " UNION ALL ".join(f"SELECT * FROM ({part}) AS p{i}" for i, part in enumerate(parts))
+    # by name: the columnar and the JSON stages give the same columns, not in the same order
+    return " UNION ALL BY NAME ".join(f"SELECT * FROM ({part}) AS p{i}" for i, part in enumerate(parts))
 
 
 __all__ = ["FILE_STEP", "OUTPUT_COLUMNS", "AuditError", "AuditResult", "DuckDBResult", "Plan", "audit_duckdb",

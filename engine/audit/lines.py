@@ -95,10 +95,11 @@ def _first_problem(text: str, value=None) -> str | None:
     return f"`{json_path(path)}` {problem}" if path else f"the event {problem}"
 
 
-def split_lines(blocks: Iterable[bytes]) -> Iterator[tuple[int, str, str | None]]:
+def split_lines(blocks: Iterable[bytes], start: int = 0) -> Iterator[tuple[int, str, str | None]]:
     """(line number, text, problem) of each line that is not blank, from the bytes
-    of a file in blocks. `problem` is None, not-UTF-8, too long, or json_problem's."""
-    number = 0
+    of a file in blocks, numbered from `start + 1`. `problem` is None, not-UTF-8,
+    too long, or json_problem's."""
+    number = start
     pending: list[bytes] = []  # the start of the current line, from earlier blocks
     pending_size = 0
     head = b""  # the first bytes of a line found too long (for the report)
@@ -159,4 +160,92 @@ def read_lines(path: str) -> Iterator[tuple[int, str, str | None]]:
     return split_lines(file_blocks(path))
 
 
-__all__ = ["MAX_LINE", "json_problem", "read_lines", "split_lines"]
+#: What yyjson (DuckDB's JSON) accepts and Python's reader does not, or what
+#: json_problem refuses in text yyjson reads: trailing commas, NaN and infinities
+#: (any case), integers of 16 digits or more, exponents of 3 digits or more, and
+#: whitespace before a colon (which would let a key escape SCREEN_KEYS' count).
+#: Matched anywhere in the line, strings included: a match only sends the line
+#: to json_problem.
+SCREEN = r",\s*[\]}]|[:,\[]\s*[+-]?(?i:nan|inf)|[0-9]{16}|[eE][+-]?[0-9]{3}|\s:"
+
+
+def screened_batches(path: str, rows: int = 65_536, block: int = BLOCK):
+    """The lines of a JSON-lines file as Arrow record batches (line_number, line,
+    lawful_problem, screened), split by Arrow, not line by line in Python:
+
+    - a block of whole lines that is valid UTF-8 and holds no line longer than
+      MAX_LINE gives its lines unscreened (`screened` false, no problem yet): the
+      SQL of engine.audit.screened_lines finds which need json_problem, and
+      leaves out the blank ones; a final `\r` is stripped here;
+    - any other block is read by split_lines (every line checked here, `screened`
+      true), as is a line longer than a block, kept only by its head.
+
+    Line numbers count every line, blank or not, as read_lines does."""
+    import numpy
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    schema = pa.schema([("line_number", pa.int64()), ("line", pa.large_string()),
+                        ("lawful_problem", pa.string()), ("screened", pa.bool_())])
+
+    def checked(rows_: list[tuple[int, str, str | None]]):
+        return pa.RecordBatch.from_arrays([
+            pa.array([r[0] for r in rows_], pa.int64()), pa.array([r[1] for r in rows_], pa.large_string()),
+            pa.array([r[2] for r in rows_], pa.string()), pa.array([True] * len(rows_), pa.bool_())], schema=schema)
+
+    def whole(data: bytes, start: int):
+        """Batches of the complete lines in `data` (no final line break), the first
+        numbered start + 1."""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None:
+            lines = pc.list_flatten(pc.split_pattern(pa.array([text], pa.large_string()), "\n"))
+            if len(lines) and pc.max(pc.binary_length(lines)).as_py() <= MAX_LINE:
+                if pc.any(pc.ends_with(lines, "\r")).as_py():  # one `\r` stripped, as split_lines does
+                    lines = pc.replace_substring_regex(lines, "\r$", "")
+                numbers = pa.array(numpy.arange(start + 1, start + 1 + len(lines), dtype=numpy.int64))
+                for offset in range(0, len(lines), rows):
+                    part = lines.slice(offset, rows)
+                    yield pa.RecordBatch.from_arrays([
+                        numbers.slice(offset, rows), part,
+                        pa.nulls(len(part), pa.string()), pa.repeat(False, len(part))], schema=schema)
+                return
+        found = list(split_lines([data], start))
+        for offset in range(0, len(found), rows):
+            yield checked(found[offset:offset + rows])
+
+    def batches():
+        number = 0  # lines before the pending data
+        pending = b""
+        skipping = b""  # the head of a line longer than MAX_LINE, until its end
+        for chunk in file_blocks(path, block):
+            if skipping:
+                cut = chunk.find(b"\n")
+                if cut < 0:
+                    continue
+                number += 1
+                yield checked([(number, skipping[:200].decode("utf-8", "replace") + "…", TOO_LONG)])
+                skipping, chunk = b"", chunk[cut + 1:]
+            data = pending + chunk if pending else chunk
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                pending = data
+            else:
+                yield from whole(data[:cut], number)
+                number += data.count(b"\n", 0, cut) + 1
+                pending = data[cut + 1:]
+            if len(pending) > MAX_LINE + 1:
+                skipping, pending = pending[:200], b""
+        if skipping:
+            yield checked([(number + 1, skipping[:200].decode("utf-8", "replace") + "…", TOO_LONG)])
+        elif pending:
+            found = list(split_lines([pending], number))
+            if found:
+                yield checked(found)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+__all__ = ["MAX_LINE", "SCREEN", "json_problem", "read_lines", "screened_batches", "split_lines"]

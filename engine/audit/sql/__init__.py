@@ -6,6 +6,7 @@ time, as plain SQL text over one table. One module per stage, in order:
 - `fields`: the event's fields as the SQL lists them (JSON keys, column types);
 - `events`: stage 1, each JSON line checked the way `engine.Event` checks it and
   read into a typed row; `columnar`: the same for Parquet events typed as events;
+  `fitted`: which JSON lines read exactly into those typed columns (DuckDB), and how;
 - `conditions`: rules' targets as name sets (expanded through the hierarchies
   once, here) and their conditions as boolean SQL, an error being NULL;
 - `facts`: per event, what its decision reads, packed into the signature's keys;
