@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timezone
 
 import duckdb
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +24,8 @@ import engine
 from engine.audit import lines_table
 from engine.audit.lines import json_problem, read_lines, screened_batches
 from engine.audit.sql import fitted, quote
-from engine.audit.sql.fields import CONSENT_SCHEMA, EVENT_SCHEMA, SUBJECT_SCHEMA
+from engine.audit.sql.fields import CONSENT_SCHEMA, EVENT_SCHEMA, SUBJECT_SCHEMA, TIME
+from engine.event.timestamps import parse_timestamp
 
 EXAMPLES = int(os.environ.get("LAWFUL_AUDIT_EXAMPLES", "60"))
 MANY = settings(max_examples=EXAMPLES * 5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -31,10 +33,13 @@ MANY = settings(max_examples=EXAMPLES * 5, deadline=None, suppress_health_check=
 # ---- generated lines --------------------------------------------------------------------------------
 
 texts = st.sampled_from(["billing", "DE", "u1", "2026-11-01T10:00:00Z", "", "é", "a\":b", "{[", "x y", "\u2028",
-                         "2026-02-30T00:00:00Z", "contact.email"])
+                         "2026-02-30T00:00:00Z", "contact.email", "2026-11-01T10:00:00+05:30",
+                         "2026-11-01t10:00:00.123456z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59-01:00",
+                         "0001-01-01T00:00:00+00:01", "2024-02-29T23:59:60Z", "2026-11-01 10:00:00Z"])
 odd_scalars = st.sampled_from(["5", "-0", "18.5", "1e2", "true", "false", "null", "\"18\"", "[]", "{}", "[1]",
                                "\"\\u00e9\"", "\"a\\\"b\"", "\"\\ud800\"", "1E400", "12345678901234567",
-                               "NaN", "Infinity", "-inf", "[\"a\",]", "{\"a\":1,}", "\"tab\there\""])
+                               "NaN", "Infinity", "-inf", "[\"a\",]", "{\"a\":1,}", "\"tab\there\"",
+                               "1000000000000000", "999999999999999", "-999999999999999", "[\"a\" ,\t]", "1e400"])
 
 
 def scalar(kind: str):
@@ -52,7 +57,7 @@ def obj(schema: dict[str, str], inner: dict | None = None):
     pair = st.one_of(
         *[st.tuples(st.just(k), inner[k] if k in inner else scalar(schema[k])) for k in keys],
         st.tuples(st.sampled_from(["unknown", "recipient", "context", "exporter", ""]), odd_scalars))
-    separator = st.sampled_from([":", ":", ": ", " :", ":\t"])
+    separator = st.sampled_from([":", ":", ": ", " :", ":\t", "\t:", "\r:"])
     comma = st.sampled_from([",", ", ", " , "])
 
     @st.composite
@@ -84,10 +89,24 @@ def typed_rows(lines: list[str]) -> list[tuple]:
     return [(row[1], dict(zip(names, row[2:]))) for row in rows]
 
 
+INVALID_TIME = "10000-01-01 00:00:00"  # fitted._INVALID_TIME, as DuckDB gives it to Python
+
+
+def instant(text):
+    """A time field as the typed columns hold it: the engine's UTC instant (naive),
+    or the out-of-range mark the stage refuses."""
+    if text is None:
+        return None
+    try:
+        return parse_timestamp(text).astimezone(timezone.utc).replace(tzinfo=None)
+    except ValueError:
+        return INVALID_TIME
+
+
 def python_row(value: dict) -> dict:
     """The typed columns of an event read by Python (absent is None)."""
     def record(data: dict, schema: dict) -> dict:
-        return {k: data.get(k) for k in schema}
+        return {k: instant(data.get(k)) if kind == TIME else data.get(k) for k, kind in schema.items()}
     row = record(value, {k: v for k, v in EVENT_SCHEMA.items() if k not in fitted.UNFITTED})
     subject_ = value.get("subject")
     if subject_ is not None:
@@ -126,7 +145,15 @@ def test_plain_events_fit_and_odd_ones_do_not():
            plain.replace('"DE"', 'null'), plain.replace('"u1"', '"u\\u0031"'), plain.replace('"u1"', '"u1",'),
            plain.replace('"parental": true', '"parental": 1'), plain.replace('false', 'NaN'),
            plain.replace('"DE"', '"DE", "context": {}'), plain.replace('{"id"', '{"id" :"x", "i"'),
-           plain.replace('"subject": {', '"subject": ["x"], "s": {'), plain.replace('[]', '[1]')]
+           plain.replace('"subject": {', '"subject": ["x"], "s": {'), plain.replace('[]', '[1]'),
+           # each of the text's checks, alone
+           plain.replace('["contact.email"]', '["contact.email",]'), plain.replace('[]}', '[],}'),
+           plain.replace('"age": 30', '"age": 12345678901234567'), plain.replace('"age": 30', '"age"\t: 30'),
+           plain.replace('"age": 30', '"age"\r: 30'), plain.replace('"age": 30', '"age" : 30'),
+           plain.replace('"u1"', '"u\\/1"'),
+           # an unknown key, not counted when a space comes before its colon
+           *(plain.replace('"DE"', f'"DE", "extra"{space}: 1') for space in (" ", "\t", "\r"))]
+    assert plain not in odd
     fits = [fit for fit, _ in typed_rows([plain, *odd])]
     assert fits == [True] + [False] * len(odd)
 

@@ -7,10 +7,11 @@ leaf (its text, as DuckDB writes it back) or a list of them; the subject's leaf 
 each consent's are read the same way (SUBJECT, CONSENT). The line fits (`fits`) when nothing in the
 JSON text can make that reading differ from the engine's:
 
-- the text is an object, has no backslash (every string is its characters between
-  the quotes), no control character, and nothing of lines.SCREEN (what DuckDB's
-  parser accepts and Python's does not: trailing commas, NaN and infinities; big
-  integers and exponents; whitespace before a colon);
+- the text is an object with no backslash (every string is its characters between
+  the quotes), no whitespace before a colon and no trailing comma (which DuckDB's
+  parser accepts and Python's does not). DuckDB's other leniencies (NaN and
+  infinities) can only sit in a leaf, and no leaf holding them has its field's type;
+  an integer leaf has at most 15 digits (a bigger one is Python's to refuse);
 - every leaf has the field's JSON type, told by its first character (`"` a string,
   `true`/`false` a boolean, digits only an integer): DuckDB's lenient casts
   (5 → '5', "18" → 18, 18.5 → 18, true → 1) are never relied on;
@@ -31,8 +32,8 @@ from __future__ import annotations
 
 import json
 
-from ..lines import SCREEN
-from .dialects import quote
+from .dialects import DuckDBDialect, quote
+from .dialects.base import MAX_US
 from .fields import (
     BOOL,
     CONSENT_KEYS,
@@ -50,8 +51,11 @@ from .fields import (
 #: fields a fitting line does not hold (read as JSON by events.py)
 UNFITTED = ("recipient", "exporter", "context")
 
-#: what the text of a fitting line does not hold: lines.SCREEN, a backslash, a control character
-REFUSED = SCREEN + r"|[\\\x00-\x1f]"
+#: a trailing comma, which DuckDB's parser accepts and Python's does not
+TRAILING_COMMA = r",\s*[\]}]"
+#: what else the text of a fitting line does not hold: a backslash (so a string is its
+#: characters between the quotes), JSON whitespace before a colon (so each key ends in `":`)
+REFUSED_TEXT = ("\\", " :", "\t:", "\r:")
 
 
 def _leaves(keys: list[str], schema: dict[str, str]) -> str:
@@ -65,12 +69,17 @@ def _leaves(keys: list[str], schema: dict[str, str]) -> str:
 EVENT, SUBJECT, CONSENT = (_leaves(EVENT_KEYS, EVENT_SCHEMA), _leaves(SUBJECT_KEYS, {**SUBJECT_SCHEMA, "consents": STRINGS}),
                            _leaves(CONSENT_KEYS, CONSENT_SCHEMA))
 
-#: the columnar stage's shape of a fitting line (columnar.arrow_shape's form): times as text
+#: the columnar stage's shape of a fitting line (columnar.arrow_shape's form): times
+#: as TIMESTAMP columns, read from their text once (`_value`)
 SHAPE: dict = {
-    **{k: (kind, False) for k, kind in EVENT_SCHEMA.items() if k not in UNFITTED},
+    **{k: (kind, kind == TIME) for k, kind in EVENT_SCHEMA.items() if k not in UNFITTED},
     "subject": {**{k: (kind, False) for k, kind in SUBJECT_SCHEMA.items()},
-                "consents": {k: (kind, False) for k, kind in CONSENT_SCHEMA.items()}},
+                "consents": {k: (kind, kind == TIME) for k, kind in CONSENT_SCHEMA.items()}},
 }
+
+_DIALECT = DuckDBDialect()
+#: a time whose text is not a valid event's: outside the range the stage accepts
+_INVALID_TIME = f"make_timestamp({MAX_US + 1})"
 
 
 def parsed(source: str, line: str = "line") -> str:
@@ -89,7 +98,8 @@ def _typed(leaf: str, kind: str) -> str:
     if kind == BOOL:
         return f"({leaf} IS NULL OR {leaf} IN ('true', 'false'))"
     if kind == INT:
-        return f"({leaf} IS NULL OR regexp_full_match({leaf}, '-?[0-9]+'))"
+        # at most 15 digits: within ±10^15 (a bigger integer is read by events.py, and refused)
+        return f"({leaf} IS NULL OR regexp_full_match({leaf}, '-?[0-9]{{1,15}}'))"
     assert kind == STRINGS
     return (f"({leaf} IS NULL OR coalesce(list_bool_and(list_transform({leaf}, "
             f"lambda x: coalesce(starts_with(x, '\"'), false))), true))")
@@ -105,7 +115,8 @@ def fits(line: str = "line") -> str:
     t, s, cs = "lawful_t", "lawful_s", "lawful_cs"
     consent = " AND ".join(_typed(f"c.{k}", CONSENT_SCHEMA[k]) for k in CONSENT_KEYS)
     checks = [
-        f"{t} IS NOT NULL", f"starts_with({line}, '{{')", f"NOT regexp_matches({line}, {quote(REFUSED)})",
+        f"{t} IS NOT NULL", f"starts_with({line}, '{{')", f"NOT regexp_matches({line}, {quote(TRAILING_COMMA)})",
+        *(f"NOT contains({line}, {quote(text)})" for text in REFUSED_TEXT),
         *(f"{t}.{k} IS NULL" for k in UNFITTED),
         *(_typed(f"{t}.{k}", kind) for k, kind in EVENT_SCHEMA.items() if k not in UNFITTED),
         f"({t}.subject IS NULL OR starts_with({t}.subject, '{{'))",
@@ -125,7 +136,10 @@ def _text(leaf: str) -> str:
 
 
 def _value(leaf: str, kind: str) -> str:
-    if kind in (STRING, TIME):
+    if kind == TIME:  # read once here, not at each of the stage's uses
+        us = _DIALECT.timestamp_us(_text(leaf))
+        return f"CASE WHEN {leaf} IS NOT NULL THEN coalesce(make_timestamp({us}), {_INVALID_TIME}) END"
+    if kind == STRING:
         return _text(leaf)
     if kind == BOOL:
         return f"({leaf} = 'true')"
@@ -146,4 +160,5 @@ def typed_columns() -> str:
     return ", ".join(columns)
 
 
-__all__ = ["CONSENT", "EVENT", "REFUSED", "SHAPE", "SUBJECT", "UNFITTED", "fits", "parsed", "typed_columns"]
+__all__ = ["CONSENT", "EVENT", "REFUSED_TEXT", "SHAPE", "SUBJECT", "TRAILING_COMMA", "UNFITTED", "fits", "parsed",
+           "typed_columns"]
