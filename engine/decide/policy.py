@@ -32,7 +32,10 @@ class Policy(Guarding):
         #: warnings found while compiling (errors raise PolicyError instead)
         self.diagnostics = diagnostics
         self.compiled = CompiledPolicy(checked, digest)
-        self._evaluate = self.compiled.evaluate
+        # `policy.evaluate` is the compiled path's own bound method, one call less per
+        # decision than the method below (0.4 µs of 3.3 on bench.py's events); the
+        # method stays for the class's documentation and for `Policy.evaluate(policy, …)`
+        self.__dict__["evaluate"] = self.compiled.evaluate
 
     @property
     def name(self) -> str | None:
@@ -54,7 +57,7 @@ class Policy(Guarding):
         """Decide one event (a mapping or an `engine.Event`) on the compiled fast
         path. Never raises on a bad event unless `strict`, which raises
         `engine.InvalidEvent`. `now` stands in for a missing `at`."""
-        return self._evaluate(event, strict, now)
+        return self.compiled.evaluate(event, strict, now)
 
     def evaluate_many(self, events, now: datetime | None = None) -> list[Decision]:
         """Decide many events: a list or any iterable of events (see also
