@@ -92,6 +92,21 @@ def test_a_plan_in_steady_use_is_promoted_and_decides_the_same():
         assert policy.evaluate(denied, now=NOW).model_dump() == policy.evaluate_reference(denied, now=NOW).model_dump()
 
 
+def test_a_not_permitted_deny_is_the_same_object_through_the_three_stages():
+    """The not-permitted reason is made when first needed (`unpermitted`), once per
+    key: the light, refolded and promoted plans give the same decision object."""
+    policy = engine.load_policy_text(POLICY + "category d\n")
+    event = {"purpose": "p", "categories": ["c", "d"], "destination": "DE"}
+    first = policy.evaluate(event, now=NOW)
+    assert [(r.kind, r.category) for r in first.reasons] == [("not-permitted", "d")]
+    assert first.model_dump() == policy.evaluate_reference(event, now=NOW).model_dump()
+    for _ in range(REFOLD_AFTER + PROMOTE_AFTER + 2):
+        assert policy.evaluate(event, now=NOW) is first
+    assert policy.compiled.plans[("p", ("c", "d"), "DE")][6] is None, "promoted"
+    other = policy.evaluate({**event, "destination": "FR"}, now=NOW)
+    assert other.reasons[0].message != first.reasons[0].message, "each key its own reason"
+
+
 def _codes(function) -> list[types.CodeType]:
     """The code objects of a generated function and of the functions it calls."""
     found, seen, stack = [], set(), [function]

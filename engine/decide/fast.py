@@ -329,6 +329,7 @@ class CompiledPolicy:
                     self.naming.setdefault(name, []).append(compiled)
         self.by_purpose: dict[str, Reachable] = {}
         self.plans: dict[tuple, tuple] = {}
+        self.not_permitted: dict[tuple, Reason] = {}  # `unpermitted`'s memo
         # events the fast validator handed to the reference (not counting `strict`):
         # counted on that path alone, so the fast path pays nothing; tests read it
         self.handovers = 0
@@ -403,10 +404,9 @@ class CompiledPolicy:
         forbids = folded(r for r in limits if r.rule.effect == "forbid")
         obliges = folded(r for r in limits if r.rule.effect == "oblige")
         decisions: dict = {} if shared is None else shared[1]
-        not_permitted = shared[0] if shared is not None else tuple(built_reason(
-            kind="not-permitted", rule=None, cite=None, location=None, category=category,
-            because=None, sugar=None, message=words.not_permitted(category, purpose, destination))
-            for category in categories)
+        # a category's not-permitted reason is made when a decision first needs it
+        # (`unpermitted`): most keys are allowed, and it costs a message each
+        not_permitted = shared[0] if shared is not None else (None,) * len(categories)
         permits = tuple((category, folded(reach.permits(a, destination)), reason)
                         for (category, a), reason in zip(ancestors, not_permitted))
         # when no permit has a condition, what the permits grant (their reasons and
@@ -433,6 +433,19 @@ class CompiledPolicy:
         # a light plan counts to its refolding (`promote` tells the two apart by `known`)
         uses = [PROMOTE_AFTER - REFOLD_AFTER] if light else [0] if conditional else None
         return (forbids, self.no_consent.get(purpose), permits, decisions, allow, obliges, uses, fixed, known)
+
+    def unpermitted(self, category: str, purpose: str, destination: str) -> Reason:
+        """The not-permitted reason of a category for a key, the same object every
+        time while the memo holds it (a decision's memo key is its reasons' ids)."""
+        key = (category, purpose, destination)
+        reason = self.not_permitted.get(key)
+        if reason is None:
+            if len(self.not_permitted) >= MAX_PLANS:
+                self.not_permitted.clear()
+            reason = self.not_permitted[key] = built_reason(
+                kind="not-permitted", rule=None, cite=None, location=None, category=category,
+                because=None, sugar=None, message=words.not_permitted(category, purpose, destination))
+        return reason
 
     def known(self, purpose: str, destination: str) -> Known:
         known = Known()
@@ -677,7 +690,7 @@ class CompiledPolicy:
                     if compiled.rule.obligations:
                         obligations.update(compiled.rule.obligations)
             if first is None:
-                reasons.append(not_permitted)
+                reasons.append(not_permitted or self.unpermitted(category, facts.purpose, facts.destination))
             else:
                 permitted.append(first.permitted.get(category) or first.permitted_for(category))
         if reasons:
