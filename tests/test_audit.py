@@ -253,6 +253,17 @@ def spark():
     session.stop()
 
 
+def test_the_spark_session_is_tuned_for_the_plan(spark):
+    """The session the audit makes runs its plan with the settings `tuning` names
+    (the differential tests below run on it)."""
+    from engine.audit.spark import tuning
+
+    assert tuning("local[2]") == {"spark.sql.codegen.hugeMethodLimit": "8000", "spark.sql.shuffle.partitions": "4"}
+    assert "spark.sql.shuffle.partitions" not in tuning("spark://127.0.0.1:7077")
+    for key, value in tuning("local[2]").items():
+        assert spark.conf.get(key) == value, key
+
+
 @settings(max_examples=SPARK_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                              HealthCheck.function_scoped_fixture])
 @given(policies(), st.lists(differential_events(), min_size=1, max_size=25))
