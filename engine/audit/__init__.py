@@ -158,8 +158,7 @@ def window_us(since: datetime | None, until: datetime | None) -> tuple[int | Non
     return (now_us(since) if since else None, now_us(until) if until else None)
 
 
-LINES_BATCH = 65_536  # lines per Arrow batch handed to DuckDB
-BATCH_BYTES = 64 * 1024 * 1024
+LINES_BATCH = 65_536  # rows per Arrow batch handed to DuckDB
 
 
 def checked_rows(cursor, sql: str):
@@ -276,7 +275,7 @@ def unfitted_sql(connection, policy: Policy, table: str, offset: int, name: str,
               f"FROM {table} WHERE NOT fit)")
     suspect = (f"lawful_j IS NULL OR regexp_matches(line, {quote(SCREEN)}) "
                f"OR strlen(line) - strlen(replace(replace(line, '{{', ''), '[', '')) > {MAX_DEPTH} "
-               f"OR (strlen(line) - strlen(replace(line, '\":', ''))) // 2 <> {_DISTINCT_KEYS}")
+               f"OR {fitted.key_marks('line')} <> {_DISTINCT_KEYS}")
     problem = f"CASE WHEN screened THEN read_problem WHEN {suspect} THEN lawful_json_problem(line) END"
     source = (f"(SELECT {offset} + line_number AS eid, {name} AS file, line_number, line, lawful_problem, "
               f"CASE WHEN lawful_problem IS NULL THEN coalesce(lawful_j, TRY_CAST(line AS JSON)) END AS j "

@@ -163,7 +163,8 @@ def read_lines(path: str) -> Iterator[tuple[int, str, str | None]]:
 #: What yyjson (DuckDB's JSON) accepts and Python's reader does not, or what
 #: json_problem refuses in text yyjson reads: trailing commas, NaN and infinities
 #: (any case), integers of 16 digits or more, exponents of 3 digits or more, and
-#: whitespace before a colon (which would let a key escape SCREEN_KEYS' count).
+#: whitespace before a colon (which would let a key escape the count of `":` in
+#: engine.audit.unfitted_sql).
 #: Matched anywhere in the line, strings included: a match only sends the line
 #: to json_problem.
 SCREEN = r",\s*[\]}]|[:,\[]\s*[+-]?(?i:nan|inf)|[0-9]{16}|[eE][+-]?[0-9]{3}|\s:"
@@ -175,8 +176,9 @@ def screened_batches(path: str, rows: int = 65_536, block: int = BLOCK):
 
     - a block of whole lines that is valid UTF-8 and holds no line longer than
       MAX_LINE gives its lines unscreened (`screened` false, no problem yet): the
-      SQL of engine.audit.screened_lines finds which need json_problem, and
-      leaves out the blank ones; a final `\r` is stripped here;
+      SQL of engine.audit.lines_table leaves out the blank ones, and
+      engine.audit.unfitted_sql finds which need json_problem; a final `\r` is
+      stripped here;
     - any other block is read by split_lines (every line checked here, `screened`
       true), as is a line longer than a block, kept only by its head.
 

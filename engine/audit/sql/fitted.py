@@ -4,8 +4,8 @@ instead of events.py's field-by-field reading of the JSON text.
 
 A line is parsed by `json_transform` into EVENT: every field of the event as a JSON
 leaf (its text, as DuckDB writes it back) or a list of them; the subject's leaf and
-each consent's are read the same way (SUBJECT, CONSENT). The line fits (`fits`) when nothing in the
-JSON text can make that reading differ from the engine's:
+each consent's are read the same way (SUBJECT, CONSENT). The line fits (`fits`)
+when nothing in the JSON text can make that reading differ from the engine's:
 
 - the text is an object with no backslash (every string is its characters between
   the quotes), no whitespace before a colon and no trailing comma (which DuckDB's
@@ -126,8 +126,13 @@ def fits(line: str = "line") -> str:
     ]
     leaves = (f"{_present(t, EVENT_KEYS)} + coalesce({_present(s, SUBJECT_KEYS)}, 0) + "
               f"coalesce(list_sum(list_transform({cs}, lambda c: {_present('c', CONSENT_KEYS)})), 0)")
-    keys = f"(strlen({line}) - strlen(replace({line}, '\":', ''))) // 2"
-    return "(" + " AND ".join(checks) + f" AND {keys} = {leaves})"
+    return "(" + " AND ".join(checks) + f" AND {key_marks(line)} = {leaves})"
+
+
+def key_marks(line: str) -> str:
+    """SQL: how many times `":` is in the text: its keys, when no backslash and no
+    whitespace before a colon can hide or add one."""
+    return f"((strlen({line}) - strlen(replace({line}, '\":', ''))) // 2)"
 
 
 def _text(leaf: str) -> str:
@@ -160,5 +165,5 @@ def typed_columns() -> str:
     return ", ".join(columns)
 
 
-__all__ = ["CONSENT", "EVENT", "REFUSED_TEXT", "SHAPE", "SUBJECT", "TRAILING_COMMA", "UNFITTED", "fits", "parsed",
-           "typed_columns"]
+__all__ = ["CONSENT", "EVENT", "REFUSED_TEXT", "SHAPE", "SUBJECT", "TRAILING_COMMA", "UNFITTED", "fits",
+           "key_marks", "parsed", "typed_columns"]
