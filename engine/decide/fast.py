@@ -367,12 +367,13 @@ class CompiledPolicy:
         return reach
 
     def _plan(self, purpose: str, categories: tuple, destination: str, light: bool = False,
-              shared: tuple | None = None) -> tuple:
+              shared: dict | None = None) -> tuple:
         """A plan for a key: the rules that can match it with their conditions, its
         reasons and its memo of decisions. A `light` plan (a key's first) takes each
         condition whole, the cheapest to build; one in use (`REFOLD_AFTER`
         decisions) is built again with what the key fixes folded in, `shared` the
-        light plan's reasons and decisions, so every decision it gave stays valid."""
+        light plan's decisions, so every decision it gave stays valid (its reasons
+        are the rules' and `unpermitted`'s, the same objects)."""
         reach = self.reachable(purpose)
         ancestry = self.category_ancestors
         ancestors = [(c, ancestry[c]) for c in categories]
@@ -403,20 +404,17 @@ class CompiledPolicy:
 
         forbids = folded(r for r in limits if r.rule.effect == "forbid")
         obliges = folded(r for r in limits if r.rule.effect == "oblige")
-        decisions: dict = {} if shared is None else shared[1]
-        # a category's not-permitted reason is made when a decision first needs it
-        # (`unpermitted`): most keys are allowed, and it costs a message each
-        not_permitted = shared[0] if shared is not None else (None,) * len(categories)
-        permits = tuple((category, folded(reach.permits(a, destination)), reason)
-                        for (category, a), reason in zip(ancestors, not_permitted))
+        decisions: dict = {} if shared is None else shared
+        permits = tuple((category, folded(reach.permits(a, destination)))
+                        for category, a in ancestors)
         # when no permit has a condition, what the permits grant (their reasons and
         # obligations) is fixed by the key; when no oblige has one either, the allow is
         # built once, here, else it is memoised by the obliges that apply (`obliged`)
         fixed = allow = None
         if all(candidates and all(condition is None for _, condition in candidates)
-               for _, candidates, _ in permits):
-            fixed = (tuple(candidates[0][0].permitted_for(category) for category, candidates, _ in permits),
-                     frozenset(o for _, candidates, _ in permits for compiled, _ in candidates
+               for _, candidates in permits):
+            fixed = (tuple(candidates[0][0].permitted_for(category) for category, candidates in permits),
+                     frozenset(o for _, candidates in permits for compiled, _ in candidates
                                for o in compiled.rule.obligations) or _NO_OBLIGATIONS)
             if all(condition is None for _, condition in obliges):
                 granted = fixed[0] + tuple(compiled.obliged for compiled, _ in obliges)
@@ -429,7 +427,7 @@ class CompiledPolicy:
         # owned by the plan or its rules, so alive as long as the plan): decisions are immutable.
         # a count of decisions until the conditions are compiled (`promote`); None: none to compile
         conditional = any(condition is not None for _, condition in forbids + obliges) or any(
-            condition is not None for _, candidates, _ in permits for _, condition in candidates)
+            condition is not None for _, candidates in permits for _, condition in candidates)
         # a light plan counts to its refolding (`promote` tells the two apart by `known`)
         uses = [PROMOTE_AFTER - REFOLD_AFTER] if light else [0] if conditional else None
         return (forbids, self.no_consent.get(purpose), permits, decisions, allow, obliges, uses, fixed, known)
@@ -462,8 +460,7 @@ class CompiledPolicy:
         forbids, no_consent, permits, decisions, allow, obliges, _, fixed, known = plan
         if known is None:
             categories = (key[1],) if type(key[1]) is str else key[1]
-            self.plans[key] = self._plan(key[0], categories, key[2], shared=(
-                tuple(not_permitted for _, _, not_permitted in permits), decisions))
+            self.plans[key] = self._plan(key[0], categories, key[2], shared=decisions)
             return
         vocabulary = self.checked.vocabulary
 
@@ -472,8 +469,7 @@ class CompiledPolicy:
                          for rule, condition in pairs)
 
         self.plans[key] = (compiled(forbids), no_consent,
-                           tuple((category, compiled(candidates), not_permitted)
-                                 for category, candidates, not_permitted in permits),
+                           tuple((category, compiled(candidates)) for category, candidates in permits),
                            decisions, allow, compiled(obliges), None, fixed, known)
 
     # ---- facts -----------------------------------------------------------------------------
@@ -681,7 +677,7 @@ class CompiledPolicy:
                 return self.obliged(fixed, obliges, decisions, facts)
         permitted = []
         obligations: set[str] = set()
-        for category, candidates, not_permitted in permits:
+        for category, candidates in permits:
             first = None
             for compiled, condition in candidates:
                 if condition is None or condition(facts) is True:
@@ -690,7 +686,8 @@ class CompiledPolicy:
                     if compiled.rule.obligations:
                         obligations.update(compiled.rule.obligations)
             if first is None:
-                reasons.append(not_permitted or self.unpermitted(category, facts.purpose, facts.destination))
+                # made when a decision first needs it: most keys are allowed
+                reasons.append(self.unpermitted(category, facts.purpose, facts.destination))
             else:
                 permitted.append(first.permitted.get(category) or first.permitted_for(category))
         if reasons:
