@@ -12,8 +12,9 @@ import os
 import re
 import time
 from datetime import datetime, timezone
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any, Sequence, TypeGuard
 
 
 logger = logging.getLogger("lawful")
@@ -84,7 +85,7 @@ def record_hash(record: dict) -> str:
     return hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
 
 
-def _plain(value: Any, depth: int = 0) -> bool:
+def is_plain(value: Any, depth: int = 0) -> bool:
     """Whether `value` is JSON as it stands (exact types, string keys, no `$escaped` key).
     Strings are not checked for lone surrogates here: encoding catches those."""
     kind = type(value)
@@ -95,16 +96,32 @@ def _plain(value: Any, depth: int = 0) -> bool:
     if kind is dict:
         if ESCAPED in value:
             return False
-        for key, item in value.items():
-            if type(key) is not str or not _plain(item, depth + 1):
+        for key in value:
+            if type(key) is not str:
                 return False
-        return True
-    if kind is list:
-        for item in value:
-            if not _plain(item, depth + 1):
-                return False
-        return True
-    return False
+        items = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return False
+    for item in items:  # leaves inline: a call per container only
+        kind = type(item)
+        if not (kind is str or kind is int or kind is float or kind is bool or item is None
+                or is_plain(item, depth + 1)):
+            return False
+    return True
+
+
+def _canonical_encoder() -> Any:
+    if c_make_encoder is None:  # no C accelerator: json's own
+        return json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+    encode = c_make_encoder(None, None, encode_basestring, None, ":", ",", True, False, False)
+    return lambda value: "".join(encode(value, 0))
+
+
+#: `canonical` of a value `is_plain` holds plain (no cycle check: it has none), without
+#: making an encoder per call
+canonical_plain = _canonical_encoder()
 
 
 def valid_text(text: str) -> bool:
@@ -186,6 +203,26 @@ def json_safe(value: Any, depth: int = 0, _active: set | None = None) -> Any:
 
 
 def iso_time(when: float) -> str:
+    """`when` in UTC as ISO 8601 with microseconds and `Z`, as `datetime.fromtimestamp`
+    rounds it (half to even); the text up to the second is made once a second."""
+    fraction, whole = math.modf(when)
+    micros = round(fraction * 1e6)
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
+    elif micros < 0:
+        whole, micros = whole - 1, micros + 1_000_000
+    second = int(whole)
+    if second != _second[0]:
+        _second[1] = datetime.fromtimestamp(second, timezone.utc).isoformat()[:19] + "."
+        _second[0] = second
+    return f"{_second[1]}{micros:06d}Z"
+
+
+_second: list = [None, ""]  # the last second formatted, and its text (a list: one store, no lock needed)
+
+
+def reference_iso_time(when: float) -> str:
+    """`iso_time` as datetime writes it (the tests hold the two equal)."""
     return datetime.fromtimestamp(when, timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
@@ -220,17 +257,23 @@ def store_kind(path: Path) -> str:
     return "jsonl" if path.suffix.lower() in JSONL_SUFFIXES else "sqlite"
 
 
-def seal(bodies: list[dict], seq: int, prev: str) -> list[tuple[dict, str]]:
+def seal(bodies: Sequence[dict | Prepared], seq: int, prev: str) -> list[tuple[dict, str]]:
     """Number and hash records after the one numbered `seq` with hash `prev`: each
     record (with its `hash`) and its stored text (canonical JSON, `hash` last). A body
     JSON cannot hold as it is gets its parts escaped (`json_safe`); only that record."""
-    records = []
+    records: list[tuple[dict, str]] = []
     sha256 = hashlib.sha256
     for body in bodies:
         seq += 1
+        if isinstance(body, Prepared):  # the writer's fast path: the text is made, but for seq and prev
+            text = f'{body.head},"prev":"{prev}",{body.middle},"seq":{seq},{body.tail}'
+            prev = sha256(text.encode("utf-8")).hexdigest()
+            records.append(({"seq": seq, "time": body.time, "subject": body.subject, "purpose": body.purpose,
+                             "effect": body.effect, "hash": prev}, f'{text[:-1]},"hash":"{prev}"}}'))
+            continue
         record = {"seq": seq, **body, "prev": prev}
         try:
-            if not _plain(body):
+            if not is_plain(body):
                 raise TypeError("not plain JSON")
             text = canonical(record)
             data = text.encode("utf-8")
@@ -247,6 +290,22 @@ def seal(bodies: list[dict], seq: int, prev: str) -> list[tuple[dict, str]]:
         prev = record["hash"] = sha256(data).hexdigest()
         records.append((record, f'{text[:-1]},"hash":"{prev}"}}'))
     return records
+
+
+class Prepared:
+    """A decision's record as canonical JSON text but for its place in the chain, made
+    by the writer's fast path (writer.DecisionLog.prepared) for a plain event: `head`
+    holds the keys before `prev` (`{"digest"` to `"obligations"`), `middle` those
+    between `prev` and `seq`, `tail` those after (it ends the object). `seal` puts
+    `prev`, `seq` and the hash in; the text equals `canonical` of the record's dict
+    (the tests hold the two routes equal)."""
+
+    __slots__ = ("head", "middle", "tail", "time", "subject", "purpose", "effect")
+
+    def __init__(self, head: str, middle: str, tail: str, time: str, subject: str | None,
+                 purpose: str | None, effect: str):
+        self.head, self.middle, self.tail = head, middle, tail
+        self.time, self.subject, self.purpose, self.effect = time, subject, purpose, effect
 
 
 def _escaped_body(body: dict) -> dict:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import os
 import sqlite3
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
-from .records import (GENESIS, HEX64, LogError, MAX_RECORD, canonical, damaged_text, is_record,
+from .records import (GENESIS, HEX64, LogError, MAX_RECORD, Prepared, canonical, damaged_text, is_record,
                       marker, read_json, seal, store_kind, stored_text)
 from .checkpoints import CHECKPOINT_SIZE, checkpoint_path, checkpoint_problem, make_checkpoint
 
@@ -32,7 +31,7 @@ class Store(ABC):
     key: bytes | None = None
 
     @abstractmethod
-    def append(self, bodies: list[dict]) -> None:
+    def append(self, bodies: Sequence[dict | Prepared]) -> None:
         """Store the records, in order, durably before returning."""
 
     def close(self) -> None:
@@ -71,19 +70,24 @@ class SqliteStore(Store):
     """
     CHECKPOINT = "CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL)"
 
-    INSERT = """
-        INSERT INTO records (seq, time, subject, purpose, effect, body, hash)
-        SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
-               json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'),
-               json_extract(value, '$[6]')
-        FROM json_each(?)
-    """
+    INSERT = "INSERT INTO records (seq, time, subject, purpose, effect, body, hash) VALUES "
+    ROW = "(?,?,?,?,?,?,?)"
+
+    def _insert(self, count: int) -> str:
+        """The statement inserting `count` rows (sqlite3 caches it by its text)."""
+        statement = self._statements.get(count)
+        if statement is None:
+            statement = self._statements[count] = self.INSERT + ",".join([self.ROW] * count)
+        return statement
 
     def __init__(self, path: Path, fsync: bool, key: bytes | None = None):
         self.path, self.key = path, key
         try:
             self.db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
             self.db.text_factory = damaged_text
+            # rows per INSERT: as many as the build's bound-parameter limit allows, at most 500
+            self.rows = max(1, min(500, self.db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 7))
+            self._statements: dict[int, str] = {}
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
             self.db.execute("BEGIN IMMEDIATE")
@@ -116,7 +120,7 @@ class SqliteStore(Store):
         except (ValueError, RecursionError):
             return row[0]
 
-    def append(self, bodies: list[dict]) -> None:
+    def append(self, bodies: Sequence[dict | Prepared]) -> None:
         db = self.db
         db.execute("BEGIN IMMEDIATE")  # the chain's end is read and extended in one transaction
         try:
@@ -130,12 +134,16 @@ class SqliteStore(Store):
                 prev = found[0] if found and HEX64.fullmatch(found[0]) else GENESIS
                 head = prev if head is None else str(head)
             markers = self.markers(seq, head, self._checkpoint(), "the checkpoint")
-            records = seal(markers + bodies, seq, prev)
-            # one statement for the whole batch (rows passed as one JSON array): sqlite3 lets
-            # go of the GIL around each statement, and getting it back is what costs
-            db.execute(self.INSERT, (json.dumps(
-                [(r["seq"], r["time"], r.get("subject"), r.get("purpose"), r["effect"], text, r["hash"])
-                 for r, text in records], ensure_ascii=False),))
+            records = seal([*markers, *bodies], seq, prev)
+            # a few statements for the whole batch, many rows each: sqlite3 lets go of the GIL
+            # around each statement, and getting it back (from a busy caller) is what costs
+            rows = self.rows
+            for start in range(0, len(records), rows):
+                chunk = records[start:start + rows]
+                values: list = []
+                for r, text in chunk:
+                    values += (r["seq"], r["time"], r.get("subject"), r.get("purpose"), r["effect"], text, r["hash"])
+                db.execute(self._insert(len(chunk)), values)
             self._store_checkpoint(records[-1][0]["seq"], records[-1][0]["hash"])
             db.execute("COMMIT")
         except BaseException:
@@ -204,7 +212,7 @@ class JsonLinesStore(Store):
         except (ValueError, RecursionError):
             return data
 
-    def append(self, bodies: list[dict]) -> None:
+    def append(self, bodies: Sequence[dict | Prepared]) -> None:
         handle = self.handle
         fcntl.flock(handle, fcntl.LOCK_EX)  # other processes appending wait their turn
         try:
@@ -222,7 +230,7 @@ class JsonLinesStore(Store):
                     markers.append(marker("torn", torn={"line": self._line_number(start), "bytes": size,
                                                          "sha256": _sha_range(handle, start, size)}))
             markers += self.markers(seq, prev, self._checkpoint(), self.checkpoint_file.name)
-            records = seal(markers + bodies, seq, prev)
+            records = seal([*markers, *bodies], seq, prev)
             handle.seek(0, os.SEEK_END)
             handle.write("".join(text + "\n" for _, text in records).encode("utf-8"))
             handle.flush()

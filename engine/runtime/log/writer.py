@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ...decide.decision import Decision
-from .records import (ESCAPED, KEY_ENV, LogError, MAX_DEPTH, Opaque, iso_time, json_safe, key_id,
-                      log_key, logger, pseudonym, safe_repr, text_of)
+from .records import (ESCAPED, KEY_ENV, LogError, MAX_DEPTH, MAX_RECORD, Opaque, Prepared, canonical,
+                      canonical_plain, encode_basestring, is_plain, iso_time, json_safe, key_id, log_key, logger,
+                      pseudonym, safe_repr, text_of, valid_text)
 from .stores import open_store
 
 
@@ -51,6 +52,8 @@ class DecisionLog:
         self._failure: BaseException | None = None  # the last write that failed
         self._failures = self._reported = 0  # failed writes, and those flush() has reported
         self._reasons: dict[int, tuple[Decision, list]] = {}
+        self._decision_parts: dict[int, tuple[Decision, tuple[str, str, str, str] | None]] = {}
+        self._pseudonyms: dict[str, str] = {}
         self.max_pending = max_pending
         self._thread = threading.Thread(target=self._run, name="lawful-decision-log", daemon=True)
         self._thread.start()
@@ -133,11 +136,17 @@ class DecisionLog:
             for marker in markers:
                 marker.set()
 
-    def _safe_body(self, when: float, event: Any, decision: Decision) -> dict:
-        """`_body`, or — when the event or decision cannot even be read — a record that
-        says so: one bad item never takes the rest of its batch with it."""
+    def _safe_body(self, when: float, snapshot: Any, decision: Decision) -> dict | Prepared:
+        """The record of one decision: `prepared` for a plain event, else `_body`, or —
+        when the event or decision cannot even be read — a record that says so: one bad
+        item never takes the rest of its batch with it."""
         try:
-            return self._body(when, event, decision)
+            event = self.pseudonymised(_restore(snapshot))
+            try:
+                fast = self.prepared(when, event, decision)
+            except Exception:  # noqa: BLE001 — the dict route says what is wrong with it
+                fast = None
+            return fast if fast is not None else self._body(when, event, decision)
         except Exception as error:  # noqa: BLE001
             return {"time": iso_time(when), "digest": text_of(getattr(decision, "digest", None)),
                     "key_id": self.key_id, "subject": None, "purpose": None,
@@ -146,8 +155,8 @@ class DecisionLog:
                     "event": {ESCAPED: "unreadable", "error": f"{type(error).__name__}: {safe_repr(error)}"}}
 
     def _body(self, when: float, event: Any, decision: Decision) -> dict:
-        """A record without its place in the chain (seq, prev, hash: the store adds them)."""
-        event = self.pseudonymised(_restore(event))
+        """A record without its place in the chain (seq, prev, hash: the store adds them),
+        of the event as restored and pseudonymised."""
         subject = event.get("subject") if isinstance(event, dict) else None
         return {
             "time": iso_time(when),
@@ -160,6 +169,49 @@ class DecisionLog:
             "obligations": list(decision.obligations),
             "event": event,
         }
+
+    def prepared(self, when: float, event: Any, decision: Decision) -> Prepared | None:
+        """`_body` as the text `seal` stores, made from pieces: the decision's part once
+        per decision, the event's canonical JSON, the rest by hand. None when the event
+        or decision is not plain JSON or the record could be too large: `_body` then
+        makes it (and `seal` escapes what it must)."""
+        if type(event) is not dict or not is_plain(event):
+            return None
+        parts = self._parts(decision)
+        if parts is None:
+            return None
+        head, after, middle, effect = parts
+        text = canonical_plain(event)
+        if not text.isascii():
+            text.encode("utf-8")  # a lone surrogate raises: the dict route escapes it
+        if len(text) > MAX_PREPARED:
+            return None
+        subject = event.get("subject")
+        subject = text_of(subject.get("id")) if type(subject) is dict else None
+        purpose = text_of(event.get("purpose"))
+        stamp = iso_time(when)
+        return Prepared(f"{head}{text}{after}", f'"purpose":{_json_text(purpose)},{middle}',
+                        f'"subject":{_json_text(subject)},"time":"{stamp}"}}', stamp, subject, purpose, effect)
+
+    def _parts(self, decision: Decision) -> tuple[str, str, str, str] | None:
+        """The decision's pieces of `prepared`'s text (None when not plain JSON), made
+        once per decision: the fast path shares decision objects."""
+        known = self._decision_parts.get(id(decision))
+        if known is not None and known[0] is decision:
+            return known[1]
+        fields = {"digest": decision.digest, "effect": decision.effect,
+                  "obligations": list(decision.obligations), "reasons": self.reasons(decision)}
+        parts = None
+        if is_plain(fields) and fields["effect"] in ("allow", "deny"):
+            text = {name: canonical(value) for name, value in fields.items()}
+            if all(len(t) < MAX_PREPARED for t in text.values()) and valid_text("".join(text.values())):
+                parts = (f'{{"digest":{text["digest"]},"effect":{text["effect"]},"event":',
+                         f',"key_id":{canonical(self.key_id)},"obligations":{text["obligations"]}',
+                         f'"reasons":{text["reasons"]}', fields["effect"])
+        if len(self._decision_parts) >= 10_000:
+            self._decision_parts.clear()
+        self._decision_parts[id(decision)] = (decision, parts)
+        return parts
 
     def reasons(self, decision: Decision) -> list[dict]:
         """The decision's reasons as JSON-ready dicts; the fast path shares decisions,
@@ -188,8 +240,27 @@ class DecisionLog:
                     break
                 parent = child
             if ok and path[-1] in parent and parent[path[-1]] is not None:
-                parent[path[-1]] = pseudonym(key, parent[path[-1]])
+                value = parent[path[-1]]
+                if type(value) is not str:
+                    parent[path[-1]] = pseudonym(key, value)
+                    continue
+                known = self._pseudonyms.get(value)  # a subject is usually logged many times
+                if known is None:
+                    if len(self._pseudonyms) >= 65_536:
+                        self._pseudonyms.clear()
+                    known = self._pseudonyms[value] = pseudonym(key, value)
+                parent[path[-1]] = known
         return event
+
+
+#: a prepared record's pieces stay under this many characters (4 bytes each at most in
+#: UTF-8, so the record stays under MAX_RECORD); longer ones go the dict route
+MAX_PREPARED = (MAX_RECORD - 65536) // 16
+
+
+def _json_text(value: str | None) -> str:
+    """A string or null as JSON (as `canonical` writes it)."""
+    return "null" if value is None else encode_basestring(value)
 
 
 _OPEN: "weakref.WeakSet[DecisionLog]" = weakref.WeakSet()
